@@ -1,0 +1,103 @@
+"""Approval rules, pure: the action hash and the checks every click must pass (failing closed)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain import ApprovalStatus, Decision
+
+
+def action_hash(*, tool: str, args: dict[str, Any], requester: str, team_id: str) -> str:
+    """Bind an approval to the exact action: any change of tool, argument, requester or team breaks it."""
+    canonical = json.dumps(
+        {"tool": tool, "args": args, "requester": requester, "team": team_id},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalRules:
+    """Who may approve and how many are needed. The policy file (a later issue) produces these per tool."""
+
+    approvers: frozenset[str] = frozenset()
+    required: int = 1
+    requester_may_approve: bool = False
+    ttl: timedelta = timedelta(hours=2)
+
+    def expires_at(self, now: datetime) -> datetime:
+        return now + self.ttl
+
+
+@dataclass(frozen=True, kw_only=True)
+class Click:
+    approval_id: str
+    user: str
+    team_id: str
+    channel: str | None
+    decision: Decision
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refusal:
+    reason: str
+    audit_kind: str
+
+
+def check_click(
+    click: Click,
+    approval: dict[str, Any] | None,
+    *,
+    current_hash: str | None,
+    now: datetime,
+    requester_may_approve: bool = False,
+) -> Refusal | None:
+    """Return why this click must be refused, or None. Runs on every click, before anything changes."""
+    if approval is None:
+        return Refusal(reason="I can't find that approval request any more.", audit_kind="click.unknown")
+    if approval["team_id"] != click.team_id or (approval["channel"] and approval["channel"] != click.channel):
+        return Refusal(reason="This button does not belong to this conversation.", audit_kind="click.mismatch")
+    status = ApprovalStatus(approval["status"])
+    if status is not ApprovalStatus.PENDING:
+        return Refusal(reason=_decided_reason(status), audit_kind="click.decided")
+    if approval["expires_at"] <= now:
+        return Refusal(reason="This request has expired; nothing was run. Ask again.", audit_kind="click.expired")
+    if current_hash is None or current_hash != approval["action_hash"]:
+        return Refusal(
+            reason="The action changed since this card was posted, so this card can't approve it.",
+            audit_kind="click.hash_mismatch",
+        )
+    if click.decision is Decision.REJECT:
+        return _reject_refusal(click, approval)
+    if click.user == approval["requester"] and not requester_may_approve:
+        return Refusal(
+            reason="You asked for this, so someone else has to approve it.", audit_kind="click.self_approval"
+        )
+    allowed = approval["approvers"]
+    if allowed and click.user not in allowed:
+        names = ", ".join(f"<@{u}>" for u in allowed)
+        return Refusal(reason=f"Only {names} can approve this.", audit_kind="click.not_allowed")
+    return None
+
+
+def _reject_refusal(click: Click, approval: dict[str, Any]) -> Refusal | None:
+    # The requester may always withdraw; otherwise only those who could approve may reject.
+    allowed = approval["approvers"]
+    if click.user == approval["requester"] or not allowed or click.user in allowed:
+        return None
+    return Refusal(reason="Only the requester or an approver can reject this.", audit_kind="click.not_allowed")
+
+
+def _decided_reason(status: ApprovalStatus) -> str:
+    return {
+        ApprovalStatus.APPROVED: "This request was already approved.",
+        ApprovalStatus.REJECTED: "This request was already rejected.",
+        ApprovalStatus.EXPIRED: "This request has expired; nothing was run.",
+        ApprovalStatus.SUPERSEDED: "This card was replaced by a newer request.",
+    }.get(status, "This request is no longer open.")

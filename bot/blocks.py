@@ -1,0 +1,204 @@
+"""Block Kit builders: every message opsbot posts is built here, with slack_sdk's typed models."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
+
+TEXT_LIMIT = 3000  # section text
+HEADER_LIMIT = 150
+FIELD_LIMIT = 2000
+MAX_FIELDS = 10
+MAX_BLOCKS = 50
+MAX_LINES = 40
+
+
+class ActionId(enum.StrEnum):
+    APPROVE = "opsbot.approve"
+    REJECT = "opsbot.reject"
+
+
+RISK_BADGE = {Risk.READ: "🟢 read", Risk.WRITE: "🟠 write", Risk.DANGEROUS: "🔴 dangerous"}
+
+
+def escape(text: str) -> str:
+    """Escape mrkdwn control characters so user or upstream text cannot ping @channel or forge links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, TEXT_LIMIT)))
+
+
+def context(*parts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(p, FIELD_LIMIT)) for p in parts[:10]])
+
+
+def fields_block(pairs: Iterable[tuple[str, str]]) -> SectionBlock:
+    items = [MarkdownTextObject(text=clip(f"*{k}*\n{v}", FIELD_LIMIT)) for k, v in list(pairs)[:MAX_FIELDS]]
+    return SectionBlock(fields=items)
+
+
+def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks[:MAX_BLOCKS]]
+
+
+# -- help and errors ---------------------------------------------------------------------------------
+
+
+def help_blocks(registry: ToolRegistry, planner_name: str) -> list[Block]:
+    lines = [
+        f"`{t.name}` {RISK_BADGE[t.risk]} — {escape(t.description)}\n      e.g. `{escape(t.example)}`" for t in registry
+    ]
+    return [
+        HeaderBlock(text="opsbot — what I can do"),
+        section("\n".join(lines)),
+        context(
+            f"Planner: *{planner_name}*. 🟢 runs at once; 🟠 and 🔴 post an approval card first, "
+            "and someone other than you approves.",
+            "Use `/ops <command>`, mention me, or DM me. `/ops <tool> key=value …` works for every tool.",
+        ),
+    ]
+
+
+def error_blocks(message: str, hint: str | None = None) -> list[Block]:
+    blocks: list[Block] = [section(f":warning: {escape(message)}")]
+    if hint:
+        blocks.append(context(escape(hint)))
+    return blocks
+
+
+def result_blocks(tool: str, result: ToolResult) -> list[Block]:
+    blocks: list[Block] = [section(result.text)]
+    if result.fields:
+        blocks.append(fields_block(result.fields))
+    lines = list(result.lines)
+    if lines:
+        shown = lines[:MAX_LINES]
+        blocks.append(section("\n".join(shown)))
+        if len(lines) > MAX_LINES:
+            blocks.append(context(f"…and {len(lines) - MAX_LINES} more."))
+    blocks.append(context(f"`{tool}`" + (f" · <{result.link}|open>" if result.link else "")))
+    return blocks
+
+
+# -- approval cards ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardView:
+    approval_id: str
+    tool: str
+    risk: Risk
+    preview: Preview
+    requester: str
+    approvers: tuple[str, ...]
+    required: int
+    expires_at: datetime
+    status: str = "pending"
+    approved_by: tuple[str, ...] = ()
+    rejected_by: str | None = None
+    outcome: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def who_may_approve(view: CardView) -> str:
+    if view.approvers:
+        return ", ".join(f"<@{u}>" for u in view.approvers)
+    return "anyone in this channel except the requester"
+
+
+def approval_card(view: CardView) -> list[Block]:
+    p = view.preview
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"Approval needed: {p.title}", HEADER_LIMIT)),
+        section(f"{RISK_BADGE[view.risk]} `{view.tool}` requested by <@{view.requester}>"),
+    ]
+    if p.fields:
+        blocks.append(fields_block(p.fields))
+    if p.body:
+        blocks.append(section(f"```{clip(p.body, TEXT_LIMIT - 10)}```"))
+    for warning in p.warnings:
+        blocks.append(context(f":warning: {warning}"))
+    blocks.append(context(*_status_lines(view)))
+    if view.status == "pending":
+        blocks.append(
+            ActionsBlock(
+                block_id=f"approval:{view.approval_id}",
+                elements=[
+                    ButtonElement(
+                        text="Approve", action_id=ActionId.APPROVE.value, value=view.approval_id, style="primary"
+                    ),
+                    ButtonElement(
+                        text="Reject", action_id=ActionId.REJECT.value, value=view.approval_id, style="danger"
+                    ),
+                ],
+            )
+        )
+    if view.outcome:
+        blocks.extend([DividerBlock(), section(view.outcome)])
+    return blocks
+
+
+def _status_lines(view: CardView) -> list[str]:
+    ts = int(view.expires_at.timestamp())
+    expires = f"<!date^{ts}^{{date_short_pretty}} {{time}}|{view.expires_at:%Y-%m-%d %H:%M} UTC>"
+    approved = len(view.approved_by)
+    if view.status == "pending":
+        lines = [
+            f"Needs {view.required} approval{'s' if view.required != 1 else ''} from {who_may_approve(view)}"
+            f" · {approved} of {view.required} so far · expires {expires}"
+        ]
+    else:
+        lines = [_decided_line(view)]
+    return lines + list(view.notes)
+
+
+def _decided_line(view: CardView) -> str:
+    by = ", ".join(f"<@{u}>" for u in view.approved_by)
+    if view.status == "rejected":
+        return f"❌ Rejected by <@{view.rejected_by}>"
+    if view.status == "expired":
+        return "⌛ Expired — nothing was run"
+    if view.status == "superseded":
+        return "↪️ Superseded by a newer request"
+    label = {"executing": "⏳ Approved by {by} — running…", "succeeded": "✅ Approved by {by} — done"}
+    return label.get(view.status, "Approved by {by} — " + view.status).format(by=by)
+
+
+def preview_from_dict(data: dict[str, Any]) -> Preview:
+    return Preview(
+        title=data.get("title", ""),
+        fields=tuple((str(k), str(v)) for k, v in data.get("fields", [])),
+        body=data.get("body"),
+        warnings=tuple(data.get("warnings", [])),
+    )
+
+
+def preview_to_dict(preview: Preview) -> dict[str, Any]:
+    return {
+        "title": preview.title,
+        "fields": [list(f) for f in preview.fields],
+        "body": preview.body,
+        "warnings": list(preview.warnings),
+    }

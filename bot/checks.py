@@ -1,0 +1,78 @@
+"""`opsbot check`: what is configured, and whether Slack, GitHub and the database answer. No secrets printed."""
+
+from __future__ import annotations
+
+import aiohttp
+from sqlalchemy import text
+
+from bot.clock import SystemClock
+from bot.errors import OpsbotError
+from bot.settings import Settings
+from bot.store.engine import make_engine
+from integrations.github import GitHubGateway
+from integrations.slack import make_client
+
+
+def _mark(ok: bool) -> str:
+    return "ok  " if ok else "FAIL"
+
+
+async def run_checks(settings: Settings) -> bool:
+    results: list[tuple[bool, str]] = []
+    try:
+        settings.require_for_run()
+        results.append((True, f"settings: {'Socket Mode' if settings.socket_mode else 'HTTP mode'}"))
+    except OpsbotError as exc:
+        results.append((False, f"settings: {exc}"))
+    results.append(await _check_database(settings))
+    results.append(await _check_slack(settings))
+    results.append(await _check_github(settings))
+    repos = settings.channel_repos
+    results.append((True, f"channel repositories: {len(repos)} configured"))
+    results.append((True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}"))
+    for ok, line in results:
+        print(f"[{_mark(ok)}] {line}")
+    return all(ok for ok, _ in results)
+
+
+async def _check_database(settings: Settings) -> tuple[bool, str]:
+    engine = make_engine(settings.async_database_url)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True, f"database: {where}"
+    except Exception as exc:
+        return False, f"database: {where} unreachable ({type(exc).__name__})"
+    finally:
+        await engine.dispose()
+
+
+async def _check_slack(settings: Settings) -> tuple[bool, str]:
+    if settings.slack_bot_token is None:
+        return False, "slack: SLACK_BOT_TOKEN is not set"
+    async with aiohttp.ClientSession() as session:
+        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, session)
+        try:
+            resp = await client.auth_test()
+        except Exception as exc:
+            return False, f"slack: auth.test failed at {settings.slack_api_url} ({_reason(exc)})"
+    return True, f"slack: bot {resp.get('user')} ({resp.get('user_id')}) in team {resp.get('team')}"
+
+
+async def _check_github(settings: Settings) -> tuple[bool, str]:
+    if settings.github_token is None:
+        return False, "github: GITHUB_TOKEN is not set"
+    gateway = GitHubGateway(
+        token=settings.github_token.get_secret_value(), base_url=settings.github_api_url, clock=SystemClock()
+    )
+    try:
+        return True, await gateway.check()
+    except Exception as exc:
+        return False, f"github: {settings.github_api_url} ({_reason(exc)})"
+
+
+def _reason(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    error = response.get("error") if hasattr(response, "get") else None
+    return str(error or type(exc).__name__)

@@ -1,0 +1,145 @@
+"""The offline planner: a deterministic command grammar (`<tool> key=value …` plus natural forms)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from bot.domain import ToolCall
+from bot.errors import UserFacingError
+from bot.planner.base import Plan, PlanContext
+from bot.suggest import did_you_mean
+
+MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
+IN_REPO = rf"(?:\s+(?:in|on|for|at|of)?\s*{REPO})?"
+NUM = r"#?(?P<number>\d+)"
+PR = r"(?:pr|pull request|pull|pull-request)"
+
+HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
+VERBS = ("list", "show", "get", "merge", "create", "open", "rerun", "comment", "dispatch", "run", "help")
+
+
+def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, dict[str, Any]]]]]:
+    def with_repo(tool: str, **fixed: Any) -> Callable[[re.Match[str]], tuple[str, dict[str, Any]]]:
+        def build(m: re.Match[str]) -> tuple[str, dict[str, Any]]:
+            args = {k: v for k, v in m.groupdict().items() if v is not None}
+            if "number" in args:
+                args["number"] = int(args["number"])
+            return tool, {**fixed, **args}
+
+        return build
+
+    forms = [
+        (rf"(?:list|show)\s+(?:open\s+)?(?:prs|pull requests|pulls){IN_REPO}", with_repo("list_pull_requests")),
+        (rf"(?:show|get|status of|check)\s+{PR}\s+{NUM}{IN_REPO}", with_repo("get_pull_request")),
+        (
+            rf"merge\s+{PR}\s+{NUM}{IN_REPO}(?:\s+(?:with|using|by)\s+(?P<method>merge|squash|rebase))?",
+            with_repo("merge_pull_request"),
+        ),
+        (
+            rf"(?:rerun|re-run|retry)\s+(?:the\s+)?failed\s+(?:checks|jobs|ci|runs)\s+(?:on|for)\s+{PR}\s+"
+            rf"#?(?P<pr>\d+){IN_REPO}",
+            with_repo("rerun_failed_jobs"),
+        ),
+        (
+            rf"(?:list|show)\s+failed\s+(?:workflow\s+)?(?:runs|workflows|builds|ci){IN_REPO}"
+            r"(?:\s+on\s+(?P<branch>[\w./-]+))?",
+            with_repo("list_failed_workflow_runs"),
+        ),
+        (rf"(?:create|open|file|new)\s+(?:an\s+)?issue{IN_REPO}\s*:\s*(?P<title>.+)", with_repo("create_issue")),
+        (
+            rf"comment\s+on\s+(?:{PR}|issue)\s+{NUM}{IN_REPO}\s*:\s*(?P<body>.+)",
+            with_repo("comment"),
+        ),
+        (
+            rf"(?:dispatch|trigger|run)\s+workflow\s+(?P<workflow>[\w./-]+)"
+            rf"(?:\s+(?:on|at)\s+(?P<ref>[\w./-]+))?{IN_REPO}",
+            with_repo("dispatch_workflow"),
+        ),
+    ]
+    return [(re.compile(rf"^\s*{pattern}\s*$", re.I | re.S), build) for pattern, build in forms]
+
+
+NATURAL = _natural_forms()
+
+
+class GrammarPlanner:
+    """Deterministic: the same text always gives the same plan. Risk is never decided here."""
+
+    name = "command grammar"
+
+    def plan(self, text: str, context: PlanContext) -> Plan:
+        text = clean(text)
+        if not text or text.lower() in HELP_WORDS:
+            return Plan(help=True)
+        for pattern, build in NATURAL:
+            match = pattern.match(text)
+            if match:
+                tool, args = build(match)
+                if tool in context.tool_names:
+                    return Plan(calls=(ToolCall(tool=tool, args=_with_repo(args, context)),))
+        head, _, rest = text.partition(" ")
+        if head in context.tool_names:
+            return Plan(calls=(ToolCall(tool=head, args=_with_repo(parse_key_values(rest), context)),))
+        raise unknown_command(text, context)
+
+
+def clean(text: str) -> str:
+    text = MENTION.sub(" ", text)
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
+    return " ".join(text.split()).strip()
+
+
+def parse_key_values(text: str) -> dict[str, Any]:
+    """`repo=acme/api number=42 inputs.env=prod` → {"repo": …, "number": "42", "inputs": {"env": "prod"}}."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise UserFacingError(f"I could not read the arguments: {exc}.", hint="Quote values with spaces.") from None
+    args: dict[str, Any] = {}
+    positional = []
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            positional.append(word)
+            continue
+        target = args
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+            if not isinstance(target, dict):
+                raise UserFacingError(f"`{key}` mixes a value and nested values.")
+        target[leaf] = value
+    if positional:
+        # One bare owner/name is the repository, the common case (`/ops list_pull_requests acme/api`).
+        if len(positional) == 1 and "/" in positional[0] and "repo" not in args:
+            args["repo"] = positional[0]
+        else:
+            raise UserFacingError(
+                f"I did not understand {' '.join(f'`{p}`' for p in positional)}.",
+                hint="Give arguments as `key=value`, e.g. `number=42`.",
+            )
+    return args
+
+
+def _with_repo(args: dict[str, Any], context: PlanContext) -> dict[str, Any]:
+    if "repo" in args or context.default_repo is None:
+        return args
+    return {**args, "repo": context.default_repo}
+
+
+def unknown_command(text: str, context: PlanContext) -> UserFacingError:
+    head = text.split(" ", 1)[0].lower()
+    choices = [*context.tool_names, *VERBS]
+    suggestions = did_you_mean(head, choices)
+    hint = "Try `/ops help` for the list of commands."
+    if suggestions:
+        hint = "Did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "? " + hint
+    return UserFacingError(f"I don't know how to do `{truncate(text, 80)}`.", hint=hint)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,22 @@
+"""What the core needs from the outside world, as protocols; integrations implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class Chat(Protocol):
+    """The Slack Web API, as far as the service uses it. Blocks are Block Kit dicts."""
+
+    async def post(
+        self, channel: str, text: str, blocks: Sequence[dict[str, Any]], *, thread_ts: str | None = None
+    ) -> str: ...
+
+    async def update(self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]]) -> None: ...
+
+    async def ephemeral(
+        self, channel: str, user: str, text: str, blocks: Sequence[dict[str, Any]] = (), *, thread_ts: str | None = None
+    ) -> None: ...
+
+    async def message_text(self, channel: str, ts: str) -> str | None: ...

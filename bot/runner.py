@@ -1,0 +1,249 @@
+"""Runs and steps: execute reads at once, stop risky steps behind an approval, move every state by CAS."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.approvals import ApprovalRules, action_hash
+from bot.cards import Cards
+from bot.blocks import as_dicts, error_blocks, preview_to_dict, result_blocks
+from bot.clock import Clock
+from bot.domain import ApprovalStatus, Decision, Event, RunStatus, StepStatus, ToolCall
+from bot.errors import OutcomeUnknown, ToolError
+from bot.ports import Chat
+from bot.store.audit import AuditLog
+from bot.store.repository import Repository
+from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
+
+log = logging.getLogger(__name__)
+
+FINAL_STEP = {StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.REJECTED, StepStatus.UNKNOWN}
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerConfig:
+    rules: Callable[[str, str | None], ApprovalRules]
+    execution_timeout: timedelta = timedelta(minutes=10)
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        audit: AuditLog,
+        registry: ToolRegistry,
+        chat: Chat,
+        clock: Clock,
+        config: RunnerConfig,
+    ) -> None:
+        self.repo = repo
+        self.audit = audit
+        self.registry = registry
+        self.chat = chat
+        self.clock = clock
+        self.config = config
+        self.cards = Cards(repo=repo, chat=chat, registry=registry)
+
+    async def start(self, event: Event, calls: Sequence[ToolCall], *, inbox_id: int | None, thread_ts: str | None) -> str:
+        now = self.clock.now()
+        run_id = new_id()
+        run = {
+            "id": run_id,
+            "inbox_id": inbox_id,
+            "source": event.source.value,
+            "team_id": event.team_id,
+            "actor": event.actor,
+            "channel": event.channel,
+            "thread_ts": thread_ts,
+            "text": event.text,
+            "status": RunStatus.RUNNING.value,
+            "created_at": now,
+            "updated_at": now,
+        }
+        rows = [
+            {
+                "id": new_id(),
+                "run_id": run_id,
+                "position": i,
+                "tool": call.tool,
+                "args": call.args,
+                "risk": self.registry.risk_of(call.tool).value,
+                "status": StepStatus.PENDING.value,
+            }
+            for i, call in enumerate(calls)
+        ]
+        await self.repo.create_run(run, rows)
+        await self.audit.append(
+            "plan", at=now, run_id=run_id, actor=event.actor, calls=[{"tool": c.tool, "args": c.args} for c in calls]
+        )
+        await self.advance(run_id)
+        return run_id
+
+    async def advance(self, run_id: str) -> None:
+        """Run the next steps in order until one waits for approval, fails, or the run is done."""
+        while True:
+            run = await self.repo.run(run_id)
+            if run is None:
+                return
+            step = next((s for s in await self.repo.steps_of(run_id) if s["status"] not in FINAL_STEP), None)
+            if step is None:
+                await self._finish(run)
+                return
+            status = StepStatus(step["status"])
+            if status is StepStatus.WAITING_APPROVAL or status is StepStatus.EXECUTING:
+                return
+            if status is StepStatus.PENDING and Risk(step["risk"]).needs_approval:
+                await self._request_approval(run, step)
+                return
+            outcome = await self._execute(run, step)
+            if outcome is not StepStatus.SUCCEEDED:
+                return
+
+    async def _finish(self, run: dict[str, Any]) -> None:
+        statuses = {StepStatus(s["status"]) for s in await self.repo.steps_of(run["id"])}
+        final = RunStatus.SUCCEEDED
+        for step_status, run_status in (
+            (StepStatus.UNKNOWN, RunStatus.UNKNOWN),
+            (StepStatus.REJECTED, RunStatus.REJECTED),
+            (StepStatus.FAILED, RunStatus.FAILED),
+        ):
+            if step_status in statuses:
+                final = run_status
+                break
+        await self.repo.set_run_status(run["id"], final.value, self.clock.now())
+
+    # -- execution -----------------------------------------------------------------------------------
+
+    async def _execute(self, run: dict[str, Any], step: dict[str, Any]) -> StepStatus | None:
+        risky = Risk(step["risk"]).needs_approval
+        if risky and not await self._has_valid_approval(run, step):
+            log.error("refused to execute step %s: no matching approval", step["id"])
+            await self._settle(run, step, StepStatus.FAILED, {"error": "not_approved"}, claimed=False)
+            return StepStatus.FAILED
+        expected = StepStatus.APPROVED if risky else StepStatus.PENDING
+        now = self.clock.now()
+        if not await self.repo.move_step(step["id"], [expected], StepStatus.EXECUTING, started_at=now):
+            return None  # someone else took it
+        await self.audit.append("step.executing", at=now, run_id=run["id"], tool=step["tool"], step=step["id"])
+        tool = self.registry.get(step["tool"])
+        try:
+            result = await tool.run(tool.args.model_validate(step["args"]))
+        except ToolError as exc:
+            status = StepStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else StepStatus.FAILED
+            await self._settle(run, step, status, exc.as_data(), message=str(exc))
+            return status
+        except Exception:
+            log.exception("tool %s crashed in run %s", step["tool"], run["id"])
+            data = {"error": "internal", "message": f"`{step['tool']}` failed unexpectedly."}
+            await self._settle(run, step, StepStatus.FAILED, data, message=data["message"])
+            return StepStatus.FAILED
+        await self._settle(run, step, StepStatus.SUCCEEDED, _result_data(result), result=result)
+        return StepStatus.SUCCEEDED
+
+    async def _settle(
+        self,
+        run: dict[str, Any],
+        step: dict[str, Any],
+        status: StepStatus,
+        data: dict[str, Any],
+        *,
+        result: ToolResult | None = None,
+        message: str | None = None,
+        claimed: bool = True,
+    ) -> None:
+        now = self.clock.now()
+        from_ = [StepStatus.EXECUTING] if claimed else [StepStatus.PENDING, StepStatus.APPROVED]
+        if not await self.repo.move_step(step["id"], from_, status, result=data, finished_at=now):
+            return
+        await self.audit.append("step.result", at=now, run_id=run["id"], tool=step["tool"], status=status.value, result=data)
+        if Risk(step["risk"]).needs_approval:
+            await self.cards.refresh_for_step(step["id"], status=status.value, result=result, message=message)
+        if result is not None:
+            await self.post(run, result.text, as_dicts(result_blocks(step["tool"], result)))
+        elif message is not None:
+            text = message if status is not StepStatus.UNKNOWN else f"{message} Please check before trying again."
+            await self.post(run, text, as_dicts(error_blocks(text)))
+        if status is not StepStatus.SUCCEEDED:
+            await self._finish(run)
+
+    async def _has_valid_approval(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
+        approval = await self.repo.approval_for_step(step["id"])
+        if approval is None or approval["status"] != ApprovalStatus.APPROVED.value:
+            return False
+        expected = action_hash(tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"])
+        if approval["action_hash"] != expected:
+            return False
+        if approval["decided_at"] is None or approval["decided_at"] > approval["expires_at"]:
+            return False
+        approvers = {
+            d["user_id"]
+            for d in await self.repo.decisions_of(approval["id"])
+            if d["decision"] == Decision.APPROVE.value and d["user_id"] != approval["requester"]
+        }
+        return len(approvers) >= approval["required"]
+
+    # -- approval requests ---------------------------------------------------------------------------
+
+    async def _request_approval(self, run: dict[str, Any], step: dict[str, Any]) -> None:
+        tool = self.registry.get(step["tool"])
+        try:
+            preview = await tool.preview(tool.args.model_validate(step["args"])) if tool.preview else default_preview(step)
+        except ToolError as exc:
+            await self._settle(run, step, StepStatus.FAILED, exc.as_data(), message=str(exc), claimed=False)
+            return
+        now = self.clock.now()
+        rules = self.config.rules(step["tool"], run["channel"])
+        approval = {
+            "id": new_id(),
+            "run_id": run["id"],
+            "step_id": step["id"],
+            "team_id": run["team_id"],
+            "channel": run["channel"],
+            "thread_ts": run["thread_ts"],
+            "requester": run["actor"],
+            "action_hash": action_hash(
+                tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"]
+            ),
+            "status": ApprovalStatus.PENDING.value,
+            "required": rules.required,
+            "approvers": sorted(rules.approvers),
+            "preview": preview_to_dict(preview),
+            "expires_at": rules.expires_at(now),
+            "created_at": now,
+        }
+        if not await self.repo.move_step(step["id"], [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
+            return
+        await self.repo.create_approval(approval)
+        await self.repo.set_run_status(run["id"], RunStatus.WAITING_APPROVAL.value, now)
+        await self.audit.append(
+            "approval.requested", at=now, run_id=run["id"], actor=run["actor"], approval=approval["id"], tool=step["tool"]
+        )
+        await self.cards.post_new(run, approval["id"], thread_poster=self.post)
+
+    async def post(self, run: dict[str, Any], text: str, blocks: list[dict[str, Any]]) -> str:
+        """Post in the run's thread, starting the thread with this message when there is none yet."""
+        if run["channel"] is None:
+            return ""
+        ts = await self.chat.post(run["channel"], text, blocks, thread_ts=run["thread_ts"])
+        if run["thread_ts"] is None:
+            await self.repo.set_run_thread(run["id"], ts)
+            run["thread_ts"] = ts
+        return ts
+
+
+def default_preview(step: dict[str, Any]) -> Preview:
+    return Preview(title=step["tool"], fields=tuple((k, str(v)) for k, v in step["args"].items()))
+
+
+def _result_data(result: ToolResult) -> dict[str, Any]:
+    return {"text": result.text, "data": result.data, "link": result.link}

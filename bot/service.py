@@ -1,0 +1,157 @@
+"""Use cases: turn an accepted event into a reply, a run, a decision or a proposal."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.approvals import Click
+from bot.blocks import as_dicts, error_blocks, help_blocks
+from bot.clock import Clock
+from bot.decisions import Decider
+from bot.domain import Decision, Event, Source, StepStatus, ToolCall
+from bot.errors import UserFacingError
+from bot.planner.base import PlanContext, Planner
+from bot.ports import Chat
+from bot.runner import Runner
+from bot.store.audit import AuditLog
+from bot.store.repository import Repository
+from integrations.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
+
+REQUEST_SOURCES = {Source.SLACK_COMMAND, Source.SLACK_MENTION, Source.SLACK_DM}
+TICKET_REACTIONS = {"ticket", "admission_tickets"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceConfig:
+    channel_repos: dict[str, str] = field(default_factory=dict)
+
+
+class Service:
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        audit: AuditLog,
+        registry: ToolRegistry,
+        planner: Planner,
+        runner: Runner,
+        decider: Decider,
+        chat: Chat,
+        clock: Clock,
+        config: ServiceConfig,
+    ) -> None:
+        self.repo = repo
+        self.audit = audit
+        self.registry = registry
+        self.planner = planner
+        self.runner = runner
+        self.decider = decider
+        self.chat = chat
+        self.clock = clock
+        self.config = config
+
+    async def handle(self, inbox_id: int, event: Event) -> None:
+        """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
+        try:
+            await self._dispatch(inbox_id, event)
+        except UserFacingError as exc:
+            await self.reply_error(event, exc.message, exc.hint)
+        except Exception:
+            log.exception("handling %s %s failed (inbox %s)", event.source, event.type, inbox_id)
+            await self.reply_error(
+                event, f"Something went wrong on my side. Reference: inbox #{inbox_id}.", "Try again in a moment."
+            )
+
+    async def _dispatch(self, inbox_id: int, event: Event) -> None:
+        if event.source is Source.SLACK_ACTION:
+            await self.decider.decide(_click(event))
+            return
+        await self.audit.append(
+            "trigger", at=self.clock.now(), actor=event.actor, source=event.source.value, type=event.type,
+            channel=event.channel, text=event.text,
+        )
+        existing = await self.repo.run_for_inbox(inbox_id)
+        if existing is not None:
+            await self.runner.advance(existing["id"])  # a retry after a crash: continue, never start over
+            return
+        if event.source in REQUEST_SOURCES:
+            await self._request(inbox_id, event)
+        elif event.source is Source.SLACK_REACTION:
+            await self._reaction(inbox_id, event)
+
+    async def _request(self, inbox_id: int, event: Event) -> None:
+        plan = self.planner.plan(event.text, self._context(event))
+        if plan.help or not plan.calls:
+            await self.reply(event, "Here is what I can do.", as_dicts(help_blocks(self.registry, self.planner.name)))
+            return
+        calls = [self._validated(call) for call in plan.calls]
+        await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
+
+    async def _reaction(self, inbox_id: int, event: Event) -> None:
+        if event.payload.get("reaction") not in TICKET_REACTIONS or not event.channel or not event.message_ts:
+            return
+        repo = self.config.channel_repos.get(event.channel)
+        if repo is None:
+            raise UserFacingError(
+                "I can't create an issue from that message: this channel has no default repository.",
+                hint="Set OPSBOT_CHANNEL_REPOS (e.g. C123=acme/api) to give it one.",
+            )
+        text = await self.chat.message_text(event.channel, event.message_ts)
+        if not text:
+            raise UserFacingError("I couldn't read that message, so I can't turn it into an issue.")
+        title = " ".join(text.split())[:80] or "Issue from Slack"
+        body = f"{text}\n\n_From Slack: channel {event.channel}, message {event.message_ts}, flagged by {event.actor}._"
+        call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
+        await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
+
+    def _validated(self, call: ToolCall) -> ToolCall:
+        model = self.registry.validate(call.tool, call.args)
+        return ToolCall(tool=call.tool, args=model.model_dump(mode="json"))
+
+    def _context(self, event: Event) -> PlanContext:
+        return PlanContext(
+            default_repo=self.config.channel_repos.get(event.channel or ""),
+            tool_names=tuple(self.registry.names()),
+        )
+
+    # -- replies -------------------------------------------------------------------------------------
+
+    async def reply(self, event: Event, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Answer in the event's thread; a slash command's help and errors go only to the person who typed it."""
+        if not event.channel:
+            return
+        if event.source is Source.SLACK_COMMAND or event.source is Source.SLACK_ACTION:
+            await self.chat.ephemeral(event.channel, event.actor, text, blocks, thread_ts=event.thread_ts)
+        else:
+            await self.chat.post(event.channel, text, blocks, thread_ts=_thread_of(event))
+
+    async def reply_error(self, event: Event, message: str, hint: str | None) -> None:
+        try:
+            await self.reply(event, message, as_dicts(error_blocks(message, hint)))
+        except Exception:
+            log.exception("could not tell the user about an error")
+
+    async def recover(self) -> None:
+        """After a restart: continue approved steps; steps cut off mid-call become `unknown` (a later issue
+        adds the mark-done / retry buttons)."""
+        for step in await self.repo.steps_in([StepStatus.APPROVED]):
+            await self.runner.advance(step["run_id"])
+
+
+def _thread_of(event: Event) -> str | None:
+    return event.thread_ts or event.message_ts
+
+
+def _click(event: Event) -> Click:
+    action = event.payload.get("action_id", "")
+    return Click(
+        approval_id=str(event.payload.get("value", "")),
+        user=event.actor,
+        team_id=event.team_id,
+        channel=event.channel,
+        decision=Decision.APPROVE if action == "opsbot.approve" else Decision.REJECT,
+    )

@@ -1,0 +1,95 @@
+"""Settings: the only module that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigurationError
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///opsbot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str | None = None
+    github_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    github_webhook_secret: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    opsbot_model: str = "gpt-4o-mini"
+    opsbot_policy: str | None = None
+    opsbot_channel_repos: str = Field(default="", description="C123=acme/api,C456=acme/web")
+    opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
+    opsbot_approval_ttl_minutes: int = 120
+    host: str = "0.0.0.0"  # noqa: S104 - a server binds all interfaces unless told otherwise
+    port: int = 3000
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def async_database_url(self) -> str:
+        return to_async_url(self.database_url or DEFAULT_SQLITE_URL)
+
+    @property
+    def channel_repos(self) -> dict[str, str]:
+        return parse_channel_repos(self.opsbot_channel_repos)
+
+    @property
+    def approvers(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.opsbot_approvers.split(",") if u.strip())
+
+    def require_for_run(self) -> None:
+        """Fail with one clear line when a setting the chosen mode needs is missing."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if self.socket_mode:
+            pass
+        elif self.slack_signing_secret is None:
+            missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        if missing:
+            raise ConfigurationError("Missing setting: " + ", ".join(missing) + ". See README, 'Configuration'.")
+        self.channel_repos  # noqa: B018 - validates the mapping at start-up
+
+
+def to_async_url(url: str) -> str:
+    """Give a plain database URL the async driver opsbot uses (aiosqlite, asyncpg)."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def parse_channel_repos(text: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for raw in text.replace(";", ",").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        channel, sep, repo = item.partition("=")
+        if not sep or "/" not in repo.strip() or not channel.strip():
+            raise ConfigurationError(
+                f"OPSBOT_CHANNEL_REPOS: {item!r} is not CHANNEL_ID=owner/repo (e.g. C123=acme/api)."
+            )
+        mapping[channel.strip()] = repo.strip()
+    return mapping

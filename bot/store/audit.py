@@ -1,0 +1,89 @@
+"""The append-only, hash-chained audit log: write one row, or verify the whole chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.redact import redact
+from bot.store.models import audit
+
+GENESIS = "0" * 64
+
+
+def row_hash(prev_hash: str, at: datetime, kind: str, run_id: str | None, actor: str | None, data: Any) -> str:
+    canonical = json.dumps(
+        [prev_hash, at.isoformat(timespec="microseconds"), kind, run_id, actor, data],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChainReport:
+    rows: int
+    broken_at: int | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+class AuditLog:
+    def __init__(self, engine: AsyncEngine, secrets: tuple[str, ...] = ()) -> None:
+        self.engine = engine
+        self._secrets = secrets
+
+    async def append(
+        self, kind: str, *, at: datetime, run_id: str | None = None, actor: str | None = None, **data: Any
+    ) -> None:
+        clean = redact(data, self._secrets)
+        for _attempt in range(50):
+            # Two writers may read the same tip; the unique prev_hash lets exactly one of them win.
+            async with self.engine.connect() as conn:
+                prev = (await conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1))).scalar()
+            prev = prev or GENESIS
+            digest = row_hash(prev, at, kind, run_id, actor, clean)
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        insert(audit).values(
+                            at=at, kind=kind, run_id=run_id, actor=actor, data=clean, prev_hash=prev, hash=digest
+                        )
+                    )
+                return
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not append to the audit log after 50 attempts")
+
+    async def rows(self, run_id: str | None = None, actor: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(audit).order_by(audit.c.id)
+        if run_id is not None:
+            stmt = stmt.where(audit.c.run_id == run_id)
+        if actor is not None:
+            stmt = stmt.where(audit.c.actor == actor)
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+
+    async def verify(self) -> ChainReport:
+        prev = GENESIS
+        count = 0
+        for row in await self.rows():
+            count += 1
+            if row["prev_hash"] != prev:
+                return ChainReport(rows=count, broken_at=row["id"], reason="a row before it was changed or removed")
+            expected = row_hash(prev, row["at"], row["kind"], row["run_id"], row["actor"], row["data"])
+            if row["hash"] != expected:
+                return ChainReport(rows=count, broken_at=row["id"], reason="its content does not match its hash")
+            prev = row["hash"]
+        return ChainReport(rows=count)

@@ -1,0 +1,228 @@
+"""All SQL lives here: small Core statements, each one transaction; state changes are compare-and-set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain import ApprovalStatus, Decision, Event, InboxStatus, Source, StepStatus
+from bot.store.models import approvals, decisions, inbox, runs, steps
+
+
+class Repository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+
+    # -- inbox ---------------------------------------------------------------------------------------
+
+    async def accept(self, event: Event, now: datetime) -> int | None:
+        """Store an event once. Returns its inbox id, or None when the dedupe key was seen before."""
+        values = {
+            "dedupe_key": event.dedupe_key,
+            "source": event.source.value,
+            "type": event.type,
+            "team_id": event.team_id,
+            "payload": event_to_dict(event),
+            "status": InboxStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+        }
+        ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(inbox)
+        stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(inbox.c.id)
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).scalar_one_or_none()
+
+    async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> Event | None:
+        """Take one inbox item for this worker; None if another worker holds it or it is finished."""
+        claimable = or_(
+            inbox.c.status == InboxStatus.PENDING.value,
+            and_(inbox.c.status == InboxStatus.PROCESSING.value, inbox.c.lease_until < now),
+        )
+        stmt = (
+            update(inbox)
+            .where(inbox.c.id == inbox_id, claimable)
+            .values(
+                status=InboxStatus.PROCESSING.value,
+                claimed_by=worker,
+                lease_until=lease_until,
+                attempts=inbox.c.attempts + 1,
+            )
+            .returning(inbox.c.payload)
+        )
+        async with self.engine.begin() as conn:
+            payload = (await conn.execute(stmt)).scalar_one_or_none()
+        return None if payload is None else event_from_dict(payload)
+
+    async def finish(self, inbox_id: int, worker: str, now: datetime, *, error: str | None = None) -> None:
+        status = InboxStatus.FAILED if error else InboxStatus.DONE
+        stmt = (
+            update(inbox)
+            .where(inbox.c.id == inbox_id, inbox.c.claimed_by == worker)
+            .values(status=status.value, finished_at=now, error=error, lease_until=None)
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
+        stmt = (
+            select(inbox.c.id)
+            .where(
+                or_(
+                    inbox.c.status == InboxStatus.PENDING.value,
+                    and_(inbox.c.status == InboxStatus.PROCESSING.value, inbox.c.lease_until < now),
+                )
+            )
+            .order_by(inbox.c.id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(stmt)).scalars())
+
+    async def inbox_status(self, dedupe_key: str) -> str | None:
+        stmt = select(inbox.c.status).where(inbox.c.dedupe_key == dedupe_key)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(stmt)).scalar_one_or_none()
+
+    # -- runs and steps ------------------------------------------------------------------------------
+
+    async def create_run(self, run: Mapping[str, Any], run_steps: Sequence[Mapping[str, Any]]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(runs).values(**run))
+            if run_steps:
+                await conn.execute(insert(steps), [dict(s) for s in run_steps])
+
+    async def run(self, run_id: str) -> dict[str, Any] | None:
+        return await self._one(select(runs).where(runs.c.id == run_id))
+
+    async def run_for_inbox(self, inbox_id: int) -> dict[str, Any] | None:
+        return await self._one(select(runs).where(runs.c.inbox_id == inbox_id))
+
+    async def step(self, step_id: str) -> dict[str, Any] | None:
+        return await self._one(select(steps).where(steps.c.id == step_id))
+
+    async def steps_of(self, run_id: str) -> list[dict[str, Any]]:
+        return await self._all(select(steps).where(steps.c.run_id == run_id).order_by(steps.c.position))
+
+    async def steps_in(self, statuses: Iterable[StepStatus]) -> list[dict[str, Any]]:
+        stmt = select(steps).where(steps.c.status.in_([s.value for s in statuses]))
+        return await self._all(stmt)
+
+    async def move_step(
+        self, step_id: str, from_: Iterable[StepStatus], to: StepStatus, **values: Any
+    ) -> bool:
+        """Compare-and-set a step's status; True only for the one caller that made the change."""
+        stmt = (
+            update(steps)
+            .where(steps.c.id == step_id, steps.c.status.in_([s.value for s in from_]))
+            .values(status=to.value, **values)
+        )
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def set_run_status(self, run_id: str, status: str, now: datetime) -> None:
+        stmt = update(runs).where(runs.c.id == run_id).values(status=status, updated_at=now)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def set_run_thread(self, run_id: str, thread_ts: str) -> None:
+        stmt = update(runs).where(runs.c.id == run_id, runs.c.thread_ts.is_(None)).values(thread_ts=thread_ts)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    # -- approvals -----------------------------------------------------------------------------------
+
+    async def create_approval(self, values: Mapping[str, Any]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(approvals).values(**values))
+
+    async def approval(self, approval_id: str) -> dict[str, Any] | None:
+        return await self._one(select(approvals).where(approvals.c.id == approval_id))
+
+    async def set_approval_message(self, approval_id: str, message_ts: str) -> None:
+        stmt = update(approvals).where(approvals.c.id == approval_id).values(message_ts=message_ts)
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def add_decision(
+        self, approval_id: str, user_id: str, decision: Decision, now: datetime, reason: str | None = None
+    ) -> bool:
+        """Record one user's decision; False if this user already decided on this approval."""
+        ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(decisions)
+        stmt = ins.values(
+            approval_id=approval_id, user_id=user_id, decision=decision.value, reason=reason, created_at=now
+        ).on_conflict_do_nothing(index_elements=["approval_id", "user_id"])
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def decisions_of(self, approval_id: str) -> list[dict[str, Any]]:
+        stmt = select(decisions).where(decisions.c.approval_id == approval_id).order_by(decisions.c.id)
+        return await self._all(stmt)
+
+    async def count_decisions(self, approval_id: str, decision: Decision) -> int:
+        stmt = select(func.count()).where(
+            decisions.c.approval_id == approval_id, decisions.c.decision == decision.value
+        )
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def move_approval(
+        self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime
+    ) -> bool:
+        stmt = (
+            update(approvals)
+            .where(approvals.c.id == approval_id, approvals.c.status == from_.value)
+            .values(status=to.value, decided_at=now)
+        )
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def approval_for_step(self, step_id: str) -> dict[str, Any] | None:
+        stmt = select(approvals).where(approvals.c.step_id == step_id).order_by(approvals.c.created_at.desc())
+        return await self._one(stmt.limit(1))
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    async def _one(self, stmt: Any) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(stmt)).mappings().first()
+        return None if row is None else dict(row)
+
+    async def _all(self, stmt: Any) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return {
+        "source": event.source.value,
+        "type": event.type,
+        "dedupe_key": event.dedupe_key,
+        "team_id": event.team_id,
+        "actor": event.actor,
+        "channel": event.channel,
+        "thread_ts": event.thread_ts,
+        "message_ts": event.message_ts,
+        "text": event.text,
+        "payload": event.payload,
+    }
+
+
+def event_from_dict(data: Mapping[str, Any]) -> Event:
+    return Event(
+        source=Source(data["source"]),
+        type=data["type"],
+        dedupe_key=data["dedupe_key"],
+        team_id=data["team_id"],
+        actor=data["actor"],
+        channel=data.get("channel"),
+        thread_ts=data.get("thread_ts"),
+        message_ts=data.get("message_ts"),
+        text=data.get("text", ""),
+        payload=dict(data.get("payload") or {}),
+    )

@@ -1,0 +1,144 @@
+"""The composition root: builds settings, engine, clients, registry, service and the Bolt app. Nothing at import."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import handlers
+from bot.approvals import ApprovalRules
+from bot.clock import Clock, SystemClock
+from bot.decisions import Decider
+from bot.planner.grammar import GrammarPlanner
+from bot.runner import Runner, RunnerConfig
+from bot.service import Service, ServiceConfig
+from bot.settings import Settings
+from bot.store.audit import AuditLog
+from bot.store.engine import make_engine, upgrade_database
+from bot.store.repository import Repository
+from bot.web import build_web_app
+from bot.worker import Worker
+from integrations.github import GitHubGateway
+from integrations.slack import SlackChat, make_client
+from integrations.tools import build_registry
+
+log = logging.getLogger(__name__)
+
+
+def secrets_of(settings: Settings) -> tuple[str, ...]:
+    values = (
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.github_token,
+        settings.github_webhook_secret,
+        settings.openai_api_key,
+    )
+    return tuple(v.get_secret_value() for v in values if v is not None)
+
+
+@dataclass
+class Opsbot:
+    settings: Settings
+    engine: AsyncEngine
+    session: aiohttp.ClientSession
+    chat: SlackChat
+    service: Service
+    worker: Worker
+    bolt: AsyncApp
+    web: web.Application
+    audit: AuditLog
+    repo: Repository
+    auth: dict[str, Any]
+
+    async def start(self, *, sweep_interval: float | None = 15.0) -> None:
+        """Resolve the bot identity once, take up work left by a crash, then keep sweeping the inbox."""
+        resp = await self.chat.client.auth_test()
+        self.auth.update(resp.data if isinstance(resp.data, dict) else {})
+        await self.service.recover()
+        await self.worker.sweep()
+        if sweep_interval:
+            self.worker.start(sweep_interval)
+
+    async def close(self) -> None:
+        await self.worker.stop()
+        await self.session.close()
+        await self.engine.dispose()
+
+    async def healthy(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+
+async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> Opsbot:
+    clock = clock or SystemClock()
+    engine = make_engine(settings.async_database_url)
+    if migrate if migrate is not None else settings.async_database_url.startswith("sqlite"):
+        await upgrade_database(engine)
+    secrets = secrets_of(settings)
+    session = aiohttp.ClientSession()
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = make_client(token, settings.slack_api_url, session)
+    chat = SlackChat(client, secrets)
+    repo = Repository(engine)
+    audit = AuditLog(engine, secrets)
+    github = GitHubGateway(
+        token=settings.github_token.get_secret_value() if settings.github_token else None,
+        base_url=settings.github_api_url,
+        clock=clock,
+    )
+    registry = build_registry(github=github)
+    rules = ApprovalRules(approvers=settings.approvers, ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes))
+    runner = Runner(
+        repo=repo, audit=audit, registry=registry, chat=chat, clock=clock,
+        config=RunnerConfig(rules=lambda _tool, _channel: rules),
+    )
+    decider = Decider(repo=repo, audit=audit, runner=runner, chat=chat, clock=clock)
+    service = Service(
+        repo=repo, audit=audit, registry=registry, planner=GrammarPlanner(), runner=runner, decider=decider,
+        chat=chat, clock=clock, config=ServiceConfig(channel_repos=settings.channel_repos),
+    )
+    worker = Worker(repo=repo, handler=service.handle, clock=clock)
+    auth: dict[str, Any] = {}
+
+    async def authorize(**_kwargs: Any) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=auth.get("enterprise_id"),
+            team_id=auth.get("team_id"),
+            bot_user_id=auth.get("user_id"),
+            bot_id=auth.get("bot_id"),
+            bot_token=token,
+        )
+
+    bolt = AsyncApp(
+        client=client,
+        authorize=authorize,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        request_verification_enabled=False,  # verified at the HTTP edge, before anything else
+        process_before_response=True,
+    )
+    handlers.register_all(bolt, worker.accept)
+    bot = Opsbot(
+        settings=settings, engine=engine, session=session, chat=chat, service=service, worker=worker,
+        bolt=bolt, web=web.Application(), audit=audit, repo=repo, auth=auth,
+    )
+    bot.web = build_web_app(
+        bolt,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        clock=clock,
+        health=bot.healthy,
+    )
+    return bot

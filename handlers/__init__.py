@@ -1,0 +1,14 @@
+"""Thin Slack adapters: acknowledge, convert to a domain Event, hand it to the inbox."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import actions, commands, errors, messages, reactions
+from handlers.types import Accept
+
+
+def register_all(app: AsyncApp, accept: Accept) -> None:
+    for module in (commands, messages, reactions, actions):
+        module.register(app, accept)
+    errors.register(app)

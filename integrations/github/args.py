@@ -1,0 +1,93 @@
+"""Argument models of the GitHub tools; their JSON schemas are what the LLM sees."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+
+
+class RepoArgs(BaseModel):
+    """Arguments that name a repository; every GitHub tool has them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    repo: str = Field(description="The repository as `owner/name`, for example `acme/api`.")
+
+    @field_validator("repo")
+    @classmethod
+    def _owner_slash_name(cls, value: str) -> str:
+        if not REPO_NAME.fullmatch(value) or value.endswith((".", "/")):
+            raise PydanticCustomError(
+                "repo_format", "use `owner/name`, for example `acme/api` (got {value!r})", {"value": value}
+            )
+        return value
+
+
+class ListPullRequestsArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    state: Literal["open", "closed", "all"] = Field("open", description="Which pull requests to list.")
+    limit: int = Field(20, ge=1, le=100, description="At most this many, newest first.")
+
+
+class GetPullRequestArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: int = Field(ge=1, description="The pull request number, e.g. 42 for #42.")
+
+
+class ListFailedWorkflowRunsArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    branch: str | None = Field(None, min_length=1, description="Only runs on this branch; all if omitted.")
+    limit: int = Field(10, ge=1, le=100, description="At most this many, newest first.")
+
+
+class CreateIssueArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=256, description="The issue title.")
+    body: str | None = Field(None, max_length=65536, description="The issue text, in GitHub Markdown.")
+
+
+class CommentArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: int = Field(ge=1, description="The issue or pull request number.")
+    body: str = Field(min_length=1, max_length=65536, description="The comment, in GitHub Markdown.")
+
+
+class RerunFailedJobsArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    run_id: int | None = Field(None, ge=1, description="The workflow run id. Give this or `pr`, not both.")
+    pr: int | None = Field(
+        None, ge=1, description="A pull request number: re-run its latest failed run. Give this or `run_id`."
+    )
+
+    @model_validator(mode="after")
+    def _run_or_pull(self) -> Self:
+        if (self.run_id is None) == (self.pr is None):
+            raise PydanticCustomError("run_or_pr", "give exactly one of `run_id` or `pr`")
+        return self
+
+
+class MergePullRequestArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: int = Field(ge=1, description="The pull request number.")
+    method: Literal["merge", "squash", "rebase"] = Field("merge", description="How to merge.")
+    commit_message: str | None = Field(None, max_length=65536, description="Extra text for the merge commit.")
+
+
+class DispatchWorkflowArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    workflow: str = Field(min_length=1, description="The workflow file name (e.g. `deploy.yml`) or its id.")
+    ref: str = Field("main", min_length=1, description="The branch or tag to run the workflow on.")
+    inputs: dict[str, str] = Field(default_factory=dict, description="Its `workflow_dispatch` inputs.")

@@ -1,0 +1,135 @@
+"""Blocking PyGithub calls that return plain values; they run in the gateway's worker thread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import islice
+from typing import Any, cast
+
+from github import Github
+from github.GithubObject import NotSet
+from github.Issue import Issue
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+from github.Requester import Requester
+from github.WorkflowRun import WorkflowRun
+
+from integrations.github.models import Checks, IssueRef, PullDetail, PullSummary, RunSummary, summarize_checks
+
+RECENT_ISSUES_SCANNED = 30
+
+
+def visible_repos(gh: Github) -> list[str]:
+    """The first page of repositories the token can see (`GET /user/repos`)."""
+    return [r.full_name for r in gh.get_user().get_repos().get_page(0)]
+
+
+def pulls(repo: Repository, *, state: str, limit: int) -> list[PullSummary]:
+    return [pull_summary(p) for p in islice(repo.get_pulls(state=state), limit)]
+
+
+def pull(repo: Repository, number: int) -> PullDetail:
+    return pull_detail(repo.get_pull(number))
+
+
+def commit_checks(repo: Repository, sha: str) -> Checks:
+    """Two calls, whatever the number of checks: the combined status and the first page of check runs."""
+    commit = repo.get_commit(sha)
+    combined = commit.get_combined_status()
+    runs = commit.get_check_runs().get_page(0)
+    return summarize_checks(
+        [(s.context, s.state) for s in combined.statuses],
+        [(r.name, r.status, r.conclusion) for r in runs],
+    )
+
+
+def failed_runs(
+    repo: Repository, *, limit: int, branch: str | None = None, head_sha: str | None = None
+) -> list[RunSummary]:
+    runs = repo.get_workflow_runs(status="failure", branch=_opt(branch), head_sha=_opt(head_sha))
+    return [run_summary(r) for r in islice(runs, limit)]
+
+
+def run(repo: Repository, run_id: int) -> RunSummary:
+    return run_summary(repo.get_workflow_run(run_id))
+
+
+def create_issue(repo: Repository, *, title: str, body: str | None) -> IssueRef:
+    return issue_ref(repo.create_issue(title, body=_opt(body)))
+
+
+def recent_issue(repo: Repository, *, creator: str, title: str, since: datetime) -> IssueRef | None:
+    """The newest open issue `creator` opened with exactly this title since `since`, if any."""
+    # PyGithub annotates `creator` as a NamedUser but accepts a login, which saves a request
+    by_creator = cast(Any, creator)
+    issues = repo.get_issues(state="open", creator=by_creator, since=since, sort="created", direction="desc")
+    for issue in islice(issues, RECENT_ISSUES_SCANNED):
+        # the issues API lists pull requests too; only theirs have /pull/ in html_url
+        if "/pull/" not in issue.html_url and issue.title == title and issue.created_at >= since:
+            return issue_ref(issue, reconciled=True)
+    return None
+
+
+def comment(repo: Repository, number: int, body: str) -> str:
+    return repo.get_issue(number).create_comment(body).html_url
+
+
+def rerun_failed_jobs(requester: Requester, repo: Repository, run_id: int) -> None:
+    # WorkflowRun.rerun_failed_jobs() returns False on any error and drops the reason; this keeps it
+    requester.requestJsonAndCheck("POST", f"{repo.get_workflow_run(run_id).url}/rerun-failed-jobs")
+
+
+def merge(repo: Repository, number: int, *, method: str, commit_message: str | None) -> str:
+    status = repo.get_pull(number).merge(commit_message=_opt(commit_message), merge_method=method)
+    return status.sha
+
+
+def dispatch(repo: Repository, *, workflow: str, ref: str, inputs: dict[str, str]) -> None:
+    repo.get_workflow(workflow).create_dispatch(ref, inputs, throw=True)
+
+
+def pull_summary(pr: PullRequest) -> PullSummary:
+    return PullSummary(
+        number=pr.number,
+        title=pr.title,
+        author=pr.user.login,
+        created_at=pr.created_at,
+        url=pr.html_url,
+        head_sha=pr.head.sha,
+    )
+
+
+def pull_detail(pr: PullRequest) -> PullDetail:
+    return PullDetail(
+        number=pr.number,
+        title=pr.title,
+        author=pr.user.login,
+        head=pr.head.ref,
+        base=pr.base.ref,
+        state=pr.state,
+        merged=bool(pr.merged),
+        mergeable=pr.mergeable,
+        mergeable_state=pr.mergeable_state or "unknown",
+        url=pr.html_url,
+        head_sha=pr.head.sha,
+    )
+
+
+def run_summary(run: WorkflowRun) -> RunSummary:
+    return RunSummary(
+        id=run.id,
+        name=run.name,
+        branch=run.head_branch,
+        sha=run.head_sha,
+        conclusion=run.conclusion,
+        created_at=run.created_at,
+        url=run.html_url,
+    )
+
+
+def issue_ref(issue: Issue, *, reconciled: bool = False) -> IssueRef:
+    return IssueRef(number=issue.number, title=issue.title, url=issue.html_url, reconciled=reconciled)
+
+
+def _opt(value: str | None) -> Any:
+    return NotSet if value is None else value

@@ -1,0 +1,251 @@
+"""GitHubGateway: PyGithub off the event loop, with opsbot's own retry, rate-limit and error rules."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import requests
+from github import Auth, Github
+from github.GithubException import GithubException
+from github.Repository import Repository
+from urllib3.util.retry import Retry
+
+from bot.clock import Clock
+from bot.errors import Conflict, NotFound, OutcomeUnknown, ToolError
+from bot.suggest import did_you_mean
+from integrations.github import calls
+from integrations.github.errors import Operation, map_error, rate_limit_wait, rate_limited, repo_not_found
+from integrations.github.models import (
+    FAILED_CONCLUSIONS,
+    Checks,
+    IssueRef,
+    PullDetail,
+    PullSummary,
+    RunSummary,
+)
+
+T = TypeVar("T")
+
+TIMEOUT_SECONDS = 15
+PER_PAGE = 100
+MAX_PULLS_WITH_CHECKS = 20  # each costs two calls; the rest of a long list shows no checks
+RECONCILE_WINDOW = timedelta(minutes=5)
+
+
+def read_only_retry() -> Retry:
+    """Retry 5xx and dropped connections for GET/HEAD only: a retried POST can create a duplicate issue.
+
+    No Retry-After sleeping and no rate-limit handling here: that is done with the injected clock.
+    """
+    return Retry(
+        total=2,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        backoff_factor=0.1,
+        backoff_max=1.0,
+        respect_retry_after_header=False,
+        raise_on_status=False,
+    )
+
+
+class GitHubGateway:
+    """Every call to GitHub goes through `call`: one worker thread at a time, typed errors out."""
+
+    def __init__(
+        self, token: str | None, base_url: str, clock: Clock, max_rate_limit_wait: float = 60.0
+    ) -> None:
+        self.clock = clock
+        self._max_wait = max_rate_limit_wait
+        # PyGithub's Requester shares one connection object between threads, so calls are serialised
+        self._lock = threading.Lock()
+        self._login: str | None = None
+        self._gh = Github(
+            base_url=base_url.rstrip("/"),
+            auth=Auth.Token(token) if token else None,
+            retry=read_only_retry(),
+            timeout=TIMEOUT_SECONDS,
+            per_page=PER_PAGE,
+            lazy=True,
+            # PyGithub would time.sleep between requests; rate limits are handled in `call` instead
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+
+    async def check(self) -> str:
+        return f"GitHub: authenticated as {await self.login()}"
+
+    async def login(self) -> str:
+        if self._login is None:
+            op = Operation(action="read the token's user", target="The token's user")
+            self._login = await self.call(lambda: self._gh.get_user().login, op)
+        return self._login
+
+    async def call(self, fn: Callable[[], T], op: Operation) -> T:
+        """Run `fn` (blocking PyGithub code that returns plain values) and map failures for `op`."""
+        try:
+            return await self._within_rate_limit(fn)
+        except (GithubException, requests.RequestException) as exc:
+            raise await self._explain(exc, op) from exc
+
+    async def _within_rate_limit(self, fn: Callable[[], T]) -> T:
+        try:
+            return await self._in_thread(fn)
+        except GithubException as exc:
+            wait = rate_limit_wait(exc, self.clock.now())
+            if wait is None or wait > self._max_wait:
+                raise
+            await self.clock.sleep(wait)
+        return await self._in_thread(fn)
+
+    async def _in_thread(self, fn: Callable[[], T]) -> T:
+        def locked() -> T:
+            with self._lock:
+                return fn()
+
+        return await asyncio.to_thread(locked)
+
+    async def _explain(self, exc: Exception, op: Operation) -> ToolError:
+        if isinstance(exc, GithubException):
+            wait = rate_limit_wait(exc, self.clock.now())
+            if wait is not None:
+                return rate_limited(wait, self.clock.now())
+            if exc.status == 404 and op.repo and await self._repo_missing(op.repo):
+                return repo_not_found(op.repo, await self._similar_repos(op.repo))
+        return map_error(exc, op)
+
+    async def _repo_missing(self, repo: str) -> bool:
+        try:
+            await self._in_thread(lambda: self._repo(repo).complete())
+        except GithubException as exc:
+            return exc.status == 404
+        except requests.RequestException:
+            return False
+        return False
+
+    async def _similar_repos(self, repo: str) -> list[str]:
+        """Suggestions from the first page of repositories the token can see."""
+        try:
+            names = await self._in_thread(lambda: calls.visible_repos(self._gh))
+        except (GithubException, requests.RequestException):
+            return []
+        return did_you_mean(repo, names)
+
+    def _repo(self, repo: str) -> Repository:
+        return self._gh.get_repo(repo)  # lazy: no request until something is read
+
+    # --- reads -------------------------------------------------------------------------------
+
+    async def list_pull_requests(self, repo: str, *, state: str, limit: int) -> list[PullSummary]:
+        found = await self.call(
+            lambda: calls.pulls(self._repo(repo), state=state, limit=limit), _repo_op(repo)
+        )
+        head = found[:MAX_PULLS_WITH_CHECKS]
+        checked = [replace(p, checks=await self.checks(repo, p.head_sha)) for p in head]
+        return checked + found[MAX_PULLS_WITH_CHECKS:]
+
+    async def get_pull_request(self, repo: str, number: int, *, with_checks: bool = True) -> PullDetail:
+        pull = await self.call(lambda: calls.pull(self._repo(repo), number), _pull_op(repo, number, "read"))
+        return replace(pull, checks=await self.checks(repo, pull.head_sha)) if with_checks else pull
+
+    async def checks(self, repo: str, sha: str) -> Checks:
+        op = Operation(
+            action=f"read the checks of {sha[:7]} in {repo}", target=f"Commit {sha[:7]}", repo=repo
+        )
+        return await self.call(lambda: calls.commit_checks(self._repo(repo), sha), op)
+
+    async def list_failed_runs(self, repo: str, *, branch: str | None, limit: int) -> list[RunSummary]:
+        return await self.call(
+            lambda: calls.failed_runs(self._repo(repo), branch=branch, limit=limit), _repo_op(repo)
+        )
+
+    async def get_run(self, repo: str, run_id: int) -> RunSummary:
+        op = Operation(
+            action=f"read run {run_id} in {repo}", target=f"Workflow run {run_id} in {repo}", repo=repo
+        )
+        return await self.call(lambda: calls.run(self._repo(repo), run_id), op)
+
+    async def latest_failed_run_for_pull(self, repo: str, number: int) -> RunSummary:
+        sha = (await self.get_pull_request(repo, number, with_checks=False)).head_sha
+        runs = await self.call(
+            lambda: calls.failed_runs(self._repo(repo), head_sha=sha, limit=1), _repo_op(repo)
+        )
+        if not runs:
+            raise NotFound(f"Pull request #{number} in {repo} has no failed workflow run for `{sha[:7]}`.")
+        return runs[0]
+
+    # --- writes ------------------------------------------------------------------------------
+
+    async def create_issue(self, repo: str, *, title: str, body: str | None) -> IssueRef:
+        """Create an issue; when GitHub's answer is lost, look for the issue before saying 'unknown'."""
+        op = replace(_repo_op(repo), action=f"create an issue in {repo}", write=True)
+        started = self.clock.now()
+        try:
+            return await self.call(lambda: calls.create_issue(self._repo(repo), title=title, body=body), op)
+        except OutcomeUnknown:
+            found = await self._find_created_issue(repo, title, since=started - RECONCILE_WINDOW)
+            if found is None:
+                raise
+            return found
+
+    async def _find_created_issue(self, repo: str, title: str, *, since: datetime) -> IssueRef | None:
+        try:
+            login = await self.login()
+            return await self.call(
+                lambda: calls.recent_issue(self._repo(repo), creator=login, title=title, since=since),
+                _repo_op(repo),
+            )
+        except ToolError:
+            return None
+
+    async def comment(self, repo: str, number: int, body: str) -> str:
+        op = _pull_op(repo, number, "comment on", noun="Issue or pull request", write=True)
+        return await self.call(lambda: calls.comment(self._repo(repo), number, body), op)
+
+    async def rerun_failed_jobs(self, repo: str, run: RunSummary) -> None:
+        if run.conclusion not in FAILED_CONCLUSIONS:
+            state = run.conclusion or "still running"
+            raise Conflict(f"Workflow run {run.id} ({run.name}) has nothing to re-run: it is {state}.")
+        op = Operation(
+            action=f"re-run the failed jobs of run {run.id} in {repo}",
+            target=f"Workflow run {run.id} in {repo}",
+            repo=repo,
+            write=True,
+        )
+        await self.call(lambda: calls.rerun_failed_jobs(self._gh.requester, self._repo(repo), run.id), op)
+
+    async def merge(self, repo: str, number: int, *, method: str, commit_message: str | None) -> str:
+        return await self.call(
+            lambda: calls.merge(self._repo(repo), number, method=method, commit_message=commit_message),
+            _pull_op(repo, number, "merge", write=True),
+        )
+
+    async def dispatch(self, repo: str, *, workflow: str, ref: str, inputs: dict[str, str]) -> None:
+        op = Operation(
+            action=f"start workflow `{workflow}` on `{ref}` in {repo}",
+            target=f"Workflow `{workflow}` in {repo}",
+            repo=repo,
+            write=True,
+        )
+        await self.call(
+            lambda: calls.dispatch(self._repo(repo), workflow=workflow, ref=ref, inputs=inputs), op
+        )
+
+
+def _repo_op(repo: str) -> Operation:
+    return Operation(action=f"read {repo}", target=f"Repository `{repo}`", repo=repo)
+
+
+def _pull_op(
+    repo: str, number: int, verb: str, *, noun: str = "Pull request", write: bool = False
+) -> Operation:
+    return Operation(
+        action=f"{verb} {noun.lower()} #{number} in {repo}",
+        target=f"{noun} #{number} in {repo}",
+        repo=repo,
+        write=write,
+    )

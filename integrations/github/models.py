@@ -1,0 +1,124 @@
+"""Plain values the GitHub gateway returns, so no PyGithub object leaves a worker thread."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
+
+
+class CheckState(enum.StrEnum):
+    PASSING = "passing"
+    FAILING = "failing"
+    PENDING = "pending"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return {
+            CheckState.PASSING: "✅ passing",
+            CheckState.FAILING: "❌ failing",
+            CheckState.PENDING: "⏳ pending",
+            CheckState.NONE: "—",
+        }[self]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checks:
+    """The checks of one commit: commit statuses and check runs together."""
+
+    state: CheckState
+    failing: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+    total: int = 0
+
+    @property
+    def summary(self) -> str:
+        if self.state is CheckState.FAILING:
+            return f"{self.state.label} ({', '.join(self.failing)})"
+        if self.state is CheckState.NONE:
+            return "no checks"
+        return f"{self.state.label} ({self.total} checks)"
+
+
+NO_CHECKS = Checks(state=CheckState.NONE)
+
+
+def summarize_checks(
+    statuses: Iterable[tuple[str, str]], check_runs: Iterable[tuple[str, str, str | None]]
+) -> Checks:
+    """Combine commit statuses `(context, state)` and check runs `(name, status, conclusion)`."""
+    failing: list[str] = []
+    pending: list[str] = []
+    total = 0
+    for context, state in statuses:
+        total += 1
+        if state in ("failure", "error"):
+            failing.append(context)
+        elif state == "pending":
+            pending.append(context)
+    for name, status, conclusion in check_runs:
+        total += 1
+        if status != "completed":
+            pending.append(name)
+        elif conclusion in FAILED_CONCLUSIONS:
+            failing.append(name)
+    state = _overall(total, failing, pending)
+    return Checks(state=state, failing=tuple(failing), pending=tuple(pending), total=total)
+
+
+def _overall(total: int, failing: list[str], pending: list[str]) -> CheckState:
+    if failing:
+        return CheckState.FAILING
+    if pending:
+        return CheckState.PENDING
+    return CheckState.PASSING if total else CheckState.NONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class PullSummary:
+    number: int
+    title: str
+    author: str
+    created_at: datetime
+    url: str
+    head_sha: str
+    checks: Checks = NO_CHECKS
+
+
+@dataclass(frozen=True, kw_only=True)
+class PullDetail:
+    number: int
+    title: str
+    author: str
+    head: str
+    base: str
+    state: str
+    merged: bool
+    mergeable: bool | None
+    mergeable_state: str
+    url: str
+    head_sha: str
+    checks: Checks = NO_CHECKS
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSummary:
+    id: int
+    name: str
+    branch: str
+    sha: str
+    conclusion: str | None
+    created_at: datetime
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueRef:
+    number: int
+    title: str
+    url: str
+    reconciled: bool = False

@@ -1,0 +1,327 @@
+"""The GitHub tools: what each one does, its risk, and how its result and approval preview read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from integrations.github.args import (
+    CommentArgs,
+    CreateIssueArgs,
+    DispatchWorkflowArgs,
+    GetPullRequestArgs,
+    ListFailedWorkflowRunsArgs,
+    ListPullRequestsArgs,
+    MergePullRequestArgs,
+    RerunFailedJobsArgs,
+)
+from integrations.github.gateway import GitHubGateway
+from integrations.github.models import CheckState, PullDetail, PullSummary, RunSummary
+from integrations.registry import Preview, Risk, Tool, ToolResult, ToolSpec
+
+READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
+
+
+class GitHubTools:
+    """Tool functions over one gateway; `github_tools` lists them as ToolSpecs."""
+
+    def __init__(self, gw: GitHubGateway) -> None:
+        self.gw = gw
+
+    def _now(self) -> datetime:
+        return self.gw.clock.now()
+
+    async def list_pull_requests(self, args: ListPullRequestsArgs) -> ToolResult:
+        pulls = await self.gw.list_pull_requests(args.repo, state=args.state, limit=args.limit)
+        now = self._now()
+        if not pulls:
+            return ToolResult(text=f"No {args.state} pull requests in `{args.repo}`.")
+        return ToolResult(
+            text=f"{len(pulls)} {args.state} pull request{_s(len(pulls))} in `{args.repo}`:",
+            lines=tuple(_pull_line(p, now) for p in pulls),
+            data={"pull_requests": [_pull_data(p, now) for p in pulls]},
+        )
+
+    async def get_pull_request(self, args: GetPullRequestArgs) -> ToolResult:
+        pull = await self.gw.get_pull_request(args.repo, args.number)
+        return ToolResult(
+            text=f"*#{pull.number} {escape(pull.title)}*",
+            fields=_pull_fields(pull),
+            data={
+                "number": pull.number,
+                "title": pull.title,
+                "author": pull.author,
+                "head": pull.head,
+                "base": pull.base,
+                "state": pull.state,
+                "merged": pull.merged,
+                "mergeable": pull.mergeable,
+                "mergeable_state": pull.mergeable_state,
+                "checks": pull.checks.state.value,
+                "failing_checks": list(pull.checks.failing),
+                "url": pull.url,
+            },
+            link=pull.url,
+        )
+
+    async def list_failed_workflow_runs(self, args: ListFailedWorkflowRunsArgs) -> ToolResult:
+        runs = await self.gw.list_failed_runs(args.repo, branch=args.branch, limit=args.limit)
+        where = f"`{args.repo}`" + (f" on `{escape(args.branch)}`" if args.branch else "")
+        if not runs:
+            return ToolResult(text=f"No failed workflow runs in {where}.")
+        now = self._now()
+        return ToolResult(
+            text=f"{len(runs)} failed workflow run{_s(len(runs))} in {where}:",
+            lines=tuple(_run_line(r, now) for r in runs),
+            data={"runs": [_run_data(r) for r in runs]},
+        )
+
+    async def create_issue(self, args: CreateIssueArgs) -> ToolResult:
+        issue = await self.gw.create_issue(args.repo, title=args.title, body=args.body)
+        note = " (GitHub reported an error, but the issue had been created)" if issue.reconciled else ""
+        return ToolResult(
+            text=f"Created #{issue.number} in `{args.repo}`: {escape(issue.title)}{note}",
+            data={"number": issue.number, "url": issue.url, "reconciled": issue.reconciled},
+            link=issue.url,
+        )
+
+    async def preview_create_issue(self, args: CreateIssueArgs) -> Preview:
+        return Preview(
+            title=f"Create an issue in {args.repo}",
+            fields=(("Repository", args.repo), ("Title", escape(args.title))),
+            body=escape(args.body) if args.body else None,
+        )
+
+    async def comment(self, args: CommentArgs) -> ToolResult:
+        url = await self.gw.comment(args.repo, args.number, args.body)
+        return ToolResult(text=f"Commented on #{args.number} in `{args.repo}`.", data={"url": url}, link=url)
+
+    async def preview_comment(self, args: CommentArgs) -> Preview:
+        return Preview(
+            title=f"Comment on #{args.number} in {args.repo}",
+            fields=(("Repository", args.repo), ("On", f"#{args.number}")),
+            body=escape(args.body),
+        )
+
+    async def _run_to_rerun(self, args: RerunFailedJobsArgs) -> RunSummary:
+        if args.pr is not None:
+            return await self.gw.latest_failed_run_for_pull(args.repo, args.pr)
+        assert args.run_id is not None  # the model's validator guarantees one of them
+        return await self.gw.get_run(args.repo, args.run_id)
+
+    async def rerun_failed_jobs(self, args: RerunFailedJobsArgs) -> ToolResult:
+        run = await self._run_to_rerun(args)
+        await self.gw.rerun_failed_jobs(args.repo, run)
+        return ToolResult(
+            text=f"Re-running the failed jobs of *{escape(run.name)}* (run {run.id}) in `{args.repo}`.",
+            data=_run_data(run),
+            link=run.url,
+        )
+
+    async def preview_rerun_failed_jobs(self, args: RerunFailedJobsArgs) -> Preview:
+        run = await self._run_to_rerun(args)
+        return Preview(
+            title=f"Re-run failed jobs of {run.name} in {args.repo}",
+            fields=_run_fields(run) + ((("Pull request", f"#{args.pr}"),) if args.pr else ()),
+        )
+
+    async def merge_pull_request(self, args: MergePullRequestArgs) -> ToolResult:
+        sha = await self.gw.merge(
+            args.repo, args.number, method=args.method, commit_message=args.commit_message
+        )
+        return ToolResult(
+            text=f"Merged #{args.number} in `{args.repo}` ({args.method}), commit `{sha[:7]}`.",
+            data={"number": args.number, "sha": sha, "method": args.method},
+        )
+
+    async def preview_merge_pull_request(self, args: MergePullRequestArgs) -> Preview:
+        pull = await self.gw.get_pull_request(args.repo, args.number)
+        return Preview(
+            title=f"Merge #{pull.number} {pull.title}",
+            fields=(*_pull_fields(pull), ("Method", args.method)),
+            body=escape(args.commit_message) if args.commit_message else None,
+            warnings=merge_warnings(pull),
+        )
+
+    async def dispatch_workflow(self, args: DispatchWorkflowArgs) -> ToolResult:
+        await self.gw.dispatch(args.repo, workflow=args.workflow, ref=args.ref, inputs=args.inputs)
+        return ToolResult(
+            text=f"Started workflow `{escape(args.workflow)}` on `{escape(args.ref)}` in `{args.repo}`.",
+            data={"workflow": args.workflow, "ref": args.ref, "inputs": dict(args.inputs)},
+        )
+
+    async def preview_dispatch_workflow(self, args: DispatchWorkflowArgs) -> Preview:
+        inputs = ", ".join(f"{k}={v}" for k, v in sorted(args.inputs.items())) or "none"
+        return Preview(
+            title=f"Run workflow {args.workflow} on {args.ref} in {args.repo}",
+            fields=(
+                ("Repository", args.repo),
+                ("Workflow", escape(args.workflow)),
+                ("Ref", escape(args.ref)),
+                ("Inputs", escape(inputs)),
+            ),
+        )
+
+
+def github_tools(gw: GitHubGateway) -> list[Tool]:
+    t = GitHubTools(gw)
+    return [
+        ToolSpec(
+            name="list_pull_requests",
+            description="List pull requests of a repository with their author, age and checks.",
+            args=ListPullRequestsArgs,
+            risk=Risk.READ,
+            run=t.list_pull_requests,
+            example="list prs in acme/api",
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="get_pull_request",
+            description="Show one pull request: branches, author, mergeability and checks.",
+            args=GetPullRequestArgs,
+            risk=Risk.READ,
+            run=t.get_pull_request,
+            example="show pr 42 in acme/api",
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="list_failed_workflow_runs",
+            description="List recent failed GitHub Actions workflow runs, optionally on one branch.",
+            args=ListFailedWorkflowRunsArgs,
+            risk=Risk.READ,
+            run=t.list_failed_workflow_runs,
+            example="list failed runs in acme/api on main",
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="create_issue",
+            description="Open a new issue in a repository.",
+            args=CreateIssueArgs,
+            risk=Risk.WRITE,
+            run=t.create_issue,
+            preview=t.preview_create_issue,
+            example="create issue in acme/api: Deploy to staging is flaky",
+        ),
+        ToolSpec(
+            name="comment",
+            description="Add a comment to an issue or pull request.",
+            args=CommentArgs,
+            risk=Risk.WRITE,
+            run=t.comment,
+            preview=t.preview_comment,
+            example="comment on pr 42 in acme/api: Looks good, merging after CI.",
+        ),
+        ToolSpec(
+            name="rerun_failed_jobs",
+            description="Re-run the failed jobs of a workflow run, or of a pull request's latest failed run.",
+            args=RerunFailedJobsArgs,
+            risk=Risk.WRITE,
+            run=t.rerun_failed_jobs,
+            preview=t.preview_rerun_failed_jobs,
+            example="rerun failed jobs on pr 42 in acme/api",
+        ),
+        ToolSpec(
+            name="merge_pull_request",
+            description="Merge a pull request (merge, squash or rebase).",
+            args=MergePullRequestArgs,
+            risk=Risk.DANGEROUS,
+            run=t.merge_pull_request,
+            preview=t.preview_merge_pull_request,
+            example="merge pr 42 in acme/api with squash",
+            idempotent=False,
+        ),
+        ToolSpec(
+            name="dispatch_workflow",
+            description="Start a GitHub Actions workflow that has a workflow_dispatch trigger.",
+            args=DispatchWorkflowArgs,
+            risk=Risk.DANGEROUS,
+            run=t.dispatch_workflow,
+            preview=t.preview_dispatch_workflow,
+            example="dispatch_workflow repo=acme/api workflow=deploy.yml ref=main inputs.env=staging",
+        ),
+    ]
+
+
+def merge_warnings(pull: PullDetail) -> tuple[str, ...]:
+    warnings = []
+    if pull.merged or pull.state != "open":
+        warnings.append(f"This pull request is {'already merged' if pull.merged else pull.state}.")
+    if pull.mergeable is False or pull.mergeable_state == "dirty":
+        warnings.append("GitHub says it is not mergeable (conflicts with the base branch).")
+    elif pull.mergeable_state not in READY_STATES:
+        warnings.append(f"Merge state is `{pull.mergeable_state}` (e.g. blocked by reviews, or behind base).")
+    if pull.checks.state is CheckState.FAILING:
+        warnings.append(f"Failing checks: {escape(', '.join(pull.checks.failing))}.")
+    elif pull.checks.state is CheckState.PENDING:
+        warnings.append("Checks are still running.")
+    return tuple(warnings)
+
+
+def _pull_fields(pull: PullDetail) -> tuple[tuple[str, str], ...]:
+    mergeable = {True: "yes", False: "no", None: "not computed yet"}[pull.mergeable]
+    return (
+        ("Branches", f"`{escape(pull.head)}` → `{escape(pull.base)}`"),
+        ("Author", f"@{escape(pull.author)}"),
+        ("Mergeable", f"{mergeable} ({pull.mergeable_state})"),
+        ("Checks", escape(pull.checks.summary)),
+    )
+
+
+def _pull_line(pull: PullSummary, now: datetime) -> str:
+    return (
+        f"#{pull.number} {escape(pull.title)} — @{escape(pull.author)}, {age(now, pull.created_at)} old, "
+        f"checks: {pull.checks.state.label}"
+    )
+
+
+def _pull_data(pull: PullSummary, now: datetime) -> dict[str, object]:
+    return {
+        "number": pull.number,
+        "title": pull.title,
+        "author": pull.author,
+        "age_days": (now - pull.created_at).days,
+        "checks": pull.checks.state.value,
+        "url": pull.url,
+    }
+
+
+def _run_line(run: RunSummary, now: datetime) -> str:
+    when = age(now, run.created_at)
+    return f"{escape(run.name)} on `{escape(run.branch)}` at `{run.sha[:7]}`, {when} ago — {run.url}"
+
+
+def _run_fields(run: RunSummary) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Workflow", escape(run.name)),
+        ("Run", str(run.id)),
+        ("Branch", f"`{escape(run.branch)}` at `{run.sha[:7]}`"),
+        ("Conclusion", run.conclusion or "running"),
+    )
+
+
+def _run_data(run: RunSummary) -> dict[str, object]:
+    return {
+        "id": run.id,
+        "name": run.name,
+        "branch": run.branch,
+        "sha": run.sha,
+        "conclusion": run.conclusion,
+        "created_at": run.created_at.isoformat(),
+        "url": run.url,
+    }
+
+
+def age(now: datetime, then: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def escape(text: str) -> str:
+    """Upstream text must not ping @channel or forge links in Slack mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"

@@ -1,0 +1,76 @@
+"""The Slack Web API adapter (slack_sdk's AsyncWebClient with one shared session and 429 retries)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.redact import redact, redact_text
+
+UNFURL_OFF = {"unfurl_links": False, "unfurl_media": False}
+
+
+def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        session=session,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+class SlackChat:
+    """Implements bot.ports.Chat. Every text leaving here is scrubbed of secrets."""
+
+    def __init__(self, client: AsyncWebClient, secrets: tuple[str, ...] = ()) -> None:
+        self.client = client
+        self._secrets = secrets
+
+    async def post(
+        self, channel: str, text: str, blocks: Sequence[dict[str, Any]], *, thread_ts: str | None = None
+    ) -> str:
+        resp = await self.client.chat_postMessage(
+            channel=channel,
+            text=self._clean(text),
+            blocks=self._clean_blocks(blocks),
+            thread_ts=thread_ts,
+            **UNFURL_OFF,
+        )
+        return str(resp["ts"])
+
+    async def update(self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]]) -> None:
+        await self.client.chat_update(channel=channel, ts=ts, text=self._clean(text), blocks=self._clean_blocks(blocks))
+
+    async def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] = (),
+        *,
+        thread_ts: str | None = None,
+    ) -> None:
+        await self.client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            text=self._clean(text),
+            blocks=self._clean_blocks(blocks) or None,
+            thread_ts=thread_ts,
+        )
+
+    async def message_text(self, channel: str, ts: str) -> str | None:
+        resp = await self.client.reactions_get(channel=channel, timestamp=ts, full=True)
+        message = resp.get("message") or {}
+        text = message.get("text")
+        return str(text) if text else None
+
+    def _clean(self, text: str) -> str:
+        return redact_text(text, self._secrets)
+
+    def _clean_blocks(self, blocks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        cleaned: list[dict[str, Any]] = redact(list(blocks), self._secrets)
+        return cleaned
