@@ -62,12 +62,16 @@ def check_click(
     if approval is None:
         return Refusal(reason="I can't find that approval request any more.", audit_kind="click.unknown")
     if approval["team_id"] != click.team_id or (approval["channel"] and approval["channel"] != click.channel):
-        return Refusal(reason="This button does not belong to this conversation.", audit_kind="click.mismatch")
+        return Refusal(
+            reason="This button does not belong to this conversation.", audit_kind="click.mismatch"
+        )
     status = ApprovalStatus(approval["status"])
     if status is not ApprovalStatus.PENDING:
         return Refusal(reason=_decided_reason(status), audit_kind="click.decided")
     if approval["expires_at"] <= now:
-        return Refusal(reason="This request has expired; nothing was run. Ask again.", audit_kind="click.expired")
+        return Refusal(
+            reason="This request has expired; nothing was run. Ask again.", audit_kind="click.expired"
+        )
     if current_hash is None or current_hash != approval["action_hash"]:
         return Refusal(
             reason="The action changed since this card was posted, so this card can't approve it.",
@@ -91,7 +95,9 @@ def _reject_refusal(click: Click, approval: dict[str, Any]) -> Refusal | None:
     allowed = approval["approvers"]
     if click.user == approval["requester"] or not allowed or click.user in allowed:
         return None
-    return Refusal(reason="Only the requester or an approver can reject this.", audit_kind="click.not_allowed")
+    return Refusal(
+        reason="Only the requester or an approver can reject this.", audit_kind="click.not_allowed"
+    )
 
 
 def _decided_reason(status: ApprovalStatus) -> str:

@@ -68,7 +68,8 @@ def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
 
 def help_blocks(registry: ToolRegistry, planner_name: str) -> list[Block]:
     lines = [
-        f"`{t.name}` {RISK_BADGE[t.risk]} — {escape(t.description)}\n      e.g. `{escape(t.example)}`" for t in registry
+        f"`{t.name}` {RISK_BADGE[t.risk]} — {escape(t.description)}\n      e.g. `{escape(t.example)}`"
+        for t in registry
     ]
     return [
         HeaderBlock(text="opsbot — what I can do"),
@@ -147,7 +148,10 @@ def approval_card(view: CardView) -> list[Block]:
                 block_id=f"approval:{view.approval_id}",
                 elements=[
                     ButtonElement(
-                        text="Approve", action_id=ActionId.APPROVE.value, value=view.approval_id, style="primary"
+                        text="Approve",
+                        action_id=ActionId.APPROVE.value,
+                        value=view.approval_id,
+                        style="primary",
                     ),
                     ButtonElement(
                         text="Reject", action_id=ActionId.REJECT.value, value=view.approval_id, style="danger"

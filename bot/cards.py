@@ -28,13 +28,17 @@ class Cards:
         if ts:
             await self.repo.set_approval_message(approval_id, ts)
 
-    async def refresh(self, approval_id: str, *, status: str | None = None, outcome: str | None = None) -> None:
+    async def refresh(
+        self, approval_id: str, *, status: str | None = None, outcome: str | None = None
+    ) -> None:
         approval = await self.repo.approval(approval_id)
         view = await self.view(approval_id, status=status, outcome=outcome)
         if approval is None or view is None or not approval["channel"] or not approval["message_ts"]:
             return
         text = f"{view.preview.title}: {view.status}"
-        await self.chat.update(approval["channel"], approval["message_ts"], text, as_dicts(approval_card(view)))
+        await self.chat.update(
+            approval["channel"], approval["message_ts"], text, as_dicts(approval_card(view))
+        )
 
     async def refresh_for_step(
         self, step_id: str, *, status: str, result: ToolResult | None, message: str | None
@@ -45,7 +49,9 @@ class Cards:
         outcome = result.text if result is not None else (f":warning: {escape(message)}" if message else None)
         await self.refresh(approval["id"], status=status, outcome=outcome)
 
-    async def view(self, approval_id: str, *, status: str | None = None, outcome: str | None = None) -> CardView | None:
+    async def view(
+        self, approval_id: str, *, status: str | None = None, outcome: str | None = None
+    ) -> CardView | None:
         approval = await self.repo.approval(approval_id)
         if approval is None:
             return None

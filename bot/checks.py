@@ -29,7 +29,9 @@ async def run_checks(settings: Settings) -> bool:
     results.append(await _check_github(settings))
     repos = settings.channel_repos
     results.append((True, f"channel repositories: {len(repos)} configured"))
-    results.append((True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}"))
+    results.append(
+        (True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}")
+    )
     for ok, line in results:
         print(f"[{_mark(ok)}] {line}")
     return all(ok for ok, _ in results)
@@ -74,5 +76,5 @@ async def _check_github(settings: Settings) -> tuple[bool, str]:
 
 def _reason(exc: Exception) -> str:
     response = getattr(exc, "response", None)
-    error = response.get("error") if hasattr(response, "get") else None
+    error = response.get("error") if response is not None and hasattr(response, "get") else None
     return str(error or type(exc).__name__)

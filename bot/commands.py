@@ -32,7 +32,7 @@ async def run(settings: Settings, *, socket: bool, host: str | None, port: int |
 
             assert settings.slack_app_token is not None
             handler = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
-            await handler.connect_async()
+            await handler.connect_async()  # type: ignore[no-untyped-call]
             print("opsbot: connected over Socket Mode", flush=True)
         runner = web.AppRunner(bot.web)
         await runner.setup()
@@ -42,7 +42,7 @@ async def run(settings: Settings, *, socket: bool, host: str | None, port: int |
         await stop.wait()
     finally:
         if handler is not None:
-            await handler.close_async()
+            await handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
         await bot.close()

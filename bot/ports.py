@@ -16,7 +16,13 @@ class Chat(Protocol):
     async def update(self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]]) -> None: ...
 
     async def ephemeral(
-        self, channel: str, user: str, text: str, blocks: Sequence[dict[str, Any]] = (), *, thread_ts: str | None = None
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] = (),
+        *,
+        thread_ts: str | None = None,
     ) -> None: ...
 
     async def message_text(self, channel: str, ts: str) -> str | None: ...

@@ -10,8 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.approvals import ApprovalRules, action_hash
-from bot.cards import Cards
 from bot.blocks import as_dicts, error_blocks, preview_to_dict, result_blocks
+from bot.cards import Cards
 from bot.clock import Clock
 from bot.domain import ApprovalStatus, Decision, Event, RunStatus, StepStatus, ToolCall
 from bot.errors import OutcomeUnknown, ToolError
@@ -54,7 +54,9 @@ class Runner:
         self.config = config
         self.cards = Cards(repo=repo, chat=chat, registry=registry)
 
-    async def start(self, event: Event, calls: Sequence[ToolCall], *, inbox_id: int | None, thread_ts: str | None) -> str:
+    async def start(
+        self, event: Event, calls: Sequence[ToolCall], *, inbox_id: int | None, thread_ts: str | None
+    ) -> str:
         now = self.clock.now()
         run_id = new_id()
         run = {
@@ -84,7 +86,11 @@ class Runner:
         ]
         await self.repo.create_run(run, rows)
         await self.audit.append(
-            "plan", at=now, run_id=run_id, actor=event.actor, calls=[{"tool": c.tool, "args": c.args} for c in calls]
+            "plan",
+            at=now,
+            run_id=run_id,
+            actor=event.actor,
+            calls=[{"tool": c.tool, "args": c.args} for c in calls],
         )
         await self.advance(run_id)
         return run_id
@@ -134,7 +140,9 @@ class Runner:
         now = self.clock.now()
         if not await self.repo.move_step(step["id"], [expected], StepStatus.EXECUTING, started_at=now):
             return None  # someone else took it
-        await self.audit.append("step.executing", at=now, run_id=run["id"], tool=step["tool"], step=step["id"])
+        await self.audit.append(
+            "step.executing", at=now, run_id=run["id"], tool=step["tool"], step=step["id"]
+        )
         tool = self.registry.get(step["tool"])
         try:
             result = await tool.run(tool.args.model_validate(step["args"]))
@@ -165,13 +173,19 @@ class Runner:
         from_ = [StepStatus.EXECUTING] if claimed else [StepStatus.PENDING, StepStatus.APPROVED]
         if not await self.repo.move_step(step["id"], from_, status, result=data, finished_at=now):
             return
-        await self.audit.append("step.result", at=now, run_id=run["id"], tool=step["tool"], status=status.value, result=data)
+        await self.audit.append(
+            "step.result", at=now, run_id=run["id"], tool=step["tool"], status=status.value, result=data
+        )
         if Risk(step["risk"]).needs_approval:
             await self.cards.refresh_for_step(step["id"], status=status.value, result=result, message=message)
         if result is not None:
             await self.post(run, result.text, as_dicts(result_blocks(step["tool"], result)))
         elif message is not None:
-            text = message if status is not StepStatus.UNKNOWN else f"{message} Please check before trying again."
+            text = (
+                message
+                if status is not StepStatus.UNKNOWN
+                else f"{message} Please check before trying again."
+            )
             await self.post(run, text, as_dicts(error_blocks(text)))
         if status is not StepStatus.SUCCEEDED:
             await self._finish(run)
@@ -180,7 +194,9 @@ class Runner:
         approval = await self.repo.approval_for_step(step["id"])
         if approval is None or approval["status"] != ApprovalStatus.APPROVED.value:
             return False
-        expected = action_hash(tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"])
+        expected = action_hash(
+            tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"]
+        )
         if approval["action_hash"] != expected:
             return False
         if approval["decided_at"] is None or approval["decided_at"] > approval["expires_at"]:
@@ -190,14 +206,18 @@ class Runner:
             for d in await self.repo.decisions_of(approval["id"])
             if d["decision"] == Decision.APPROVE.value and d["user_id"] != approval["requester"]
         }
-        return len(approvers) >= approval["required"]
+        return len(approvers) >= int(approval["required"])
 
     # -- approval requests ---------------------------------------------------------------------------
 
     async def _request_approval(self, run: dict[str, Any], step: dict[str, Any]) -> None:
         tool = self.registry.get(step["tool"])
         try:
-            preview = await tool.preview(tool.args.model_validate(step["args"])) if tool.preview else default_preview(step)
+            preview = (
+                await tool.preview(tool.args.model_validate(step["args"]))
+                if tool.preview
+                else default_preview(step)
+            )
         except ToolError as exc:
             await self._settle(run, step, StepStatus.FAILED, exc.as_data(), message=str(exc), claimed=False)
             return
@@ -226,7 +246,12 @@ class Runner:
         await self.repo.create_approval(approval)
         await self.repo.set_run_status(run["id"], RunStatus.WAITING_APPROVAL.value, now)
         await self.audit.append(
-            "approval.requested", at=now, run_id=run["id"], actor=run["actor"], approval=approval["id"], tool=step["tool"]
+            "approval.requested",
+            at=now,
+            run_id=run["id"],
+            actor=run["actor"],
+            approval=approval["id"],
+            tool=step["tool"],
         )
         await self.cards.post_new(run, approval["id"], thread_poster=self.post)
 

@@ -63,7 +63,9 @@ class Service:
         except Exception:
             log.exception("handling %s %s failed (inbox %s)", event.source, event.type, inbox_id)
             await self.reply_error(
-                event, f"Something went wrong on my side. Reference: inbox #{inbox_id}.", "Try again in a moment."
+                event,
+                f"Something went wrong on my side. Reference: inbox #{inbox_id}.",
+                "Try again in a moment.",
             )
 
     async def _dispatch(self, inbox_id: int, event: Event) -> None:
@@ -71,8 +73,13 @@ class Service:
             await self.decider.decide(_click(event))
             return
         await self.audit.append(
-            "trigger", at=self.clock.now(), actor=event.actor, source=event.source.value, type=event.type,
-            channel=event.channel, text=event.text,
+            "trigger",
+            at=self.clock.now(),
+            actor=event.actor,
+            source=event.source.value,
+            type=event.type,
+            channel=event.channel,
+            text=event.text,
         )
         existing = await self.repo.run_for_inbox(inbox_id)
         if existing is not None:
@@ -86,7 +93,9 @@ class Service:
     async def _request(self, inbox_id: int, event: Event) -> None:
         plan = self.planner.plan(event.text, self._context(event))
         if plan.help or not plan.calls:
-            await self.reply(event, "Here is what I can do.", as_dicts(help_blocks(self.registry, self.planner.name)))
+            await self.reply(
+                event, "Here is what I can do.", as_dicts(help_blocks(self.registry, self.planner.name))
+            )
             return
         calls = [self._validated(call) for call in plan.calls]
         await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
@@ -105,7 +114,9 @@ class Service:
             raise UserFacingError("I couldn't read that message, so I can't turn it into an issue.")
         title = " ".join(text.split())[:80] or "Issue from Slack"
         body = f"{text}\n\n_From Slack: channel {event.channel}, message {event.message_ts}, flagged by {event.actor}._"
-        call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
+        call = self._validated(
+            ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body})
+        )
         await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
 
     def _validated(self, call: ToolCall) -> ToolCall:

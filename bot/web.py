@@ -39,9 +39,14 @@ def build_web_app(
         METRICS.inc("opsbot_slack_requests_total")
         try:
             text = body.decode("utf-8")
-            resp = await bolt.async_dispatch(
-                AsyncBoltRequest(body=text, query=request.query_string, headers=dict(request.headers))
+            bolt_request = AsyncBoltRequest(
+                body=text, query=request.query_string, headers=dict(request.headers)
             )
+        except ValueError:  # not UTF-8, not JSON, not a form: nothing to retry
+            log.warning("a signed Slack request had a body that could not be parsed")
+            return web.Response(status=400, text="malformed request")
+        try:
+            resp = await bolt.async_dispatch(bolt_request)
         except Exception:
             log.exception("could not dispatch a Slack request")
             return web.Response(status=503, text="try again")
@@ -70,6 +75,6 @@ def _is_event_callback(text: str) -> bool:
     if not text.startswith("{"):
         return False
     try:
-        return json.loads(text).get("type") == "event_callback"
+        return bool(json.loads(text).get("type") == "event_callback")
     except (ValueError, AttributeError):
         return False

@@ -101,15 +101,28 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         clock=clock,
     )
     registry = build_registry(github=github)
-    rules = ApprovalRules(approvers=settings.approvers, ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes))
+    rules = ApprovalRules(
+        approvers=settings.approvers, ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes)
+    )
     runner = Runner(
-        repo=repo, audit=audit, registry=registry, chat=chat, clock=clock,
+        repo=repo,
+        audit=audit,
+        registry=registry,
+        chat=chat,
+        clock=clock,
         config=RunnerConfig(rules=lambda _tool, _channel: rules),
     )
     decider = Decider(repo=repo, audit=audit, runner=runner, chat=chat, clock=clock)
     service = Service(
-        repo=repo, audit=audit, registry=registry, planner=GrammarPlanner(), runner=runner, decider=decider,
-        chat=chat, clock=clock, config=ServiceConfig(channel_repos=settings.channel_repos),
+        repo=repo,
+        audit=audit,
+        registry=registry,
+        planner=GrammarPlanner(),
+        runner=runner,
+        decider=decider,
+        chat=chat,
+        clock=clock,
+        config=ServiceConfig(channel_repos=settings.channel_repos),
     )
     worker = Worker(repo=repo, handler=service.handle, clock=clock)
     auth: dict[str, Any] = {}
@@ -126,18 +139,31 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     bolt = AsyncApp(
         client=client,
         authorize=authorize,
-        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        signing_secret=settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else "",
         request_verification_enabled=False,  # verified at the HTTP edge, before anything else
         process_before_response=True,
     )
     handlers.register_all(bolt, worker.accept)
     bot = Opsbot(
-        settings=settings, engine=engine, session=session, chat=chat, service=service, worker=worker,
-        bolt=bolt, web=web.Application(), audit=audit, repo=repo, auth=auth,
+        settings=settings,
+        engine=engine,
+        session=session,
+        chat=chat,
+        service=service,
+        worker=worker,
+        bolt=bolt,
+        web=web.Application(),
+        audit=audit,
+        repo=repo,
+        auth=auth,
     )
     bot.web = build_web_app(
         bolt,
-        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        signing_secret=settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else "",
         clock=clock,
         health=bot.healthy,
     )

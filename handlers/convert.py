@@ -8,7 +8,9 @@ from bot.domain import Event, Source
 
 
 def _team(body: dict[str, Any]) -> str:
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    team = (
+        body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    )
     return str(team or "")
 
 

@@ -99,7 +99,8 @@ class ToolRegistry:
         """Parse arguments with the tool's model; a failure names each wrong field."""
         tool = self.get(name)
         try:
-            return tool.args.model_validate(args)
+            model: BaseModel = tool.args.model_validate(args)
+            return model
         except ValidationError as exc:
             raise InvalidArguments(
                 f"`{name}` did not accept those arguments: {describe_validation_error(exc)}",
@@ -120,7 +121,9 @@ def describe_validation_error(exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             parts.append(f"`{where}` is not an argument of this tool")
         elif err["type"] == "missing" and where == "repo":
-            parts.append("which repository? Add `in owner/name`, or set a default repository for this channel")
+            parts.append(
+                "which repository? Add `in owner/name`, or set a default repository for this channel"
+            )
         elif err["type"] == "missing":
             parts.append(f"`{where}` is required")
         else:

@@ -11,9 +11,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.redact import redact, redact_text
 
-UNFURL_OFF = {"unfurl_links": False, "unfurl_media": False}
-
-
 def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
@@ -38,12 +35,15 @@ class SlackChat:
             text=self._clean(text),
             blocks=self._clean_blocks(blocks),
             thread_ts=thread_ts,
-            **UNFURL_OFF,
+            unfurl_links=False,
+            unfurl_media=False,
         )
         return str(resp["ts"])
 
     async def update(self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]]) -> None:
-        await self.client.chat_update(channel=channel, ts=ts, text=self._clean(text), blocks=self._clean_blocks(blocks))
+        await self.client.chat_update(
+            channel=channel, ts=ts, text=self._clean(text), blocks=self._clean_blocks(blocks)
+        )
 
     async def ephemeral(
         self,

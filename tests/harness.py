@@ -26,7 +26,7 @@ class Harness:
         self.overrides = settings
         self.clock = FakeClock()
         self.slack = FakeSlackApi(BOT_TOKEN, epoch=int(self.clock.now().timestamp()))
-        self.github = FakeGitHub()
+        self.github = FakeGitHub(token=GITHUB_TOKEN, now=self.clock.now)
         self.bot: Opsbot | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""

@@ -18,7 +18,9 @@ def buttons(call_params: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def request_merge(env: Harness, *, user: str = "U1") -> tuple[str, str]:
     """Ask for a merge; return (approval id, card ts)."""
-    env.github.add_pr("acme/api", 42, title="Fix login redirect", author="octocat", head="fix/login", base="main")
+    env.github.add_pr(
+        "acme/api", 42, title="Fix login redirect", author="octocat", head="fix/login", base="main"
+    )
     await env.driver.mention("merge pr 42 in acme/api", user=user, channel="C1")
     await env.settle()
     [card] = env.slack.calls_to("chat.postMessage")

@@ -26,7 +26,9 @@ async def test_ops_help_lists_every_tool_with_risk_and_example(env: Harness) -> 
 
 
 async def test_list_prs_by_command_mention_and_dm(env: Harness) -> None:
-    env.github.add_pr("acme/api", 7, title="Add health endpoint", author="ana", head="feat/health", base="main")
+    env.github.add_pr(
+        "acme/api", 7, title="Add health endpoint", author="ana", head="feat/health", base="main"
+    )
     await env.driver.command("list prs acme/api", user="U1", channel="C1")
     mention = await env.driver.mention("list prs in acme/api", user="U1", channel="C1")
     dm = await env.driver.dm("list prs in acme/api", user="U1", channel="D1")
@@ -78,25 +80,51 @@ async def test_github_404_suggests_the_right_repository(env: Harness) -> None:
     assert "Traceback" not in text
 
 
-async def test_github_403_and_422_get_clear_replies(env: Harness) -> None:
-    env.github.fail_next("POST", r"/repos/acme/api/issues$", 403, body={"message": "Resource not accessible by integration"})
+async def approve_first_card(env: Harness, *, approver: str = "U2") -> None:
+    card = env.slack.calls_to("chat.postMessage")[-1]
+    approval_id = next(
+        e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
+    await env.driver.click(
+        "opsbot.approve", approval_id, as_user=approver, channel="C1", message_ts=card.response["ts"]
+    )
+    await env.settle()
+
+
+async def test_github_403_gets_a_clear_reply(env: Harness) -> None:
+    env.github.fail_next(
+        "POST", r"/repos/acme/api/issues$", 403, body={"message": "Resource not accessible by integration"}
+    )
     await env.driver.mention("create issue in acme/api: Broken login", user="U1")
     await env.settle()
-    [card] = env.slack.calls_to("chat.postMessage")
-    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
-    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
+    await approve_first_card(env)
+    reply = blocks_text(env.slack.calls_to("chat.postMessage")[-1].params)
+    assert "may not create an issue in acme/api" in reply and "Resource not accessible" in reply
+    assert env.github.issues == []
+
+
+async def test_github_422_gets_the_validation_message(env: Harness) -> None:
+    env.github.fail_next(
+        "POST",
+        r"/repos/acme/api/issues$",
+        422,
+        body={
+            "message": "Validation Failed",
+            "errors": [
+                {"resource": "Issue", "code": "custom", "field": "title", "message": "title is too long"}
+            ],
+        },
+    )
+    await env.driver.mention("create issue in acme/api: Broken login", user="U1")
     await env.settle()
-    replies = [blocks_text(c.params) for c in env.slack.calls_to("chat.postMessage")[1:]]
-    assert any("permission" in r.lower() for r in replies), replies
-    assert env.github.issues_created() == []
+    await approve_first_card(env)
+    reply = blocks_text(env.slack.calls_to("chat.postMessage")[-1].params)
+    assert "title is too long" in reply and "Traceback" not in reply
 
 
 async def test_rate_limit_is_waited_out_with_the_injected_clock(env: Harness) -> None:
     env.github.add_pr("acme/api", 9, title="Docs", author="ana", head="docs", base="main")
-    env.github.fail_next(
-        "GET", r"/repos/acme/api/pulls$", 403,
-        body={"message": "API rate limit exceeded"}, headers={"Retry-After": "5", "x-ratelimit-remaining": "0"},
-    )
+    env.github.rate_limit_next("GET", r"/repos/acme/api/pulls$", retry_after=5)
     await env.driver.mention("list prs in acme/api")
     await env.settle()
     assert 5 in [round(s) for s in env.clock.slept]
@@ -111,11 +139,15 @@ async def test_ticket_reaction_proposes_an_issue_through_approval(env: Harness) 
     [card] = env.slack.calls_to("chat.postMessage")
     assert card.params["thread_ts"] == ts
     assert "The login page returns 500" in blocks_text(card.params)
-    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
-    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
+    approval_id = next(
+        e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
+    await env.driver.click(
+        "opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"]
+    )
     await env.settle()
-    [issue] = env.github.issues_created()
-    assert issue["title"].startswith("The login page returns 500")
+    [issue] = env.github.issues
+    assert issue.title.startswith("The login page returns 500")
 
 
 async def test_ticket_reaction_without_default_repository_explains(env: Harness) -> None:
@@ -142,14 +174,18 @@ async def test_crash_after_ack_is_processed_after_restart_once(env: Harness) -> 
 
 
 async def test_5xx_on_create_issue_does_not_create_two_issues(env: Harness) -> None:
-    env.github.fail_next("POST", r"/repos/acme/api/issues$", 502, create_anyway=True)
+    env.github.fail_next("POST", r"/repos/acme/api/issues$", 502, apply=True)
     await env.driver.mention("create issue in acme/api: Flaky deploy", user="U1")
     await env.settle()
     [card] = env.slack.calls_to("chat.postMessage")
-    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
-    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
+    approval_id = next(
+        e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
+    await env.driver.click(
+        "opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"]
+    )
     await env.settle()
-    assert len(env.github.issues_created()) == 1
+    assert len(env.github.issues) == 1
     assert len([r for r in env.github.requests if r.method == "POST" and r.path.endswith("/issues")]) == 1
     assert env.bot is not None
     async with env.bot.engine.connect() as conn:

@@ -23,7 +23,13 @@ def mention_body(env: Harness, text: str = "help") -> str:
             "token": "verification-token",
             "team_id": "T111",
             "api_app_id": "A111",
-            "event": {"type": "app_mention", "user": "U1", "text": f"<@W111> {text}", "ts": "1.1", "channel": "C1"},
+            "event": {
+                "type": "app_mention",
+                "user": "U1",
+                "text": f"<@W111> {text}",
+                "ts": "1.1",
+                "channel": "C1",
+            },
             "type": "event_callback",
             "event_id": "Ev-forged",
             "event_time": 1,
@@ -31,7 +37,9 @@ def mention_body(env: Harness, text: str = "help") -> str:
     )
 
 
-async def test_forged_stale_missing_and_non_numeric_signatures_get_401_and_store_nothing(env: Harness) -> None:
+async def test_forged_stale_missing_and_non_numeric_signatures_get_401_and_store_nothing(
+    env: Harness,
+) -> None:
     body = mention_body(env)
     now = int(env.clock.now().timestamp())
     good = env.driver.signed_headers(body)
@@ -59,7 +67,14 @@ async def test_url_verification_is_answered(env: Harness) -> None:
 
 async def test_subscribed_and_unknown_events_without_handlers_get_200(env: Harness) -> None:
     for event in (
-        {"type": "message", "channel_type": "channel", "user": "U1", "text": "hi", "ts": "5.5", "channel": "C1"},
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "user": "U1",
+            "text": "hi",
+            "ts": "5.5",
+            "channel": "C1",
+        },
         {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"},
         {"type": "some_future_event", "user": "U1"},
     ):
@@ -98,12 +113,32 @@ async def test_concurrent_duplicate_deliveries_are_handled_once(env: Harness) ->
 
 async def test_bot_messages_are_ignored(env: Harness) -> None:
     for event in (
-        {"type": "message", "channel_type": "im", "bot_id": "B111", "text": "list prs in acme/api", "ts": "7.1",
-         "channel": "D1", "user": "W111"},
-        {"type": "message", "channel_type": "im", "bot_id": "B999", "text": "list prs in acme/api", "ts": "7.2",
-         "channel": "D1"},
-        {"type": "message", "channel_type": "im", "subtype": "bot_message", "username": "ci", "text": "help",
-         "ts": "7.3", "channel": "D1"},
+        {
+            "type": "message",
+            "channel_type": "im",
+            "bot_id": "B111",
+            "text": "list prs in acme/api",
+            "ts": "7.1",
+            "channel": "D1",
+            "user": "W111",
+        },
+        {
+            "type": "message",
+            "channel_type": "im",
+            "bot_id": "B999",
+            "text": "list prs in acme/api",
+            "ts": "7.2",
+            "channel": "D1",
+        },
+        {
+            "type": "message",
+            "channel_type": "im",
+            "subtype": "bot_message",
+            "username": "ci",
+            "text": "help",
+            "ts": "7.3",
+            "channel": "D1",
+        },
     ):
         assert (await env.driver.event(event)).status == 200
     await env.settle()
@@ -112,7 +147,10 @@ async def test_bot_messages_are_ignored(env: Harness) -> None:
 
 
 async def test_malformed_bodies_get_a_clear_non_500_answer(env: Harness) -> None:
-    for body, ctype in (("{not json", "application/json"), ("payload=%7Bbroken", "application/x-www-form-urlencoded")):
+    for body, ctype in (
+        ("{not json", "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    ):
         resp = await env.driver.post(body, env.driver.signed_headers(body, content_type=ctype))
         assert resp.status < 500, (body, resp.status)
 

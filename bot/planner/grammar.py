@@ -33,7 +33,10 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
         return build
 
     forms = [
-        (rf"(?:list|show)\s+(?:open\s+)?(?:prs|pull requests|pulls){IN_REPO}", with_repo("list_pull_requests")),
+        (
+            rf"(?:list|show)\s+(?:open\s+)?(?:prs|pull requests|pulls){IN_REPO}",
+            with_repo("list_pull_requests"),
+        ),
         (rf"(?:show|get|status of|check)\s+{PR}\s+{NUM}{IN_REPO}", with_repo("get_pull_request")),
         (
             rf"merge\s+{PR}\s+{NUM}{IN_REPO}(?:\s+(?:with|using|by)\s+(?P<method>merge|squash|rebase))?",
@@ -49,7 +52,10 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             r"(?:\s+on\s+(?P<branch>[\w./-]+))?",
             with_repo("list_failed_workflow_runs"),
         ),
-        (rf"(?:create|open|file|new)\s+(?:an\s+)?issue{IN_REPO}\s*:\s*(?P<title>.+)", with_repo("create_issue")),
+        (
+            rf"(?:create|open|file|new)\s+(?:an\s+)?issue{IN_REPO}\s*:\s*(?P<title>.+)",
+            with_repo("create_issue"),
+        ),
         (
             rf"comment\s+on\s+(?:{PR}|issue)\s+{NUM}{IN_REPO}\s*:\s*(?P<body>.+)",
             with_repo("comment"),
@@ -98,7 +104,9 @@ def parse_key_values(text: str) -> dict[str, Any]:
     try:
         words = shlex.split(text)
     except ValueError as exc:
-        raise UserFacingError(f"I could not read the arguments: {exc}.", hint="Quote values with spaces.") from None
+        raise UserFacingError(
+            f"I could not read the arguments: {exc}.", hint="Quote values with spaces."
+        ) from None
     args: dict[str, Any] = {}
     positional = []
     for word in words:

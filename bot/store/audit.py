@@ -18,7 +18,9 @@ from bot.store.models import audit
 GENESIS = "0" * 64
 
 
-def row_hash(prev_hash: str, at: datetime, kind: str, run_id: str | None, actor: str | None, data: Any) -> str:
+def row_hash(
+    prev_hash: str, at: datetime, kind: str, run_id: str | None, actor: str | None, data: Any
+) -> str:
     canonical = json.dumps(
         [prev_hash, at.isoformat(timespec="microseconds"), kind, run_id, actor, data],
         sort_keys=True,
@@ -51,14 +53,22 @@ class AuditLog:
         for _attempt in range(50):
             # Two writers may read the same tip; the unique prev_hash lets exactly one of them win.
             async with self.engine.connect() as conn:
-                prev = (await conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1))).scalar()
+                prev = (
+                    await conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1))
+                ).scalar()
             prev = prev or GENESIS
             digest = row_hash(prev, at, kind, run_id, actor, clean)
             try:
                 async with self.engine.begin() as conn:
                     await conn.execute(
                         insert(audit).values(
-                            at=at, kind=kind, run_id=run_id, actor=actor, data=clean, prev_hash=prev, hash=digest
+                            at=at,
+                            kind=kind,
+                            run_id=run_id,
+                            actor=actor,
+                            data=clean,
+                            prev_hash=prev,
+                            hash=digest,
                         )
                     )
                 return
@@ -81,9 +91,13 @@ class AuditLog:
         for row in await self.rows():
             count += 1
             if row["prev_hash"] != prev:
-                return ChainReport(rows=count, broken_at=row["id"], reason="a row before it was changed or removed")
+                return ChainReport(
+                    rows=count, broken_at=row["id"], reason="a row before it was changed or removed"
+                )
             expected = row_hash(prev, row["at"], row["kind"], row["run_id"], row["actor"], row["data"])
             if row["hash"] != expected:
-                return ChainReport(rows=count, broken_at=row["id"], reason="its content does not match its hash")
+                return ChainReport(
+                    rows=count, broken_at=row["id"], reason="its content does not match its hash"
+                )
             prev = row["hash"]
         return ChainReport(rows=count)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -22,7 +22,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database")
-        return value.astimezone(UTC) if dialect.name != "sqlite" else value.astimezone(UTC).replace(tzinfo=None)
+        return (
+            value.astimezone(UTC) if dialect.name != "sqlite" else value.astimezone(UTC).replace(tzinfo=None)
+        )
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -128,9 +130,9 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-inbox = InboxEvent.__table__
-runs = Run.__table__
-steps = Step.__table__
-approvals = Approval.__table__
-decisions = ApprovalDecision.__table__
-audit = AuditEvent.__table__
+inbox = cast(Table, InboxEvent.__table__)
+runs = cast(Table, Run.__table__)
+steps = cast(Table, Step.__table__)
+approvals = cast(Table, Approval.__table__)
+decisions = cast(Table, ApprovalDecision.__table__)
+audit = cast(Table, AuditEvent.__table__)

@@ -34,9 +34,12 @@ class Repository:
             "created_at": now,
         }
         ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(inbox)
-        stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(inbox.c.id)
+        stmt = (
+            ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(inbox.c.id)
+        )
         async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).scalar_one_or_none()
+            inbox_id: int | None = (await conn.execute(stmt)).scalar_one_or_none()
+        return inbox_id
 
     async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> Event | None:
         """Take one inbox item for this worker; None if another worker holds it or it is finished."""

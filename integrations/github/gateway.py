@@ -77,12 +77,15 @@ class GitHubGateway:
         )
 
     async def check(self) -> str:
-        return f"GitHub: authenticated as {await self.login()}"
+        """For `opsbot check`: who the token belongs to (`GET /user`); never shows the token."""
+        op = Operation(action="read the token's user", target="The token's user")
+        self._login = await self.call(lambda: self._gh.get_user().login, op)
+        return f"GitHub: authenticated as {self._login}"
 
     async def login(self) -> str:
         if self._login is None:
-            op = Operation(action="read the token's user", target="The token's user")
-            self._login = await self.call(lambda: self._gh.get_user().login, op)
+            await self.check()
+        assert self._login is not None
         return self._login
 
     async def call(self, fn: Callable[[], T], op: Operation) -> T:

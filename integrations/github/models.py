@@ -41,7 +41,7 @@ class Checks:
             return f"{self.state.label} ({', '.join(self.failing)})"
         if self.state is CheckState.NONE:
             return "no checks"
-        return f"{self.state.label} ({self.total} checks)"
+        return f"{self.state.label} ({self.total} check{'' if self.total == 1 else 's'})"
 
 
 NO_CHECKS = Checks(state=CheckState.NONE)

@@ -14,11 +14,20 @@ from integrations.github.args import (
     MergePullRequestArgs,
     RerunFailedJobsArgs,
 )
+from integrations.github.format import (
+    escape,
+    merge_warnings,
+    plural,
+    pull_data,
+    pull_fields,
+    pull_line,
+    run_data,
+    run_fields,
+    run_line,
+)
 from integrations.github.gateway import GitHubGateway
-from integrations.github.models import CheckState, PullDetail, PullSummary, RunSummary
+from integrations.github.models import RunSummary
 from integrations.registry import Preview, Risk, Tool, ToolResult, ToolSpec
-
-READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
 
 
 class GitHubTools:
@@ -36,16 +45,16 @@ class GitHubTools:
         if not pulls:
             return ToolResult(text=f"No {args.state} pull requests in `{args.repo}`.")
         return ToolResult(
-            text=f"{len(pulls)} {args.state} pull request{_s(len(pulls))} in `{args.repo}`:",
-            lines=tuple(_pull_line(p, now) for p in pulls),
-            data={"pull_requests": [_pull_data(p, now) for p in pulls]},
+            text=f"{len(pulls)} {args.state} pull request{plural(len(pulls))} in `{args.repo}`:",
+            lines=tuple(pull_line(p, now) for p in pulls),
+            data={"pull_requests": [pull_data(p, now) for p in pulls]},
         )
 
     async def get_pull_request(self, args: GetPullRequestArgs) -> ToolResult:
         pull = await self.gw.get_pull_request(args.repo, args.number)
         return ToolResult(
             text=f"*#{pull.number} {escape(pull.title)}*",
-            fields=_pull_fields(pull),
+            fields=pull_fields(pull),
             data={
                 "number": pull.number,
                 "title": pull.title,
@@ -70,9 +79,9 @@ class GitHubTools:
             return ToolResult(text=f"No failed workflow runs in {where}.")
         now = self._now()
         return ToolResult(
-            text=f"{len(runs)} failed workflow run{_s(len(runs))} in {where}:",
-            lines=tuple(_run_line(r, now) for r in runs),
-            data={"runs": [_run_data(r) for r in runs]},
+            text=f"{len(runs)} failed workflow run{plural(len(runs))} in {where}:",
+            lines=tuple(run_line(r, now) for r in runs),
+            data={"runs": [run_data(r) for r in runs]},
         )
 
     async def create_issue(self, args: CreateIssueArgs) -> ToolResult:
@@ -113,7 +122,7 @@ class GitHubTools:
         await self.gw.rerun_failed_jobs(args.repo, run)
         return ToolResult(
             text=f"Re-running the failed jobs of *{escape(run.name)}* (run {run.id}) in `{args.repo}`.",
-            data=_run_data(run),
+            data=run_data(run),
             link=run.url,
         )
 
@@ -121,7 +130,7 @@ class GitHubTools:
         run = await self._run_to_rerun(args)
         return Preview(
             title=f"Re-run failed jobs of {run.name} in {args.repo}",
-            fields=_run_fields(run) + ((("Pull request", f"#{args.pr}"),) if args.pr else ()),
+            fields=run_fields(run) + ((("Pull request", f"#{args.pr}"),) if args.pr else ()),
         )
 
     async def merge_pull_request(self, args: MergePullRequestArgs) -> ToolResult:
@@ -137,7 +146,7 @@ class GitHubTools:
         pull = await self.gw.get_pull_request(args.repo, args.number)
         return Preview(
             title=f"Merge #{pull.number} {pull.title}",
-            fields=(*_pull_fields(pull), ("Method", args.method)),
+            fields=(*pull_fields(pull), ("Method", args.method)),
             body=escape(args.commit_message) if args.commit_message else None,
             warnings=merge_warnings(pull),
         )
@@ -239,89 +248,3 @@ def github_tools(gw: GitHubGateway) -> list[Tool]:
             example="dispatch_workflow repo=acme/api workflow=deploy.yml ref=main inputs.env=staging",
         ),
     ]
-
-
-def merge_warnings(pull: PullDetail) -> tuple[str, ...]:
-    warnings = []
-    if pull.merged or pull.state != "open":
-        warnings.append(f"This pull request is {'already merged' if pull.merged else pull.state}.")
-    if pull.mergeable is False or pull.mergeable_state == "dirty":
-        warnings.append("GitHub says it is not mergeable (conflicts with the base branch).")
-    elif pull.mergeable_state not in READY_STATES:
-        warnings.append(f"Merge state is `{pull.mergeable_state}` (e.g. blocked by reviews, or behind base).")
-    if pull.checks.state is CheckState.FAILING:
-        warnings.append(f"Failing checks: {escape(', '.join(pull.checks.failing))}.")
-    elif pull.checks.state is CheckState.PENDING:
-        warnings.append("Checks are still running.")
-    return tuple(warnings)
-
-
-def _pull_fields(pull: PullDetail) -> tuple[tuple[str, str], ...]:
-    mergeable = {True: "yes", False: "no", None: "not computed yet"}[pull.mergeable]
-    return (
-        ("Branches", f"`{escape(pull.head)}` → `{escape(pull.base)}`"),
-        ("Author", f"@{escape(pull.author)}"),
-        ("Mergeable", f"{mergeable} ({pull.mergeable_state})"),
-        ("Checks", escape(pull.checks.summary)),
-    )
-
-
-def _pull_line(pull: PullSummary, now: datetime) -> str:
-    return (
-        f"#{pull.number} {escape(pull.title)} — @{escape(pull.author)}, {age(now, pull.created_at)} old, "
-        f"checks: {pull.checks.state.label}"
-    )
-
-
-def _pull_data(pull: PullSummary, now: datetime) -> dict[str, object]:
-    return {
-        "number": pull.number,
-        "title": pull.title,
-        "author": pull.author,
-        "age_days": (now - pull.created_at).days,
-        "checks": pull.checks.state.value,
-        "url": pull.url,
-    }
-
-
-def _run_line(run: RunSummary, now: datetime) -> str:
-    when = age(now, run.created_at)
-    return f"{escape(run.name)} on `{escape(run.branch)}` at `{run.sha[:7]}`, {when} ago — {run.url}"
-
-
-def _run_fields(run: RunSummary) -> tuple[tuple[str, str], ...]:
-    return (
-        ("Workflow", escape(run.name)),
-        ("Run", str(run.id)),
-        ("Branch", f"`{escape(run.branch)}` at `{run.sha[:7]}`"),
-        ("Conclusion", run.conclusion or "running"),
-    )
-
-
-def _run_data(run: RunSummary) -> dict[str, object]:
-    return {
-        "id": run.id,
-        "name": run.name,
-        "branch": run.branch,
-        "sha": run.sha,
-        "conclusion": run.conclusion,
-        "created_at": run.created_at.isoformat(),
-        "url": run.url,
-    }
-
-
-def age(now: datetime, then: datetime) -> str:
-    seconds = max(0, int((now - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def escape(text: str) -> str:
-    """Upstream text must not ping @channel or forge links in Slack mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"
