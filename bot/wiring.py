@@ -102,7 +102,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     )
     registry = build_registry(github=github)
     rules = ApprovalRules(
-        approvers=settings.approvers, ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes)
+        approvers=tuple(sorted(settings.approvers)), ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes)
     )
     runner = Runner(
         repo=repo,
