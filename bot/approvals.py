@@ -59,6 +59,9 @@ class Click:
     team_id: str
     channel: str | None
     decision: Decision
+    trigger_id: str | None = None
+    reason: str | None = None
+    from_modal: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,48 +76,34 @@ def check_click(
     *,
     current_hash: str | None,
     now: datetime,
-    requester_may_approve: bool = False,
 ) -> Refusal | None:
-    """Return why this click must be refused, or None. Runs on every click, before anything changes."""
+    """Why this click must be refused, or None. Runs on every click, before anything changes.
+
+    Membership (user groups, channel) is checked afterwards by bot.membership, which needs the directory.
+    """
     if approval is None:
         return Refusal(reason="I can't find that approval request any more.", audit_kind="click.unknown")
     if approval["team_id"] != click.team_id or (approval["channel"] and approval["channel"] != click.channel):
-        return Refusal(
-            reason="This button does not belong to this conversation.", audit_kind="click.mismatch"
-        )
+        return Refusal(reason="This button does not belong to this conversation.", audit_kind="click.mismatch")
     status = ApprovalStatus(approval["status"])
     if status is not ApprovalStatus.PENDING:
         return Refusal(reason=_decided_reason(status), audit_kind="click.decided")
     if approval["expires_at"] <= now:
-        return Refusal(
-            reason="This request has expired; nothing was run. Ask again.", audit_kind="click.expired"
-        )
+        return Refusal(reason="This request has expired; nothing was run. Ask again.", audit_kind="click.expired")
     if current_hash is None or current_hash != approval["action_hash"]:
         return Refusal(
             reason="The action changed since this card was posted, so this card can't approve it.",
             audit_kind="click.hash_mismatch",
         )
-    if click.decision is Decision.REJECT:
-        return _reject_refusal(click, approval)
-    if click.user == approval["requester"] and not requester_may_approve:
-        return Refusal(
-            reason="You asked for this, so someone else has to approve it.", audit_kind="click.self_approval"
-        )
-    allowed = approval["approvers"]
-    if allowed and click.user not in allowed:
-        names = ", ".join(f"<@{u}>" for u in allowed)
-        return Refusal(reason=f"Only {names} can approve this.", audit_kind="click.not_allowed")
+    self_approval = click.decision is Decision.APPROVE and click.user == approval["requester"]
+    if self_approval and not approval.get("requester_may_approve"):
+        return Refusal(reason="You asked for this, so someone else has to approve it.", audit_kind="click.self_approval")
     return None
 
 
-def _reject_refusal(click: Click, approval: dict[str, Any]) -> Refusal | None:
-    # The requester may always withdraw; otherwise only those who could approve may reject.
-    allowed = approval["approvers"]
-    if click.user == approval["requester"] or not allowed or click.user in allowed:
-        return None
-    return Refusal(
-        reason="Only the requester or an approver can reject this.", audit_kind="click.not_allowed"
-    )
+def needs_membership(click: Click, approval: dict[str, Any]) -> bool:
+    """The requester may always withdraw their own request; every other decision needs an approver."""
+    return not (click.decision is Decision.REJECT and click.user == approval["requester"])
 
 
 def _decided_reason(status: ApprovalStatus) -> str:

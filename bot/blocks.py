@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,10 +16,15 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
+from bot.membership import describe_specs
 from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
 
 TEXT_LIMIT = 3000  # section text
@@ -32,6 +38,14 @@ MAX_LINES = 40
 class ActionId(enum.StrEnum):
     APPROVE = "opsbot.approve"
     REJECT = "opsbot.reject"
+    EDIT = "opsbot.edit"
+    MARK_DONE = "opsbot.mark_done"
+    RETRY = "opsbot.retry"
+
+
+class ViewId(enum.StrEnum):
+    REJECT = "opsbot.reject"
+    EDIT = "opsbot.edit"
 
 
 RISK_BADGE = {Risk.READ: "🟢 read", Risk.WRITE: "🟠 write", Risk.DANGEROUS: "🔴 dangerous"}
@@ -68,8 +82,7 @@ def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
 
 def help_blocks(registry: ToolRegistry, planner_name: str) -> list[Block]:
     lines = [
-        f"`{t.name}` {RISK_BADGE[t.risk]} — {escape(t.description)}\n      e.g. `{escape(t.example)}`"
-        for t in registry
+        f"`{t.name}` {RISK_BADGE[t.risk]} — {escape(t.description)}\n      e.g. `{escape(t.example)}`" for t in registry
     ]
     return [
         HeaderBlock(text="opsbot — what I can do"),
@@ -120,13 +133,13 @@ class CardView:
     approved_by: tuple[str, ...] = ()
     rejected_by: str | None = None
     outcome: str | None = None
+    reason: str | None = None
+    rule: str = "default"
     notes: tuple[str, ...] = field(default=())
 
 
 def who_may_approve(view: CardView) -> str:
-    if view.approvers:
-        return ", ".join(f"<@{u}>" for u in view.approvers)
-    return "anyone in this channel except the requester"
+    return describe_specs(view.approvers)
 
 
 def approval_card(view: CardView) -> list[Block]:
@@ -156,6 +169,7 @@ def approval_card(view: CardView) -> list[Block]:
                     ButtonElement(
                         text="Reject", action_id=ActionId.REJECT.value, value=view.approval_id, style="danger"
                     ),
+                    ButtonElement(text="Edit", action_id=ActionId.EDIT.value, value=view.approval_id),
                 ],
             )
         )
@@ -169,9 +183,11 @@ def _status_lines(view: CardView) -> list[str]:
     expires = f"<!date^{ts}^{{date_short_pretty}} {{time}}|{view.expires_at:%Y-%m-%d %H:%M} UTC>"
     approved = len(view.approved_by)
     if view.status == "pending":
+        so_far = ", ".join(f"<@{u}>" for u in view.approved_by)
         lines = [
             f"Needs {view.required} approval{'s' if view.required != 1 else ''} from {who_may_approve(view)}"
-            f" · {approved} of {view.required} so far · expires {expires}"
+            f" · {approved} of {view.required} so far{f' ({so_far})' if so_far else ''} · expires {expires}"
+            + (f" · policy rule *{escape(view.rule)}*" if view.rule != "default" else "")
         ]
     else:
         lines = [_decided_line(view)]
@@ -181,7 +197,8 @@ def _status_lines(view: CardView) -> list[str]:
 def _decided_line(view: CardView) -> str:
     by = ", ".join(f"<@{u}>" for u in view.approved_by)
     if view.status == "rejected":
-        return f"❌ Rejected by <@{view.rejected_by}>"
+        why = f": {escape(view.reason)}" if view.reason else ""
+        return f"❌ Rejected by <@{view.rejected_by}>{why}"
     if view.status == "expired":
         return "⌛ Expired — nothing was run"
     if view.status == "superseded":
@@ -206,3 +223,68 @@ def preview_to_dict(preview: Preview) -> dict[str, Any]:
         "body": preview.body,
         "warnings": list(preview.warnings),
     }
+
+
+# -- modals ------------------------------------------------------------------------------------------
+
+
+def reject_modal(approval_id: str, channel: str | None = None) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=ViewId.REJECT.value,
+        private_metadata=json.dumps({"approval": approval_id, "channel": channel}),
+        title=PlainTextObject(text="Reject request"),
+        submit=PlainTextObject(text="Reject"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id="reason",
+                label=PlainTextObject(text="Reason (optional)"),
+                optional=True,
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=500),
+            )
+        ],
+    )
+    return view.to_dict()
+
+
+def edit_modal(
+    approval_id: str, channel: str | None, tool: str, fields: Sequence[tuple[str, str, bool]]
+) -> dict[str, Any]:
+    """`fields`: (name, current value as text, required) for each argument of the tool."""
+    blocks: list[Block] = [section(f"Change the arguments of `{tool}`. A new approval will be needed.")]
+    for name, value, required in fields[: MAX_BLOCKS - 1]:
+        blocks.append(
+            InputBlock(
+                block_id=name,
+                label=PlainTextObject(text=name),
+                optional=not required,
+                element=PlainTextInputElement(
+                    action_id="value", initial_value=value or None, multiline=name in {"body", "commit_message"}
+                ),
+            )
+        )
+    view = View(
+        type="modal",
+        callback_id=ViewId.EDIT.value,
+        private_metadata=json.dumps({"approval": approval_id, "channel": channel}),
+        title=PlainTextObject(text="Edit request"),
+        submit=PlainTextObject(text="Ask again"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def unknown_outcome_blocks(step_id: str, tool: str, message: str) -> list[Block]:
+    return [
+        section(f":grey_question: I can't tell whether `{tool}` happened. {escape(message)}"),
+        context("Check it, then tell me: *Mark done* if it happened, *Retry* to run it once more."),
+        ActionsBlock(
+            block_id=f"unknown:{step_id}",
+            elements=[
+                ButtonElement(text="Mark done", action_id=ActionId.MARK_DONE.value, value=step_id),
+                ButtonElement(text="Retry", action_id=ActionId.RETRY.value, value=step_id, style="danger"),
+            ],
+        ),
+    ]

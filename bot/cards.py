@@ -28,17 +28,13 @@ class Cards:
         if ts:
             await self.repo.set_approval_message(approval_id, ts)
 
-    async def refresh(
-        self, approval_id: str, *, status: str | None = None, outcome: str | None = None
-    ) -> None:
+    async def refresh(self, approval_id: str, *, status: str | None = None, outcome: str | None = None) -> None:
         approval = await self.repo.approval(approval_id)
         view = await self.view(approval_id, status=status, outcome=outcome)
         if approval is None or view is None or not approval["channel"] or not approval["message_ts"]:
             return
         text = f"{view.preview.title}: {view.status}"
-        await self.chat.update(
-            approval["channel"], approval["message_ts"], text, as_dicts(approval_card(view))
-        )
+        await self.chat.update(approval["channel"], approval["message_ts"], text, as_dicts(approval_card(view)))
 
     async def refresh_for_step(
         self, step_id: str, *, status: str, result: ToolResult | None, message: str | None
@@ -49,16 +45,14 @@ class Cards:
         outcome = result.text if result is not None else (f":warning: {escape(message)}" if message else None)
         await self.refresh(approval["id"], status=status, outcome=outcome)
 
-    async def view(
-        self, approval_id: str, *, status: str | None = None, outcome: str | None = None
-    ) -> CardView | None:
+    async def view(self, approval_id: str, *, status: str | None = None, outcome: str | None = None) -> CardView | None:
         approval = await self.repo.approval(approval_id)
         if approval is None:
             return None
         step = await self.repo.step(approval["step_id"])
         decisions = await self.repo.decisions_of(approval_id)
         approved = tuple(d["user_id"] for d in decisions if d["decision"] == Decision.APPROVE.value)
-        rejected = next((d["user_id"] for d in decisions if d["decision"] == Decision.REJECT.value), None)
+        rejection = next((d for d in decisions if d["decision"] == Decision.REJECT.value), None)
         tool = step["tool"] if step else "?"
         return CardView(
             approval_id=approval_id,
@@ -71,6 +65,8 @@ class Cards:
             expires_at=approval["expires_at"],
             status=status or approval["status"],
             approved_by=approved,
-            rejected_by=rejected,
+            rejected_by=rejection["user_id"] if rejection else None,
+            reason=rejection["reason"] if rejection else None,
+            rule=approval["rule"],
             outcome=outcome,
         )

@@ -29,9 +29,7 @@ async def run_checks(settings: Settings) -> bool:
     results.append(await _check_github(settings))
     repos = settings.channel_repos
     results.append((True, f"channel repositories: {len(repos)} configured"))
-    results.append(
-        (True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}")
-    )
+    results.append((True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}"))
     for ok, line in results:
         print(f"[{_mark(ok)}] {line}")
     return all(ok for ok, _ in results)

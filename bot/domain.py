@@ -13,6 +13,7 @@ class Source(enum.StrEnum):
     SLACK_DM = "slack.dm"
     SLACK_REACTION = "slack.reaction"
     SLACK_ACTION = "slack.action"
+    SLACK_VIEW = "slack.view"
     GITHUB = "github"
     ALERTMANAGER = "alertmanager"
     SCHEDULE = "schedule"

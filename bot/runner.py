@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.approvals import ApprovalRules, action_hash
-from bot.blocks import as_dicts, error_blocks, preview_to_dict, result_blocks
+from bot.blocks import as_dicts, error_blocks, preview_to_dict, result_blocks, unknown_outcome_blocks
 from bot.cards import Cards
 from bot.clock import Clock
 from bot.domain import ApprovalStatus, Decision, Event, RunStatus, StepStatus, ToolCall
@@ -29,9 +29,17 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+class PolicyPort(Protocol):
+    """The approval policy as the runner sees it (bot.policy behind, with channel names resolved)."""
+
+    async def rules_for(self, tool: str, args: dict[str, Any], channel: str | None) -> ApprovalRules: ...
+
+    async def refusal(self, tool: str, rules: ApprovalRules, channel: str | None) -> str | None: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunnerConfig:
-    rules: Callable[[str, str | None], ApprovalRules]
+    policy: PolicyPort
     execution_timeout: timedelta = timedelta(minutes=10)
 
 
@@ -140,9 +148,7 @@ class Runner:
         now = self.clock.now()
         if not await self.repo.move_step(step["id"], [expected], StepStatus.EXECUTING, started_at=now):
             return None  # someone else took it
-        await self.audit.append(
-            "step.executing", at=now, run_id=run["id"], tool=step["tool"], step=step["id"]
-        )
+        await self.audit.append("step.executing", at=now, run_id=run["id"], tool=step["tool"], step=step["id"])
         tool = self.registry.get(step["tool"])
         try:
             result = await tool.run(tool.args.model_validate(step["args"]))
@@ -180,23 +186,23 @@ class Runner:
             await self.cards.refresh_for_step(step["id"], status=status.value, result=result, message=message)
         if result is not None:
             await self.post(run, result.text, as_dicts(result_blocks(step["tool"], result)))
+        elif status is StepStatus.UNKNOWN:
+            text = message or "The outcome is unknown."
+            await self.post(run, text, as_dicts(unknown_outcome_blocks(step["id"], step["tool"], text)))
         elif message is not None:
-            text = (
-                message
-                if status is not StepStatus.UNKNOWN
-                else f"{message} Please check before trying again."
-            )
-            await self.post(run, text, as_dicts(error_blocks(text)))
+            await self.post(run, message, as_dicts(error_blocks(message)))
         if status is not StepStatus.SUCCEEDED:
             await self._finish(run)
+
+    async def mark_unknown(self, run: dict[str, Any], step: dict[str, Any], message: str) -> None:
+        """A risky step whose outcome cannot be known: never retried blindly, a human decides."""
+        await self._settle(run, step, StepStatus.UNKNOWN, {"error": "unknown", "message": message}, message=message)
 
     async def _has_valid_approval(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
         approval = await self.repo.approval_for_step(step["id"])
         if approval is None or approval["status"] != ApprovalStatus.APPROVED.value:
             return False
-        expected = action_hash(
-            tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"]
-        )
+        expected = action_hash(tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"])
         if approval["action_hash"] != expected:
             return False
         if approval["decided_at"] is None or approval["decided_at"] > approval["expires_at"]:
@@ -214,15 +220,18 @@ class Runner:
         tool = self.registry.get(step["tool"])
         try:
             preview = (
-                await tool.preview(tool.args.model_validate(step["args"]))
-                if tool.preview
-                else default_preview(step)
+                await tool.preview(tool.args.model_validate(step["args"])) if tool.preview else default_preview(step)
             )
         except ToolError as exc:
             await self._settle(run, step, StepStatus.FAILED, exc.as_data(), message=str(exc), claimed=False)
             return
         now = self.clock.now()
-        rules = self.config.rules(step["tool"], run["channel"])
+        rules = await self.config.policy.rules_for(step["tool"], step["args"], run["channel"])
+        refusal = await self.config.policy.refusal(step["tool"], rules, run["channel"])
+        if refusal is not None:
+            data = {"error": "not_allowed_here", "message": refusal}
+            await self._settle(run, step, StepStatus.FAILED, data, message=refusal, claimed=False)
+            return
         approval = {
             "id": new_id(),
             "run_id": run["id"],
@@ -236,10 +245,14 @@ class Runner:
             ),
             "status": ApprovalStatus.PENDING.value,
             "required": rules.required,
-            "approvers": sorted(rules.approvers),
+            "approvers": list(rules.approvers),
             "preview": preview_to_dict(preview),
             "expires_at": rules.expires_at(now),
             "created_at": now,
+            "requester_may_approve": rules.requester_may_approve,
+            "rule": rules.rule,
+            "remind_at": rules.remind_at(now),
+            "escalate_to": list(rules.escalate_to),
         }
         if not await self.repo.move_step(step["id"], [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
             return

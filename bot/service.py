@@ -6,14 +6,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.approvals import Click
+from bot.actions import Actions
 from bot.blocks import as_dicts, error_blocks, help_blocks
 from bot.clock import Clock
-from bot.decisions import Decider
-from bot.domain import Decision, Event, Source, StepStatus, ToolCall
+from bot.domain import Event, Source, StepStatus, ToolCall
 from bot.errors import UserFacingError
 from bot.planner.base import PlanContext, Planner
 from bot.ports import Chat
+from bot.queries import Queries
 from bot.runner import Runner
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
@@ -39,7 +39,8 @@ class Service:
         registry: ToolRegistry,
         planner: Planner,
         runner: Runner,
-        decider: Decider,
+        actions: Actions,
+        queries: Queries,
         chat: Chat,
         clock: Clock,
         config: ServiceConfig,
@@ -49,7 +50,8 @@ class Service:
         self.registry = registry
         self.planner = planner
         self.runner = runner
-        self.decider = decider
+        self.actions = actions
+        self.queries = queries
         self.chat = chat
         self.clock = clock
         self.config = config
@@ -70,7 +72,10 @@ class Service:
 
     async def _dispatch(self, inbox_id: int, event: Event) -> None:
         if event.source is Source.SLACK_ACTION:
-            await self.decider.decide(_click(event))
+            await self.actions.on_click(event)
+            return
+        if event.source is Source.SLACK_VIEW:
+            await self.actions.on_submit(event)
             return
         await self.audit.append(
             "trigger",
@@ -92,10 +97,16 @@ class Service:
 
     async def _request(self, inbox_id: int, event: Event) -> None:
         plan = self.planner.plan(event.text, self._context(event))
+        if plan.builtin == "pending":
+            text, blocks = await self.queries.pending(user=event.actor, channel=event.channel)
+            await self.reply(event, text, blocks)
+            return
+        if plan.builtin == "audit":
+            text, blocks = await self.queries.audit_trail(plan.query)
+            await self.reply(event, text, blocks)
+            return
         if plan.help or not plan.calls:
-            await self.reply(
-                event, "Here is what I can do.", as_dicts(help_blocks(self.registry, self.planner.name))
-            )
+            await self.reply(event, "Here is what I can do.", as_dicts(help_blocks(self.registry, self.planner.name)))
             return
         calls = [self._validated(call) for call in plan.calls]
         await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
@@ -114,9 +125,7 @@ class Service:
             raise UserFacingError("I couldn't read that message, so I can't turn it into an issue.")
         title = " ".join(text.split())[:80] or "Issue from Slack"
         body = f"{text}\n\n_From Slack: channel {event.channel}, message {event.message_ts}, flagged by {event.actor}._"
-        call = self._validated(
-            ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body})
-        )
+        call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
         await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
 
     def _validated(self, call: ToolCall) -> ToolCall:
@@ -155,14 +164,3 @@ class Service:
 
 def _thread_of(event: Event) -> str | None:
     return event.thread_ts or event.message_ts
-
-
-def _click(event: Event) -> Click:
-    action = event.payload.get("action_id", "")
-    return Click(
-        approval_id=str(event.payload.get("value", "")),
-        user=event.actor,
-        team_id=event.team_id,
-        channel=event.channel,
-        decision=Decision.APPROVE if action == "opsbot.approve" else Decision.REJECT,
-    )

@@ -62,9 +62,7 @@ class Settings(BaseSettings):
         elif self.slack_signing_secret is None:
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
         if missing:
-            raise ConfigurationError(
-                "Missing setting: " + ", ".join(missing) + ". See README, 'Configuration'."
-            )
+            raise ConfigurationError("Missing setting: " + ", ".join(missing) + ". See README, 'Configuration'.")
         self.channel_repos  # noqa: B018 - validates the mapping at start-up
 
 

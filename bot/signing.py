@@ -22,7 +22,7 @@ def verify_slack(secret: str, headers: Mapping[str, str], body: bytes, now: floa
     signature = headers.get("X-Slack-Signature", "")
     if not timestamp or not signature:
         return "missing signature headers"
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         return "non-numeric timestamp"
     if abs(now - int(timestamp)) > SLACK_WINDOW_SECONDS:
         return "stale timestamp"
@@ -36,4 +36,4 @@ def github_signature(secret: str, body: bytes) -> str:
 
 
 def verify_github(secret: str, header: str | None, body: bytes) -> bool:
-    return bool(header) and hmac.compare_digest(github_signature(secret, body), header or "")
+    return bool(secret) and bool(header) and hmac.compare_digest(github_signature(secret, body), header or "")

@@ -39,9 +39,7 @@ def build_web_app(
         METRICS.inc("opsbot_slack_requests_total")
         try:
             text = body.decode("utf-8")
-            bolt_request = AsyncBoltRequest(
-                body=text, query=request.query_string, headers=dict(request.headers)
-            )
+            bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(request.headers))
         except ValueError:  # not UTF-8, not JSON, not a form: nothing to retry
             log.warning("a signed Slack request had a body that could not be parsed")
             return web.Response(status=400, text="malformed request")

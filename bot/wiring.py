@@ -15,20 +15,28 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
-from bot.approvals import ApprovalRules
+from bot.actions import Actions
 from bot.clock import Clock, SystemClock
 from bot.decisions import Decider
+from bot.edits import Editor
+from bot.membership import Membership
 from bot.planner.grammar import GrammarPlanner
+from bot.policy import load_policy
+from bot.policy_port import ResolvedPolicy
+from bot.queries import Queries
+from bot.recovery import Recovery
 from bot.runner import Runner, RunnerConfig
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
 from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.repository import Repository
+from bot.timers import Timers
 from bot.web import build_web_app
 from bot.worker import Worker
 from integrations.github import GitHubGateway
 from integrations.slack import SlackChat, make_client
+from integrations.slack_directory import SlackDirectory
 from integrations.tools import build_registry
 
 log = logging.getLogger(__name__)
@@ -59,6 +67,7 @@ class Opsbot:
     audit: AuditLog
     repo: Repository
     auth: dict[str, Any]
+    timers: Timers
 
     async def start(self, *, sweep_interval: float | None = 15.0) -> None:
         """Resolve the bot identity once, take up work left by a crash, then keep sweeping the inbox."""
@@ -68,8 +77,10 @@ class Opsbot:
         await self.worker.sweep()
         if sweep_interval:
             self.worker.start(sweep_interval)
+            self.timers.start(min(sweep_interval * 2, 30.0))
 
     async def close(self) -> None:
+        await self.timers.stop()
         await self.worker.stop()
         await self.session.close()
         await self.engine.dispose()
@@ -101,8 +112,12 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         clock=clock,
     )
     registry = build_registry(github=github)
-    rules = ApprovalRules(
-        approvers=tuple(sorted(settings.approvers)), ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes)
+    directory = SlackDirectory(client, clock)
+    policy = load_policy(
+        settings.opsbot_policy,
+        approvers=tuple(sorted(settings.approvers)),
+        ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes),
+        known_tools=registry.names(),
     )
     runner = Runner(
         repo=repo,
@@ -110,16 +125,19 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         registry=registry,
         chat=chat,
         clock=clock,
-        config=RunnerConfig(rules=lambda _tool, _channel: rules),
+        config=RunnerConfig(policy=ResolvedPolicy(policy, directory)),
     )
-    decider = Decider(repo=repo, audit=audit, runner=runner, chat=chat, clock=clock)
+    decider = Decider(repo=repo, audit=audit, runner=runner, chat=chat, clock=clock, membership=Membership(directory))
+    recovery = Recovery(decider=decider)
+    timers = Timers(decider=decider, recovery=recovery)
     service = Service(
         repo=repo,
         audit=audit,
         registry=registry,
         planner=GrammarPlanner(),
         runner=runner,
-        decider=decider,
+        queries=Queries(repo=repo, audit=audit, clock=clock),
+        actions=Actions(decider=decider, editor=Editor(decider=decider, registry=registry), recovery=recovery),
         chat=chat,
         clock=clock,
         config=ServiceConfig(channel_repos=settings.channel_repos),
@@ -139,9 +157,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     bolt = AsyncApp(
         client=client,
         authorize=authorize,
-        signing_secret=settings.slack_signing_secret.get_secret_value()
-        if settings.slack_signing_secret
-        else "",
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         request_verification_enabled=False,  # verified at the HTTP edge, before anything else
         process_before_response=True,
     )
@@ -158,12 +174,11 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         audit=audit,
         repo=repo,
         auth=auth,
+        timers=timers,
     )
     bot.web = build_web_app(
         bolt,
-        signing_secret=settings.slack_signing_secret.get_secret_value()
-        if settings.slack_signing_secret
-        else "",
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         clock=clock,
         health=bot.healthy,
     )

@@ -8,9 +8,7 @@ from bot.domain import Event, Source
 
 
 def _team(body: dict[str, Any]) -> str:
-    team = (
-        body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
-    )
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
     return str(team or "")
 
 
@@ -79,8 +77,38 @@ def action_event(body: dict[str, Any]) -> Event | None:
         channel=(body.get("channel") or {}).get("id") or container.get("channel_id"),
         thread_ts=message.get("thread_ts"),
         message_ts=container.get("message_ts") or message.get("ts"),
-        payload={"action_id": action.get("action_id"), "value": action.get("value")},
+        payload={
+            "action_id": action.get("action_id"),
+            "value": action.get("value"),
+            "trigger_id": body.get("trigger_id"),
+        },
     )
+
+
+def view_event(body: dict[str, Any]) -> Event | None:
+    view = body.get("view") or {}
+    if not view.get("callback_id"):
+        return None
+    team = _team(body)
+    values = {
+        block_id: _input_value(actions) for block_id, actions in ((view.get("state") or {}).get("values") or {}).items()
+    }
+    return Event(
+        source=Source.SLACK_VIEW,
+        type=str(view["callback_id"]),
+        dedupe_key=f"view:{team}:{body.get('trigger_id') or view.get('id')}",
+        team_id=team,
+        actor=str((body.get("user") or {}).get("id", "")),
+        payload={"private_metadata": view.get("private_metadata"), "values": values},
+    )
+
+
+def _input_value(actions: Any) -> str | None:
+    if not isinstance(actions, dict) or not actions:
+        return None
+    state = next(iter(actions.values())) or {}
+    value = state.get("value") if isinstance(state, dict) else None
+    return str(value) if value is not None else None
 
 
 def _event_key(body: dict[str, Any]) -> str:

@@ -108,10 +108,7 @@ class ToolRegistry:
             ) from None
 
     def json_schemas(self) -> list[dict[str, Any]]:
-        return [
-            {"name": t.name, "description": t.description, "parameters": t.args.model_json_schema()}
-            for t in self
-        ]
+        return [{"name": t.name, "description": t.description, "parameters": t.args.model_json_schema()} for t in self]
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -121,9 +118,7 @@ def describe_validation_error(exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             parts.append(f"`{where}` is not an argument of this tool")
         elif err["type"] == "missing" and where == "repo":
-            parts.append(
-                "which repository? Add `in owner/name`, or set a default repository for this channel"
-            )
+            parts.append("which repository? Add `in owner/name`, or set a default repository for this channel")
         elif err["type"] == "missing":
             parts.append(f"`{where}` is required")
         else:

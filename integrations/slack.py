@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.redact import redact, redact_text
+
 
 def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
     return AsyncWebClient(
@@ -41,9 +43,7 @@ class SlackChat:
         return str(resp["ts"])
 
     async def update(self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]]) -> None:
-        await self.client.chat_update(
-            channel=channel, ts=ts, text=self._clean(text), blocks=self._clean_blocks(blocks)
-        )
+        await self.client.chat_update(channel=channel, ts=ts, text=self._clean(text), blocks=self._clean_blocks(blocks))
 
     async def ephemeral(
         self,
@@ -67,6 +67,14 @@ class SlackChat:
         message = resp.get("message") or {}
         text = message.get("text")
         return str(text) if text else None
+
+    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> bool:
+        """Open a modal; False when Slack refuses (the trigger is older than 3 seconds, for example)."""
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError:
+            return False
+        return True
 
     def _clean(self, text: str) -> str:
         return redact_text(text, self._secrets)

@@ -15,9 +15,7 @@ from bot.store.engine import make_engine, upgrade_database
 from bot.store.models import Base
 
 PG_ADMIN_DSN = os.environ.get("OPSBOT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-BACKENDS = [
-    b.strip() for b in os.environ.get("OPSBOT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()
-]
+BACKENDS = [b.strip() for b in os.environ.get("OPSBOT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 
 
 async def create_pg_database() -> str:

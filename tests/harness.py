@@ -35,6 +35,8 @@ class Harness:
         await self.slack.start()
         await self.github.start()
         self.github.add_repo("acme/api")
+        for channel in ("C1", "C2"):
+            self.slack.set_members(channel, [f"U{n}" for n in range(1, 20)])
         await self.start_bot()
         return self
 

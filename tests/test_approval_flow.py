@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.store.models import approvals, steps
+from tests.approvals_helpers import submit_last_modal
 from tests.harness import Harness
 
 
@@ -18,9 +19,7 @@ def buttons(call_params: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def request_merge(env: Harness, *, user: str = "U1") -> tuple[str, str]:
     """Ask for a merge; return (approval id, card ts)."""
-    env.github.add_pr(
-        "acme/api", 42, title="Fix login redirect", author="octocat", head="fix/login", base="main"
-    )
+    env.github.add_pr("acme/api", 42, title="Fix login redirect", author="octocat", head="fix/login", base="main")
     await env.driver.mention("merge pr 42 in acme/api", user=user, channel="C1")
     await env.settle()
     [card] = env.slack.calls_to("chat.postMessage")
@@ -39,7 +38,7 @@ async def test_merge_posts_a_preview_card_with_buttons(env: Harness) -> None:
     [card] = env.slack.calls_to("chat.postMessage")
     text = json.dumps(card.params["blocks"])
     assert "Fix login redirect" in text and "fix/login" in text and "main" in text
-    assert {b["action_id"] for b in buttons(card.params)} == {"opsbot.approve", "opsbot.reject"}
+    assert {b["action_id"] for b in buttons(card.params)} == {"opsbot.approve", "opsbot.reject", "opsbot.edit"}
     assert all(b["value"] == approval_id for b in buttons(card.params))
     assert env.github.merges == []
     assert await step_status(env) == "waiting_approval"
@@ -103,6 +102,8 @@ async def test_clicks_after_the_decision_change_nothing(env: Harness) -> None:
 async def test_reject_stops_the_run(env: Harness) -> None:
     approval_id, ts = await request_merge(env)
     await env.driver.click("opsbot.reject", approval_id, as_user="U2", channel="C1", message_ts=ts)
+    await env.settle()
+    await submit_last_modal(env, "U2", {"reason": ""})
     await env.driver.click("opsbot.approve", approval_id, as_user="U3", channel="C1", message_ts=ts)
     await env.settle()
     assert env.github.merges == []

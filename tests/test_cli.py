@@ -101,15 +101,15 @@ class Fakes:
     github: FakeGitHub
 
     def env(self, tmp_path: Path, **values: str) -> dict[str, str]:
-        return cli_env(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=self.slack.url,
-            GITHUB_TOKEN=GITHUB_TOKEN,
-            GITHUB_API_URL=self.github.url,
-            DATABASE_URL=sqlite_url(tmp_path),
-            **values,
-        )
+        settings = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": self.slack.url,
+            "GITHUB_TOKEN": GITHUB_TOKEN,
+            "GITHUB_API_URL": self.github.url,
+            "DATABASE_URL": sqlite_url(tmp_path),
+        }
+        return cli_env(**(settings | values))
 
 
 @pytest.fixture
@@ -271,9 +271,7 @@ async def test_db_upgrade_on_postgresql_with_a_plain_url(tmp_path: Path) -> None
         assert result.code == 0, result
         conn = await asyncpg.connect(plain_url)
         try:
-            rows = await conn.fetch(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            )
+            rows = await conn.fetch("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
         finally:
             await conn.close()
         assert {r["table_name"] for r in rows} >= APP_TABLES
@@ -336,8 +334,8 @@ async def test_audit_verify_says_intact_then_names_a_tampered_row(tmp_path: Path
     assert "intact" in intact.stdout and "3 rows" in intact.stdout
 
     with contextlib.closing(sqlite3.connect(tmp_path / "opsbot.db")) as conn, conn:
-        [(row_id,)] = conn.execute("SELECT id FROM audit WHERE kind = 'plan'").fetchall()
-        conn.execute("UPDATE audit SET actor = 'U666' WHERE id = ?", (row_id,))
+        [(row_id,)] = conn.execute("SELECT id FROM audit_events WHERE kind = 'plan'").fetchall()
+        conn.execute("UPDATE audit_events SET actor = 'U666' WHERE id = ?", (row_id,))
 
     broken = await opsbot("audit", "verify", env=env, cwd=tmp_path)
     assert broken.code == 1, broken

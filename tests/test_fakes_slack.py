@@ -134,9 +134,7 @@ async def test_views_open_and_update(slack: FakeSlackApi, client: AsyncWebClient
     assert opened["ok"] and opened["view"]["callback_id"] == "opsbot.reason"
     view_id = opened["view"]["id"]
     assert slack.views[view_id]["trigger_id"] == "1.2.abc"
-    updated = await client.views_update(
-        view_id=view_id, hash=opened["view"]["hash"], view={**view, "blocks": []}
-    )
+    updated = await client.views_update(view_id=view_id, hash=opened["view"]["hash"], view={**view, "blocks": []})
     assert updated["view"]["hash"] != opened["view"]["hash"]
     with pytest.raises(SlackApiError, match="hash_conflict"):
         await client.views_update(view_id=view_id, hash=opened["view"]["hash"], view=view)
@@ -170,9 +168,7 @@ async def test_wait_for_times_out_listing_calls_seen(slack: FakeSlackApi, client
         await slack.wait_for("chat.postMessage", timeout=0.05)
 
 
-async def test_rate_limit_is_retried_and_lands_once(
-    slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_rate_limit_is_retried_and_lands_once(slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(random, "random", lambda: 0.0)  # slack_sdk adds up to 1 s of jitter to Retry-After
     slack.fail_next("chat.postMessage", status=429, retry_after=0)
     handler = AsyncRateLimitErrorRetryHandler(max_retry_count=1)
@@ -259,9 +255,7 @@ async def test_bolt_understands_driver_mention(slack: FakeSlackApi, driver: Slac
 async def test_bolt_understands_command_click_and_submit(slack: FakeSlackApi, driver: SlackDriver) -> None:
     command = await driver.command("status", user="U2", channel="C9")
     assert command.text == "U2 ran status in C9"
-    clicked = await driver.click(
-        "opsbot.approve", "appr-1", as_user="U3", channel="C9", message_ts="9.000001"
-    )
+    clicked = await driver.click("opsbot.approve", "appr-1", as_user="U3", channel="C9", message_ts="9.000001")
     assert clicked.status == 200
     [call] = await slack.wait_for("response_url")
     assert call.params["text"] == "U3 approved appr-1"

@@ -155,9 +155,7 @@ async def test_comment(tools: ToolRegistry, gh: FakeGitHub) -> None:
     result = await run(tools, "comment", repo="acme/api", number=42, body="LGTM")
 
     assert result.text == "Commented on #42 in `acme/api`."
-    assert result.link is not None and result.link.startswith(
-        "https://github.com/acme/api/issues/42#issuecomment-"
-    )
+    assert result.link is not None and result.link.startswith("https://github.com/acme/api/issues/42#issuecomment-")
     assert [(c["number"], c["body"]) for c in gh.comments] == [(42, "LGTM")]
 
 
@@ -225,9 +223,7 @@ async def test_merge_conflict_409_is_a_conflict(tools: ToolRegistry, gh: FakeGit
 async def test_dispatch_workflow(tools: ToolRegistry, gh: FakeGitHub) -> None:
     gh.add_workflow("acme/api", "deploy.yml")
 
-    result = await run(
-        tools, "dispatch_workflow", repo="acme/api", workflow="deploy.yml", inputs={"env": "staging"}
-    )
+    result = await run(tools, "dispatch_workflow", repo="acme/api", workflow="deploy.yml", inputs={"env": "staging"})
 
     assert result.text == "Started workflow `deploy.yml` on `main` in `acme/api`."
     assert gh.dispatches == [
@@ -285,9 +281,7 @@ async def test_validation_failure_on_create_issue(tools: ToolRegistry, gh: FakeG
     gh.fail_next("POST", r"/issues$", 422, body=invalid)
     with pytest.raises(InvalidArguments) as caught:
         await run(tools, "create_issue", repo="acme/api", title="Hello")
-    assert caught.value.message == (
-        "GitHub could not create an issue in acme/api: Validation Failed; no such label."
-    )
+    assert caught.value.message == ("GitHub could not create an issue in acme/api: Validation Failed; no such label.")
     assert gh.issues == []
 
 

@@ -33,9 +33,7 @@ def manifest() -> dict:
 
 
 def code() -> str:
-    return "\n".join(
-        p.read_text() for d in ("bot", "handlers", "integrations") for p in (ROOT / d).rglob("*.py")
-    )
+    return "\n".join(p.read_text() for d in ("bot", "handlers", "integrations") for p in (ROOT / d).rglob("*.py"))
 
 
 def test_manifest_validates_against_slacks_schema() -> None:

@@ -26,9 +26,7 @@ async def test_ops_help_lists_every_tool_with_risk_and_example(env: Harness) -> 
 
 
 async def test_list_prs_by_command_mention_and_dm(env: Harness) -> None:
-    env.github.add_pr(
-        "acme/api", 7, title="Add health endpoint", author="ana", head="feat/health", base="main"
-    )
+    env.github.add_pr("acme/api", 7, title="Add health endpoint", author="ana", head="feat/health", base="main")
     await env.driver.command("list prs acme/api", user="U1", channel="C1")
     mention = await env.driver.mention("list prs in acme/api", user="U1", channel="C1")
     dm = await env.driver.dm("list prs in acme/api", user="U1", channel="D1")
@@ -82,9 +80,7 @@ async def test_github_404_suggests_the_right_repository(env: Harness) -> None:
 
 async def approve_first_card(env: Harness, *, approver: str = "U2") -> None:
     card = env.slack.calls_to("chat.postMessage")[-1]
-    approval_id = next(
-        e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]
-    )
+    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
     await env.driver.click(
         "opsbot.approve", approval_id, as_user=approver, channel="C1", message_ts=card.response["ts"]
     )
@@ -110,9 +106,7 @@ async def test_github_422_gets_the_validation_message(env: Harness) -> None:
         422,
         body={
             "message": "Validation Failed",
-            "errors": [
-                {"resource": "Issue", "code": "custom", "field": "title", "message": "title is too long"}
-            ],
+            "errors": [{"resource": "Issue", "code": "custom", "field": "title", "message": "title is too long"}],
         },
     )
     await env.driver.mention("create issue in acme/api: Broken login", user="U1")
@@ -139,12 +133,8 @@ async def test_ticket_reaction_proposes_an_issue_through_approval(env: Harness) 
     [card] = env.slack.calls_to("chat.postMessage")
     assert card.params["thread_ts"] == ts
     assert "The login page returns 500" in blocks_text(card.params)
-    approval_id = next(
-        e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]
-    )
-    await env.driver.click(
-        "opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"]
-    )
+    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
     await env.settle()
     [issue] = env.github.issues
     assert issue.title.startswith("The login page returns 500")
@@ -178,12 +168,8 @@ async def test_5xx_on_create_issue_does_not_create_two_issues(env: Harness) -> N
     await env.driver.mention("create issue in acme/api: Flaky deploy", user="U1")
     await env.settle()
     [card] = env.slack.calls_to("chat.postMessage")
-    approval_id = next(
-        e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]
-    )
-    await env.driver.click(
-        "opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"]
-    )
+    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
     await env.settle()
     assert len(env.github.issues) == 1
     assert len([r for r in env.github.requests if r.method == "POST" and r.path.endswith("/issues")]) == 1
@@ -198,8 +184,6 @@ async def test_no_secret_reaches_slack_or_the_audit_log(env: Harness) -> None:
     await env.driver.mention(f"create issue in acme/api: leaked {GITHUB_TOKEN}", user="U1")
     await env.settle()
     assert env.bot is not None
-    everything = json.dumps([c.params for c in env.slack.calls]) + json.dumps(
-        await env.bot.audit.rows(), default=str
-    )
+    everything = json.dumps([c.params for c in env.slack.calls]) + json.dumps(await env.bot.audit.rows(), default=str)
     for secret in (BOT_TOKEN, GITHUB_TOKEN, SIGNING_SECRET):
         assert secret not in everything

@@ -21,6 +21,8 @@ class Plan:
     calls: tuple[ToolCall, ...] = ()
     help: bool = False
     note: str | None = None
+    builtin: str | None = None
+    query: str = ""
     suggestions: tuple[str, ...] = field(default=())
 
 

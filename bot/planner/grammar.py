@@ -12,14 +12,15 @@ from bot.errors import UserFacingError
 from bot.planner.base import Plan, PlanContext
 from bot.suggest import did_you_mean
 
-MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
 REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
 IN_REPO = rf"(?:\s+(?:in|on|for|at|of)?\s*{REPO})?"
 NUM = r"#?(?P<number>\d+)"
 PR = r"(?:pr|pull request|pull|pull-request)"
 
+BUILTINS = {"pending", "audit"}
 HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
-VERBS = ("list", "show", "get", "merge", "create", "open", "rerun", "comment", "dispatch", "run", "help")
+VERBS = ("list", "show", "get", "merge", "create", "open", "rerun", "comment", "dispatch", "run", "help", *BUILTINS)
 
 
 def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, dict[str, Any]]]]]:
@@ -48,7 +49,8 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             with_repo("rerun_failed_jobs"),
         ),
         (
-            rf"(?:list|show)\s+failed\s+(?:workflow\s+)?(?:runs|workflows|builds|ci){IN_REPO}"
+            rf"(?:list|show)\s+failed\s+(?:workflow\s+)?(?:runs|workflows|builds|ci)"
+            rf"(?:\s+(?:in|for|of)\s+{REPO})?"
             r"(?:\s+on\s+(?P<branch>[\w./-]+))?",
             with_repo("list_failed_workflow_runs"),
         ),
@@ -81,21 +83,23 @@ class GrammarPlanner:
         text = clean(text)
         if not text or text.lower() in HELP_WORDS:
             return Plan(help=True)
+        head, _, rest = text.partition(" ")
+        if head.lower() in BUILTINS:
+            return Plan(builtin=head.lower(), query=rest.strip())
         for pattern, build in NATURAL:
             match = pattern.match(text)
             if match:
                 tool, args = build(match)
                 if tool in context.tool_names:
                     return Plan(calls=(ToolCall(tool=tool, args=_with_repo(args, context)),))
-        head, _, rest = text.partition(" ")
         if head in context.tool_names:
             return Plan(calls=(ToolCall(tool=head, args=_with_repo(parse_key_values(rest), context)),))
         raise unknown_command(text, context)
 
 
 def clean(text: str) -> str:
-    text = MENTION.sub(" ", text)
-    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
+    text = LEADING_MENTIONS.sub(" ", text)  # "@opsbot list prs"; mentions inside the request are kept
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
     return " ".join(text.split()).strip()
 
 
@@ -104,9 +108,7 @@ def parse_key_values(text: str) -> dict[str, Any]:
     try:
         words = shlex.split(text)
     except ValueError as exc:
-        raise UserFacingError(
-            f"I could not read the arguments: {exc}.", hint="Quote values with spaces."
-        ) from None
+        raise UserFacingError(f"I could not read the arguments: {exc}.", hint="Quote values with spaces.") from None
     args: dict[str, Any] = {}
     positional = []
     for word in words:

@@ -18,9 +18,7 @@ from bot.store.models import audit
 GENESIS = "0" * 64
 
 
-def row_hash(
-    prev_hash: str, at: datetime, kind: str, run_id: str | None, actor: str | None, data: Any
-) -> str:
+def row_hash(prev_hash: str, at: datetime, kind: str, run_id: str | None, actor: str | None, data: Any) -> str:
     canonical = json.dumps(
         [prev_hash, at.isoformat(timespec="microseconds"), kind, run_id, actor, data],
         sort_keys=True,
@@ -53,9 +51,7 @@ class AuditLog:
         for _attempt in range(50):
             # Two writers may read the same tip; the unique prev_hash lets exactly one of them win.
             async with self.engine.connect() as conn:
-                prev = (
-                    await conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1))
-                ).scalar()
+                prev = (await conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1))).scalar()
             prev = prev or GENESIS
             digest = row_hash(prev, at, kind, run_id, actor, clean)
             try:
@@ -76,14 +72,29 @@ class AuditLog:
                 continue
         raise RuntimeError("could not append to the audit log after 50 attempts")
 
-    async def rows(self, run_id: str | None = None, actor: str | None = None) -> list[dict[str, Any]]:
-        stmt = select(audit).order_by(audit.c.id)
+    async def rows(
+        self,
+        run_id: str | None = None,
+        actor: str | None = None,
+        *,
+        since: datetime | None = None,
+        run_prefix: str | None = None,
+        last: int | None = None,
+    ) -> list[dict[str, Any]]:
+        stmt = select(audit).order_by(audit.c.id.desc() if last else audit.c.id)
         if run_id is not None:
             stmt = stmt.where(audit.c.run_id == run_id)
+        if run_prefix is not None:
+            stmt = stmt.where(audit.c.run_id.startswith(run_prefix, autoescape=True))
         if actor is not None:
             stmt = stmt.where(audit.c.actor == actor)
+        if since is not None:
+            stmt = stmt.where(audit.c.at >= since)
+        if last:
+            stmt = stmt.limit(last)
         async with self.engine.connect() as conn:
-            return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+            found = [dict(r) for r in (await conn.execute(stmt)).mappings()]
+        return list(reversed(found)) if last else found
 
     async def verify(self) -> ChainReport:
         prev = GENESIS
@@ -91,13 +102,9 @@ class AuditLog:
         for row in await self.rows():
             count += 1
             if row["prev_hash"] != prev:
-                return ChainReport(
-                    rows=count, broken_at=row["id"], reason="a row before it was changed or removed"
-                )
+                return ChainReport(rows=count, broken_at=row["id"], reason="a row before it was changed or removed")
             expected = row_hash(prev, row["at"], row["kind"], row["run_id"], row["actor"], row["data"])
             if row["hash"] != expected:
-                return ChainReport(
-                    rows=count, broken_at=row["id"], reason="its content does not match its hash"
-                )
+                return ChainReport(rows=count, broken_at=row["id"], reason="its content does not match its hash")
             prev = row["hash"]
         return ChainReport(rows=count)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -22,9 +23,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database")
-        return (
-            value.astimezone(UTC) if dialect.name != "sqlite" else value.astimezone(UTC).replace(tzinfo=None)
-        )
+        return value.astimezone(UTC) if dialect.name != "sqlite" else value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -103,6 +102,12 @@ class Approval(Base):
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    requester_may_approve: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rule: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None]
+    escalate_to: Mapped[list[Any] | None]
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class ApprovalDecision(Base):

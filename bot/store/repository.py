@@ -34,9 +34,7 @@ class Repository:
             "created_at": now,
         }
         ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(inbox)
-        stmt = (
-            ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(inbox.c.id)
-        )
+        stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(inbox.c.id)
         async with self.engine.begin() as conn:
             inbox_id: int | None = (await conn.execute(stmt)).scalar_one_or_none()
         return inbox_id
@@ -116,9 +114,7 @@ class Repository:
         stmt = select(steps).where(steps.c.status.in_([s.value for s in statuses]))
         return await self._all(stmt)
 
-    async def move_step(
-        self, step_id: str, from_: Iterable[StepStatus], to: StepStatus, **values: Any
-    ) -> bool:
+    async def move_step(self, step_id: str, from_: Iterable[StepStatus], to: StepStatus, **values: Any) -> bool:
         """Compare-and-set a step's status; True only for the one caller that made the change."""
         stmt = (
             update(steps)
@@ -174,9 +170,7 @@ class Repository:
         async with self.engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
-    async def move_approval(
-        self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime
-    ) -> bool:
+    async def move_approval(self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime) -> bool:
         stmt = (
             update(approvals)
             .where(approvals.c.id == approval_id, approvals.c.status == from_.value)
@@ -186,8 +180,67 @@ class Repository:
             return (await conn.execute(stmt)).rowcount == 1
 
     async def approval_for_step(self, step_id: str) -> dict[str, Any] | None:
-        stmt = select(approvals).where(approvals.c.step_id == step_id).order_by(approvals.c.created_at.desc())
+        """The step's current approval request (an edit supersedes the earlier ones)."""
+        stmt = (
+            select(approvals)
+            .where(approvals.c.step_id == step_id, approvals.c.status != ApprovalStatus.SUPERSEDED.value)
+            .order_by(approvals.c.created_at.desc())
+        )
         return await self._one(stmt.limit(1))
+
+    async def supersede(self, approval_id: str, new_id: str, now: datetime) -> bool:
+        stmt = (
+            update(approvals)
+            .where(approvals.c.id == approval_id, approvals.c.status == ApprovalStatus.PENDING.value)
+            .values(status=ApprovalStatus.SUPERSEDED.value, decided_at=now, superseded_by=new_id)
+        )
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def pending_approvals(self, *, channel: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(approvals).where(approvals.c.status == ApprovalStatus.PENDING.value)
+        if channel is not None:
+            stmt = stmt.where(approvals.c.channel == channel)
+        return await self._all(stmt.order_by(approvals.c.created_at))
+
+    async def due_expiries(self, now: datetime) -> list[dict[str, Any]]:
+        stmt = select(approvals).where(
+            approvals.c.status == ApprovalStatus.PENDING.value, approvals.c.expires_at <= now
+        )
+        return await self._all(stmt)
+
+    async def due_reminders(self, now: datetime) -> list[dict[str, Any]]:
+        stmt = select(approvals).where(
+            approvals.c.status == ApprovalStatus.PENDING.value,
+            approvals.c.remind_at <= now,
+            approvals.c.reminded_at.is_(None),
+            approvals.c.expires_at > now,
+        )
+        return await self._all(stmt)
+
+    async def claim_reminder(self, approval_id: str, now: datetime) -> bool:
+        """Exactly one replica wins the right to post a reminder."""
+        stmt = (
+            update(approvals)
+            .where(approvals.c.id == approval_id, approvals.c.reminded_at.is_(None))
+            .values(reminded_at=now)
+        )
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def stale_executing(self, started_before: datetime) -> list[dict[str, Any]]:
+        stmt = select(steps).where(steps.c.status == StepStatus.EXECUTING.value, steps.c.started_at < started_before)
+        return await self._all(stmt)
+
+    async def replace_step_args(self, step_id: str, args: dict[str, Any]) -> bool:
+        """An edited request: new arguments, back to pending, only while it waits for approval."""
+        stmt = (
+            update(steps)
+            .where(steps.c.id == step_id, steps.c.status == StepStatus.WAITING_APPROVAL.value)
+            .values(args=args, status=StepStatus.PENDING.value)
+        )
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
 
     # -- helpers -------------------------------------------------------------------------------------
 

@@ -142,8 +142,7 @@ def rate_limited(wait: float, now: datetime) -> RateLimited:
     resets = now + timedelta(seconds=wait)
     minutes = max(1, round(wait / 60))
     return RateLimited(
-        f"GitHub's rate limit for this token is used up; it resets at {resets:%H:%M} UTC "
-        f"(in about {minutes} min).",
+        f"GitHub's rate limit for this token is used up; it resets at {resets:%H:%M} UTC (in about {minutes} min).",
         retry_after=wait,
     )
 

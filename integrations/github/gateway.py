@@ -56,9 +56,7 @@ def read_only_retry() -> Retry:
 class GitHubGateway:
     """Every call to GitHub goes through `call`: one worker thread at a time, typed errors out."""
 
-    def __init__(
-        self, token: str | None, base_url: str, clock: Clock, max_rate_limit_wait: float = 60.0
-    ) -> None:
+    def __init__(self, token: str | None, base_url: str, clock: Clock, max_rate_limit_wait: float = 60.0) -> None:
         self.clock = clock
         self._max_wait = max_rate_limit_wait
         # PyGithub's Requester shares one connection object between threads, so calls are serialised
@@ -144,9 +142,7 @@ class GitHubGateway:
     # --- reads -------------------------------------------------------------------------------
 
     async def list_pull_requests(self, repo: str, *, state: str, limit: int) -> list[PullSummary]:
-        found = await self.call(
-            lambda: calls.pulls(self._repo(repo), state=state, limit=limit), _repo_op(repo)
-        )
+        found = await self.call(lambda: calls.pulls(self._repo(repo), state=state, limit=limit), _repo_op(repo))
         head = found[:MAX_PULLS_WITH_CHECKS]
         checked = [replace(p, checks=await self.checks(repo, p.head_sha)) for p in head]
         return checked + found[MAX_PULLS_WITH_CHECKS:]
@@ -156,27 +152,19 @@ class GitHubGateway:
         return replace(pull, checks=await self.checks(repo, pull.head_sha)) if with_checks else pull
 
     async def checks(self, repo: str, sha: str) -> Checks:
-        op = Operation(
-            action=f"read the checks of {sha[:7]} in {repo}", target=f"Commit {sha[:7]}", repo=repo
-        )
+        op = Operation(action=f"read the checks of {sha[:7]} in {repo}", target=f"Commit {sha[:7]}", repo=repo)
         return await self.call(lambda: calls.commit_checks(self._repo(repo), sha), op)
 
     async def list_failed_runs(self, repo: str, *, branch: str | None, limit: int) -> list[RunSummary]:
-        return await self.call(
-            lambda: calls.failed_runs(self._repo(repo), branch=branch, limit=limit), _repo_op(repo)
-        )
+        return await self.call(lambda: calls.failed_runs(self._repo(repo), branch=branch, limit=limit), _repo_op(repo))
 
     async def get_run(self, repo: str, run_id: int) -> RunSummary:
-        op = Operation(
-            action=f"read run {run_id} in {repo}", target=f"Workflow run {run_id} in {repo}", repo=repo
-        )
+        op = Operation(action=f"read run {run_id} in {repo}", target=f"Workflow run {run_id} in {repo}", repo=repo)
         return await self.call(lambda: calls.run(self._repo(repo), run_id), op)
 
     async def latest_failed_run_for_pull(self, repo: str, number: int) -> RunSummary:
         sha = (await self.get_pull_request(repo, number, with_checks=False)).head_sha
-        runs = await self.call(
-            lambda: calls.failed_runs(self._repo(repo), head_sha=sha, limit=1), _repo_op(repo)
-        )
+        runs = await self.call(lambda: calls.failed_runs(self._repo(repo), head_sha=sha, limit=1), _repo_op(repo))
         if not runs:
             raise NotFound(f"Pull request #{number} in {repo} has no failed workflow run for `{sha[:7]}`.")
         return runs[0]
@@ -234,18 +222,14 @@ class GitHubGateway:
             repo=repo,
             write=True,
         )
-        await self.call(
-            lambda: calls.dispatch(self._repo(repo), workflow=workflow, ref=ref, inputs=inputs), op
-        )
+        await self.call(lambda: calls.dispatch(self._repo(repo), workflow=workflow, ref=ref, inputs=inputs), op)
 
 
 def _repo_op(repo: str) -> Operation:
     return Operation(action=f"read {repo}", target=f"Repository `{repo}`", repo=repo)
 
 
-def _pull_op(
-    repo: str, number: int, verb: str, *, noun: str = "Pull request", write: bool = False
-) -> Operation:
+def _pull_op(repo: str, number: int, verb: str, *, noun: str = "Pull request", write: bool = False) -> Operation:
     return Operation(
         action=f"{verb} {noun.lower()} #{number} in {repo}",
         target=f"{noun} #{number} in {repo}",

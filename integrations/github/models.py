@@ -47,9 +47,7 @@ class Checks:
 NO_CHECKS = Checks(state=CheckState.NONE)
 
 
-def summarize_checks(
-    statuses: Iterable[tuple[str, str]], check_runs: Iterable[tuple[str, str, str | None]]
-) -> Checks:
+def summarize_checks(statuses: Iterable[tuple[str, str]], check_runs: Iterable[tuple[str, str, str | None]]) -> Checks:
     """Combine commit statuses `(context, state)` and check runs `(name, status, conclusion)`."""
     failing: list[str] = []
     pending: list[str] = []

@@ -134,9 +134,7 @@ class GitHubTools:
         )
 
     async def merge_pull_request(self, args: MergePullRequestArgs) -> ToolResult:
-        sha = await self.gw.merge(
-            args.repo, args.number, method=args.method, commit_message=args.commit_message
-        )
+        sha = await self.gw.merge(args.repo, args.number, method=args.method, commit_message=args.commit_message)
         return ToolResult(
             text=f"Merged #{args.number} in `{args.repo}` ({args.method}), commit `{sha[:7]}`.",
             data={"number": args.number, "sha": sha, "method": args.method},

@@ -99,11 +99,7 @@ def _retarget(value: Any, replacements: list[tuple[str, str]]) -> Any:
 
 def _base_headers() -> list[tuple[str, str]]:
     dispatch_ok = recorded("Workflow.testCreateDispatchWithBranch", 4)
-    return [
-        (k, v)
-        for k, v in dispatch_ok.headers
-        if k.lower() not in WIRE_HEADERS and "ratelimit" not in k.lower()
-    ]
+    return [(k, v) for k, v in dispatch_ok.headers if k.lower() not in WIRE_HEADERS and "ratelimit" not in k.lower()]
 
 
 def _default_fault_body(status: int) -> Any:
@@ -333,9 +329,7 @@ class FakeGitHub:
         """A commit status (the older API): state is success, failure, error or pending."""
         self.statuses.setdefault(sha, []).append((context, state))
 
-    def add_check_run(
-        self, sha: str, name: str, status: str = "completed", conclusion: str | None = None
-    ) -> None:
+    def add_check_run(self, sha: str, name: str, status: str = "completed", conclusion: str | None = None) -> None:
         self.check_runs.setdefault(sha, []).append((name, status, conclusion))
 
     def add_run(
@@ -401,9 +395,7 @@ class FakeGitHub:
 
         `apply=True` performs the request first (a write that happened although the answer is an error).
         """
-        reply = Reply(
-            status=status, body=_default_fault_body(status) if body is None else body, headers=headers or {}
-        )
+        reply = Reply(status=status, body=_default_fault_body(status) if body is None else body, headers=headers or {})
         self._faults.append(
             Fault(method=method.upper(), path=re.compile(path_regex), reply=reply, times=times, apply=apply)
         )
@@ -477,9 +469,7 @@ class FakeGitHub:
             repo = self.repos.get(params.get("repo", "").lower()) if "repo" in params else None
             if "repo" in params and repo is None:
                 return Reply(status=404, body=dict(NOT_FOUND))
-            return handler(
-                self, Call(method=method, path=path, query=query, body=body, params=params, repo=repo)
-            )
+            return handler(self, Call(method=method, path=path, query=query, body=body, params=params, repo=repo))
         return Reply(status=404, body=dict(NOT_FOUND))
 
     def _respond(self, reply: Reply) -> web.Response:
@@ -509,9 +499,7 @@ class FakeGitHub:
 
     def _fix(self, value: Any, old_repo: str, repo: FakeRepo) -> Any:
         owner = repo.full_name.split("/")[0]
-        return _retarget(
-            value, [(GITHUB_API, self.url), (old_repo, repo.full_name), (old_repo.split("/")[0], owner)]
-        )
+        return _retarget(value, [(GITHUB_API, self.url), (old_repo, repo.full_name), (old_repo.split("/")[0], owner)])
 
     def user_json(self, login: str) -> dict[str, Any]:
         user = recorded_json("Exceptions.testUnknownObject", 0)
@@ -521,18 +509,14 @@ class FakeGitHub:
 
     def repo_json(self, repo: FakeRepo) -> dict[str, Any]:
         data = self._fix(recorded_json("Workflow.testCreateDispatchException", 0), "test-org/test-repo", repo)
-        data.update(
-            id=repo.id, name=repo.full_name.split("/")[1], full_name=repo.full_name, private=repo.private
-        )
+        data.update(id=repo.id, name=repo.full_name.split("/")[1], full_name=repo.full_name, private=repo.private)
         data.update(default_branch="main", url=f"{self.url}/repos/{repo.full_name}")
         data["owner"]["login"] = repo.full_name.split("/")[0]
         return dict(data)
 
     def pull_json(self, repo: FakeRepo, pull: FakePull, *, listed: bool = False) -> dict[str, Any]:
         data = recorded_json("PullRequest.testMergeWithCommitMessage", 0)
-        data = self._fix(
-            _retarget(data, [("BeaverSoftware/PyGithub", "PyGithub/PyGithub")]), "PyGithub/PyGithub", repo
-        )
+        data = self._fix(_retarget(data, [("BeaverSoftware/PyGithub", "PyGithub/PyGithub")]), "PyGithub/PyGithub", repo)
         data.update(
             number=pull.number,
             id=repo.id * 1000 + pull.number,
@@ -548,12 +532,8 @@ class FakeGitHub:
             mergeable_state=pull.mergeable_state,
         )
         data["user"] = self.user_json(pull.author)
-        data["head"].update(
-            ref=pull.head, sha=pull.head_sha, label=f"{repo.full_name.split('/')[0]}:{pull.head}"
-        )
-        data["base"].update(
-            ref=pull.base, sha=_sha(pull.base), label=f"{repo.full_name.split('/')[0]}:{pull.base}"
-        )
+        data["head"].update(ref=pull.head, sha=pull.head_sha, label=f"{repo.full_name.split('/')[0]}:{pull.head}")
+        data["base"].update(ref=pull.base, sha=_sha(pull.base), label=f"{repo.full_name.split('/')[0]}:{pull.base}")
         if listed:  # the list endpoint leaves out what GitHub computes per pull request
             for key in (
                 "merged",
@@ -590,9 +570,7 @@ class FakeGitHub:
         )
         data = self.issue_json(repo, issue)
         html = f"https://github.com/{repo.full_name}/pull/{pull.number}"
-        data.update(
-            html_url=html, pull_request={"url": f"{self.url}/repos/{repo.full_name}/pulls/{pull.number}"}
-        )
+        data.update(html_url=html, pull_request={"url": f"{self.url}/repos/{repo.full_name}/pulls/{pull.number}"})
         return data
 
     def run_json(self, repo: FakeRepo, run: FakeRun) -> dict[str, Any]:
@@ -670,9 +648,7 @@ def _list_pulls(gh: FakeGitHub, call: Call) -> Reply:
 def _get_pull(gh: FakeGitHub, call: Call) -> Reply:
     repo = _repo_of(call)
     pull = repo.pulls.get(int(call.params["number"]))
-    return (
-        Reply(status=200, body=gh.pull_json(repo, pull)) if pull else Reply(status=404, body=dict(NOT_FOUND))
-    )
+    return Reply(status=200, body=gh.pull_json(repo, pull)) if pull else Reply(status=404, body=dict(NOT_FOUND))
 
 
 def _merge(gh: FakeGitHub, call: Call) -> Reply:
@@ -683,14 +659,10 @@ def _merge(gh: FakeGitHub, call: Call) -> Reply:
     if pull.merged or pull.state != "open" or pull.mergeable is False:
         return Reply(status=405, body=dict(NOT_MERGEABLE))
     if body.get("sha") not in (None, pull.head_sha):
-        return Reply(
-            status=409, body={"message": "Head branch was modified. Review and try the merge again."}
-        )
+        return Reply(status=409, body={"message": "Head branch was modified. Review and try the merge again."})
     method = body.get("merge_method", "merge")
     if method not in ("merge", "squash", "rebase"):
-        return Reply(
-            status=422, body={"message": "Validation Failed", "errors": [f"Invalid merge_method {method}"]}
-        )
+        return Reply(status=422, body={"message": "Validation Failed", "errors": [f"Invalid merge_method {method}"]})
     sha = _sha(f"merge {repo.full_name}#{pull.number}")
     pull.merged, pull.state = True, "closed"
     gh.merges.append({"repo": repo.full_name, "number": pull.number, "method": method, "sha": sha, **body})
@@ -704,11 +676,7 @@ def _combined_status(gh: FakeGitHub, call: Call) -> Reply:
     statuses = gh.statuses.get(sha, [])
     states = {state for _, state in statuses}
     combined = (
-        "failure"
-        if states & {"failure", "error"}
-        else "pending"
-        if "pending" in states or not states
-        else "success"
+        "failure" if states & {"failure", "error"} else "pending" if "pending" in states or not states else "success"
     )
     now = _stamp(gh.now())
     items = [

@@ -98,6 +98,8 @@ class FakeSlackApi:
         self._ephemeral: defaultdict[str, list[JsonDict]] = defaultdict(list)
         self._members: dict[str, list[str]] = {}
         self._groups: dict[str, list[str]] = {}
+        self._handles: dict[str, str] = {}
+        self._channel_names: dict[str, str] = {}
         self._users: dict[str, JsonDict] = {}
         self._faults: defaultdict[str, list[_Fault]] = defaultdict(list)
         self._latency: dict[str, float] = {}
@@ -116,6 +118,8 @@ class FakeSlackApi:
             "conversations.members": self._conversation_members,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroup_users,
+            "usergroups.list": self._usergroups_list,
+            "conversations.info": self._conversation_info,
             "views.open": self._views_open,
             "views.update": self._views_update,
         }
@@ -166,8 +170,12 @@ class FakeSlackApi:
     def set_members(self, channel: str, users: list[str]) -> None:
         self._members[channel] = list(users)
 
-    def set_usergroup(self, usergroup: str, users: list[str]) -> None:
+    def set_usergroup(self, usergroup: str, users: list[str], *, handle: str | None = None) -> None:
         self._groups[usergroup] = list(users)
+        self._handles[usergroup] = handle or usergroup.lower()
+
+    def set_channel_name(self, channel: str, name: str) -> None:
+        self._channel_names[channel] = name
 
     def set_user(self, user: str, **fields: Any) -> None:
         """Override fields of the ``users.info`` answer for ``user`` (e.g. ``is_admin=True``)."""
@@ -244,9 +252,7 @@ class FakeSlackApi:
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         params = await _decode_params(request)
         params["path"] = request.match_info["path"]
-        await self._record(
-            Call(method="response_url", params=params, time=time.time(), response={"ok": True})
-        )
+        await self._record(Call(method="response_url", params=params, time=time.time(), response={"ok": True}))
         return web.Response(text="ok")
 
     async def _record(self, call: Call) -> None:
@@ -254,9 +260,7 @@ class FakeSlackApi:
             self.calls.append(call)
             self._changed.notify_all()
 
-    def _answer(
-        self, method: str, params: JsonDict, token: str | None
-    ) -> tuple[int, dict[str, str], JsonDict]:
+    def _answer(self, method: str, params: JsonDict, token: str | None) -> tuple[int, dict[str, str], JsonDict]:
         if token != self.token:
             return 200, {}, SlackError("invalid_auth").body()
         fault = self._take_fault(method)
@@ -410,6 +414,25 @@ class FakeSlackApi:
         if group not in self._groups:
             raise SlackError("no_such_subteam")
         return {"ok": True, "users": list(self._groups[group])}
+
+    def _usergroups_list(self, params: JsonDict) -> JsonDict:
+        groups = [
+            {
+                "id": gid,
+                "team_id": self.team_id,
+                "handle": self._handles[gid],
+                "name": self._handles[gid].title(),
+                "user_count": len(users),
+                "is_usergroup": True,
+            }
+            for gid, users in self._groups.items()
+        ]
+        return {"ok": True, "usergroups": groups}
+
+    def _conversation_info(self, params: JsonDict) -> JsonDict:
+        channel = _require(params, "channel", "channel_not_found")
+        name = self._channel_names.get(channel, channel.lower())
+        return {"ok": True, "channel": {"id": channel, "name": name, "is_channel": True, "is_member": True}}
 
     def _views_open(self, params: JsonDict) -> JsonDict:
         if not params.get("trigger_id") or not isinstance(params.get("view"), dict):

@@ -90,9 +90,7 @@ class SlackDriver:
         ):
             return DriverResponse(status=resp.status, text=await resp.text(), headers=dict(resp.headers))
 
-    async def _send(
-        self, payload: JsonDict, body: str, content_type: str, extra: Mapping[str, str]
-    ) -> DriverResponse:
+    async def _send(self, payload: JsonDict, body: str, content_type: str, extra: Mapping[str, str]) -> DriverResponse:
         headers = {**self.signed_headers(body, content_type=content_type), **extra}
         resp = await self.post(body, headers)
         return DriverResponse(status=resp.status, text=resp.text, headers=resp.headers, payload=payload)
@@ -139,13 +137,9 @@ class SlackDriver:
     ) -> DriverResponse:
         """``@opsbot text`` in a channel; the message ts is ``resp.payload["event"]["ts"]``."""
         body = fixture("events/app_mention.json")
-        inner = self._message_event(
-            body["event"], f"<@{self.bot_user_id}> {text}", user, channel, ts, thread_ts
-        )
+        inner = self._message_event(body["event"], f"<@{self.bot_user_id}> {text}", user, channel, ts, thread_ts)
         body.update(event=inner, authed_users=[self.bot_user_id])
-        return await self.event(
-            body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason
-        )
+        return await self.event(body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason)
 
     async def dm(
         self,
@@ -165,9 +159,7 @@ class SlackDriver:
         body["event"] = self._message_event(body["event"], text, user, channel, ts, thread_ts)
         for authorization in body["authorizations"]:
             authorization.update(team_id=self.team_id, user_id=self.bot_user_id)
-        return await self.event(
-            body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason
-        )
+        return await self.event(body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason)
 
     async def react(
         self,
@@ -188,9 +180,7 @@ class SlackDriver:
         event.update(reaction=name, user=user, item_user=item_user, event_ts=self._new_ts())
         event["item"].update(channel=channel, ts=item_ts)
         body.update(authed_users=[self.bot_user_id])
-        return await self.event(
-            body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason
-        )
+        return await self.event(body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason)
 
     async def url_verification(self, challenge: str) -> DriverResponse:
         body = fixture("events/url_verification.json")
@@ -253,16 +243,13 @@ class SlackDriver:
         """A modal submit; ``values`` is ``{block_id: {action_id: "text" or a full state value}}``."""
         payload = fixture("interactivity/view_submission.json")
         payload["team"]["id"] = self.team_id
-        payload["user"].update(
-            id=as_user, username=as_user.lower(), name=as_user.lower(), team_id=self.team_id
-        )
+        payload["user"].update(id=as_user, username=as_user.lower(), name=as_user.lower(), team_id=self.team_id)
         payload["trigger_id"] = self._trigger_id()
         view = payload["view"]
         view.update(id=view_id, root_view_id=view_id, team_id=self.team_id, callback_id=callback_id)
         view.update(private_metadata=private_metadata, app_installed_team_id=self.team_id)
         view["state"]["values"] = {
-            block: {action: _state_value(v) for action, v in actions.items()}
-            for block, actions in values.items()
+            block: {action: _state_value(v) for action, v in actions.items()} for block, actions in values.items()
         }
         return await self._send_payload(payload)
 
@@ -288,9 +275,7 @@ class SlackDriver:
         self, event: JsonDict, text: str, user: str, channel: str, ts: str | None, thread_ts: str | None
     ) -> JsonDict:
         message_ts = ts or self._new_ts()
-        event.update(
-            text=text, user=user, channel=channel, ts=message_ts, event_ts=message_ts, team=self.team_id
-        )
+        event.update(text=text, user=user, channel=channel, ts=message_ts, event_ts=message_ts, team=self.team_id)
         if "client_msg_id" in event:
             event["client_msg_id"] = str(uuid.uuid4())
         if thread_ts is not None:

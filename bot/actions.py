@@ -1,0 +1,64 @@
+"""Button clicks and modal submissions, routed to the decider, the editor or recovery."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.approvals import Click
+from bot.blocks import ActionId, ViewId
+from bot.decisions import Decider
+from bot.domain import Decision, Event
+from bot.edits import Editor
+from bot.recovery import Recovery
+
+
+class Actions:
+    def __init__(self, *, decider: Decider, editor: Editor, recovery: Recovery) -> None:
+        self.decider = decider
+        self.editor = editor
+        self.recovery = recovery
+
+    async def on_click(self, event: Event) -> None:
+        action = event.payload.get("action_id", "")
+        value = str(event.payload.get("value") or "")
+        click = _click(event, value, Decision.REJECT if action == ActionId.REJECT else Decision.APPROVE)
+        if action in (ActionId.APPROVE, ActionId.REJECT):
+            await self.decider.decide(click)
+        elif action == ActionId.EDIT:
+            await self.editor.open(click)
+        elif action in (ActionId.MARK_DONE, ActionId.RETRY):
+            await self.recovery.resolve(click, retry=action == ActionId.RETRY, step_id=value)
+
+    async def on_submit(self, event: Event) -> None:
+        meta = _metadata(event.payload.get("private_metadata"))
+        approval_id = str(meta.get("approval") or "")
+        event = Event(**{**event.__dict__, "channel": meta.get("channel") or event.channel})
+        values: dict[str, str | None] = event.payload.get("values") or {}
+        if event.type == ViewId.REJECT:
+            reason = (values.get("reason") or "").strip() or None
+            click = _click(event, approval_id, Decision.REJECT)
+            await self.decider.decide(
+                Click(**{**click.__dict__, "reason": reason, "from_modal": True, "trigger_id": None})
+            )
+        elif event.type == ViewId.EDIT:
+            await self.editor.submit(_click(event, approval_id, Decision.APPROVE), values)
+
+
+def _click(event: Event, approval_id: str, decision: Decision) -> Click:
+    return Click(
+        approval_id=approval_id,
+        user=event.actor,
+        team_id=event.team_id,
+        channel=event.channel,
+        decision=decision,
+        trigger_id=event.payload.get("trigger_id"),
+    )
+
+
+def _metadata(text: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,110 @@
+"""Edit before approval: the requester changes arguments in a modal; a new request replaces the old one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.approvals import Click, Refusal
+from bot.blocks import edit_modal
+from bot.decisions import Decider
+from bot.domain import Decision
+from bot.errors import InvalidArguments
+from integrations.registry import ToolRegistry
+
+
+class Editor:
+    def __init__(self, *, decider: Decider, registry: ToolRegistry) -> None:
+        self.decider = decider
+        self.registry = registry
+        self.repo = decider.repo
+
+    async def open(self, click: Click) -> None:
+        approval = await self._requester_approval(click)
+        if approval is None or not click.trigger_id:
+            return
+        step = await self.repo.step(approval["step_id"])
+        assert step is not None
+        fields = form_fields(self.registry.get(step["tool"]).args, step["args"])
+        await self.decider.chat.open_modal(
+            click.trigger_id, edit_modal(approval["id"], approval["channel"], step["tool"], fields)
+        )
+
+    async def submit(self, click: Click, values: dict[str, str | None]) -> None:
+        approval = await self._requester_approval(click)
+        if approval is None:
+            return
+        step = await self.repo.step(approval["step_id"])
+        assert step is not None
+        try:
+            raw = parse_form(self.registry.get(step["tool"]).args, values)
+            args = self.registry.validate(step["tool"], raw).model_dump(mode="json")
+        except InvalidArguments as exc:
+            await self.decider.refuse(
+                click, Refusal(reason=f"Your edit was not applied: {exc}", audit_kind="edit.invalid")
+            )
+            return
+        now = self.decider.clock.now()
+        if not await self.repo.supersede(approval["id"], "edit", now):
+            await self.decider.refuse(
+                click, Refusal(reason="This request was already decided.", audit_kind="click.decided")
+            )
+            return
+        await self.repo.replace_step_args(step["id"], args)
+        await self.decider.audit.append(
+            "approval.superseded",
+            at=now,
+            run_id=approval["run_id"],
+            actor=click.user,
+            approval=approval["id"],
+            args=args,
+        )
+        await self.decider.runner.cards.refresh(approval["id"])
+        await self.decider.runner.advance(approval["run_id"])
+
+    async def _requester_approval(self, click: Click) -> dict[str, Any] | None:
+        # Same stored-state checks as any click (team, channel, status, expiry, action hash), then: only the
+        # requester may edit their own request.
+        probe = Click(
+            approval_id=click.approval_id,
+            user=click.user,
+            team_id=click.team_id,
+            channel=click.channel,
+            decision=Decision.REJECT,
+            trigger_id=None,
+        )
+        approval = await self.decider.repo.approval(click.approval_id)
+        if approval is not None and approval["requester"] != click.user:
+            await self.decider.refuse(
+                click,
+                Refusal(reason="Only the person who asked can edit this request.", audit_kind="edit.not_requester"),
+            )
+            return None
+        return await self.decider.authorize(probe)
+
+
+def form_fields(model: type[BaseModel], args: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    fields = []
+    for name, info in model.model_fields.items():
+        value = args.get(name)
+        text = "" if value is None else json.dumps(value) if isinstance(value, dict | list) else str(value)
+        fields.append((name, text, info.is_required()))
+    return fields
+
+
+def parse_form(model: type[BaseModel], values: dict[str, str | None]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        text = (values.get(name) or "").strip()
+        if not text:
+            continue
+        if info.annotation is not None and "dict" in str(info.annotation):
+            try:
+                args[name] = json.loads(text)
+            except ValueError:
+                raise InvalidArguments(f'`{name}` must be JSON, e.g. {{"env": "prod"}}.') from None
+        else:
+            args[name] = text
+    return args

@@ -1,0 +1,77 @@
+"""Steps cut off mid-call: reads are retried; risky steps become `unknown` and a human decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.approvals import Click, Refusal
+from bot.decisions import Decider
+from bot.domain import ApprovalStatus, RunStatus, StepStatus
+from bot.membership import LookupFailed
+from integrations.registry import Risk
+
+
+class Recovery:
+    def __init__(self, *, decider: Decider) -> None:
+        self.decider = decider
+        self.repo = decider.repo
+        self.runner = decider.runner
+
+    async def sweep(self) -> int:
+        """Steps `executing` for longer than the execution timeout were cut off by a crash."""
+        now = self.decider.clock.now()
+        stale = await self.repo.stale_executing(now - self.runner.config.execution_timeout)
+        for step in stale:
+            run = await self.repo.run(step["run_id"])
+            if run is None:
+                continue
+            if not Risk(step["risk"]).needs_approval:
+                if await self.repo.move_step(step["id"], [StepStatus.EXECUTING], StepStatus.PENDING):
+                    await self.runner.advance(run["id"])  # a read can safely run again
+                continue
+            await self.runner.mark_unknown(run, step, "I was interrupted while running it.")
+        return len(stale)
+
+    async def resolve(self, click: Click, *, retry: bool, step_id: str) -> None:
+        step = await self.repo.step(step_id)
+        approval = await self.repo.approval_for_step(step_id) if step else None
+        if step is None or approval is None or step["status"] != StepStatus.UNKNOWN.value:
+            await self._refuse(click, "This step is no longer waiting for a human.")
+            return
+        if not await self._may_resolve(click, approval):
+            return
+        now = self.decider.clock.now()
+        if retry:
+            if approval["status"] != ApprovalStatus.APPROVED.value or not await self.repo.move_step(
+                step_id, [StepStatus.UNKNOWN], StepStatus.APPROVED
+            ):
+                await self._refuse(click, "Someone already decided about this step.")
+                return
+            await self.decider.audit.append("step.retry", at=now, run_id=step["run_id"], actor=click.user, step=step_id)
+            await self.repo.set_run_status(step["run_id"], RunStatus.RUNNING.value, now)
+            await self.runner.advance(step["run_id"])
+            return
+        data = {"text": "Marked done by a person.", "marked_done_by": click.user}
+        if not await self.repo.move_step(step_id, [StepStatus.UNKNOWN], StepStatus.SUCCEEDED, result=data):
+            await self._refuse(click, "Someone already decided about this step.")
+            return
+        await self.decider.audit.append(
+            "step.marked_done", at=now, run_id=step["run_id"], actor=click.user, step=step_id
+        )
+        run = await self.repo.run(step["run_id"])
+        if run is not None:
+            await self.runner.post(run, f"<@{click.user}> marked `{step['tool']}` as done.", [])
+        await self.runner.advance(step["run_id"])
+
+    async def _may_resolve(self, click: Click, approval: dict[str, Any]) -> bool:
+        try:
+            allowed = await self.decider.membership.may_decide(click.user, approval["approvers"], approval["channel"])
+        except LookupFailed:
+            allowed = False
+        if allowed and (click.user != approval["requester"] or approval["requester_may_approve"]):
+            return True
+        await self._refuse(click, "Only someone who could approve this step can resolve it.")
+        return False
+
+    async def _refuse(self, click: Click, reason: str) -> None:
+        await self.decider.refuse(click, Refusal(reason=reason, audit_kind="unknown.refused"))

@@ -1,0 +1,53 @@
+"""10 simultaneous approve clicks x 100 trials, spread over two app instances sharing one database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from aiohttp import web
+
+from bot.wiring import build
+from tests.approvals_helpers import approval_of, cards
+from tests.fakes.slack_driver import SlackDriver
+from tests.harness import SIGNING_SECRET, Harness
+
+TRIALS = 100
+CLICKS = 10
+
+
+async def test_ten_concurrent_clicks_on_two_instances_execute_once_per_trial(env: Harness) -> None:
+    second = await build(env.settings(), clock=env.clock, migrate=False)
+    await second.start(sweep_interval=None)
+    runner = web.AppRunner(second.web)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    other = SlackDriver(f"http://127.0.0.1:{port}", SIGNING_SECRET, now=lambda: env.clock.now().timestamp())
+    try:
+        for n in range(1, TRIALS + 1):
+            env.github.add_pr("acme/api", n, f"Change {n}", author="ana")
+            await env.driver.mention(f"merge pr {n} in acme/api", user="U1")
+            await env.settle()
+            card = cards(env)[-1]
+            drivers = [env.driver, other]
+            await asyncio.gather(
+                *(
+                    drivers[i % 2].click(
+                        "opsbot.approve",
+                        approval_of(card),
+                        as_user=f"U{i + 2}",
+                        channel="C1",
+                        message_ts=card.response["ts"],
+                    )
+                    for i in range(CLICKS)
+                )
+            )
+            await env.settle()
+            await second.worker.drain()
+    finally:
+        await runner.cleanup()
+        await second.close()
+    per_pr = Counter(m["number"] for m in env.github.merges)
+    assert len(per_pr) == TRIALS and set(per_pr.values()) == {1}

@@ -1,0 +1,323 @@
+"""The approval rules: the action hash and every reason a click is refused (failing closed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.approvals import ApprovalRules, Click, action_hash, check_click, needs_membership
+from bot.domain import ApprovalStatus, Decision
+from bot.membership import LookupFailed, Membership, describe_specs
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+ARGS = {"repo": "acme/api", "number": 42, "method": "squash", "inputs": {"a": "1", "b": "2"}}
+BASE = {"tool": "merge_pull_request", "args": ARGS, "requester": "U1", "team_id": "T1"}
+
+
+def hash_of(**changes: Any) -> str:
+    return action_hash(**{**BASE, **changes})
+
+
+# -- action_hash ---------------------------------------------------------------------------------------
+
+
+def test_action_hash_is_a_sha256_hex_digest() -> None:
+    digest = hash_of()
+    assert len(digest) == 64
+    assert int(digest, 16) >= 0
+    assert hash_of() == digest
+
+
+def test_action_hash_ignores_key_order_at_every_level() -> None:
+    reordered = {"inputs": {"b": "2", "a": "1"}, "method": "squash", "number": 42, "repo": "acme/api"}
+    assert list(reordered) != list(ARGS)
+    assert hash_of(args=reordered) == hash_of()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"tool": "get_pull_request"},
+        {"args": {**ARGS, "number": 43}},
+        {"args": {**ARGS, "method": "merge"}},
+        {"args": {**ARGS, "repo": "acme/web"}},
+        {"args": {**ARGS, "inputs": {"a": "1", "b": "3"}}},
+        {"args": {**ARGS, "extra": None}},
+        {"args": {k: v for k, v in ARGS.items() if k != "method"}},
+        {"requester": "U2"},
+        {"team_id": "T2"},
+    ],
+)
+def test_action_hash_changes_with_any_part_of_the_action(changes: dict[str, Any]) -> None:
+    assert hash_of(**changes) != hash_of()
+
+
+def test_action_hash_does_not_confuse_fields() -> None:
+    # the parts are hashed as a structure, so moving text between fields changes the hash
+    assert hash_of(requester="U1T", team_id="1") != hash_of(requester="U1", team_id="T1")
+
+
+def test_approval_rules_expiry_and_reminder() -> None:
+    rules = ApprovalRules(ttl=timedelta(minutes=5))
+    assert rules.expires_at(NOW) == NOW + timedelta(minutes=5)
+    assert rules.remind_at(NOW) is None
+    assert ApprovalRules(ttl=timedelta(minutes=5), remind_before=timedelta(minutes=1)).remind_at(NOW) == (
+        NOW + timedelta(minutes=4)
+    )
+    assert ApprovalRules(ttl=timedelta(minutes=5), remind_before=timedelta(minutes=5)).remind_at(NOW) is None
+    assert ApprovalRules().requester_may_approve is False
+    assert ApprovalRules().required == 1
+
+
+# -- check_click ---------------------------------------------------------------------------------------
+
+HASH = hash_of()
+
+
+def approval(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": "ap1",
+        "team_id": "T1",
+        "channel": "C1",
+        "status": "pending",
+        "expires_at": NOW + timedelta(minutes=10),
+        "action_hash": HASH,
+        "requester": "U1",
+        "approvers": [],
+    }
+    return {**row, **changes}
+
+
+def click(**changes: Any) -> Click:
+    values: dict[str, Any] = {
+        "approval_id": "ap1",
+        "user": "U2",
+        "team_id": "T1",
+        "channel": "C1",
+        "decision": Decision.APPROVE,
+    }
+    return Click(**{**values, **changes})
+
+
+def check(c: Click, a: dict[str, Any] | None, *, current_hash: str | None = HASH, now: datetime = NOW) -> str | None:
+    refusal = check_click(c, a, current_hash=current_hash, now=now)
+    return None if refusal is None else refusal.audit_kind
+
+
+def test_a_good_click_is_allowed() -> None:
+    assert check(click(), approval()) is None
+
+
+def test_a_good_rejection_is_allowed() -> None:
+    assert check(click(decision=Decision.REJECT), approval()) is None
+
+
+def test_unknown_approval() -> None:
+    refusal = check_click(click(), None, current_hash=HASH, now=NOW)
+    assert refusal is not None
+    assert refusal.audit_kind == "click.unknown"
+    assert refusal.reason
+
+
+def test_team_mismatch() -> None:
+    assert check(click(team_id="T2"), approval()) == "click.mismatch"
+
+
+@pytest.mark.parametrize("channel", ["C2", None])
+def test_channel_mismatch(channel: str | None) -> None:
+    assert check(click(channel=channel), approval()) == "click.mismatch"
+
+
+def test_an_approval_without_a_channel_accepts_any_channel() -> None:
+    assert check(click(channel="D9"), approval(channel=None)) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("approved", "already approved"),
+        ("rejected", "already rejected"),
+        ("expired", "expired"),
+        ("superseded", "replaced"),
+    ],
+)
+@pytest.mark.parametrize("decision", list(Decision))
+def test_decided_requests_refuse_every_click(status: str, words: str, decision: Decision) -> None:
+    refusal = check_click(click(decision=decision), approval(status=status), current_hash=HASH, now=NOW)
+    assert refusal is not None
+    assert refusal.audit_kind == "click.decided"
+    assert words in refusal.reason
+
+
+def test_every_non_pending_status_is_covered() -> None:
+    for status in ApprovalStatus:
+        expected = None if status is ApprovalStatus.PENDING else "click.decided"
+        assert check(click(), approval(status=status.value)) == expected
+
+
+def test_an_unknown_status_fails_closed() -> None:
+    with pytest.raises(ValueError):
+        check(click(), approval(status="bogus"))
+
+
+def test_expired_exactly_at_expires_at() -> None:
+    expires = NOW + timedelta(minutes=10)
+    assert check(click(), approval(expires_at=expires), now=expires - timedelta(microseconds=1)) is None
+    assert check(click(), approval(expires_at=expires), now=expires) == "click.expired"
+    assert check(click(), approval(expires_at=expires), now=expires + timedelta(seconds=1)) == "click.expired"
+
+
+def test_a_rejection_after_expiry_is_refused_too() -> None:
+    assert check(click(decision=Decision.REJECT, user="U1"), approval(expires_at=NOW), now=NOW) == "click.expired"
+
+
+@pytest.mark.parametrize("current", [None, "", hash_of(args={**ARGS, "number": 43}), HASH.upper()])
+def test_hash_mismatch(current: str | None) -> None:
+    assert check(click(), approval(), current_hash=current) == "click.hash_mismatch"
+
+
+def test_hash_mismatch_refuses_rejections_too() -> None:
+    assert check(click(decision=Decision.REJECT), approval(), current_hash=None) == "click.hash_mismatch"
+
+
+def test_self_approval_is_refused() -> None:
+    refusal = check_click(click(user="U1"), approval(), current_hash=HASH, now=NOW)
+    assert refusal is not None
+    assert refusal.audit_kind == "click.self_approval"
+    assert "someone else" in refusal.reason
+
+
+def test_self_approval_is_refused_even_for_a_listed_approver() -> None:
+    assert check(click(user="U1"), approval(approvers=["U1", "U2"])) == "click.self_approval"
+
+
+def test_self_approval_is_refused_when_the_row_says_false() -> None:
+    assert check(click(user="U1"), approval(requester_may_approve=False)) == "click.self_approval"
+
+
+def test_requester_may_approve_when_the_rule_allows_it() -> None:
+    assert check(click(user="U1"), approval(requester_may_approve=True)) is None
+
+
+def test_requester_may_always_reject() -> None:
+    assert check(click(user="U1", decision=Decision.REJECT), approval()) is None
+    assert check(click(user="U1", decision=Decision.REJECT), approval(approvers=["U3"])) is None
+    assert needs_membership(click(user="U1", decision=Decision.REJECT), approval(approvers=["U3"])) is False
+
+
+@pytest.mark.parametrize(
+    ("user", "decision"), [("U2", Decision.APPROVE), ("U2", Decision.REJECT), ("U1", Decision.APPROVE)]
+)
+def test_every_other_decision_needs_membership(user: str, decision: Decision) -> None:
+    assert needs_membership(click(user=user, decision=decision), approval()) is True
+
+
+# -- approver lists (bot.membership, checked after check_click) ------------------------------------------
+
+
+class FakeDirectory:
+    def __init__(
+        self, groups: dict[str, set[str]] | None = None, channels: dict[str, set[str]] | None = None, fail: bool = False
+    ) -> None:
+        self.groups = groups or {}
+        self.channels = channels or {}
+        self.fail = fail
+        self.asked: list[str] = []
+
+    async def group_members(self, group: str) -> frozenset[str]:
+        self.asked.append(f"group:{group}")
+        if self.fail:
+            raise ConnectionError("slack is down")
+        return frozenset(self.groups.get(group, ()))
+
+    async def channel_members(self, channel: str) -> frozenset[str]:
+        self.asked.append(f"channel:{channel}")
+        if self.fail:
+            raise ConnectionError("slack is down")
+        return frozenset(self.channels.get(channel, ()))
+
+    async def channel_name(self, channel: str) -> str | None:
+        return None
+
+
+async def may_decide(c: Click, a: dict[str, Any], directory: FakeDirectory) -> bool:
+    """What a click handler does: check_click, then membership unless the requester withdraws."""
+    if check_click(c, a, current_hash=HASH, now=NOW) is not None:
+        return False
+    if not needs_membership(c, a):
+        return True
+    return await Membership(directory).may_decide(c.user, a["approvers"], c.channel)
+
+
+async def test_approver_list_allows_listed_users() -> None:
+    assert await may_decide(click(user="U3"), approval(approvers=["U3", "U4"]), FakeDirectory()) is True
+
+
+async def test_approver_list_refuses_others() -> None:
+    assert await may_decide(click(user="U2"), approval(approvers=["U3", "U4"]), FakeDirectory()) is False
+
+
+async def test_outsider_may_not_reject_when_approvers_are_set() -> None:
+    c = click(user="U2", decision=Decision.REJECT)
+    assert await may_decide(c, approval(approvers=["U3"]), FakeDirectory()) is False
+
+
+async def test_listed_approver_may_reject() -> None:
+    c = click(user="U3", decision=Decision.REJECT)
+    assert await may_decide(c, approval(approvers=["U3"]), FakeDirectory()) is True
+
+
+async def test_requester_may_reject_without_any_lookup() -> None:
+    directory = FakeDirectory(fail=True)
+    c = click(user="U1", decision=Decision.REJECT)
+    assert await may_decide(c, approval(approvers=["group:S1"]), directory) is True
+    assert directory.asked == []
+
+
+async def test_requester_allowed_to_approve_is_still_bound_by_the_approver_list() -> None:
+    a = approval(approvers=["U3"], requester_may_approve=True)
+    assert await may_decide(click(user="U1"), a, FakeDirectory()) is False
+    assert (
+        await may_decide(click(user="U1"), approval(approvers=["U1"], requester_may_approve=True), FakeDirectory())
+        is True
+    )
+
+
+async def test_empty_approvers_means_members_of_the_channel() -> None:
+    directory = FakeDirectory(channels={"C1": {"U2"}})
+    assert await may_decide(click(user="U2"), approval(approvers=[]), directory) is True
+    assert await may_decide(click(user="U5"), approval(approvers=[]), directory) is False
+    assert directory.asked == ["channel:C1", "channel:C1"]
+
+
+async def test_group_and_channel_specs() -> None:
+    directory = FakeDirectory(groups={"S1": {"U7"}}, channels={"C1": {"U8"}})
+    members = Membership(directory)
+    assert await members.may_decide("U7", ["group:S1"], "C1") is True
+    assert await members.may_decide("U8", ["group:S1"], "C1") is False
+    assert await members.may_decide("U8", ["group:S1", "channel"], "C1") is True
+    assert await members.may_decide("U8", ["channel"], None) is False
+
+
+async def test_a_failed_lookup_fails_closed() -> None:
+    with pytest.raises(LookupFailed, match="group:S1: ConnectionError"):
+        await Membership(FakeDirectory(fail=True)).may_decide("U7", ["group:S1"], "C1")
+
+
+def test_describe_specs() -> None:
+    assert describe_specs([]) == "anyone in this channel except the requester"
+    assert describe_specs(["U3", "group:S0ABC", "group:release-managers", "channel"]) == (
+        "<@U3>, <!subteam^S0ABC>, @release-managers, anyone in this channel"
+    )
+
+
+def test_refusals_are_checked_in_a_fail_closed_order() -> None:
+    # a stale card from another team is reported as a mismatch even though it is also expired and changed
+    bad = approval(team_id="T9", status="approved", expires_at=NOW - timedelta(days=1))
+    assert check(click(user="U1"), bad, current_hash=None) == "click.mismatch"
+    assert check(click(user="U1"), approval(status="approved", expires_at=NOW), current_hash=None) == "click.decided"
+    assert check(click(user="U1"), approval(expires_at=NOW), current_hash=None) == "click.expired"
+    assert check(click(user="U1"), approval(), current_hash=None) == "click.hash_mismatch"
+    assert check(click(user="U1"), approval()) == "click.self_approval"

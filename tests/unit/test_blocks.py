@@ -1,0 +1,274 @@
+"""Block Kit builders: escaping, the help list, approval cards, and Slack's size limits on every block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.blocks import (
+    ActionId,
+    CardView,
+    approval_card,
+    as_dicts,
+    error_blocks,
+    escape,
+    help_blocks,
+    preview_from_dict,
+    preview_to_dict,
+    result_blocks,
+    unknown_outcome_blocks,
+)
+from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
+
+EXPIRES = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
+DECIDED = ("approved", "rejected", "expired", "superseded", "executing", "succeeded", "failed", "unknown")
+LONG = "x" * 10_000
+
+
+def card(**changes: Any) -> CardView:
+    values: dict[str, Any] = {
+        "approval_id": "ap_0123456789",
+        "tool": "merge_pull_request",
+        "risk": Risk.DANGEROUS,
+        "preview": Preview(
+            title="Merge #42 into main",
+            fields=(("Repository", "acme/api"), ("Method", "squash")),
+            body="Fix login redirect",
+            warnings=("Checks are still running.",),
+        ),
+        "requester": "U1",
+        "approvers": (),
+        "required": 1,
+        "expires_at": EXPIRES,
+    }
+    return CardView(**{**values, **changes})
+
+
+def dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]
+
+
+def buttons(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [e for d in dicts(blocks) if d["type"] == "actions" for e in d["elements"] if e["type"] == "button"]
+
+
+def all_text(blocks: list[Block]) -> str:
+    return "\n".join(t for d in dicts(blocks) for t in texts(d))
+
+
+def texts(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+            yield node["text"]
+        for value in node.values():
+            yield from texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from texts(value)
+
+
+def assert_within_slack_limits(block: dict[str, Any]) -> None:
+    """Slack's documented limits; slack_sdk checks only some of them when serialising."""
+    assert len(block.get("block_id", "")) <= 255
+    for text in texts(block):
+        assert len(text) <= 3000
+    if block["type"] == "header":
+        assert len(block["text"]["text"]) <= 150
+    if block["type"] == "section":
+        if "text" in block:
+            assert len(block["text"]["text"]) <= 3000
+        assert len(block.get("fields", [])) <= 10
+        for f in block.get("fields", []):
+            assert len(f["text"]) <= 2000
+    if block["type"] == "context":
+        assert 1 <= len(block["elements"]) <= 10
+    if block["type"] == "actions":
+        assert 1 <= len(block["elements"]) <= 25
+        for e in block["elements"]:
+            assert len(e["text"]["text"]) <= 75
+            assert len(e.get("value", "")) <= 2000
+            assert len(e["action_id"]) <= 255
+
+
+def assert_valid(blocks: list[Block]) -> None:
+    out = as_dicts(blocks)
+    assert len(out) <= 50
+    for block in out:
+        assert_within_slack_limits(block)
+        assert Block.parse(block).to_dict() == block  # round-trips through slack_sdk's parser and validation
+
+
+# -- escape --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("<!channel>", "&lt;!channel&gt;"),
+        ("<!here> and <!everyone>", "&lt;!here&gt; and &lt;!everyone&gt;"),
+        ("<@U1>", "&lt;@U1&gt;"),
+        ("<http://x|y>", "&lt;http://x|y&gt;"),
+        ("<!subteam^S1>", "&lt;!subteam^S1&gt;"),
+        ("a & b", "a &amp; b"),
+        ("&lt;", "&amp;lt;"),
+        ("plain *bold* `code`", "plain *bold* `code`"),
+    ],
+)
+def test_escape(raw: str, escaped: str) -> None:
+    assert escape(raw) == escaped
+    assert "<" not in escape(raw) and ">" not in escape(raw)
+
+
+def test_error_blocks_escape_the_message_and_hint() -> None:
+    blocks = error_blocks("bad <!channel>", hint="try <@U1>")
+    text = all_text(blocks)
+    assert "<!channel>" not in text and "<@U1>" not in text
+    assert "&lt;!channel&gt;" in text and "&lt;@U1&gt;" in text
+    assert_valid(blocks)
+
+
+def test_error_blocks_without_a_hint() -> None:
+    assert len(error_blocks("bad")) == 1
+
+
+# -- help ----------------------------------------------------------------------------------------------
+
+
+def test_help_lists_every_tool_with_its_risk_badge(registry: ToolRegistry) -> None:
+    blocks = help_blocks(registry, "command grammar")
+    text = all_text(blocks)
+    badges = {Risk.READ: "🟢 read", Risk.WRITE: "🟠 write", Risk.DANGEROUS: "🔴 dangerous"}
+    for tool in registry:
+        assert f"`{tool.name}` {badges[tool.risk]}" in text
+        assert escape(tool.example) in text
+    assert "command grammar" in text
+    assert_valid(blocks)
+
+
+def test_help_covers_all_three_risks(registry: ToolRegistry) -> None:
+    assert {t.risk for t in registry} == set(Risk)
+
+
+# -- approval cards ----------------------------------------------------------------------------------
+
+
+def test_pending_card_has_approve_and_reject_buttons_carrying_the_approval_id() -> None:
+    blocks = approval_card(card())
+    found = buttons(blocks)
+    by_action = {b["action_id"]: b for b in found}
+    assert by_action[ActionId.APPROVE]["value"] == "ap_0123456789"
+    assert by_action[ActionId.REJECT]["value"] == "ap_0123456789"
+    assert ActionId.APPROVE.value == "opsbot.approve"
+    assert ActionId.REJECT.value == "opsbot.reject"
+    assert by_action[ActionId.APPROVE]["style"] == "primary"
+    assert by_action[ActionId.REJECT]["style"] == "danger"
+    # every button on the card is one of ours and names this approval
+    assert len(found) == len(by_action)
+    assert set(by_action) <= {a.value for a in ActionId}
+    assert {b["value"] for b in found} == {"ap_0123456789"}
+    assert_valid(blocks)
+
+
+def test_pending_card_says_what_and_who() -> None:
+    text = all_text(approval_card(card(approvers=("U7",), required=2, approved_by=("U8",))))
+    assert "Approval needed: Merge #42 into main" in text
+    assert "🔴 dangerous `merge_pull_request` requested by <@U1>" in text
+    assert "Needs 2 approvals from <@U7>" in text
+    assert "1 of 2 so far" in text
+    assert "Checks are still running." in text
+    assert f"<!date^{int(EXPIRES.timestamp())}^" in text
+
+
+@pytest.mark.parametrize("status", DECIDED)
+def test_decided_cards_have_no_buttons(status: str) -> None:
+    blocks = approval_card(card(status=status, approved_by=("U2",), rejected_by="U2", outcome="done"))
+    assert [d for d in dicts(blocks) if d["type"] == "actions"] == []
+    assert_valid(blocks)
+
+
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [
+        ("rejected", "❌ Rejected by <@U2>"),
+        ("expired", "⌛ Expired — nothing was run"),
+        ("superseded", "↪️ Superseded by a newer request"),
+        ("executing", "⏳ Approved by <@U2> — running…"),
+        ("succeeded", "✅ Approved by <@U2> — done"),
+    ],
+)
+def test_decided_card_status_line(status: str, line: str) -> None:
+    assert line in all_text(approval_card(card(status=status, approved_by=("U2",), rejected_by="U2")))
+
+
+def test_rejection_reason_is_escaped() -> None:
+    text = all_text(approval_card(card(status="rejected", rejected_by="U2", reason="no <!channel>")))
+    assert "<!channel>" not in text
+    assert "no &lt;!channel&gt;" in text
+
+
+def test_long_card_content_is_clipped_within_slack_limits() -> None:
+    view = card(
+        preview=Preview(
+            title=LONG,
+            fields=tuple((f"k{i}", LONG) for i in range(30)),
+            body=LONG,
+            warnings=tuple(LONG for _ in range(5)),
+        ),
+        outcome=LONG,
+        notes=tuple(LONG for _ in range(15)),
+    )
+    blocks = approval_card(view)
+    out = dicts(blocks)
+    header = out[0]
+    assert header["type"] == "header"
+    assert len(header["text"]["text"]) == 150
+    assert header["text"]["text"].endswith("…")
+    assert_valid(blocks)
+    assert buttons(blocks)  # the buttons survive
+
+
+def test_preview_round_trips_through_a_dict() -> None:
+    preview = Preview(title="t", fields=(("a", "1"),), body=None, warnings=("w",))
+    assert preview_from_dict(preview_to_dict(preview)) == preview
+    assert preview_from_dict({}) == Preview(title="")
+
+
+# -- results and other messages ----------------------------------------------------------------------
+
+
+def test_result_blocks_with_many_long_lines() -> None:
+    result = ToolResult(
+        text=LONG,
+        lines=tuple(f"line {i}" for i in range(100)),
+        fields=tuple((f"k{i}", LONG) for i in range(12)),
+        link="https://github.com/acme/api/pull/1",
+    )
+    blocks = result_blocks("list_pull_requests", result)
+    text = all_text(blocks)
+    assert "line 39" in text and "line 40" not in text
+    assert "…and 60 more." in text
+    assert "<https://github.com/acme/api/pull/1|open>" in text
+    assert_valid(blocks)
+
+
+def test_result_blocks_minimal() -> None:
+    blocks = result_blocks("get_pull_request", ToolResult(text="*#7 Add cache*"))
+    assert [d["type"] for d in dicts(blocks)] == ["section", "context"]
+    assert_valid(blocks)
+
+
+def test_unknown_outcome_blocks() -> None:
+    blocks = unknown_outcome_blocks("st_1", "create_issue", "GitHub timed out <!channel>")
+    assert "<!channel>" not in all_text(blocks)
+    assert {b["action_id"] for b in buttons(blocks)} == {ActionId.MARK_DONE, ActionId.RETRY}
+    assert {b["value"] for b in buttons(blocks)} == {"st_1"}
+    assert_valid(blocks)
+
+
+def test_as_dicts_keeps_at_most_50_blocks() -> None:
+    blocks = error_blocks("x") * 80
+    assert len(as_dicts(blocks)) == 50

@@ -1,0 +1,120 @@
+"""Secret scrubbing: token shapes in text, secret-named keys, explicit secrets; everything else untouched."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.redact import MASK, redact, redact_text
+
+SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
+SLACK_USER = "xoxp-1234567890-0987654321-1111111111-abcdef0123456789"
+SLACK_APP = "xapp-1-A0123456789-1234567890123-abcdef0123456789abcdef"
+GITHUB_PAT = "ghp_" + "A1b2C3d4E5" * 3 + "F6g7H8"
+GITHUB_FINE = "github_pat_11ABCDEFG0" + "x" * 60
+GITHUB_APP = "ghs_" + "Z9" * 18
+OPENAI = "sk-proj-" + "Ab3_-x" * 8
+SLACK_SIG = "v0=" + "a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+BEARER = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"
+
+
+@pytest.mark.parametrize(
+    "secret", [SLACK_BOT, SLACK_USER, SLACK_APP, GITHUB_PAT, GITHUB_FINE, GITHUB_APP, OPENAI, SLACK_SIG]
+)
+def test_token_shapes_are_masked_in_text(secret: str) -> None:
+    text = f"calling with {secret} now"
+    assert redact_text(text) == f"calling with {MASK} now"
+
+
+def test_bearer_header_is_masked() -> None:
+    assert redact_text(f"Authorization: {BEARER}") == f"Authorization: {MASK}"
+
+
+def test_several_secrets_in_one_text() -> None:
+    out = redact_text(f"{SLACK_BOT},{GITHUB_PAT}\n{OPENAI}")
+    assert out == f"{MASK},{MASK}\n{MASK}"
+    for secret in (SLACK_BOT, GITHUB_PAT, OPENAI):
+        assert secret not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "merge pr 42 in acme/api with squash",
+        "sk-short",  # too short to be a key
+        "xoxb-",
+        "ghp_tooShort",
+        "the task-force met; risk-free",
+        "v0=abc",
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+        "",
+    ],
+)
+def test_non_secrets_are_untouched(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_explicit_secrets_are_masked_wherever_they_appear() -> None:
+    assert redact_text("pw=hunter2hunter2!", ("hunter2hunter2",)) == f"pw={MASK}!"
+    assert redact({"note": "a supersecretvalue b"}, ("supersecretvalue",)) == {"note": f"a {MASK} b"}
+
+
+def test_short_or_empty_explicit_secrets_are_ignored() -> None:
+    # masking "" or "abc" would shred ordinary text
+    assert redact_text("abc def", ("", "abc")) == "abc def"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "token",
+        "bot_token",
+        "SLACK_SIGNING_SECRET",
+        "password",
+        "passwd",
+        "api_key",
+        "apiKey",
+        "api-key",
+        "Authorization",
+        "x_hub_signature",
+    ],
+)
+def test_secret_named_keys_are_masked(key: str) -> None:
+    assert redact({key: "anything at all", "other": "kept"}) == {key: MASK, "other": "kept"}
+
+
+def test_secret_named_key_masks_a_whole_structure() -> None:
+    assert redact({"secrets": {"a": "1"}}) == {"secrets": MASK}
+
+
+def test_empty_secret_named_values_stay_as_they_are() -> None:
+    # nothing to hide; and `None` shows that the setting is absent
+    assert redact({"token": None, "secret": ""}) == {"token": None, "secret": ""}
+
+
+def test_nested_dicts_and_lists() -> None:
+    value = {
+        "run": {"args": {"repo": "acme/api", "headers": {"Authorization": "token abc"}}},
+        "lines": ["ok", f"leaked {SLACK_BOT}", {"api_key": "k", "n": 3}],
+        "tuple": ("x", GITHUB_PAT),
+        "count": 42,
+        "flag": True,
+        "none": None,
+    }
+    assert redact(value) == {
+        "run": {"args": {"repo": "acme/api", "headers": {"Authorization": MASK}}},
+        "lines": ["ok", f"leaked {MASK}", {"api_key": MASK, "n": 3}],
+        "tuple": ["x", MASK],
+        "count": 42,
+        "flag": True,
+        "none": None,
+    }
+
+
+def test_redact_returns_a_copy() -> None:
+    value = {"args": {"token": "abc", "list": [SLACK_BOT]}}
+    redact(value)
+    assert value == {"args": {"token": "abc", "list": [SLACK_BOT]}}
+
+
+def test_non_string_keys_are_kept() -> None:
+    assert redact({1: "one", None: SLACK_BOT}) == {1: "one", None: MASK}
