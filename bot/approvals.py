@@ -97,7 +97,9 @@ def check_click(
         )
     self_approval = click.decision is Decision.APPROVE and click.user == approval["requester"]
     if self_approval and not approval.get("requester_may_approve"):
-        return Refusal(reason="You asked for this, so someone else has to approve it.", audit_kind="click.self_approval")
+        return Refusal(
+            reason="You asked for this, so someone else has to approve it.", audit_kind="click.self_approval"
+        )
     return None
 
 
