@@ -27,12 +27,30 @@ async def run_checks(settings: Settings) -> bool:
     results.append(await _check_database(settings))
     results.append(await _check_slack(settings))
     results.append(await _check_github(settings))
+    results.extend(_check_policy(settings))
     repos = settings.channel_repos
     results.append((True, f"channel repositories: {len(repos)} configured"))
     results.append((True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}"))
     for ok, line in results:
         print(f"[{_mark(ok)}] {line}")
     return all(ok for ok, _ in results)
+
+
+def _check_policy(settings: Settings) -> list[tuple[bool, str]]:
+    from datetime import timedelta
+
+    from bot.policy import load_policy
+
+    where = settings.opsbot_policy or "none (OPSBOT_POLICY unset: defaults)"
+    try:
+        policy = load_policy(
+            settings.opsbot_policy,
+            approvers=tuple(sorted(settings.approvers)),
+            ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes),
+        )
+    except OpsbotError as exc:
+        return [(False, f"policy: {exc}".replace("\n", " | "))]
+    return [(True, f"policy: {where}"), *((True, f"  rule {line}") for line in policy.describe())]
 
 
 async def _check_database(settings: Settings) -> tuple[bool, str]:

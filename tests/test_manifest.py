@@ -16,6 +16,9 @@ SCHEMA = ROOT.parent / "shared" / "fixtures" / "slack" / "manifest.schema.1.0.0.
 # the manifest forgot.
 SCOPE_USES = {
     "app_mentions:read": r'app\.event\("app_mention"\)',
+    "channels:read": r"conversations_(members|info)\(",
+    "groups:read": r"conversations_(members|info)\(",
+    "usergroups:read": r"usergroups_(list|users_list)\(",
     "chat:write": r"chat_(postMessage|update|postEphemeral)\(",
     "commands": r'app\.command\("/ops"\)',
     "im:history": r'channel_type"\) == "im"',
