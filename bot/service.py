@@ -56,10 +56,10 @@ class Service:
         self.clock = clock
         self.config = config
 
-    async def handle(self, inbox_id: int, event: Event) -> None:
+    async def handle(self, inbox_id: int, event: Event, attempt: int = 1) -> None:
         """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
         try:
-            await self._dispatch(inbox_id, event)
+            await self._dispatch(inbox_id, event, attempt)
         except UserFacingError as exc:
             await self.reply_error(event, exc.message, exc.hint)
         except Exception:
@@ -70,7 +70,7 @@ class Service:
                 "Try again in a moment.",
             )
 
-    async def _dispatch(self, inbox_id: int, event: Event) -> None:
+    async def _dispatch(self, inbox_id: int, event: Event, attempt: int) -> None:
         if event.source is Source.SLACK_ACTION:
             await self.actions.on_click(event)
             return
@@ -86,7 +86,7 @@ class Service:
             channel=event.channel,
             text=event.text,
         )
-        existing = await self.repo.run_for_inbox(inbox_id)
+        existing = await self.repo.run_for_inbox(inbox_id) if attempt > 1 else None
         if existing is not None:
             await self.runner.advance(existing["id"])  # a retry after a crash: continue, never start over
             return

@@ -155,7 +155,8 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         )
 
     bolt = AsyncApp(
-        client=client,
+        # Bolt gets its own tokenless client (the token comes from `authorize`); listeners never call Slack.
+        client=make_client(None, settings.slack_api_url, session),
         authorize=authorize,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         request_verification_enabled=False,  # verified at the HTTP edge, before anything else

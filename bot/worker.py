@@ -16,7 +16,7 @@ from bot.store.repository import Repository
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[int, Event], Awaitable[None]]
+Handler = Callable[[int, Event, int], Awaitable[None]]  # inbox id, event, attempt (1 = first)
 
 
 class Worker:
@@ -56,11 +56,12 @@ class Worker:
 
     async def process(self, inbox_id: int) -> None:
         now = self.clock.now()
-        event = await self.repo.claim(inbox_id, self.name, now, now + self.lease)
-        if event is None:
+        claimed = await self.repo.claim(inbox_id, self.name, now, now + self.lease)
+        if claimed is None:
             return
+        event, attempt = claimed
         try:
-            await self.handler(inbox_id, event)
+            await self.handler(inbox_id, event, attempt)
         except Exception as exc:
             log.exception("inbox item %s (%s) failed", inbox_id, event.type)
             METRICS.inc("opsbot_inbox_failed_total")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +17,7 @@ from bot.redact import redact
 from bot.store.models import audit
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x0B5B07  # any constant; names the audit chain's advisory lock
 
 
 def row_hash(prev_hash: str, at: datetime, kind: str, run_id: str | None, actor: str | None, data: Any) -> str:
@@ -43,34 +45,32 @@ class AuditLog:
     def __init__(self, engine: AsyncEngine, secrets: tuple[str, ...] = ()) -> None:
         self.engine = engine
         self._secrets = secrets
+        self._lock = asyncio.Lock()
+        self._advisory = engine.dialect.name == "postgresql"
 
     async def append(
         self, kind: str, *, at: datetime, run_id: str | None = None, actor: str | None = None, **data: Any
     ) -> None:
         clean = redact(data, self._secrets)
-        for _attempt in range(50):
-            # Two writers may read the same tip; the unique prev_hash lets exactly one of them win.
-            async with self.engine.connect() as conn:
-                prev = (await conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1))).scalar()
-            prev = prev or GENESIS
-            digest = row_hash(prev, at, kind, run_id, actor, clean)
-            try:
-                async with self.engine.begin() as conn:
-                    await conn.execute(
-                        insert(audit).values(
-                            at=at,
-                            kind=kind,
-                            run_id=run_id,
-                            actor=actor,
-                            data=clean,
-                            prev_hash=prev,
-                            hash=digest,
+        # One writer at a time in this process; across processes PostgreSQL serialises on an advisory lock and
+        # the unique prev_hash turns any remaining race (SQLite, several processes) into a retry.
+        async with self._lock:
+            for _attempt in range(20):
+                try:
+                    async with self.engine.begin() as conn:
+                        if self._advisory:
+                            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+                        tip = select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
+                        prev = (await conn.execute(tip)).scalar() or GENESIS
+                        digest = row_hash(prev, at, kind, run_id, actor, clean)
+                        row = dict(
+                            at=at, kind=kind, run_id=run_id, actor=actor, data=clean, prev_hash=prev, hash=digest
                         )
-                    )
-                return
-            except IntegrityError:
-                continue
-        raise RuntimeError("could not append to the audit log after 50 attempts")
+                        await conn.execute(insert(audit).values(**row))
+                    return
+                except IntegrityError:
+                    continue
+        raise RuntimeError("could not append to the audit log after 20 attempts")
 
     async def rows(
         self,

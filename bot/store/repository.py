@@ -39,8 +39,8 @@ class Repository:
             inbox_id: int | None = (await conn.execute(stmt)).scalar_one_or_none()
         return inbox_id
 
-    async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> Event | None:
-        """Take one inbox item for this worker; None if another worker holds it or it is finished."""
+    async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> tuple[Event, int] | None:
+        """Take one inbox item for this worker: (event, attempt number), or None if taken or finished."""
         claimable = or_(
             inbox.c.status == InboxStatus.PENDING.value,
             and_(inbox.c.status == InboxStatus.PROCESSING.value, inbox.c.lease_until < now),
@@ -54,11 +54,11 @@ class Repository:
                 lease_until=lease_until,
                 attempts=inbox.c.attempts + 1,
             )
-            .returning(inbox.c.payload)
+            .returning(inbox.c.payload, inbox.c.attempts)
         )
         async with self.engine.begin() as conn:
-            payload = (await conn.execute(stmt)).scalar_one_or_none()
-        return None if payload is None else event_from_dict(payload)
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else (event_from_dict(row[0]), int(row[1]))
 
     async def finish(self, inbox_id: int, worker: str, now: datetime, *, error: str | None = None) -> None:
         status = InboxStatus.FAILED if error else InboxStatus.DONE
