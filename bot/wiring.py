@@ -83,6 +83,8 @@ class Opsbot:
         await self.timers.stop()
         await self.worker.stop()
         await self.session.close()
+        self.repo.db.dispose()
+        self.audit.db.dispose()
         await self.engine.dispose()
 
     async def healthy(self) -> bool:

@@ -6,8 +6,9 @@ import asyncio
 import logging
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.domain import Event
@@ -40,17 +41,22 @@ class Worker:
 
     async def accept(self, event: Event) -> bool:
         """Store the event once; start its work in the background. False for a duplicate (already stored)."""
-        inbox_id = await self.repo.accept(event, self.clock.now())
+        now = self.clock.now()
+        claim = None if self.paused else (self.name, now + self.lease)
+        inbox_id = await self.repo.accept(event, now, claim_for=claim)
         if inbox_id is None:
             METRICS.inc("opsbot_inbox_duplicates_total")
             return False
         METRICS.inc("opsbot_inbox_accepted_total")
-        if not self.paused:
-            self.submit(inbox_id)
+        if claim is not None:
+            self._spawn(self._handle(inbox_id, event, 1), inbox_id)
         return True
 
     def submit(self, inbox_id: int) -> None:
-        task = asyncio.create_task(self.process(inbox_id), name=f"inbox-{inbox_id}")
+        self._spawn(self.process(inbox_id), inbox_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], inbox_id: int) -> None:
+        task = asyncio.create_task(work, name=f"inbox-{inbox_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -59,7 +65,9 @@ class Worker:
         claimed = await self.repo.claim(inbox_id, self.name, now, now + self.lease)
         if claimed is None:
             return
-        event, attempt = claimed
+        await self._handle(inbox_id, *claimed)
+
+    async def _handle(self, inbox_id: int, event: Event, attempt: int) -> None:
         try:
             await self.handler(inbox_id, event, attempt)
         except Exception as exc:

@@ -10,10 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.redact import redact
+from bot.store.database import Database, all_rows
 from bot.store.models import audit
 
 GENESIS = "0" * 64
@@ -44,6 +46,7 @@ class ChainReport:
 class AuditLog:
     def __init__(self, engine: AsyncEngine, secrets: tuple[str, ...] = ()) -> None:
         self.engine = engine
+        self.db = Database(engine)
         self._secrets = secrets
         self._lock = asyncio.Lock()
         self._advisory = engine.dialect.name == "postgresql"
@@ -57,20 +60,21 @@ class AuditLog:
         async with self._lock:
             for _attempt in range(20):
                 try:
-                    async with self.engine.begin() as conn:
-                        if self._advisory:
-                            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-                        tip = select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
-                        prev = (await conn.execute(tip)).scalar() or GENESIS
-                        digest = row_hash(prev, at, kind, run_id, actor, clean)
-                        row = dict(
-                            at=at, kind=kind, run_id=run_id, actor=actor, data=clean, prev_hash=prev, hash=digest
-                        )
-                        await conn.execute(insert(audit).values(**row))
+                    await self.db.write(lambda conn: self._append(conn, at, kind, run_id, actor, clean))
                     return
                 except IntegrityError:
                     continue
         raise RuntimeError("could not append to the audit log after 20 attempts")
+
+    def _append(
+        self, conn: Connection, at: datetime, kind: str, run_id: str | None, actor: str | None, data: Any
+    ) -> None:
+        if self._advisory:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        prev = conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)).scalar() or GENESIS
+        digest = row_hash(prev, at, kind, run_id, actor, data)
+        row = dict(at=at, kind=kind, run_id=run_id, actor=actor, data=data, prev_hash=prev, hash=digest)
+        conn.execute(insert(audit).values(**row))
 
     async def rows(
         self,
@@ -92,8 +96,7 @@ class AuditLog:
             stmt = stmt.where(audit.c.at >= since)
         if last:
             stmt = stmt.limit(last)
-        async with self.engine.connect() as conn:
-            found = [dict(r) for r in (await conn.execute(stmt)).mappings()]
+        found = await self.db.read(all_rows(stmt))
         return list(reversed(found)) if last else found
 
     async def verify(self) -> ChainReport:

@@ -8,21 +8,28 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import ApprovalStatus, Decision, Event, InboxStatus, Source, StepStatus
+from bot.store.database import Database, all_rows, first, one, rowcount, scalar, scalars
 from bot.store.models import approvals, decisions, inbox, runs, steps
 
 
 class Repository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.db = Database(engine)
         self._dialect = engine.dialect.name
 
     # -- inbox ---------------------------------------------------------------------------------------
 
-    async def accept(self, event: Event, now: datetime) -> int | None:
-        """Store an event once. Returns its inbox id, or None when the dedupe key was seen before."""
+    async def accept(self, event: Event, now: datetime, *, claim_for: tuple[str, datetime] | None = None) -> int | None:
+        """Store an event once. Returns its inbox id, or None when the dedupe key was seen before.
+
+        With `claim_for` (worker name, lease end) the same INSERT also claims it for that worker: the fast path
+        needs no second statement, and if the worker dies its lease runs out and another one takes it.
+        """
         values = {
             "dedupe_key": event.dedupe_key,
             "source": event.source.value,
@@ -33,10 +40,13 @@ class Repository:
             "attempts": 0,
             "created_at": now,
         }
+        if claim_for is not None:
+            values.update(
+                status=InboxStatus.PROCESSING.value, claimed_by=claim_for[0], lease_until=claim_for[1], attempts=1
+            )
         ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(inbox)
         stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(inbox.c.id)
-        async with self.engine.begin() as conn:
-            inbox_id: int | None = (await conn.execute(stmt)).scalar_one_or_none()
+        inbox_id: int | None = await self.db.write(scalar(stmt))
         return inbox_id
 
     async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> tuple[Event, int] | None:
@@ -56,8 +66,7 @@ class Repository:
             )
             .returning(inbox.c.payload, inbox.c.attempts)
         )
-        async with self.engine.begin() as conn:
-            row = (await conn.execute(stmt)).first()
+        row = await self.db.write(first(stmt))
         return None if row is None else (event_from_dict(row[0]), int(row[1]))
 
     async def finish(self, inbox_id: int, worker: str, now: datetime, *, error: str | None = None) -> None:
@@ -67,8 +76,7 @@ class Repository:
             .where(inbox.c.id == inbox_id, inbox.c.claimed_by == worker)
             .values(status=status.value, finished_at=now, error=error, lease_until=None)
         )
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
+        await self.db.write(rowcount(stmt))
 
     async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
         stmt = (
@@ -82,21 +90,23 @@ class Repository:
             .order_by(inbox.c.id)
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
-            return list((await conn.execute(stmt)).scalars())
+        ids: list[int] = await self.db.read(scalars(stmt))
+        return ids
 
     async def inbox_status(self, dedupe_key: str) -> str | None:
         stmt = select(inbox.c.status).where(inbox.c.dedupe_key == dedupe_key)
-        async with self.engine.connect() as conn:
-            return (await conn.execute(stmt)).scalar_one_or_none()
+        status: str | None = await self.db.read(scalar(stmt))
+        return status
 
     # -- runs and steps ------------------------------------------------------------------------------
 
     async def create_run(self, run: Mapping[str, Any], run_steps: Sequence[Mapping[str, Any]]) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(insert(runs).values(**run))
+        def op(conn: Connection) -> None:
+            conn.execute(insert(runs).values(**run))
             if run_steps:
-                await conn.execute(insert(steps), [dict(s) for s in run_steps])
+                conn.execute(insert(steps), [dict(s) for s in run_steps])
+
+        await self.db.write(op)
 
     async def run(self, run_id: str) -> dict[str, Any] | None:
         return await self._one(select(runs).where(runs.c.id == run_id))
@@ -121,32 +131,27 @@ class Repository:
             .where(steps.c.id == step_id, steps.c.status.in_([s.value for s in from_]))
             .values(status=to.value, **values)
         )
-        async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def set_run_status(self, run_id: str, status: str, now: datetime) -> None:
         stmt = update(runs).where(runs.c.id == run_id).values(status=status, updated_at=now)
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
+        await self.db.write(rowcount(stmt))
 
     async def set_run_thread(self, run_id: str, thread_ts: str) -> None:
         stmt = update(runs).where(runs.c.id == run_id, runs.c.thread_ts.is_(None)).values(thread_ts=thread_ts)
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
+        await self.db.write(rowcount(stmt))
 
     # -- approvals -----------------------------------------------------------------------------------
 
     async def create_approval(self, values: Mapping[str, Any]) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(insert(approvals).values(**values))
+        await self.db.write(rowcount(insert(approvals).values(**values)))
 
     async def approval(self, approval_id: str) -> dict[str, Any] | None:
         return await self._one(select(approvals).where(approvals.c.id == approval_id))
 
     async def set_approval_message(self, approval_id: str, message_ts: str) -> None:
         stmt = update(approvals).where(approvals.c.id == approval_id).values(message_ts=message_ts)
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
+        await self.db.write(rowcount(stmt))
 
     async def add_decision(
         self, approval_id: str, user_id: str, decision: Decision, now: datetime, reason: str | None = None
@@ -156,8 +161,7 @@ class Repository:
         stmt = ins.values(
             approval_id=approval_id, user_id=user_id, decision=decision.value, reason=reason, created_at=now
         ).on_conflict_do_nothing(index_elements=["approval_id", "user_id"])
-        async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def decisions_of(self, approval_id: str) -> list[dict[str, Any]]:
         stmt = select(decisions).where(decisions.c.approval_id == approval_id).order_by(decisions.c.id)
@@ -167,8 +171,7 @@ class Repository:
         stmt = select(func.count()).where(
             decisions.c.approval_id == approval_id, decisions.c.decision == decision.value
         )
-        async with self.engine.connect() as conn:
-            return int((await conn.execute(stmt)).scalar_one())
+        return int(await self.db.read(scalar(stmt)))
 
     async def move_approval(self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime) -> bool:
         stmt = (
@@ -176,8 +179,7 @@ class Repository:
             .where(approvals.c.id == approval_id, approvals.c.status == from_.value)
             .values(status=to.value, decided_at=now)
         )
-        async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def approval_for_step(self, step_id: str) -> dict[str, Any] | None:
         """The step's current approval request (an edit supersedes the earlier ones)."""
@@ -194,8 +196,7 @@ class Repository:
             .where(approvals.c.id == approval_id, approvals.c.status == ApprovalStatus.PENDING.value)
             .values(status=ApprovalStatus.SUPERSEDED.value, decided_at=now, superseded_by=new_id)
         )
-        async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def pending_approvals(self, *, channel: str | None = None) -> list[dict[str, Any]]:
         stmt = select(approvals).where(approvals.c.status == ApprovalStatus.PENDING.value)
@@ -225,8 +226,7 @@ class Repository:
             .where(approvals.c.id == approval_id, approvals.c.reminded_at.is_(None))
             .values(reminded_at=now)
         )
-        async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def stale_executing(self, started_before: datetime) -> list[dict[str, Any]]:
         stmt = select(steps).where(steps.c.status == StepStatus.EXECUTING.value, steps.c.started_at < started_before)
@@ -239,19 +239,15 @@ class Repository:
             .where(steps.c.id == step_id, steps.c.status == StepStatus.WAITING_APPROVAL.value)
             .values(args=args, status=StepStatus.PENDING.value)
         )
-        async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+        return await self.db.write(rowcount(stmt)) == 1
 
     # -- helpers -------------------------------------------------------------------------------------
 
     async def _one(self, stmt: Any) -> dict[str, Any] | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(stmt)).mappings().first()
-        return None if row is None else dict(row)
+        return await self.db.read(one(stmt))
 
     async def _all(self, stmt: Any) -> list[dict[str, Any]]:
-        async with self.engine.connect() as conn:
-            return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+        return await self.db.read(all_rows(stmt))
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

@@ -23,6 +23,7 @@ JSON = dict[str, Any]
 # openai-python treats `retry-after: 0` as "no advice" and falls back to 0.5 s, 1 s, ... of backoff; one
 # millisecond is honoured as is, so retry tests stay fast.
 RETRY_NOW = {"retry-after-ms": "1"}
+NO_RETRY = {"x-should-retry": "false"}  # the client obeys this before looking at the status
 
 
 # -- script steps ---------------------------------------------------------------------------------------
@@ -30,7 +31,8 @@ RETRY_NOW = {"retry-after-ms": "1"}
 
 @dataclass(frozen=True)
 class Fault:
-    """An HTTP error; body and headers default to what OpenAI sends for that status (see `error_body`)."""
+    """An HTTP error. The body defaults to OpenAI's error shape for the status (`error_body`); the headers default
+    to `RETRY_NOW` for statuses the client retries (408, 409, 429, 5xx). Pass `headers={}` for none."""
 
     status: int
     body: JSON | str | None = None
@@ -161,7 +163,8 @@ def error_body(status: int, message: str | None = None) -> JSON:
         500: ("The server had an error while processing your request. Sorry about that!", "server_error", None),
         503: ("The engine is currently overloaded, please try again later.", "server_error", None),
     }
-    default, kind, code = kinds.get(status, (f"HTTP {status}", "server_error" if status >= 500 else "invalid_request_error", None))
+    fallback = (f"HTTP {status}", "server_error" if status >= 500 else "invalid_request_error", None)
+    default, kind, code = kinds.get(status, fallback)
     return {"error": {"message": message or default, "type": kind, "param": None, "code": code}}
 
 
@@ -300,7 +303,7 @@ class FakeOpenAI:
             self.overruns.append(sent.json)
             # x-should-retry: an overrun is a test bug, so the client fails at once instead of backing off
             exhausted = {"error": {"message": "script exhausted", "type": "server_error"}}
-            return _json(500, exhausted, {"x-should-retry": "false"})
+            return _json(500, exhausted, NO_RETRY)
         step = self._steps[len(delays)]
         if not isinstance(step, Fault) and streaming != isinstance(step, SSE):
             problem = f"request {len(self.requests) - 1} has stream={streaming} but the next step is {step!r}"
@@ -322,7 +325,7 @@ class FakeOpenAI:
                 step = step(body)
             except Exception:
                 self.problems.append(f"a scripted responder raised:\n{traceback.format_exc()}")
-                return _json(500, error_body(500, "fake OpenAI: scripted responder raised"), {"x-should-retry": "false"})
+                return _json(500, error_body(500, "fake OpenAI: scripted responder raised"), NO_RETRY)
         if isinstance(step, Fault):
             payload = error_body(step.status) if step.body is None else step.body
             return _json(step.status, payload, step.reply_headers())

@@ -1,0 +1,214 @@
+"""Seed a fresh Tryton database through its own RPC: company, accounts, fiscal year, parties, stock, a sale, invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from integrations.erp.tryton_rpc import TrytonRpc
+
+CHAIR_PRICE = Decimal("120.00")
+CHAIR_COST = Decimal("55.00")
+LAMP_COST = Decimal("35.00")
+
+
+@dataclass
+class Seeded:
+    """Ids and numbers the tests refer to."""
+
+    company: int = 0
+    customer: int = 0
+    supplier: int = 0
+    no_address_supplier: int = 0
+    chair: int = 0
+    lamp: int = 0
+    warehouse: int = 0
+    quotation: str = ""
+    draft_sale: str = ""
+    confirmed_sale: str = ""
+    overdue_invoice: str = ""
+    other_overdue_invoice: str = ""
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+async def one(rpc: TrytonRpc, model: str, domain: list[Any]) -> int:
+    ids = await rpc.model(model, "search", domain, 0, 2, None, action=f"find {model}")
+    assert len(ids) == 1, (model, domain, ids)
+    return int(ids[0])
+
+
+async def create(rpc: TrytonRpc, model: str, values: dict[str, Any], **context: Any) -> int:
+    [new] = await rpc.model(model, "create", [values], action=f"create {model}", context=context)
+    return int(new)
+
+
+async def wizard(rpc: TrytonRpc, name: str, steps: list[tuple[str, dict[str, Any]]]) -> None:
+    """Run a wizard the way Tryton's clients do: a session, then each state with the forms filled in."""
+    session, start, _end = await rpc.call(f"wizard.{name}.create", action=f"start {name}")
+    await rpc.call(f"wizard.{name}.execute", session, {}, start, action=f"run {name}")
+    for state, data in steps:
+        await rpc.call(f"wizard.{name}.execute", session, data, state, action=f"run {name}")
+    await rpc.call(f"wizard.{name}.delete", session, action=f"end {name}")
+
+
+async def seed(rpc: TrytonRpc, today: dt.date) -> Seeded:
+    s = Seeded()
+    await rpc.login()
+    await _company(rpc, s)
+    await rpc.login()  # the user's context now carries the company
+    await _accounts(rpc, s)
+    await _fiscal_year(rpc, s, today)
+    await _numbering(rpc)
+    await _parties(rpc, s)
+    await _products(rpc, s)
+    await _stock(rpc, s)
+    await _sales(rpc, s)
+    await _invoices(rpc, s, today)
+    return s
+
+
+async def _company(rpc: TrytonRpc, s: Seeded) -> None:
+    euro = await create(
+        rpc, "currency.currency", {"name": "Euro", "code": "EUR", "symbol": "€", "digits": 2, "rounding": Decimal("0.01")}
+    )
+    party = await create(rpc, "party.party", {"name": "Opsbot Trading"})
+    s.company = await create(rpc, "company.company", {"party": party, "currency": euro})
+    values = {"companies": [("add", [s.company])], "company": s.company}
+    await rpc.model("res.user", "write", [rpc.user_id], values, action="set the company")
+
+
+async def _accounts(rpc: TrytonRpc, s: Seeded) -> None:
+    data = await one(rpc, "ir.model.data", [("module", "=", "account"), ("fs_id", "=", "account_template_root_en")])
+    [template] = await rpc.model("ir.model.data", "read", [data], ["db_id"], action="read the chart template")
+    account = {"account_template": template["db_id"], "company": s.company}
+    company = [("company", "=", s.company)]
+    kinds = {}
+    for kind in ("receivable", "payable", "revenue", "expense"):
+        kinds[kind] = [(f"type.{kind}", "=", True), *company]
+    await wizard(rpc, "account.create_chart", [("create_account", {"account": account})])
+    for kind, domain in kinds.items():
+        s.ids[kind] = await one(rpc, "account.account", domain)
+    properties = {"company": s.company, "account_receivable": s.ids["receivable"], "account_payable": s.ids["payable"]}
+    await wizard(
+        rpc,
+        "account.create_chart",
+        [("create_account", {"account": account}), ("create_properties", {"properties": properties})],
+    ) if False else None
+    config = await one(rpc, "account.configuration", [])
+    await rpc.model(
+        "account.configuration",
+        "write",
+        [config],
+        {"default_account_receivable": s.ids["receivable"], "default_account_payable": s.ids["payable"]},
+        action="set default accounts",
+    )
+
+
+async def _fiscal_year(rpc: TrytonRpc, s: Seeded, today: dt.date) -> None:
+    move_type = await one(rpc, "ir.sequence.type", [("name", "=", "Account Move")])
+    invoice_type = await one(rpc, "ir.sequence.type", [("name", "=", "Invoice")])
+    moves = await create(rpc, "ir.sequence", {"name": "Moves", "sequence_type": move_type, "company": s.company})
+    invoices = await create(
+        rpc, "ir.sequence.strict", {"name": "Invoices", "sequence_type": invoice_type, "company": s.company,
+                                    "prefix": "INV/", "padding": 4}
+    )
+    sequences = {k: invoices for k in ("out_invoice_sequence", "in_invoice_sequence", "out_credit_note_sequence",
+                                       "in_credit_note_sequence")}
+    year = await create(rpc, "account.fiscalyear", {
+        "name": str(today.year),
+        "start_date": today - dt.timedelta(days=200),
+        "end_date": today + dt.timedelta(days=200),
+        "company": s.company,
+        "post_move_sequence": moves,
+        "invoice_sequences": [("create", [{"company": s.company, **sequences}])],
+    })
+    await rpc.model("account.fiscalyear", "create_period", [year], action="create periods")
+
+
+async def _numbering(rpc: TrytonRpc) -> None:
+    for type_name, prefix in (("Sale", "SO"), ("Purchase", "PO")):
+        kind = await one(rpc, "ir.sequence.type", [("name", "=", type_name)])
+        sequence = await one(rpc, "ir.sequence", [("sequence_type", "=", kind)])
+        await rpc.model("ir.sequence", "write", [sequence], {"prefix": prefix, "padding": 4}, action="number")
+
+
+async def _parties(rpc: TrytonRpc, s: Seeded) -> None:
+    def party(name: str, city: str) -> dict[str, Any]:
+        return {"name": name, "addresses": [("create", [{"street": "1 Main Street", "city": city}])]}
+
+    s.customer = await create(rpc, "party.party", party("Deco Addict", "Pleasant Hill"))
+    s.supplier = await create(rpc, "party.party", party("Wood Corner", "Turlock"))
+    s.ids["gemini"] = await create(rpc, "party.party", party("Gemini Furniture", "Fairfield"))
+    s.no_address_supplier = await create(rpc, "party.party", {"name": "Ghost Supplies", "addresses": []})
+
+
+async def _products(rpc: TrytonRpc, s: Seeded) -> None:
+    unit = await one(rpc, "product.uom", [("name", "=", "Unit")])
+    category = await create(rpc, "product.category", {
+        "name": "Furniture", "accounting": True, "account_revenue": s.ids["revenue"],
+        "account_expense": s.ids["expense"],
+    })
+    s.ids["unit"] = unit
+
+    async def product(name: str, code: str, price: Decimal, cost: Decimal) -> int:
+        template = await create(rpc, "product.template", {
+            "name": name, "type": "goods", "default_uom": unit, "list_price": price, "salable": True,
+            "sale_uom": unit, "purchasable": True, "purchase_uom": unit, "account_category": category,
+            "products": [("create", [{"suffix_code": code, "cost_price": cost}])],
+        })
+        return await one(rpc, "product.product", [("template", "=", template)])
+
+    s.chair = await product("Office Chair", "FURN_7777", CHAIR_PRICE, CHAIR_COST)
+    s.lamp = await product("Office Lamp", "FURN_8888", Decimal("40.00"), LAMP_COST)
+
+
+async def _stock(rpc: TrytonRpc, s: Seeded) -> None:
+    s.warehouse = await one(rpc, "stock.location", [("type", "=", "warehouse")])
+    [wh] = await rpc.model("stock.location", "read", [s.warehouse], ["storage_location"], action="read warehouse")
+    inventory = await create(rpc, "stock.inventory", {
+        "location": wh["storage_location"], "company": s.company,
+        "lines": [("create", [{"product": s.chair, "quantity": 35}, {"product": s.lamp, "quantity": 12}])],
+    })
+    await rpc.model("stock.inventory", "confirm", [inventory], action="confirm inventory")
+
+
+async def _sales(rpc: TrytonRpc, s: Seeded) -> None:
+    [address] = await rpc.model("party.address", "search", [("party", "=", s.customer)], action="find address")
+
+    async def sale(quantity: int, *buttons: str) -> str:
+        line = {"type": "line", "product": s.chair, "quantity": quantity, "unit": s.ids["unit"],
+                "unit_price": CHAIR_PRICE, "description": "Office Chair"}
+        sale_id = await create(rpc, "sale.sale", {
+            "party": s.customer, "invoice_address": address, "shipment_address": address,
+            "lines": [("create", [line])],
+        })
+        for button in buttons:
+            await rpc.model("sale.sale", button, [sale_id], action=button)
+        [read] = await rpc.model("sale.sale", "read", [sale_id], ["number"], action="read sale")
+        return str(read["number"] or sale_id)
+
+    s.confirmed_sale = await sale(3, "quote", "confirm")
+    s.quotation = await sale(5, "quote")
+    s.draft_sale = await sale(2)
+
+
+async def _invoices(rpc: TrytonRpc, s: Seeded, today: dt.date) -> None:
+    s.ids["journal"] = await one(rpc, "account.journal", [("type", "=", "revenue")])
+    async def invoice(party: int, amount: str, days_ago: int) -> str:
+        [address] = await rpc.model("party.address", "search", [("party", "=", party)], action="find address")
+        line = {"type": "line", "account": s.ids["revenue"], "description": "Consulting", "quantity": 1,
+                "unit_price": Decimal(amount)}
+        invoice_id = await create(rpc, "account.invoice", {
+            "type": "out", "party": party, "journal": s.ids["journal"], "invoice_address": address, "account": s.ids["receivable"],
+            "invoice_date": today - dt.timedelta(days=days_ago), "lines": [("create", [line])],
+        })
+        await rpc.model("account.invoice", "post", [invoice_id], action="post invoice")
+        [read] = await rpc.model("account.invoice", "read", [invoice_id], ["number"], action="read invoice")
+        return str(read["number"])
+
+    s.overdue_invoice = await invoice(s.customer, "1500.00", 45)
+    s.other_overdue_invoice = await invoice(s.ids["gemini"], "230.50", 10)
+    s.ids["current_invoice"] = 0
+    await invoice(s.customer, "99.00", 0)
