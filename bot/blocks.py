@@ -89,7 +89,7 @@ def help_blocks(registry: ToolRegistry, planner_name: str) -> list[Block]:
         section("\n".join(lines)),
         context(
             f"Planner: *{planner_name}*. 🟢 runs at once; 🟠 and 🔴 post an approval card first, "
-            "and someone other than you approves.",
+            "and someone other than you approves — whatever the planner says.",
             "Use `/ops <command>`, mention me, or DM me. `/ops <tool> key=value …` works for every tool.",
         ),
     ]

@@ -9,6 +9,7 @@ from bot.clock import SystemClock
 from bot.errors import OpsbotError
 from bot.settings import Settings
 from bot.store.engine import make_engine
+from integrations.erp import erp_from_settings
 from integrations.github import GitHubGateway
 from integrations.slack import make_client
 
@@ -27,6 +28,7 @@ async def run_checks(settings: Settings) -> bool:
     results.append(await _check_database(settings))
     results.append(await _check_slack(settings))
     results.append(await _check_github(settings))
+    results.append(await _check_erp(settings))
     results.extend(_check_policy(settings))
     repos = settings.channel_repos
     results.append((True, f"channel repositories: {len(repos)} configured"))
@@ -88,6 +90,17 @@ async def _check_github(settings: Settings) -> tuple[bool, str]:
         return True, await gateway.check()
     except Exception as exc:
         return False, f"github: {settings.github_api_url} ({_reason(exc)})"
+
+
+async def _check_erp(settings: Settings) -> tuple[bool, str]:
+    async with aiohttp.ClientSession() as session:
+        try:
+            erp = erp_from_settings(settings, session)
+            if erp is None:
+                return True, "erp: none configured (set TRYTON_URL or ODOO_URL for the ERP tools)"
+            return True, f"erp: {erp.name} adapter, reachable: {await erp.check()}"
+        except OpsbotError as exc:
+            return False, f"erp: unreachable or refused ({exc})".replace("\n", " ")
 
 
 def _reason(exc: Exception) -> str:

@@ -102,8 +102,13 @@ class Decider:
             await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
             return
         await self.repo.add_decision(approval["id"], click.user, Decision.REJECT, now, reason=click.reason)
+        why = f"Rejected by <@{click.user}>" + (f": {click.reason}" if click.reason else "")
         await self.repo.move_step(
-            approval["step_id"], [StepStatus.WAITING_APPROVAL], StepStatus.REJECTED, finished_at=now
+            approval["step_id"],
+            [StepStatus.WAITING_APPROVAL],
+            StepStatus.REJECTED,
+            finished_at=now,
+            result={"error": "rejected", "message": why},
         )
         await self.repo.set_run_status(approval["run_id"], RunStatus.REJECTED.value, now)
         await self.audit.append(
@@ -115,6 +120,7 @@ class Decider:
             reason=click.reason,
         )
         await self.runner.cards.refresh(approval["id"])
+        await self.runner.advance(approval["run_id"])  # an agent hears about the rejection; a command ends
 
     async def expire(self, approval: dict[str, Any]) -> bool:
         now = self.clock.now()
@@ -130,6 +136,7 @@ class Decider:
         await self.repo.set_run_status(approval["run_id"], RunStatus.FAILED.value, now)
         await self.audit.append("approval.expired", at=now, run_id=approval["run_id"], approval=approval["id"])
         await self.runner.cards.refresh(approval["id"])
+        await self.runner.advance(approval["run_id"])
         return True
 
     async def refuse(self, click: Click, refusal: Refusal) -> None:

@@ -79,3 +79,7 @@ class OutcomeUnknown(ToolError):
     """The call may or may not have taken effect (a timeout or 5xx on a non-idempotent write)."""
 
     kind = "unknown"
+
+
+class ModelUnavailable(UserFacingError):
+    """The language model did not answer (rate limit, server error, timeout), after the client's retries."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -38,3 +39,27 @@ class Directory(Protocol):
     async def channel_members(self, channel: str) -> frozenset[str]: ...
 
     async def channel_name(self, channel: str) -> str | None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelToolCall:
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelReply:
+    content: str | None
+    tool_calls: tuple[ModelToolCall, ...] = ()
+    refusal: str | None = None
+    finish_reason: str = "stop"
+    tokens: int = 0
+
+
+class Model(Protocol):
+    """An OpenAI-compatible chat model with tool calling. Raises ModelUnavailable when it cannot answer."""
+
+    name: str
+
+    async def complete(self, messages: Sequence[dict[str, Any]], tools: Sequence[Any]) -> ModelReply: ...

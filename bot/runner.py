@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -60,6 +60,7 @@ class Runner:
         self.chat = chat
         self.clock = clock
         self.config = config
+        self.on_agent_ready: Callable[[str], Awaitable[None]] | None = None
         self.cards = Cards(repo=repo, chat=chat, registry=registry)
 
     async def start(
@@ -104,24 +105,32 @@ class Runner:
         return run_id
 
     async def advance(self, run_id: str) -> None:
-        """Run the next steps in order until one waits for approval, fails, or the run is done."""
+        """Move a run on: a command's steps one by one (stopping at a failure); an agent's tool calls all at
+        once (reads run, risky ones post cards); when nothing is left, finish — or hand back to the agent."""
         while True:
             run = await self.repo.run(run_id)
-            if run is None:
+            if run is None or run["status"] == "queued":
                 return
-            step = next((s for s in await self.repo.steps_of(run_id) if s["status"] not in FINAL_STEP), None)
-            if step is None:
-                await self._finish(run)
+            open_steps = [s for s in await self.repo.steps_of(run_id) if s["status"] not in FINAL_STEP]
+            if not open_steps:
+                if run["kind"] == "agent" and self.on_agent_ready is not None:
+                    await self.on_agent_ready(run_id)
+                else:
+                    await self._finish(run)
                 return
-            status = StepStatus(step["status"])
-            if status is StepStatus.WAITING_APPROVAL or status is StepStatus.EXECUTING:
+            todo = open_steps if run["kind"] == "agent" else open_steps[:1]
+            if not any([await self._step_once(run, step) for step in todo]):
                 return
-            if status is StepStatus.PENDING and Risk(step["risk"]).needs_approval:
-                await self._request_approval(run, step)
-                return
+
+    async def _step_once(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
+        """Do what this step allows now; True when it reached a final state (so the run may move on)."""
+        status = StepStatus(step["status"])
+        if status is StepStatus.PENDING and Risk(step["risk"]).needs_approval:
+            return await self._request_approval(run, step)
+        if status is StepStatus.PENDING or status is StepStatus.APPROVED:
             outcome = await self._execute(run, step)
-            if outcome is not StepStatus.SUCCEEDED:
-                return
+            return outcome is StepStatus.SUCCEEDED or (outcome is not None and run["kind"] == "agent")
+        return False
 
     async def _finish(self, run: dict[str, Any]) -> None:
         statuses = {StepStatus(s["status"]) for s in await self.repo.steps_of(run["id"])}
@@ -191,8 +200,8 @@ class Runner:
             await self.post(run, text, as_dicts(unknown_outcome_blocks(step["id"], step["tool"], text)))
         elif message is not None:
             await self.post(run, message, as_dicts(error_blocks(message)))
-        if status is not StepStatus.SUCCEEDED:
-            await self._finish(run)
+        if status is not StepStatus.SUCCEEDED and run["kind"] != "agent":
+            await self._finish(run)  # a command stops at its first failure; an agent hears about it instead
 
     async def mark_unknown(self, run: dict[str, Any], step: dict[str, Any], message: str) -> None:
         """A risky step whose outcome cannot be known: never retried blindly, a human decides."""
@@ -216,7 +225,8 @@ class Runner:
 
     # -- approval requests ---------------------------------------------------------------------------
 
-    async def _request_approval(self, run: dict[str, Any], step: dict[str, Any]) -> None:
+    async def _request_approval(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
+        """Post the approval card; True if the step ended instead (refused here, or its preview failed)."""
         tool = self.registry.get(step["tool"])
         try:
             preview = (
@@ -224,14 +234,14 @@ class Runner:
             )
         except ToolError as exc:
             await self._settle(run, step, StepStatus.FAILED, exc.as_data(), message=str(exc), claimed=False)
-            return
+            return True
         now = self.clock.now()
         rules = await self.config.policy.rules_for(step["tool"], step["args"], run["channel"])
         refusal = await self.config.policy.refusal(step["tool"], rules, run["channel"])
         if refusal is not None:
             data = {"error": "not_allowed_here", "message": refusal}
             await self._settle(run, step, StepStatus.FAILED, data, message=refusal, claimed=False)
-            return
+            return True
         approval = {
             "id": new_id(),
             "run_id": run["id"],
@@ -255,7 +265,7 @@ class Runner:
             "escalate_to": list(rules.escalate_to),
         }
         if not await self.repo.move_step(step["id"], [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
-            return
+            return False
         await self.repo.create_approval(approval)
         await self.repo.set_run_status(run["id"], RunStatus.WAITING_APPROVAL.value, now)
         await self.audit.append(
@@ -267,6 +277,7 @@ class Runner:
             tool=step["tool"],
         )
         await self.cards.post_new(run, approval["id"], thread_poster=self.post)
+        return False
 
     async def post(self, run: dict[str, Any], text: str, blocks: list[dict[str, Any]]) -> str:
         """Post in the run's thread, starting the thread with this message when there is none yet."""

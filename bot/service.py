@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions import Actions
+from bot.agent.loop import AgentLoop
 from bot.blocks import as_dicts, error_blocks, help_blocks
 from bot.clock import Clock
 from bot.domain import Event, Source, StepStatus, ToolCall
 from bot.errors import UserFacingError
-from bot.planner.base import PlanContext, Planner
+from bot.planner.base import Plan, PlanContext, Planner
 from bot.ports import Chat
 from bot.queries import Queries
 from bot.runner import Runner
@@ -41,6 +42,7 @@ class Service:
         runner: Runner,
         actions: Actions,
         queries: Queries,
+        agent: AgentLoop | None = None,
         chat: Chat,
         clock: Clock,
         config: ServiceConfig,
@@ -52,6 +54,7 @@ class Service:
         self.runner = runner
         self.actions = actions
         self.queries = queries
+        self.agent = agent
         self.chat = chat
         self.clock = clock
         self.config = config
@@ -96,7 +99,17 @@ class Service:
             await self._reaction(inbox_id, event)
 
     async def _request(self, inbox_id: int, event: Event) -> None:
-        plan = self.planner.plan(event.text, self._context(event))
+        try:
+            plan = self.planner.plan(event.text, self._context(event))
+        except UserFacingError:
+            if self.agent is None:
+                raise
+            plan = Plan()  # not a command: free text for the agent
+        # With an agent: mentions, DMs and free-text commands go to it; help, builtins and exact commands do not.
+        free_text = event.source is not Source.SLACK_COMMAND or not plan.calls
+        if self.agent is not None and free_text and not (plan.help or plan.builtin):
+            await self.agent.start(event, inbox_id=inbox_id, thread_ts=_thread_of(event))
+            return
         if plan.builtin == "pending":
             text, blocks = await self.queries.pending(user=event.actor, channel=event.channel)
             await self.reply(event, text, blocks)
@@ -106,7 +119,8 @@ class Service:
             await self.reply(event, text, blocks)
             return
         if plan.help or not plan.calls:
-            await self.reply(event, "Here is what I can do.", as_dicts(help_blocks(self.registry, self.planner.name)))
+            planner = self.planner.name if self.agent is None else f"AI agent ({self.agent.model.name}) for free text"
+            await self.reply(event, "Here is what I can do.", as_dicts(help_blocks(self.registry, planner)))
             return
         calls = [self._validated(call) for call in plan.calls]
         await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
@@ -160,6 +174,8 @@ class Service:
         adds the mark-done / retry buttons)."""
         for step in await self.repo.steps_in([StepStatus.APPROVED]):
             await self.runner.advance(step["run_id"])
+        if self.agent is not None:
+            await self.agent.recover()
 
 
 def _thread_of(event: Event) -> str | None:

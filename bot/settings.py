@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,10 +26,23 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     opsbot_model: str = "gpt-4o-mini"
+    tryton_url: str | None = None
+    tryton_database: str | None = None
+    tryton_user: str | None = None
+    tryton_password: SecretStr | None = None
+    odoo_url: str | None = None
+    odoo_database: str | None = None
+    odoo_user: str | None = None
+    odoo_api_key: SecretStr | None = None
+    odoo_protocol: Literal["auto", "jsonrpc", "json2"] = "auto"
     opsbot_policy: str | None = None
     opsbot_channel_repos: str = Field(default="", description="C123=acme/api,C456=acme/web")
     opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
     opsbot_approval_ttl_minutes: int = 120
+    opsbot_agent_max_turns: int = 8
+    opsbot_agent_max_tokens: int = 40_000
+    opsbot_agent_requests_per_hour: int = 30
+    opsbot_refuse_double_texts_in: str = Field(default="", description="channel ids where a second request is refused")
     host: str = "0.0.0.0"  # noqa: S104 - a server binds all interfaces unless told otherwise
     port: int = 3000
 

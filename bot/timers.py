@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.blocks import as_dicts, context, section
@@ -20,6 +21,7 @@ class Timers:
         self.recovery = recovery
         self.repo = decider.repo
         self._task: asyncio.Task[None] | None = None
+        self.extra: list[Callable[[], Awaitable[None]]] = []  # more periodic work (agent recovery, …)
 
     async def tick(self) -> None:
         """One pass; safe to run on every replica at once (each change is a compare-and-set)."""
@@ -31,6 +33,8 @@ class Timers:
             if await self.decider.expire(approval):
                 await self._say(approval, "⌛ This request expired before enough people approved it; nothing was run.")
         await self.recovery.sweep()
+        for extra in self.extra:
+            await extra()
 
     async def _remind(self, approval: dict[str, Any]) -> None:
         ts = int(approval["expires_at"].timestamp())

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
 from bot.actions import Actions
+from bot.agent.conversation import Limits
+from bot.agent.loop import AgentLoop
 from bot.clock import Clock, SystemClock
 from bot.decisions import Decider
 from bot.edits import Editor
@@ -34,7 +36,9 @@ from bot.store.repository import Repository
 from bot.timers import Timers
 from bot.web import build_web_app
 from bot.worker import Worker
+from integrations.erp import erp_from_settings
 from integrations.github import GitHubGateway
+from integrations.openai_model import OpenAIModel
 from integrations.slack import SlackChat, make_client
 from integrations.slack_directory import SlackDirectory
 from integrations.tools import build_registry
@@ -50,6 +54,8 @@ def secrets_of(settings: Settings) -> tuple[str, ...]:
         settings.github_token,
         settings.github_webhook_secret,
         settings.openai_api_key,
+        settings.tryton_password,
+        settings.odoo_api_key,
     )
     return tuple(v.get_secret_value() for v in values if v is not None)
 
@@ -113,7 +119,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         base_url=settings.github_api_url,
         clock=clock,
     )
-    registry = build_registry(github=github)
+    registry = build_registry(github=github, erp=erp_from_settings(settings, session), clock=clock)
     directory = SlackDirectory(client, clock)
     policy = load_policy(
         settings.opsbot_policy,
@@ -144,6 +150,33 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         clock=clock,
         config=ServiceConfig(channel_repos=settings.channel_repos),
     )
+    agent = None
+    if settings.openai_api_key is not None:
+        model = OpenAIModel(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            model=settings.opsbot_model,
+        )
+        agent = AgentLoop(
+            repo=repo,
+            audit=audit,
+            registry=registry,
+            runner=runner,
+            chat=chat,
+            clock=clock,
+            model=model,
+            limits=Limits(
+                max_turns=settings.opsbot_agent_max_turns,
+                max_tokens=settings.opsbot_agent_max_tokens,
+                per_user_per_hour=settings.opsbot_agent_requests_per_hour,
+            ),
+            secrets=secrets,
+            refuse_double_texts_in=frozenset(
+                c.strip() for c in settings.opsbot_refuse_double_texts_in.split(",") if c.strip()
+            ),
+        )
+        service.agent = agent
+        timers.extra.append(agent.recover)
     worker = Worker(repo=repo, handler=service.handle, clock=clock)
     auth: dict[str, Any] = {}
 

@@ -67,6 +67,9 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(24), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16), default="grammar", server_default="grammar")
+    agent_state: Mapped[dict[str, Any] | None]
+    turn_lease_until: Mapped[datetime | None]
 
 
 class Step(Base):
@@ -80,8 +83,19 @@ class Step(Base):
     risk: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(24))
     result: Mapped[dict[str, Any] | None]
+    call_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class ThreadLock(Base):
+    """At most one active run per Slack thread: the row is the lock (a unique key, so replicas agree)."""
+
+    __tablename__ = "thread_locks"
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    acquired_at: Mapped[datetime]
 
 
 class Approval(Base):
@@ -141,3 +155,4 @@ steps = cast(Table, Step.__table__)
 approvals = cast(Table, Approval.__table__)
 decisions = cast(Table, ApprovalDecision.__table__)
 audit = cast(Table, AuditEvent.__table__)
+thread_locks = cast(Table, ThreadLock.__table__)

@@ -6,14 +6,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import ApprovalStatus, Decision, Event, InboxStatus, Source, StepStatus
 from bot.store.database import Database, all_rows, first, one, rowcount, scalar, scalars
-from bot.store.models import approvals, decisions, inbox, runs, steps
+from bot.store.models import approvals, decisions, inbox, runs, steps, thread_locks
 
 
 class Repository:
@@ -140,6 +140,65 @@ class Repository:
     async def set_run_thread(self, run_id: str, thread_ts: str) -> None:
         stmt = update(runs).where(runs.c.id == run_id, runs.c.thread_ts.is_(None)).values(thread_ts=thread_ts)
         await self.db.write(rowcount(stmt))
+
+    # -- agent runs and thread locks -----------------------------------------------------------------
+
+    async def lock_thread(self, channel: str, thread_ts: str, run_id: str, now: datetime) -> bool:
+        """Take the thread for this run; False while another run holds it (whichever replica asks)."""
+        ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(thread_locks)
+        stmt = ins.values(channel=channel, thread_ts=thread_ts, run_id=run_id, acquired_at=now)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "thread_ts"])
+        return await self.db.write(rowcount(stmt)) == 1
+
+    async def unlock_thread(self, channel: str, thread_ts: str, run_id: str) -> bool:
+        stmt = delete(thread_locks).where(
+            thread_locks.c.channel == channel, thread_locks.c.thread_ts == thread_ts, thread_locks.c.run_id == run_id
+        )
+        return await self.db.write(rowcount(stmt)) == 1
+
+    async def next_queued(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
+        stmt = (
+            select(runs)
+            .where(runs.c.channel == channel, runs.c.thread_ts == thread_ts, runs.c.status == "queued")
+            .order_by(runs.c.created_at, runs.c.id)
+            .limit(1)
+        )
+        return await self._one(stmt)
+
+    async def claim_turn(self, run_id: str, now: datetime, until: datetime) -> bool:
+        """Only one worker talks to the model for a run at a time; a lease, so a crash does not block it."""
+        free = or_(runs.c.turn_lease_until.is_(None), runs.c.turn_lease_until < now)
+        stmt = update(runs).where(runs.c.id == run_id, free).values(turn_lease_until=until)
+        return await self.db.write(rowcount(stmt)) == 1
+
+    async def save_turn(
+        self, run_id: str, state: dict[str, Any], new_steps: Sequence[Mapping[str, Any]], now: datetime
+    ) -> None:
+        """Persist a model answer and its tool calls together, so a restart never asks the model again."""
+
+        def op(conn: Connection) -> None:
+            conn.execute(
+                update(runs).where(runs.c.id == run_id).values(agent_state=state, turn_lease_until=None, updated_at=now)
+            )
+            if new_steps:
+                conn.execute(insert(steps), [dict(s) for s in new_steps])
+
+        await self.db.write(op)
+
+    async def release_turn(self, run_id: str) -> None:
+        await self.db.write(rowcount(update(runs).where(runs.c.id == run_id).values(turn_lease_until=None)))
+
+    async def agent_runs_since(self, actor: str, since: datetime) -> int:
+        stmt = select(func.count()).where(runs.c.actor == actor, runs.c.kind == "agent", runs.c.created_at >= since)
+        return int(await self.db.read(scalar(stmt)))
+
+    async def stalled_agent_runs(self, now: datetime) -> list[dict[str, Any]]:
+        stmt = select(runs).where(
+            runs.c.kind == "agent",
+            runs.c.status == "running",
+            or_(runs.c.turn_lease_until.is_(None), runs.c.turn_lease_until < now),
+        )
+        return await self._all(stmt)
 
     # -- approvals -----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+DONE_STATES = frozenset({"confirmed", "processing", "done", "sale", "purchase", "cancelled", "cancel"})
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 

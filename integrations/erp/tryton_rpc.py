@@ -92,7 +92,13 @@ class TrytonRpc:
             self._auth = None
 
     async def model(
-        self, name: str, method: str, *args: Any, action: str, write: bool = False, context: dict[str, Any] | None = None
+        self,
+        name: str,
+        method: str,
+        *args: Any,
+        action: str,
+        write: bool = False,
+        context: dict[str, Any] | None = None,
     ) -> Any:
         """Call `model.<name>.<method>(*args, context)`; the user's context comes last, as Tryton expects."""
         return await self.call(f"model.{name}.{method}", *args, action=action, write=write, context=context)

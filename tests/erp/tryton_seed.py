@@ -1,4 +1,4 @@
-"""Seed a fresh Tryton database through its own RPC: company, accounts, fiscal year, parties, stock, a sale, invoices."""
+"""Seed a fresh Tryton database through its own RPC: company, accounts, parties, stock, sales, invoices."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from integrations.erp.tryton_rpc import TrytonRpc
 CHAIR_PRICE = Decimal("120.00")
 CHAIR_COST = Decimal("55.00")
 LAMP_COST = Decimal("35.00")
+LAMP_PRICE = Decimal("40.00")
 
 
 @dataclass
@@ -71,7 +72,9 @@ async def seed(rpc: TrytonRpc, today: dt.date) -> Seeded:
 
 async def _company(rpc: TrytonRpc, s: Seeded) -> None:
     euro = await create(
-        rpc, "currency.currency", {"name": "Euro", "code": "EUR", "symbol": "€", "digits": 2, "rounding": Decimal("0.01")}
+        rpc,
+        "currency.currency",
+        {"name": "Euro", "code": "EUR", "symbol": "€", "digits": 2, "rounding": Decimal("0.01")},
     )
     party = await create(rpc, "party.party", {"name": "Opsbot Trading"})
     s.company = await create(rpc, "company.company", {"party": party, "currency": euro})
@@ -90,12 +93,6 @@ async def _accounts(rpc: TrytonRpc, s: Seeded) -> None:
     await wizard(rpc, "account.create_chart", [("create_account", {"account": account})])
     for kind, domain in kinds.items():
         s.ids[kind] = await one(rpc, "account.account", domain)
-    properties = {"company": s.company, "account_receivable": s.ids["receivable"], "account_payable": s.ids["payable"]}
-    await wizard(
-        rpc,
-        "account.create_chart",
-        [("create_account", {"account": account}), ("create_properties", {"properties": properties})],
-    ) if False else None
     config = await one(rpc, "account.configuration", [])
     await rpc.model(
         "account.configuration",
@@ -111,19 +108,26 @@ async def _fiscal_year(rpc: TrytonRpc, s: Seeded, today: dt.date) -> None:
     invoice_type = await one(rpc, "ir.sequence.type", [("name", "=", "Invoice")])
     moves = await create(rpc, "ir.sequence", {"name": "Moves", "sequence_type": move_type, "company": s.company})
     invoices = await create(
-        rpc, "ir.sequence.strict", {"name": "Invoices", "sequence_type": invoice_type, "company": s.company,
-                                    "prefix": "INV/", "padding": 4}
+        rpc,
+        "ir.sequence.strict",
+        {"name": "Invoices", "sequence_type": invoice_type, "company": s.company, "prefix": "INV/", "padding": 4},
     )
-    sequences = {k: invoices for k in ("out_invoice_sequence", "in_invoice_sequence", "out_credit_note_sequence",
-                                       "in_credit_note_sequence")}
-    year = await create(rpc, "account.fiscalyear", {
-        "name": str(today.year),
-        "start_date": today - dt.timedelta(days=200),
-        "end_date": today + dt.timedelta(days=200),
-        "company": s.company,
-        "post_move_sequence": moves,
-        "invoice_sequences": [("create", [{"company": s.company, **sequences}])],
-    })
+    sequences = {
+        k: invoices
+        for k in ("out_invoice_sequence", "in_invoice_sequence", "out_credit_note_sequence", "in_credit_note_sequence")
+    }
+    year = await create(
+        rpc,
+        "account.fiscalyear",
+        {
+            "name": str(today.year),
+            "start_date": today - dt.timedelta(days=200),
+            "end_date": today + dt.timedelta(days=200),
+            "company": s.company,
+            "post_move_sequence": moves,
+            "invoice_sequences": [("create", [{"company": s.company, **sequences}])],
+        },
+    )
     await rpc.model("account.fiscalyear", "create_period", [year], action="create periods")
 
 
@@ -146,69 +150,105 @@ async def _parties(rpc: TrytonRpc, s: Seeded) -> None:
 
 async def _products(rpc: TrytonRpc, s: Seeded) -> None:
     unit = await one(rpc, "product.uom", [("name", "=", "Unit")])
-    category = await create(rpc, "product.category", {
-        "name": "Furniture", "accounting": True, "account_revenue": s.ids["revenue"],
-        "account_expense": s.ids["expense"],
-    })
+    category = await create(
+        rpc,
+        "product.category",
+        {
+            "name": "Furniture",
+            "accounting": True,
+            "account_revenue": s.ids["revenue"],
+            "account_expense": s.ids["expense"],
+        },
+    )
     s.ids["unit"] = unit
 
     async def product(name: str, code: str, price: Decimal, cost: Decimal) -> int:
-        template = await create(rpc, "product.template", {
-            "name": name, "type": "goods", "default_uom": unit, "list_price": price, "salable": True,
-            "sale_uom": unit, "purchasable": True, "purchase_uom": unit, "account_category": category,
-            "products": [("create", [{"suffix_code": code, "cost_price": cost}])],
-        })
+        template = await create(
+            rpc,
+            "product.template",
+            {
+                "name": name,
+                "type": "goods",
+                "default_uom": unit,
+                "list_price": price,
+                "salable": True,
+                "sale_uom": unit,
+                "purchasable": True,
+                "purchase_uom": unit,
+                "account_category": category,
+                "products": [("create", [{"suffix_code": code, "cost_price": cost}])],
+            },
+        )
         return await one(rpc, "product.product", [("template", "=", template)])
 
     s.chair = await product("Office Chair", "FURN_7777", CHAIR_PRICE, CHAIR_COST)
-    s.lamp = await product("Office Lamp", "FURN_8888", Decimal("40.00"), LAMP_COST)
+    s.lamp = await product("Office Lamp", "FURN_8888", LAMP_PRICE, LAMP_COST)
 
 
 async def _stock(rpc: TrytonRpc, s: Seeded) -> None:
     s.warehouse = await one(rpc, "stock.location", [("type", "=", "warehouse")])
     [wh] = await rpc.model("stock.location", "read", [s.warehouse], ["storage_location"], action="read warehouse")
-    inventory = await create(rpc, "stock.inventory", {
-        "location": wh["storage_location"], "company": s.company,
-        "lines": [("create", [{"product": s.chair, "quantity": 35}, {"product": s.lamp, "quantity": 12}])],
-    })
+    inventory = await create(
+        rpc,
+        "stock.inventory",
+        {
+            "location": wh["storage_location"],
+            "company": s.company,
+            "lines": [("create", [{"product": s.chair, "quantity": 35}, {"product": s.lamp, "quantity": 12}])],
+        },
+    )
     await rpc.model("stock.inventory", "confirm", [inventory], action="confirm inventory")
 
 
-async def _sales(rpc: TrytonRpc, s: Seeded) -> None:
+async def make_sale(rpc: TrytonRpc, s: Seeded, product: int, quantity: int, *buttons: str) -> str:
+    """A sale of one product to Deco Addict, pushed through Tryton's buttons; its number (or id while a draft)."""
     [address] = await rpc.model("party.address", "search", [("party", "=", s.customer)], action="find address")
+    line = {"type": "line", "product": product, "quantity": quantity, "unit": s.ids["unit"]}
+    line["unit_price"] = CHAIR_PRICE if product == s.chair else LAMP_PRICE
+    values = {"party": s.customer, "invoice_address": address, "shipment_address": address}
+    sale_id = await create(rpc, "sale.sale", {**values, "lines": [("create", [line])]})
+    for button in buttons:
+        await rpc.model("sale.sale", button, [sale_id], action=button)
+    [read] = await rpc.model("sale.sale", "read", [sale_id], ["number"], action="read sale")
+    return str(read["number"] or sale_id)
 
-    async def sale(quantity: int, *buttons: str) -> str:
-        line = {"type": "line", "product": s.chair, "quantity": quantity, "unit": s.ids["unit"],
-                "unit_price": CHAIR_PRICE, "description": "Office Chair"}
-        sale_id = await create(rpc, "sale.sale", {
-            "party": s.customer, "invoice_address": address, "shipment_address": address,
-            "lines": [("create", [line])],
-        })
-        for button in buttons:
-            await rpc.model("sale.sale", button, [sale_id], action=button)
-        [read] = await rpc.model("sale.sale", "read", [sale_id], ["number"], action="read sale")
-        return str(read["number"] or sale_id)
 
-    s.confirmed_sale = await sale(3, "quote", "confirm")
-    s.quotation = await sale(5, "quote")
-    s.draft_sale = await sale(2)
+async def _sales(rpc: TrytonRpc, s: Seeded) -> None:
+    s.confirmed_sale = await make_sale(rpc, s, s.chair, 3, "quote", "confirm")
+    s.quotation = await make_sale(rpc, s, s.chair, 5, "quote")
+    s.draft_sale = await make_sale(rpc, s, s.chair, 2)
 
 
 async def _invoices(rpc: TrytonRpc, s: Seeded, today: dt.date) -> None:
     s.ids["journal"] = await one(rpc, "account.journal", [("type", "=", "revenue")])
+
     async def invoice(party: int, amount: str, days_ago: int) -> str:
         [address] = await rpc.model("party.address", "search", [("party", "=", party)], action="find address")
-        line = {"type": "line", "account": s.ids["revenue"], "description": "Consulting", "quantity": 1,
-                "unit_price": Decimal(amount)}
-        invoice_id = await create(rpc, "account.invoice", {
-            "type": "out", "party": party, "journal": s.ids["journal"], "invoice_address": address, "account": s.ids["receivable"],
-            "invoice_date": today - dt.timedelta(days=days_ago), "lines": [("create", [line])],
-        })
+        line = {
+            "type": "line",
+            "account": s.ids["revenue"],
+            "description": "Consulting",
+            "quantity": 1,
+            "unit_price": Decimal(amount),
+        }
+        invoice_id = await create(
+            rpc,
+            "account.invoice",
+            {
+                "type": "out",
+                "party": party,
+                "journal": s.ids["journal"],
+                "invoice_address": address,
+                "account": s.ids["receivable"],
+                "invoice_date": today - dt.timedelta(days=days_ago + 30),
+                "payment_term_date": today - dt.timedelta(days=days_ago),
+                "lines": [("create", [line])],
+            },
+        )
         await rpc.model("account.invoice", "post", [invoice_id], action="post invoice")
         [read] = await rpc.model("account.invoice", "read", [invoice_id], ["number"], action="read invoice")
         return str(read["number"])
 
     s.overdue_invoice = await invoice(s.customer, "1500.00", 45)
     s.other_overdue_invoice = await invoice(s.ids["gemini"], "230.50", 10)
-    s.ids["current_invoice"] = 0
     await invoice(s.customer, "99.00", 0)

@@ -1,0 +1,227 @@
+"""The agent loop: ask the model, turn its tool calls into steps, let the runner gate and run them, repeat."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot.agent.conversation import Limits, build_messages, corrections, request_message, what_i_tried
+from bot.agent.progress import Progress
+from bot.blocks import as_dicts, context, escape, section
+from bot.clock import Clock
+from bot.domain import Event, RunStatus, StepStatus
+from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
+from bot.planner.grammar import clean
+from bot.ports import Chat, Model, ModelToolCall
+from bot.runner import FINAL_STEP, Runner, new_id
+from bot.store.audit import AuditLog
+from bot.store.repository import Repository
+from integrations.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
+TURN_LEASE = timedelta(minutes=2)
+
+
+class AgentLoop:
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        audit: AuditLog,
+        registry: ToolRegistry,
+        runner: Runner,
+        chat: Chat,
+        clock: Clock,
+        model: Model,
+        limits: Limits,
+        secrets: tuple[str, ...] = (),
+        refuse_double_texts_in: frozenset[str] = frozenset(),
+    ) -> None:
+        self.repo, self.audit, self.registry, self.runner = repo, audit, registry, runner
+        self.chat, self.clock, self.model, self.limits = chat, clock, model, limits
+        self.secrets = secrets
+        self.refuse_double_texts_in = refuse_double_texts_in
+        self.progress = Progress(repo=repo, runner=runner, clock=clock)
+        runner.on_agent_ready = self.continue_
+
+    async def start(self, event: Event, *, inbox_id: int | None, thread_ts: str | None) -> None:
+        now = self.clock.now()
+        if await self.repo.agent_runs_since(event.actor, now - timedelta(hours=1)) >= self.limits.per_user_per_hour:
+            raise UserFacingError(
+                f"You've reached the limit of {self.limits.per_user_per_hour} requests an hour to the AI agent.",
+                hint="Commands such as `/ops list prs acme/api` still work.",
+            )
+        run_id = new_id()
+        locked = not (event.channel and thread_ts) or await self.repo.lock_thread(event.channel, thread_ts, run_id, now)
+        if not locked and event.channel in self.refuse_double_texts_in:
+            raise UserFacingError("I'm still working on the previous request in this thread; ask again when it's done.")
+        state = {"request": request_message(event.actor, clean(event.text)), "turns": [], "tokens": 0}
+        run = {
+            "id": run_id,
+            "inbox_id": inbox_id,
+            "source": event.source.value,
+            "team_id": event.team_id,
+            "actor": event.actor,
+            "channel": event.channel,
+            "thread_ts": thread_ts,
+            "text": event.text,
+            "status": RunStatus.RUNNING.value if locked else "queued",
+            "created_at": now,
+            "updated_at": now,
+            "kind": "agent",
+            "agent_state": state,
+        }
+        await self.repo.create_run(run, [])
+        await self.audit.append("agent.request", at=now, run_id=run_id, actor=event.actor, text=event.text)
+        if not locked:
+            await self.runner.post(
+                run, "⏳ I'll answer this right after the request I'm working on in this thread.", []
+            )
+            return
+        await self.progress.begin(run)
+        await self.continue_(run_id)
+
+    async def continue_(self, run_id: str) -> None:
+        """Take the next model turn if every tool call so far has a result. Safe to call from any worker."""
+        now = self.clock.now()
+        if not await self.repo.claim_turn(run_id, now, now + TURN_LEASE):
+            return
+        try:
+            run = await self.repo.run(run_id)
+            steps = await self.repo.steps_of(run_id)
+            if (
+                run is None
+                or run["status"] != RunStatus.RUNNING.value
+                or any(s["status"] not in FINAL_STEP for s in steps)
+            ):
+                await self.repo.release_turn(run_id)
+                return
+            await self._turn(run, steps)
+        except Exception:
+            await self.repo.release_turn(run_id)
+            raise
+
+    async def _turn(self, run: dict[str, Any], steps: list[dict[str, Any]]) -> None:
+        state = dict(run["agent_state"] or {})
+        stop = self._limit_reached(state, steps)
+        if stop is not None:
+            await self.finish(run, steps, stop, RunStatus.FAILED)
+            return
+        messages = build_messages(state, steps, self.secrets)
+        try:
+            reply = await self.model.complete(messages, list(self.registry))
+        except ModelUnavailable as exc:
+            await self.finish(run, steps, f"{exc} Nothing else was done.", RunStatus.FAILED)
+            return
+        state["tokens"] = int(state.get("tokens", 0)) + reply.tokens
+        if reply.refusal and not reply.tool_calls:
+            await self.finish(run, steps, f"The model declined: {reply.refusal}", RunStatus.FAILED)
+            return
+        if reply.finish_reason == "length" and not reply.tool_calls:
+            await self.finish(run, steps, "My answer was cut off by the model's length limit.", RunStatus.FAILED)
+            return
+        state["turns"] = [*state.get("turns", []), _assistant_turn(reply.content, reply.tool_calls)]
+        start = max((s["position"] for s in steps), default=-1) + 1
+        new_steps = [self._step_for(run, call, start + i) for i, call in enumerate(reply.tool_calls)]
+        await self.repo.save_turn(run["id"], state, new_steps, self.clock.now())
+        await self.audit.append(
+            "agent.turn",
+            at=self.clock.now(),
+            run_id=run["id"],
+            calls=[{"tool": s["tool"], "args": s["args"], "status": s["status"]} for s in new_steps],
+        )
+        if not new_steps:
+            await self.finish(run, steps, reply.content or "Done.", RunStatus.SUCCEEDED)
+            return
+        await self.progress.update(run)
+        await self.runner.advance(run["id"])
+
+    def _limit_reached(self, state: dict[str, Any], steps: list[dict[str, Any]]) -> str | None:
+        if len(state.get("turns", [])) >= self.limits.max_turns:
+            return f"I stopped after {self.limits.max_turns} rounds without finishing; here is where I got to."
+        if int(state.get("tokens", 0)) >= self.limits.max_tokens:
+            return f"I stopped: this request used its budget of {self.limits.max_tokens} tokens."
+        if len(corrections(steps)) > self.limits.max_corrections:
+            return f"I stopped after {len(corrections(steps))} failed attempts; I couldn't work out the right call."
+        return None
+
+    def _step_for(self, run: dict[str, Any], call: ModelToolCall, position: int) -> dict[str, Any]:
+        """A step for one tool call. Unknown tools and invalid arguments fail closed: recorded, never run."""
+        step: dict[str, Any] = {
+            "id": new_id(),
+            "run_id": run["id"],
+            "position": position,
+            "tool": call.name[:64],
+            "args": {},
+            "risk": "dangerous",
+            "status": StepStatus.PENDING.value,
+            "call_id": call.id[:64],
+        }
+        try:
+            tool = self.registry.get(call.name)
+            raw = _parse_arguments(call.arguments)
+            fields = tool.args.model_fields
+            raw = {k: v for k, v in raw.items() if not (v is None and k in fields and not fields[k].is_required())}
+            step["args"] = self.registry.validate(call.name, raw).model_dump(mode="json")
+            step["risk"] = tool.risk.value
+        except (NotFound, InvalidArguments) as exc:
+            data = exc.as_data()
+            if isinstance(exc, NotFound):
+                data["error"] = "unknown_tool"
+            step.update(status=StepStatus.FAILED.value, result=data, finished_at=self.clock.now())
+        return step
+
+    async def finish(self, run: dict[str, Any], steps: list[dict[str, Any]], text: str, status: RunStatus) -> None:
+        now = self.clock.now()
+        await self.repo.release_turn(run["id"])
+        await self.repo.set_run_status(run["id"], status.value, now)
+        tried = what_i_tried(await self.repo.steps_of(run["id"]))
+        blocks: list[Block] = [section(escape(text)[:2900] or "Done.")]
+        if tried:
+            blocks.append(context(escape(tried)))
+        blocks.append(context(f"AI agent · {self.model.name} · answers can be wrong; risky actions always ask first"))
+        await self.runner.post(run, escape(text)[:3000] or "Done.", as_dicts(blocks))
+        await self.progress.done(run, ok=status is RunStatus.SUCCEEDED)
+        await self.audit.append("agent.finished", at=now, run_id=run["id"], status=status.value)
+        await self._next_in_thread(run)
+
+    async def _next_in_thread(self, run: dict[str, Any]) -> None:
+        if not run["channel"] or not run["thread_ts"]:
+            return
+        await self.repo.unlock_thread(run["channel"], run["thread_ts"], run["id"])
+        queued = await self.repo.next_queued(run["channel"], run["thread_ts"])
+        now = self.clock.now()
+        if queued is None or not await self.repo.lock_thread(run["channel"], run["thread_ts"], queued["id"], now):
+            return
+        await self.repo.set_run_status(queued["id"], RunStatus.RUNNING.value, now)
+        queued["status"] = RunStatus.RUNNING.value
+        await self.progress.begin(queued)
+        await self.continue_(queued["id"])
+
+    async def recover(self) -> None:
+        """Runs left between turns by a crash (all tool calls answered, nobody asking the model) go on."""
+        for run in await self.repo.stalled_agent_runs(self.clock.now()):
+            await self.continue_(run["id"])
+
+
+def _parse_arguments(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        raise InvalidArguments("The arguments were not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise InvalidArguments("The arguments must be a JSON object.")
+    return value
+
+
+def _assistant_turn(content: str | None, calls: tuple[ModelToolCall, ...]) -> dict[str, Any]:
+    turn: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        turn["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
+        ]
+    return turn
