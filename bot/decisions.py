@@ -110,7 +110,6 @@ class Decider:
             finished_at=now,
             result={"error": "rejected", "message": why},
         )
-        await self.repo.set_run_status(approval["run_id"], RunStatus.REJECTED.value, now)
         await self.audit.append(
             "approval.rejected",
             at=now,
@@ -133,7 +132,6 @@ class Decider:
             finished_at=now,
             result={"error": "expired", "message": "The approval request expired."},
         )
-        await self.repo.set_run_status(approval["run_id"], RunStatus.FAILED.value, now)
         await self.audit.append("approval.expired", at=now, run_id=approval["run_id"], approval=approval["id"])
         await self.runner.cards.refresh(approval["id"])
         await self.runner.advance(approval["run_id"])

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     opsbot_channel_repos: str = Field(default="", description="C123=acme/api,C456=acme/web")
     opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
     opsbot_approval_ttl_minutes: int = 120
+    opsbot_model_timeout_seconds: float = 60.0
     opsbot_agent_max_turns: int = 8
     opsbot_agent_max_tokens: int = 40_000
     opsbot_agent_requests_per_hour: int = 30

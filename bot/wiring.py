@@ -87,6 +87,8 @@ class Opsbot:
 
     async def close(self) -> None:
         await self.timers.stop()
+        if self.service.agent is not None:
+            await self.service.agent.model.close()
         await self.worker.stop()
         await self.session.close()
         self.repo.db.dispose()
@@ -156,6 +158,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
             api_key=settings.openai_api_key.get_secret_value(),
             base_url=settings.openai_base_url,
             model=settings.opsbot_model,
+            timeout=settings.opsbot_model_timeout_seconds,
         )
         agent = AgentLoop(
             repo=repo,

@@ -73,6 +73,9 @@ class OpenAIModel:
             tokens=response.usage.total_tokens if response.usage else 0,
         )
 
+    async def close(self) -> None:
+        await self.client.close()
+
     async def check(self) -> str:
         models = await self.client.models.list()
         return f"model server reachable ({len(models.data)} models listed), using {self.name}"

@@ -10,20 +10,23 @@ from bot.clock import FakeClock
 from bot.settings import Settings
 from bot.wiring import Opsbot, build
 from tests.fakes.github import FakeGitHub
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_driver import SlackDriver
 
 BOT_TOKEN = "xoxb-1111-2222-opsbot-test-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 GITHUB_TOKEN = "ghp_TESTTOKEN0123456789abcdefABCDEF0123"
+OPENAI_KEY = "sk-test-opsbot-0123456789abcdef"
 
 
 class Harness:
     """Start with `async with Harness(db_url) as env`; `env.driver` plays Slack, `env.slack` records replies."""
 
-    def __init__(self, db_url: str, **settings: Any) -> None:
+    def __init__(self, db_url: str, *, model: bool = False, **settings: Any) -> None:
         self.db_url = db_url
         self.overrides = settings
+        self.model = FakeOpenAI(api_key=OPENAI_KEY) if model else None
         self.clock = FakeClock()
         self.slack = FakeSlackApi(BOT_TOKEN, epoch=int(self.clock.now().timestamp()))
         self.github = FakeGitHub(token=GITHUB_TOKEN, now=self.clock.now)
@@ -34,6 +37,8 @@ class Harness:
     async def __aenter__(self) -> Self:
         await self.slack.start()
         await self.github.start()
+        if self.model is not None:
+            await self.model.start()
         self.github.add_repo("acme/api")
         for channel in ("C1", "C2"):
             self.slack.set_members(channel, [f"U{n}" for n in range(1, 20)])
@@ -44,6 +49,8 @@ class Harness:
         await self.stop_bot()
         await self.github.stop()
         await self.slack.stop()
+        if self.model is not None:
+            await self.model.stop()
 
     def settings(self) -> Settings:
         values: dict[str, Any] = {
@@ -55,6 +62,8 @@ class Harness:
             "github_api_url": self.github.url,
             "opsbot_channel_repos": "C1=acme/api",
         }
+        if self.model is not None:
+            values.update(openai_api_key=OPENAI_KEY, openai_base_url=self.model.url, opsbot_model="gpt-4o-2024-08-06")
         values.update(self.overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -93,13 +93,12 @@ class AgentLoop:
         try:
             run = await self.repo.run(run_id)
             steps = await self.repo.steps_of(run_id)
-            if (
-                run is None
-                or run["status"] != RunStatus.RUNNING.value
-                or any(s["status"] not in FINAL_STEP for s in steps)
-            ):
+            active = run is not None and run["status"] in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL)
+            if run is None or not active or any(s["status"] not in FINAL_STEP for s in steps):
                 await self.repo.release_turn(run_id)
                 return
+            if run["status"] != RunStatus.RUNNING:
+                await self.repo.set_run_status(run_id, RunStatus.RUNNING.value, now)
             await self._turn(run, steps)
         except Exception:
             await self.repo.release_turn(run_id)

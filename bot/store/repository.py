@@ -195,7 +195,7 @@ class Repository:
     async def stalled_agent_runs(self, now: datetime) -> list[dict[str, Any]]:
         stmt = select(runs).where(
             runs.c.kind == "agent",
-            runs.c.status == "running",
+            runs.c.status.in_(["running", "waiting_approval"]),
             or_(runs.c.turn_lease_until.is_(None), runs.c.turn_lease_until < now),
         )
         return await self._all(stmt)

@@ -12,12 +12,20 @@ from typing import Any
 
 import aiohttp
 
-from bot.errors import Conflict, RateLimited, ToolError
+from bot.errors import Conflict, InvalidArguments, RateLimited, ToolError
 from integrations.erp.errors import denied, login_failed, rejected, server_failed, unreachable
 
 SYSTEM = "Tryton"
 SETTINGS = "TRYTON_USER and TRYTON_PASSWORD"
 ACCESS_ERROR_PREFIX = "You are not allowed to"
+
+
+class ConfirmationNeeded(InvalidArguments):
+    """A Tryton `UserWarning`: a person must accept it (its `key`) in Tryton before the action goes through."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class SessionExpired(Exception):
@@ -170,7 +178,8 @@ def fault(error: Any, action: str) -> ToolError:
         return rejected(SYSTEM, action, f"{message} {description}".strip())
     if kind == "UserWarning":
         text = str(details[1]) if len(details) > 1 else message
-        return rejected(SYSTEM, action, f"{text} (Tryton asks for a confirmation; do this one in Tryton)")
+        warning = rejected(SYSTEM, action, f"{text} (Tryton asks for a confirmation; do this one in Tryton)")
+        return ConfirmationNeeded(warning.message, key=message)
     if kind == "LoginException":
         return login_failed(SYSTEM, SETTINGS)
     if kind == "ConcurrencyException":

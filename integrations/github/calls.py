@@ -96,6 +96,7 @@ def pull_summary(pr: PullRequest) -> PullSummary:
         created_at=pr.created_at,
         url=pr.html_url,
         head_sha=pr.head.sha,
+        body=pr.body or "",
     )
 
 
@@ -124,6 +125,7 @@ def run_summary(run: WorkflowRun) -> RunSummary:
         conclusion=run.conclusion,
         created_at=run.created_at,
         url=run.html_url,
+        title=run.display_title or "",
     )
 
 

@@ -75,6 +75,7 @@ def run_data(run: RunSummary) -> dict[str, object]:
         "conclusion": run.conclusion,
         "created_at": run.created_at.isoformat(),
         "url": run.url,
+        "title": run.title,
     }
 
 

@@ -85,6 +85,7 @@ class PullSummary:
     url: str
     head_sha: str
     checks: Checks = NO_CHECKS
+    body: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +113,7 @@ class RunSummary:
     conclusion: str | None
     created_at: datetime
     url: str
+    title: str = ""  # the run's display title: for a push, the head commit's message
 
 
 @dataclass(frozen=True, kw_only=True)

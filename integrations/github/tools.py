@@ -68,6 +68,7 @@ class GitHubTools:
                 "checks": pull.checks.state.value,
                 "failing_checks": list(pull.checks.failing),
                 "url": pull.url,
+                "description": pull.body[:2000],
             },
             link=pull.url,
         )

@@ -130,18 +130,39 @@ async def test_purchase_request_with_several_lines_and_prices(tools: ToolRegistr
     assert result.data["total"] == {"amount": "136.00", "currency": "EUR"}
 
 
-async def test_a_server_side_user_error_is_surfaced_and_nothing_is_left(
+async def test_a_server_side_user_error_is_surfaced_cleanly(
     tools: ToolRegistry, tryton_env: TrytonEnv, rpc: TrytonRpc
 ) -> None:
-    # Ghost Supplies has no address: Tryton's own validation refuses to quote the purchase
-    with pytest.raises(InvalidArguments) as caught:
-        await run(tools, "erp_create_purchase_request", supplier="Ghost Supplies", product="Office Lamp", quantity=5)
+    created = await run(tools, "erp_create_purchase_request", supplier="Ghost Supplies", product="Lamp", quantity=5)
+    number = created.data["number"]
 
-    message = caught.value.message
-    assert message.startswith("Tryton refused to quote a purchase from Ghost Supplies: ")
-    assert "Invoice Address" in message
-    assert message.endswith("Nothing was created (the draft was deleted again).")
-    assert await purchases_of(rpc, tryton_env.seeded.no_address_supplier) == []
+    # Ghost Supplies has no address: Tryton's own validation refuses to confirm the purchase
+    with pytest.raises(InvalidArguments) as caught:
+        await run(tools, "erp_approve_purchase", purchase=number)
+
+    assert caught.value.message.startswith(f"Tryton refused to confirm purchase {number}: ")
+    assert '"Invoice Address"' in caught.value.message
+    assert "Traceback" not in caught.value.message
+    [kept] = await purchases_of(rpc, tryton_env.seeded.no_address_supplier)
+    assert (kept["number"], kept["state"]) == (number, "quotation")
+
+
+async def test_a_failure_after_create_deletes_the_draft(
+    tools: ToolRegistry, tryton: Tryton, tryton_env: TrytonEnv, rpc: TrytonRpc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tryton.rpc.model
+
+    async def refuse_quote(name: str, method: str, *args: Any, **kw: Any) -> Any:
+        if method == "quote":
+            raise InvalidArguments("Tryton refused to quote a purchase from Gemini Furniture: no warehouse")
+        return await real(name, method, *args, **kw)
+
+    monkeypatch.setattr(tryton.rpc, "model", refuse_quote)
+    with pytest.raises(InvalidArguments) as caught:
+        await run(tools, "erp_create_purchase_request", supplier="Gemini", product="Lamp", quantity=5)
+
+    assert caught.value.message.endswith("no warehouse Nothing was created (the draft was deleted again).")
+    assert await purchases_of(rpc, tryton_env.seeded.ids["gemini"]) == []
 
 
 # -- confirmations (dangerous) ------------------------------------------------------------------------

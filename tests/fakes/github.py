@@ -146,6 +146,7 @@ class FakeRun:
     status: str = "completed"
     event: str = "push"
     attempt: int = 1
+    title: str = ""  # display title: the head commit's message for a push
 
 
 @dataclass(kw_only=True)
@@ -579,7 +580,8 @@ class FakeGitHub:
         data.update(
             id=run.id,
             name=run.name,
-            display_title=run.name,
+            display_title=run.title or run.name,
+            head_commit={"id": run.head_sha, "message": run.title or run.name},
             head_branch=run.branch,
             head_sha=run.head_sha,
             status=run.status,
