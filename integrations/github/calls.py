@@ -96,7 +96,6 @@ def pull_summary(pr: PullRequest) -> PullSummary:
         created_at=pr.created_at,
         url=pr.html_url,
         head_sha=pr.head.sha,
-        body=pr.body or "",
     )
 
 
@@ -113,6 +112,7 @@ def pull_detail(pr: PullRequest) -> PullDetail:
         mergeable_state=pr.mergeable_state or "unknown",
         url=pr.html_url,
         head_sha=pr.head.sha,
+        body=pr.body or "",
     )
 
 

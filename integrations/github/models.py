@@ -85,7 +85,6 @@ class PullSummary:
     url: str
     head_sha: str
     checks: Checks = NO_CHECKS
-    body: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +101,7 @@ class PullDetail:
     url: str
     head_sha: str
     checks: Checks = NO_CHECKS
+    body: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
