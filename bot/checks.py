@@ -28,6 +28,7 @@ async def run_checks(settings: Settings) -> bool:
     results.append(await _check_database(settings))
     results.append(await _check_slack(settings))
     results.append(await _check_github(settings))
+    results.append(await _check_model(settings))
     results.append(await _check_erp(settings))
     results.extend(_check_policy(settings))
     repos = settings.channel_repos
@@ -101,6 +102,24 @@ async def _check_erp(settings: Settings) -> tuple[bool, str]:
             return True, f"erp: {erp.name} adapter, reachable: {await erp.check()}"
         except OpsbotError as exc:
             return False, f"erp: unreachable or refused ({exc})".replace("\n", " ")
+
+
+async def _check_model(settings: Settings) -> tuple[bool, str]:
+    if settings.openai_api_key is None:
+        return True, "planner: command grammar (set OPENAI_API_KEY for the AI agent)"
+    from integrations.openai_model import OpenAIModel
+
+    model = OpenAIModel(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        model=settings.opsbot_model,
+    )
+    try:
+        return True, f"planner: AI agent, {await model.check()}"
+    except Exception as exc:
+        return False, f"planner: AI agent, model server at {settings.openai_base_url or 'OpenAI'} ({_reason(exc)})"
+    finally:
+        await model.close()
 
 
 def _reason(exc: Exception) -> str:
