@@ -28,6 +28,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate settings and reach Slack and GitHub")
     audit = sub.add_parser("audit", help="audit log commands")
     audit.add_argument("action", choices=["verify"])
+    books = sub.add_parser("runbooks", help="runbook commands")
+    books.add_argument("action", choices=["check"])
     return p
 
 
@@ -61,6 +63,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await commands.db_upgrade(settings)
     if args.command == "check":
         return await commands.check(settings)
+    if args.command == "runbooks":
+        return commands.runbooks_check(settings)
     return await commands.audit_verify(settings)
 
 

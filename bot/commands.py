@@ -66,6 +66,22 @@ async def check(settings: Settings) -> int:
     return 0 if ok else 1
 
 
+def runbooks_check(settings: Settings) -> int:
+    """Validate every runbook against the tools this configuration has; errors name file and line."""
+    from bot.clock import SystemClock
+    from bot.runbooks.loader import load_runbooks
+    from integrations.github import GitHubGateway
+    from integrations.tools import build_registry
+
+    registry = build_registry(github=GitHubGateway(None, settings.github_api_url, SystemClock()))
+    books = load_runbooks(settings.opsbot_runbooks, registry)  # raises a ConfigurationError with file and line
+    for book in books.values():
+        note = f" (unavailable: {book.unavailable})" if book.unavailable else ""
+        print(f"[ok  ] {book.name}: {len(book.spec.steps)} steps, {book.source}{note}")
+    print(f"opsbot: {len(books)} runbook{'s' if len(books) != 1 else ''} in {settings.opsbot_runbooks} checked")
+    return 0
+
+
 async def audit_verify(settings: Settings) -> int:
     engine = make_engine(settings.async_database_url)
     try:

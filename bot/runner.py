@@ -18,7 +18,7 @@ from bot.errors import OutcomeUnknown, ToolError
 from bot.ports import Chat
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
-from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
+from integrations.registry import CURRENT_RUN, Preview, Risk, ToolRegistry, ToolResult
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ class Runner:
         self.chat = chat
         self.clock = clock
         self.config = config
-        self.on_agent_ready: Callable[[str], Awaitable[None]] | None = None
+        # What to do when every step of a run of this kind is final ("agent", "runbook"); commands just finish.
+        self.hooks: dict[str, Callable[[str], Awaitable[None]]] = {}
+        self.eager_hooks: set[str] = set()  # kinds whose hook also hears about each finished step
         self.cards = Cards(repo=repo, chat=chat, registry=registry)
 
     async def start(
@@ -113,13 +115,16 @@ class Runner:
                 return
             open_steps = [s for s in await self.repo.steps_of(run_id) if s["status"] not in FINAL_STEP]
             if not open_steps:
-                if run["kind"] == "agent" and self.on_agent_ready is not None:
-                    await self.on_agent_ready(run_id)
+                hook = self.hooks.get(run["kind"])
+                if hook is not None:
+                    await hook(run_id)
                 else:
                     await self._finish(run)
                 return
-            todo = open_steps if run["kind"] == "agent" else open_steps[:1]
+            todo = open_steps if run["kind"] != "grammar" else open_steps[:1]
             if not any([await self._step_once(run, step) for step in todo]):
+                if run["kind"] in self.eager_hooks:
+                    await self.hooks[run["kind"]](run_id)  # it may start more steps while others still wait
                 return
 
     async def _step_once(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
@@ -129,7 +134,7 @@ class Runner:
             return await self._request_approval(run, step)
         if status is StepStatus.PENDING or status is StepStatus.APPROVED:
             outcome = await self._execute(run, step)
-            return outcome is StepStatus.SUCCEEDED or (outcome is not None and run["kind"] == "agent")
+            return outcome is StepStatus.SUCCEEDED or (outcome is not None and run["kind"] != "grammar")
         return False
 
     async def _finish(self, run: dict[str, Any]) -> None:
@@ -159,17 +164,21 @@ class Runner:
             return None  # someone else took it
         await self.audit.append("step.executing", at=now, run_id=run["id"], tool=step["tool"], step=step["id"])
         tool = self.registry.get(step["tool"])
+        token = CURRENT_RUN.set(run)
         try:
             result = await tool.run(tool.args.model_validate(step["args"]))
         except ToolError as exc:
+            CURRENT_RUN.reset(token)
             status = StepStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else StepStatus.FAILED
             await self._settle(run, step, status, exc.as_data(), message=str(exc))
             return status
         except Exception:
+            CURRENT_RUN.reset(token)
             log.exception("tool %s crashed in run %s", step["tool"], run["id"])
             data = {"error": "internal", "message": f"`{step['tool']}` failed unexpectedly."}
             await self._settle(run, step, StepStatus.FAILED, data, message=data["message"])
             return StepStatus.FAILED
+        CURRENT_RUN.reset(token)
         await self._settle(run, step, StepStatus.SUCCEEDED, _result_data(result), result=result)
         return StepStatus.SUCCEEDED
 
@@ -200,7 +209,7 @@ class Runner:
             await self.post(run, text, as_dicts(unknown_outcome_blocks(step["id"], step["tool"], text)))
         elif message is not None:
             await self.post(run, message, as_dicts(error_blocks(message)))
-        if status is not StepStatus.SUCCEEDED and run["kind"] != "agent":
+        if status is not StepStatus.SUCCEEDED and run["kind"] == "grammar":
             await self._finish(run)  # a command stops at its first failure; an agent hears about it instead
 
     async def mark_unknown(self, run: dict[str, Any], step: dict[str, Any], message: str) -> None:

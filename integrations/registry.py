@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -13,6 +14,10 @@ from bot.errors import InvalidArguments, NotFound
 from bot.suggest import did_you_mean
 
 A = TypeVar("A", bound=BaseModel)
+
+# The run a tool call belongs to (id, actor, team, channel, thread), for the few tools that act on behalf of it
+# (e.g. `run_runbook`). Set by the runner around each call; tools must not use it to decide risk.
+CURRENT_RUN: ContextVar[dict[str, Any] | None] = ContextVar("opsbot_current_run", default=None)
 
 
 class Risk(enum.StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.clock import Clock
+from bot.runbooks.tools import gate_tool
 from integrations.erp import ErpPort, erp_tools
 from integrations.github import GitHubGateway, github_tools
 from integrations.registry import ToolRegistry
@@ -13,5 +14,6 @@ def build_registry(*, github: GitHubGateway, erp: ErpPort | None = None, clock: 
         [
             *github_tools(github),
             *(erp_tools(erp, clock=clock) if erp is not None else ()),
+            gate_tool(),
         ]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Self
 
 from aiohttp import web
@@ -18,6 +19,7 @@ BOT_TOKEN = "xoxb-1111-2222-opsbot-test-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 GITHUB_TOKEN = "ghp_TESTTOKEN0123456789abcdefABCDEF0123"
 OPENAI_KEY = "sk-test-opsbot-0123456789abcdef"
+RUNBOOKS = Path(__file__).resolve().parents[1] / "runbooks"
 
 
 class Harness:
@@ -61,6 +63,7 @@ class Harness:
             "github_token": GITHUB_TOKEN,
             "github_api_url": self.github.url,
             "opsbot_channel_repos": "C1=acme/api",
+            "opsbot_runbooks": str(RUNBOOKS),
         }
         if self.model is not None:
             values.update(openai_api_key=OPENAI_KEY, openai_base_url=self.model.url, opsbot_model="gpt-4o-2024-08-06")

@@ -46,7 +46,7 @@ class AgentLoop:
         self.secrets = secrets
         self.refuse_double_texts_in = refuse_double_texts_in
         self.progress = Progress(repo=repo, runner=runner, clock=clock)
-        runner.on_agent_ready = self.continue_
+        runner.hooks["agent"] = self.continue_
 
     async def start(self, event: Event, *, inbox_id: int | None, thread_ts: str | None) -> None:
         now = self.clock.now()
@@ -203,7 +203,7 @@ class AgentLoop:
 
     async def recover(self) -> None:
         """Runs left between turns by a crash (all tool calls answered, nobody asking the model) go on."""
-        for run in await self.repo.stalled_agent_runs(self.clock.now()):
+        for run in await self.repo.stalled_runs("agent", self.clock.now()):
             await self.continue_(run["id"])
 
 

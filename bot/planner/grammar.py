@@ -18,7 +18,7 @@ IN_REPO = rf"(?:\s+(?:in|on|for|at|of)?\s*{REPO})?"
 NUM = r"#?(?P<number>\d+)"
 PR = r"(?:pr|pull request|pull|pull-request)"
 
-BUILTINS = {"pending", "audit"}
+BUILTINS = {"pending", "audit", "runbooks", "run", "digest"}
 HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
 VERBS = ("list", "show", "get", "merge", "create", "open", "rerun", "comment", "dispatch", "run", "help", *BUILTINS)
 
@@ -84,7 +84,7 @@ class GrammarPlanner:
         if not text or text.lower() in HELP_WORDS:
             return Plan(help=True)
         head, _, rest = text.partition(" ")
-        if head.lower() in BUILTINS:
+        if head.lower() in BUILTINS and not rest.lower().startswith("workflow "):
             return Plan(builtin=head.lower(), query=rest.strip())
         for pattern, build in NATURAL:
             match = pattern.match(text)

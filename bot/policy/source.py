@@ -26,8 +26,8 @@ class Problem:
     problem: str
 
 
-class PolicyError(ConfigurationError):
-    """The policy file can't be used; the message names the file, the line and what is wrong (up to 5 problems)."""
+class ConfigFileError(ConfigurationError):
+    """A YAML file can't be used; the message names the file, the line and what is wrong (up to 5 problems)."""
 
     def __init__(self, file: str, line: int | None, problem: str, *, more: Sequence[Problem] = ()) -> None:
         self.file = file
@@ -41,9 +41,13 @@ class PolicyError(ConfigurationError):
         super().__init__("\n".join(shown))
 
     @classmethod
-    def of(cls, file: str, problems: Sequence[Problem]) -> PolicyError:
+    def of(cls, file: str, problems: Sequence[Problem]) -> ConfigFileError:
         ordered = sorted(problems, key=lambda p: p.line or 0)
         return cls(file, ordered[0].line, ordered[0].problem, more=ordered[1:])
+
+
+class PolicyError(ConfigFileError):
+    """The policy file can't be used."""
 
 
 def _where(file: str, line: int | None) -> str:
@@ -66,14 +70,14 @@ class Document:
         return None
 
 
-def read_yaml(text: str, source: str) -> Document:
+def read_yaml(text: str, source: str, error: type[ConfigFileError] = PolicyError) -> Document:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line, problem = _syntax_problem(exc, text)
-        raise PolicyError(source, line, problem) from None
+        raise error(source, line, problem) from None
     except yaml.YAMLError as exc:
-        raise PolicyError(source, None, f"not valid YAML ({exc})") from None
+        raise error(source, None, f"not valid YAML ({exc})") from None
     doc = Document(lines={(): 1})
     if node is not None:
         doc.data = _Converter(doc).convert(node, (), 0)

@@ -192,9 +192,10 @@ class Repository:
         stmt = select(func.count()).where(runs.c.actor == actor, runs.c.kind == "agent", runs.c.created_at >= since)
         return int(await self.db.read(scalar(stmt)))
 
-    async def stalled_agent_runs(self, now: datetime) -> list[dict[str, Any]]:
+    async def stalled_runs(self, kind: str, now: datetime) -> list[dict[str, Any]]:
+        """Active runs of this kind that nobody is driving right now (after a crash, or waiting for a retry)."""
         stmt = select(runs).where(
-            runs.c.kind == "agent",
+            runs.c.kind == kind,
             runs.c.status.in_(["running", "waiting_approval"]),
             or_(runs.c.turn_lease_until.is_(None), runs.c.turn_lease_until < now),
         )

@@ -1,0 +1,324 @@
+"""Run a runbook durably: one cursor in the run's state, tool calls as steps the runner gates and executes."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.agent.progress import Progress
+from bot.clock import Clock
+from bot.domain import Event, RunStatus, Source, StepStatus
+from bot.errors import InvalidArguments, UserFacingError
+from bot.policy.durations import parse_duration
+from bot.runbooks.inputs import coerce_inputs
+from bot.runbooks.loader import GATE_TOOL, Runbook
+from bot.runbooks.model import StepSpec
+from bot.runbooks.report import finish_blocks
+from bot.runbooks.templates import TemplateProblem, condition, render
+from bot.runner import FINAL_STEP, Runner, new_id
+from bot.store.audit import AuditLog
+from bot.store.repository import Repository
+from bot.suggest import did_you_mean
+from integrations.registry import CURRENT_RUN, ToolRegistry
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+WAIT, NEXT = "wait", "next"
+
+
+class RunbookEngine:
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        audit: AuditLog,
+        registry: ToolRegistry,
+        runner: Runner,
+        clock: Clock,
+        books: dict[str, Runbook],
+    ) -> None:
+        self.repo, self.audit, self.registry, self.runner, self.clock = repo, audit, registry, runner, clock
+        self.books = books
+        self.progress = Progress(repo=repo, runner=runner, clock=clock)
+        runner.hooks["runbook"] = self.continue_
+        runner.eager_hooks.add("runbook")
+
+    def book(self, name: str) -> Runbook:
+        if name not in self.books:
+            hint = did_you_mean(name, self.books, limit=2)
+            raise UserFacingError(
+                f"There is no runbook called `{name}`.",
+                hint=("Did you mean " + " or ".join(f"`{h}`" for h in hint) + "? " if hint else "")
+                + "`/ops runbooks` lists them.",
+            )
+        return self.books[name]
+
+    async def start(
+        self, name: str, raw_inputs: dict[str, Any], *, event: Event, inbox_id: int | None, thread_ts: str | None
+    ) -> str:
+        book = self.book(name)
+        if book.unavailable:
+            raise UserFacingError(f"Runbook `{name}` can't run here: it {book.unavailable}.")
+        inputs = coerce_inputs(book.spec, raw_inputs)
+        now = self.clock.now()
+        state = {"runbook": name, "inputs": inputs, "phase": "steps", "cursor": 0, "results": {}}
+        run_id = new_id()
+        run: dict[str, Any] = {
+            "id": run_id,
+            "inbox_id": inbox_id,
+            "source": event.source.value,
+            "team_id": event.team_id,
+            "actor": event.actor,
+            "channel": event.channel,
+            "thread_ts": thread_ts,
+            "text": event.text,
+            "status": RunStatus.RUNNING.value,
+            "created_at": now,
+            "updated_at": now,
+            "kind": "runbook",
+            "agent_state": state,
+        }
+        await self.repo.create_run(run, [])
+        await self.audit.append(
+            "runbook.started", at=now, run_id=run_id, actor=event.actor, runbook=name, inputs=inputs
+        )
+        await self.progress.begin(run)
+        await self.continue_(run_id)
+        return run_id
+
+    async def start_from_tool(self, name: str, inputs: dict[str, Any]) -> str:
+        """`run_runbook` called from another run (the agent, a rule): same requester, channel and thread."""
+        parent = CURRENT_RUN.get()
+        if parent is None:
+            raise UserFacingError("`run_runbook` can only be called from a run.")
+        event = Event(
+            source=Source(parent["source"]),
+            type="run_runbook",
+            dedupe_key=f"runbook:{new_id()}",
+            team_id=parent["team_id"],
+            actor=parent["actor"],
+            channel=parent["channel"],
+            text=f"run {name}",
+        )
+        run_id = await self.start(name, inputs, event=event, inbox_id=None, thread_ts=parent["thread_ts"])
+        return f"Started runbook *{name}* (run `{run_id[:8]}`); it reports in this thread."
+
+    async def continue_(self, run_id: str) -> None:
+        """Move the cursor as far as it can go now. Any worker may call it; a lease keeps it to one at a time."""
+        now = self.clock.now()
+        if not await self.repo.claim_turn(run_id, now, now + LEASE):
+            return
+        try:
+            run = await self.repo.run(run_id)
+            if run is None or run["status"] not in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL):
+                await self.repo.release_turn(run_id)
+                return
+            await self._drive(run, copy.deepcopy(run["agent_state"] or {}), run["agent_state"] or {})
+        except Exception:
+            await self.repo.release_turn(run_id)
+            raise
+
+    async def tick(self) -> None:
+        """Periodic: runs whose retry is due, or left between steps by a crash, go on."""
+        for run in await self.repo.stalled_runs("runbook", self.clock.now()):
+            await self.continue_(run["id"])
+
+    async def _drive(self, run: dict[str, Any], state: dict[str, Any], before: dict[str, Any]) -> None:
+        steps = {s["id"]: s for s in await self.repo.steps_of(run["id"])}
+        book = self.book(state["runbook"])
+        for _ in range(500):
+            specs = book.spec.steps if state["phase"] == "steps" else book.spec.on_failure
+            if state["cursor"] >= len(specs):
+                await self._finish(run, state, book)
+                return
+            spec = specs[state["cursor"]]
+            try:
+                outcome = await self._step(run, state, spec, steps)
+            except (TemplateProblem, InvalidArguments) as exc:
+                outcome = {"step": self._sid(state, spec), "error": exc.kind, "message": str(exc)}
+            if outcome == WAIT and state == before:
+                await self.repo.release_turn(run["id"])  # nothing changed: no write, no Slack update
+                return
+            if outcome == WAIT:
+                await self.repo.save_turn(run["id"], state, [], self.clock.now())
+                await self.progress.update(run, headline=self._headline(state, book))
+                return
+            if isinstance(outcome, list):  # new steps to run
+                await self.repo.save_turn(run["id"], state, outcome, self.clock.now())
+                await self.progress.update(run, headline=self._headline(state, book))
+                await self.runner.advance(run["id"])
+                return
+            if isinstance(outcome, dict):
+                if not self._fail(state, outcome):
+                    await self._finish(run, state, book)
+                    return
+                continue
+            state["cursor"] += 1
+        raise RuntimeError("runbook did not settle")  # a bug guard, not a user path
+
+    def _sid(self, state: dict[str, Any], spec: StepSpec) -> str:
+        return spec.id or f"{state['phase']}_{state['cursor']}"
+
+    def _context(self, run: dict[str, Any], state: dict[str, Any], item: Any = None) -> dict[str, Any]:
+        return {
+            "inputs": state["inputs"],
+            "steps": state["results"],
+            "item": item,
+            "error": state.get("failure"),
+            "run": {"id": run["id"], "actor": run["actor"], "channel": run["channel"]},
+        }
+
+    async def _step(
+        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, steps: dict[str, dict[str, Any]]
+    ) -> Any:
+        sid = self._sid(state, spec)
+        batch = state.get("batch")
+        if batch is None and spec.when and not condition(spec.when, self._context(run, state)):
+            state["results"][sid] = {"skipped": True}
+            return NEXT
+        if spec.notify is not None:
+            text = str(render(spec.notify, self._context(run, state)))
+            await self.runner.post(run, text, [])
+            state["results"][sid] = {"text": text}
+            return NEXT
+        if batch is None:
+            return self._open_batch(run, state, spec, steps)
+        return self._follow_batch(run, state, spec, batch, steps)
+
+    def _open_batch(
+        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, steps: dict[str, dict[str, Any]]
+    ) -> Any:
+        items: list[Any] = [None]
+        if spec.for_each:
+            found = render("{{ " + spec.for_each.strip().strip("{}").strip() + " }}", self._context(run, state))
+            if not isinstance(found, list):
+                raise TemplateProblem(f"`for_each` must give a list, not {type(found).__name__}")
+            items = found
+        if not items:
+            state["results"][self._sid(state, spec)] = []
+            return NEXT
+        state["batch"] = {"items": items, "todo": list(range(len(items))), "done": {}, "running": {}, "attempt": 0}
+        return self._launch(run, state, spec, steps)
+
+    def _launch(
+        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, steps: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        batch = state["batch"]
+        room = spec.concurrency - len(batch["running"])
+        chosen, batch["todo"] = batch["todo"][:room], batch["todo"][room:]
+        position = max((s["position"] for s in steps.values()), default=-1) + 1
+        rows = []
+        for offset, index in enumerate(chosen):
+            row = self._row(run, state, spec, batch["items"][index], position + offset)
+            batch["running"][str(index)] = row["id"]
+            rows.append(row)
+        return rows
+
+    def _row(
+        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, item: Any, position: int
+    ) -> dict[str, Any]:
+        ctx = self._context(run, state, item)
+        if spec.approval is not None:
+            tool, args = GATE_TOOL, {"message": str(render(spec.approval, ctx))}
+        else:
+            assert spec.tool is not None
+            tool, args = spec.tool, render(spec.args, ctx)
+        valid = self.registry.validate(tool, args).model_dump(mode="json")
+        return {
+            "id": new_id(),
+            "run_id": run["id"],
+            "position": position,
+            "tool": tool,
+            "args": valid,
+            "risk": self.registry.risk_of(tool).value,
+            "status": StepStatus.PENDING.value,
+        }
+
+    def _follow_batch(
+        self,
+        run: dict[str, Any],
+        state: dict[str, Any],
+        spec: StepSpec,
+        batch: dict[str, Any],
+        steps: dict[str, dict[str, Any]],
+    ) -> Any:
+        retry_at = state.get("retry_at")
+        if retry_at and datetime.fromisoformat(retry_at) > self.clock.now():
+            return WAIT
+        state.pop("retry_at", None)
+        for index, step_id in list(batch["running"].items()):
+            step = steps.get(step_id)
+            if step is None or step["status"] not in FINAL_STEP:
+                continue
+            del batch["running"][index]
+            if step["status"] == StepStatus.SUCCEEDED:
+                batch["done"][index] = step.get("result") or {}
+                continue
+            problem = self._retry_or_fail(state, spec, batch, int(index), step)
+            if problem is not None:
+                return problem
+        if batch["todo"] and len(batch["running"]) < spec.concurrency and not state.get("retry_at"):
+            return self._launch(run, state, spec, steps)
+        if batch["running"] or batch["todo"]:
+            return WAIT
+        ordered = [batch["done"][str(i)] for i in range(len(batch["items"]))]
+        state["results"][self._sid(state, spec)] = ordered if spec.for_each else ordered[0]
+        state.pop("batch")
+        return NEXT
+
+    def _retry_or_fail(
+        self, state: dict[str, Any], spec: StepSpec, batch: dict[str, Any], index: int, step: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Retry only the error classes the step names, never an `unknown` outcome; else the runbook fails."""
+        result = step.get("result") or {}
+        error = str(result.get("error", "failed"))
+        retry = spec.retry
+        if retry and step["status"] == StepStatus.FAILED and error in retry.on and batch["attempt"] < retry.count:
+            batch["attempt"] += 1
+            delay = parse_duration(retry.backoff) * batch["attempt"]
+            state["retry_at"] = (self.clock.now() + delay).isoformat()
+            batch["todo"].insert(0, index)
+            return None
+        return {
+            "step": self._sid(state, spec),
+            "tool": step["tool"],
+            "error": error,
+            "message": result.get("message", ""),
+        }
+
+    def _fail(self, state: dict[str, Any], failure: dict[str, Any]) -> bool:
+        """Switch to `on_failure`; False when already there (the runbook ends)."""
+        state.pop("batch", None)
+        state.pop("retry_at", None)
+        if state["phase"] == "on_failure" or "failure" in state:
+            state.setdefault("failure", failure)
+            state["cursor"] = 10**6
+            return False
+        state.update(phase="on_failure", cursor=0, failure=failure)
+        return True
+
+    def _headline(self, state: dict[str, Any], book: Runbook) -> str:
+        total = len(book.spec.steps)
+        if state["phase"] != "steps":
+            return f"⚠️ Runbook *{book.name}* failed; running its on_failure steps"
+        return f"⏳ Runbook *{book.name}* — step {min(state['cursor'] + 1, total)} of {total}"
+
+    async def _finish(self, run: dict[str, Any], state: dict[str, Any], book: Runbook) -> None:
+        failed = "failure" in state
+        outputs: dict[str, Any] = {}
+        if not failed:
+            try:
+                outputs = {k: render(v, self._context(run, state)) for k, v in book.spec.outputs.items()}
+            except TemplateProblem as exc:
+                failed, state["failure"] = True, {"step": "outputs", "error": exc.kind, "message": str(exc)}
+        state["outputs"] = outputs
+        status = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
+        now = self.clock.now()
+        await self.repo.save_turn(run["id"], state, [], now)
+        await self.repo.set_run_status(run["id"], status.value, now)
+        text, blocks = finish_blocks(book.name, state, outputs)
+        await self.runner.post(run, text, blocks)
+        await self.progress.update(run, headline=("⚠️" if failed else "✅") + f" Runbook *{book.name}* finished")
+        await self.audit.append("runbook.finished", at=now, run_id=run["id"], status=status.value, outputs=outputs)
