@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.approvals import ApprovalRules, action_hash
@@ -70,19 +70,7 @@ class Runner:
     ) -> str:
         now = self.clock.now()
         run_id = new_id()
-        run = {
-            "id": run_id,
-            "inbox_id": inbox_id,
-            "source": event.source.value,
-            "team_id": event.team_id,
-            "actor": event.actor,
-            "channel": event.channel,
-            "thread_ts": thread_ts,
-            "text": event.text,
-            "status": RunStatus.RUNNING.value,
-            "created_at": now,
-            "updated_at": now,
-        }
+        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now)
         rows = [
             {
                 "id": new_id(),
@@ -297,6 +285,35 @@ class Runner:
             await self.repo.set_run_thread(run["id"], ts)
             run["thread_ts"] = ts
         return ts
+
+
+def run_row(
+    run_id: str,
+    event: Event,
+    *,
+    inbox_id: int | None,
+    thread_ts: str | None,
+    now: datetime,
+    kind: str = "grammar",
+    state: dict[str, Any] | None = None,
+    status: str = RunStatus.RUNNING.value,
+) -> dict[str, Any]:
+    """A new run for this event: commands (`grammar`), the AI agent (`agent`) and runbooks (`runbook`)."""
+    return {
+        "id": run_id,
+        "inbox_id": inbox_id,
+        "source": event.source.value,
+        "team_id": event.team_id,
+        "actor": event.actor,
+        "channel": event.channel,
+        "thread_ts": thread_ts,
+        "text": event.text,
+        "status": status,
+        "created_at": now,
+        "updated_at": now,
+        "kind": kind,
+        "agent_state": state,
+    }
 
 
 def default_preview(step: dict[str, Any]) -> Preview:

@@ -17,7 +17,7 @@ from bot.domain import Event, RunStatus, StepStatus
 from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
 from bot.planner.grammar import clean
 from bot.ports import Chat, Model, ModelToolCall
-from bot.runner import FINAL_STEP, Runner, new_id
+from bot.runner import FINAL_STEP, Runner, new_id, run_row
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
 from integrations.registry import ToolRegistry
@@ -60,21 +60,10 @@ class AgentLoop:
         if not locked and event.channel in self.refuse_double_texts_in:
             raise UserFacingError("I'm still working on the previous request in this thread; ask again when it's done.")
         state = {"request": request_message(event.actor, clean(event.text)), "turns": [], "tokens": 0}
-        run = {
-            "id": run_id,
-            "inbox_id": inbox_id,
-            "source": event.source.value,
-            "team_id": event.team_id,
-            "actor": event.actor,
-            "channel": event.channel,
-            "thread_ts": thread_ts,
-            "text": event.text,
-            "status": RunStatus.RUNNING.value if locked else "queued",
-            "created_at": now,
-            "updated_at": now,
-            "kind": "agent",
-            "agent_state": state,
-        }
+        status = RunStatus.RUNNING.value if locked else "queued"
+        run = run_row(
+            run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind="agent", state=state, status=status
+        )
         await self.repo.create_run(run, [])
         await self.audit.append("agent.request", at=now, run_id=run_id, actor=event.actor, text=event.text)
         if not locked:

@@ -17,7 +17,7 @@ from bot.runbooks.loader import GATE_TOOL, Runbook
 from bot.runbooks.model import StepSpec
 from bot.runbooks.report import finish_blocks
 from bot.runbooks.templates import TemplateProblem, condition, render
-from bot.runner import FINAL_STEP, Runner, new_id
+from bot.runner import FINAL_STEP, Runner, new_id, run_row
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
 from bot.suggest import did_you_mean
@@ -65,21 +65,7 @@ class RunbookEngine:
         now = self.clock.now()
         state = {"runbook": name, "inputs": inputs, "phase": "steps", "cursor": 0, "results": {}}
         run_id = new_id()
-        run: dict[str, Any] = {
-            "id": run_id,
-            "inbox_id": inbox_id,
-            "source": event.source.value,
-            "team_id": event.team_id,
-            "actor": event.actor,
-            "channel": event.channel,
-            "thread_ts": thread_ts,
-            "text": event.text,
-            "status": RunStatus.RUNNING.value,
-            "created_at": now,
-            "updated_at": now,
-            "kind": "runbook",
-            "agent_state": state,
-        }
+        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind="runbook", state=state)
         await self.repo.create_run(run, [])
         await self.audit.append(
             "runbook.started", at=now, run_id=run_id, actor=event.actor, runbook=name, inputs=inputs
