@@ -41,6 +41,7 @@ class ActionId(enum.StrEnum):
     EDIT = "opsbot.edit"
     MARK_DONE = "opsbot.mark_done"
     RETRY = "opsbot.retry"
+    RERUN_FAILED = "opsbot.rerun_failed_jobs"
 
 
 class ViewId(enum.StrEnum):

@@ -31,6 +31,7 @@ async def run_checks(settings: Settings) -> bool:
     results.append(await _check_model(settings))
     results.append(await _check_erp(settings))
     results.extend(_check_policy(settings))
+    results.extend(_check_rules(settings))
     repos = settings.channel_repos
     results.append((True, f"channel repositories: {len(repos)} configured"))
     results.append((True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}"))
@@ -54,6 +55,22 @@ def _check_policy(settings: Settings) -> list[tuple[bool, str]]:
     except OpsbotError as exc:
         return [(False, f"policy: {exc}".replace("\n", " | "))]
     return [(True, f"policy: {where}"), *((True, f"  rule {line}") for line in policy.describe())]
+
+
+def _check_rules(settings: Settings) -> list[tuple[bool, str]]:
+    from bot.triggers.rules import load_rules
+
+    try:
+        rules = load_rules(settings.opsbot_rules)
+    except OpsbotError as exc:
+        return [(False, f"rules: {exc}".replace("\n", " | "))]
+    github = "verified" if settings.github_webhook_secret else "refused (GITHUB_WEBHOOK_SECRET unset)"
+    alerts = "verified" if settings.opsbot_alertmanager_token else "refused (OPSBOT_ALERTMANAGER_TOKEN unset)"
+    return [
+        (True, f"rules: {settings.opsbot_rules or 'none (OPSBOT_RULES unset: webhooks are stored, nothing posted)'}"),
+        *((True, f"  {line}") for line in rules.describe()),
+        (True, f"webhooks: GitHub {github}, Alertmanager {alerts}"),
+    ]
 
 
 async def _check_database(settings: Settings) -> tuple[bool, str]:

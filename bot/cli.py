@@ -1,4 +1,4 @@
-"""The `opsbot` command line: run, db upgrade, check, audit verify."""
+"""The `opsbot` command line: run, sandbox, db upgrade, check, audit verify."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
     run.add_argument("--host", help="override HOST")
     run.add_argument("--port", type=int, help="override PORT")
+    sandbox = sub.add_parser("sandbox", help="try opsbot in a local Slack-like page, no workspace needed")
+    sandbox.add_argument("--host", default="127.0.0.1", help="page address (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8600, help="page port (default 8600; 0 picks a free one)")
     db = sub.add_parser("db", help="database commands")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("check", help="validate settings and reach Slack and GitHub")
@@ -59,6 +62,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.command == "run":
         return await commands.run(settings, socket=args.socket, host=args.host, port=args.port)
+    if args.command == "sandbox":
+        return await commands.sandbox(settings, host=args.host, port=args.port)
     if args.command == "db":
         return await commands.db_upgrade(settings)
     if args.command == "check":

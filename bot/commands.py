@@ -49,6 +49,23 @@ async def run(settings: Settings, *, socket: bool, host: str | None, port: int |
     return 0
 
 
+async def sandbox(settings: Settings, *, host: str, port: int) -> int:
+    """The bot against a local Slack stand-in and a web page, on demo data; runs until Ctrl-C."""
+    from bot.sandbox.app import Sandbox
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Sandbox(settings, host=host, port=port) as running:
+        github = "demo GitHub (acme/api)" if running.github is not None else f"GitHub at {settings.github_api_url}"
+        planner = "LLM agent" if settings.openai_api_key is not None else "offline command grammar"
+        print(f"opsbot sandbox: {github}, {planner}, a fresh SQLite database; Ctrl-C stops it", flush=True)
+        print(f"opsbot sandbox: open {running.url}", flush=True)
+        await stop.wait()
+    return 0
+
+
 async def db_upgrade(settings: Settings) -> int:
     engine = make_engine(settings.async_database_url)
     try:

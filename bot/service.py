@@ -13,16 +13,21 @@ from bot.clock import Clock
 from bot.domain import Event, Source, StepStatus, ToolCall
 from bot.errors import UserFacingError
 from bot.planner.base import Plan, PlanContext, Planner
+from bot.planner.grammar import parse_key_values
 from bot.ports import Chat
 from bot.queries import Queries
+from bot.runbooks.engine import RunbookEngine
+from bot.runbooks.report import list_blocks
 from bot.runner import Runner
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
+from bot.triggers.handler import Triggers
 from integrations.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 
 REQUEST_SOURCES = {Source.SLACK_COMMAND, Source.SLACK_MENTION, Source.SLACK_DM}
+TRIGGER_SOURCES = {Source.GITHUB, Source.ALERTMANAGER, Source.SCHEDULE}
 TICKET_REACTIONS = {"ticket", "admission_tickets"}
 
 
@@ -42,6 +47,8 @@ class Service:
         runner: Runner,
         actions: Actions,
         queries: Queries,
+        runbooks: RunbookEngine | None = None,
+        triggers: Triggers | None = None,
         agent: AgentLoop | None = None,
         chat: Chat,
         clock: Clock,
@@ -54,6 +61,8 @@ class Service:
         self.runner = runner
         self.actions = actions
         self.queries = queries
+        self.runbooks = runbooks
+        self.triggers = triggers
         self.agent = agent
         self.chat = chat
         self.clock = clock
@@ -74,6 +83,9 @@ class Service:
             )
 
     async def _dispatch(self, inbox_id: int, event: Event, attempt: int) -> None:
+        if event.source is Source.SLACK_ACTION and self.triggers is not None and self.triggers.owns(event):
+            await self.triggers.on_click(inbox_id, event)
+            return
         if event.source is Source.SLACK_ACTION:
             await self.actions.on_click(event)
             return
@@ -97,6 +109,8 @@ class Service:
             await self._request(inbox_id, event)
         elif event.source is Source.SLACK_REACTION:
             await self._reaction(inbox_id, event)
+        elif event.source in TRIGGER_SOURCES and self.triggers is not None:
+            await self.triggers.handle(inbox_id, event)
 
     async def _request(self, inbox_id: int, event: Event) -> None:
         try:
@@ -114,6 +128,13 @@ class Service:
             text, blocks = await self.queries.pending(user=event.actor, channel=event.channel)
             await self.reply(event, text, blocks)
             return
+        if plan.builtin in ("runbooks", "run") and self.runbooks is not None:
+            await self._runbook_command(inbox_id, event, plan)
+            return
+        if plan.builtin == "digest" and self.triggers is not None:
+            repo = self.config.channel_repos.get(event.channel or "")
+            await self.reply(event, *await self.triggers.digest_command(plan.query, event, repo))
+            return
         if plan.builtin == "audit":
             text, blocks = await self.queries.audit_trail(plan.query)
             await self.reply(event, text, blocks)
@@ -124,6 +145,16 @@ class Service:
             return
         calls = [self._validated(call) for call in plan.calls]
         await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
+
+    async def _runbook_command(self, inbox_id: int, event: Event, plan: Plan) -> None:
+        assert self.runbooks is not None
+        if plan.builtin == "runbooks" or not plan.query:
+            text, blocks = list_blocks(self.runbooks.books.values())
+            await self.reply(event, text, blocks)
+            return
+        name, _, rest = plan.query.partition(" ")
+        inputs = parse_key_values(rest)
+        await self.runbooks.start(name, inputs, event=event, inbox_id=inbox_id, thread_ts=_thread_of(event))
 
     async def _reaction(self, inbox_id: int, event: Event) -> None:
         if event.payload.get("reaction") not in TICKET_REACTIONS or not event.channel or not event.message_ts:
@@ -150,6 +181,7 @@ class Service:
         return PlanContext(
             default_repo=self.config.channel_repos.get(event.channel or ""),
             tool_names=tuple(self.registry.names()),
+            repo_tools=frozenset(t.name for t in self.registry if "repo" in t.args.model_fields),
         )
 
     # -- replies -------------------------------------------------------------------------------------

@@ -39,11 +39,15 @@ class Settings(BaseSettings):
     opsbot_channel_repos: str = Field(default="", description="C123=acme/api,C456=acme/web")
     opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
     opsbot_approval_ttl_minutes: int = 120
+    opsbot_runbooks: str = "runbooks"
     opsbot_model_timeout_seconds: float = 60.0
     opsbot_agent_max_turns: int = 8
     opsbot_agent_max_tokens: int = 40_000
     opsbot_agent_requests_per_hour: int = 30
     opsbot_refuse_double_texts_in: str = Field(default="", description="channel ids where a second request is refused")
+    opsbot_alertmanager_token: SecretStr | None = None
+    opsbot_rules: str | None = None
+    opsbot_digest_stale_days: int = 7
     host: str = "0.0.0.0"  # noqa: S104 - a server binds all interfaces unless told otherwise
     port: int = 3000
 

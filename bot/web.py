@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -26,6 +26,7 @@ def build_web_app(
     signing_secret: str,
     clock: Clock,
     health: Callable[[], Awaitable[bool]],
+    extra_routes: Sequence[web.RouteDef] = (),
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
 
@@ -66,6 +67,7 @@ def build_web_app(
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.add_routes(extra_routes)  # the webhooks (bot/web_hooks.py), each verified before anything else
     return app
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy import text
@@ -27,6 +28,9 @@ from bot.policy import load_policy
 from bot.policy_port import ResolvedPolicy
 from bot.queries import Queries
 from bot.recovery import Recovery
+from bot.runbooks.engine import RunbookEngine
+from bot.runbooks.loader import load_runbooks
+from bot.runbooks.tools import run_runbook_tool
 from bot.runner import Runner, RunnerConfig
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
@@ -34,7 +38,10 @@ from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.repository import Repository
 from bot.timers import Timers
+from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
+from bot.triggers.rules import load_rules
 from bot.web import build_web_app
+from bot.web_hooks import HookConfig, webhook_routes
 from bot.worker import Worker
 from integrations.erp import erp_from_settings
 from integrations.github import GitHubGateway
@@ -53,6 +60,7 @@ def secrets_of(settings: Settings) -> tuple[str, ...]:
         settings.slack_app_token,
         settings.github_token,
         settings.github_webhook_secret,
+        settings.opsbot_alertmanager_token,
         settings.openai_api_key,
         settings.tryton_password,
         settings.odoo_api_key,
@@ -74,6 +82,7 @@ class Opsbot:
     repo: Repository
     auth: dict[str, Any]
     timers: Timers
+    triggers: Triggers | None = None
 
     async def start(self, *, sweep_interval: float | None = 15.0) -> None:
         """Resolve the bot identity once, take up work left by a crash, then keep sweeping the inbox."""
@@ -84,9 +93,14 @@ class Opsbot:
         if sweep_interval:
             self.worker.start(sweep_interval)
             self.timers.start(min(sweep_interval * 2, 30.0))
+            if self.triggers is not None:
+                self.triggers.scheduler.start()  # tests drive `scheduler.fire_due(now)` with a fake clock instead
 
     async def close(self) -> None:
         await self.timers.stop()
+        if self.triggers is not None:
+            await self.triggers.scheduler.stop()
+            self.triggers.dispose()
         if self.service.agent is not None:
             await self.service.agent.model.close()
         await self.worker.stop()
@@ -122,6 +136,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         clock=clock,
     )
     registry = build_registry(github=github, erp=erp_from_settings(settings, session), clock=clock)
+    books = load_runbooks(settings.opsbot_runbooks, registry)
     directory = SlackDirectory(client, clock)
     policy = load_policy(
         settings.opsbot_policy,
@@ -138,6 +153,8 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         config=RunnerConfig(policy=ResolvedPolicy(policy, directory)),
     )
     decider = Decider(repo=repo, audit=audit, runner=runner, chat=chat, clock=clock, membership=Membership(directory))
+    runbooks = RunbookEngine(repo=repo, audit=audit, registry=registry, runner=runner, clock=clock, books=books)
+    registry.add(run_runbook_tool(runbooks.start_from_tool))
     recovery = Recovery(decider=decider)
     timers = Timers(decider=decider, recovery=recovery)
     service = Service(
@@ -147,11 +164,13 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         planner=GrammarPlanner(),
         runner=runner,
         queries=Queries(repo=repo, audit=audit, clock=clock),
+        runbooks=runbooks,
         actions=Actions(decider=decider, editor=Editor(decider=decider, registry=registry), recovery=recovery),
         chat=chat,
         clock=clock,
         config=ServiceConfig(channel_repos=settings.channel_repos),
     )
+    timers.extra.append(runbooks.tick)
     agent = None
     if settings.openai_api_key is not None:
         model = OpenAIModel(
@@ -182,6 +201,24 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         timers.extra.append(agent.recover)
     worker = Worker(repo=repo, handler=service.handle, clock=clock)
     auth: dict[str, Any] = {}
+    triggers = build_triggers(
+        load_rules(settings.opsbot_rules, known_tools=tuple(registry.names())),
+        TriggerDeps(
+            engine=engine,
+            repo=repo,
+            runner=runner,
+            registry=registry,
+            planner=service.planner,
+            chat=chat,
+            clock=clock,
+            session=session,
+            team_id=lambda: str(auth.get("team_id") or ""),
+            name=worker.name,
+            stale_days=settings.opsbot_digest_stale_days,
+            agent=lambda: service.agent,
+        ),
+    )
+    service.triggers = triggers
 
     async def authorize(**_kwargs: Any) -> AuthorizeResult:
         return AuthorizeResult(
@@ -214,11 +251,24 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         repo=repo,
         auth=auth,
         timers=timers,
+        triggers=triggers,
     )
     bot.web = build_web_app(
         bolt,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         clock=clock,
         health=bot.healthy,
+        extra_routes=webhook_routes(
+            worker.accept,
+            HookConfig(
+                github_secret=_secret(settings.github_webhook_secret),
+                alertmanager_token=_secret(settings.opsbot_alertmanager_token),
+                team_id=lambda: str(auth.get("team_id") or ""),
+            ),
+        ),
     )
     return bot
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""

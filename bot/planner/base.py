@@ -14,6 +14,7 @@ class PlanContext:
 
     default_repo: str | None = None
     tool_names: tuple[str, ...] = ()
+    repo_tools: frozenset[str] = frozenset()  # tools that take a `repo` argument (the default repo applies)
 
 
 @dataclass(frozen=True, kw_only=True)

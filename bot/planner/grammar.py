@@ -68,7 +68,36 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             with_repo("dispatch_workflow"),
         ),
     ]
+    forms += _erp_forms(with_repo)
     return [(re.compile(rf"^\s*{pattern}\s*$", re.I | re.S), build) for pattern, build in forms]
+
+
+def _erp_forms(with_repo: Callable[..., Callable[[re.Match[str]], tuple[str, dict[str, Any]]]]) -> list[Any]:
+    """ERP requests in plain words (the tools exist only when an ERP is configured)."""
+    quantity = r"(?P<quantity>\d+(?:\.\d+)?)"
+    return [
+        (
+            r"(?:erp\s+)?(?:show\s+|get\s+|(?:what'?s\s+)?(?:the\s+)?status\s+of\s+)?(?:sales?\s+)?order\s+"
+            r"(?P<order>[A-Z]{1,4}[/-]?\d+)\s*\??",
+            with_repo("erp_get_order"),
+        ),
+        (r"erp\s+orders(?:\s+(?:for|of)\s+(?P<customer>.+?))?", with_repo("erp_list_orders")),
+        (r"erp\s+overdue(?:\s+(?:for\s+)?(?P<customer>.+?))?", with_repo("erp_overdue_invoices")),
+        (
+            r"(?:which|what|list|show)\s+(?:invoices\s+are\s+overdue|overdue\s+invoices)"
+            r"(?:\s+(?:for|of|from)\s+(?P<customer>.+?))?\s*\??",
+            with_repo("erp_overdue_invoices"),
+        ),
+        (r'erp\s+stock\s+(?:of\s+|for\s+)?"?(?P<product>[^"]+?)"?', with_repo("erp_stock_level")),
+        (r"erp\s+(?:partner|find)\s+(?P<query>.+)", with_repo("erp_find_partner")),
+        (
+            rf"(?:raise|create|make|open)\s+(?:a\s+)?(?:purchase\s+request|purchase\s+order|po)\s+for\s+{quantity}\s+"
+            r"(?P<product>.+?)\s+from\s+(?P<supplier>.+?)(?:\s+at\s+(?P<unit_price>\d+(?:\.\d+)?)(?:\s*each)?)?\s*\.?",
+            with_repo("erp_create_purchase_request"),
+        ),
+        (r"erp\s+confirm\s+(?:sale\s+)?(?:order\s+)?(?P<order>\S+)", with_repo("erp_confirm_sale")),
+        (r"(?:erp\s+)?approve\s+purchase\s+(?:order\s+)?(?P<purchase>\S+)", with_repo("erp_approve_purchase")),
+    ]
 
 
 NATURAL = _natural_forms()
@@ -91,9 +120,9 @@ class GrammarPlanner:
             if match:
                 tool, args = build(match)
                 if tool in context.tool_names:
-                    return Plan(calls=(ToolCall(tool=tool, args=_with_repo(args, context)),))
+                    return Plan(calls=(ToolCall(tool=tool, args=_with_repo(tool, args, context)),))
         if head in context.tool_names:
-            return Plan(calls=(ToolCall(tool=head, args=_with_repo(parse_key_values(rest), context)),))
+            return Plan(calls=(ToolCall(tool=head, args=_with_repo(head, parse_key_values(rest), context)),))
         raise unknown_command(text, context)
 
 
@@ -135,8 +164,9 @@ def parse_key_values(text: str) -> dict[str, Any]:
     return args
 
 
-def _with_repo(args: dict[str, Any], context: PlanContext) -> dict[str, Any]:
-    if "repo" in args or context.default_repo is None:
+def _with_repo(tool: str, args: dict[str, Any], context: PlanContext) -> dict[str, Any]:
+    takes_repo = tool in context.repo_tools or not context.repo_tools  # no list given: assume it does
+    if "repo" in args or context.default_repo is None or not takes_repo:
         return args
     return {**args, "repo": context.default_repo}
 

@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, true
 from sqlalchemy.types import TypeDecorator
 
 
@@ -156,3 +156,72 @@ approvals = cast(Table, Approval.__table__)
 decisions = cast(Table, ApprovalDecision.__table__)
 audit = cast(Table, AuditEvent.__table__)
 thread_locks = cast(Table, ThreadLock.__table__)
+
+
+class TriggerThread(Base):
+    """One Slack thread per PR, commit, alert group or probe, so events about the same thing land together."""
+
+    __tablename__ = "trigger_threads"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TriggerClaim(Base):
+    """A unique row is a claim: a probe check or a one-off request happens once, whichever replica asks first."""
+
+    __tablename__ = "trigger_claims"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Digest(Base):
+    """A scheduled digest, managed with `/ops digest`; `last_hash` lets an unchanged digest be skipped."""
+
+    __tablename__ = "digests"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    cadence: Mapped[str] = mapped_column(String(32))
+    at: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class DigestSlot(Base):
+    """(digest, slot time) is claimed by inserting this row before posting: one post per slot across replicas."""
+
+    __tablename__ = "digest_slots"
+    digest_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot_at: Mapped[datetime] = mapped_column(primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class ProbeState(Base):
+    """An HTTP probe's recent samples and whether it is degraded; the status moves by compare-and-set."""
+
+    __tablename__ = "probe_states"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    samples: Mapped[list[Any]]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+trigger_threads = cast(Table, TriggerThread.__table__)
+trigger_claims = cast(Table, TriggerClaim.__table__)
+digests = cast(Table, Digest.__table__)
+digest_slots = cast(Table, DigestSlot.__table__)
+probe_states = cast(Table, ProbeState.__table__)

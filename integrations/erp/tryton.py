@@ -160,48 +160,34 @@ class Tryton(TrytonBase):
         party, name = await self._find("party.party", "Supplier", supplier)
         [row] = await self._m("party.party", "read", [party], ["code", "addresses"], action=f"read {name}")
         currency = await self._company_currency()
-        planned, values = [], []
-        for line in lines:
-            product, product_name = await self._find(
-                "product.product", "Product", line.product, [("purchasable", "=", True)]
-            )
-            [p] = await self._m(
-                "product.product",
-                "read",
-                [product],
-                ["cost_price", "purchase_uom", "purchase_uom.symbol"],
-                action=f"read {product_name}",
-            )
-            price = line.unit_price if line.unit_price is not None else dec(p["cost_price"])
-            amount = (price * line.quantity).quantize(CENT)
-            planned.append(
-                OrderLine(
-                    product=product_name,
-                    quantity=line.quantity,
-                    unit=related(p, "purchase_uom", "symbol"),
-                    unit_price=Money(amount=price, currency=currency),
-                    amount=Money(amount=amount, currency=currency),
-                )
-            )
-            values.append(
-                {
-                    "type": "line",
-                    "product": product,
-                    "quantity": float(line.quantity),
-                    "unit": p["purchase_uom"],
-                    "unit_price": price,
-                    "description": product_name,
-                }
-            )
+        priced = [await self._price_line(line, currency) for line in lines]
+        planned = [line for line, _ in priced]
         draft = PurchaseDraft(
             supplier=Partner(id=party, name=name, code=row.get("code")),
             lines=tuple(planned),
             total=total_of(planned, currency),
         )
-        create: dict[str, Any] = {"party": party, "lines": [("create", values)]}
+        create: dict[str, Any] = {"party": party, "lines": [("create", [values for _, values in priced])]}
         if row["addresses"]:
             create["invoice_address"] = row["addresses"][0]
         return draft, create
+
+    async def _price_line(self, line: RequestedLine, currency: str) -> tuple[OrderLine, dict[str, Any]]:
+        """The product found by name, at the asked price or else its cost price; the line as Tryton creates it."""
+        product, name = await self._find("product.product", "Product", line.product, [("purchasable", "=", True)])
+        fields = ["cost_price", "purchase_uom", "purchase_uom.symbol"]
+        [p] = await self._m("product.product", "read", [product], fields, action=f"read {name}")
+        price = line.unit_price if line.unit_price is not None else dec(p["cost_price"])
+        amount = (price * line.quantity).quantize(CENT)
+        planned = OrderLine(
+            product=name,
+            quantity=line.quantity,
+            unit=related(p, "purchase_uom", "symbol"),
+            unit_price=Money(amount=price, currency=currency),
+            amount=Money(amount=amount, currency=currency),
+        )
+        values = {"type": "line", "product": product, "quantity": float(line.quantity), "unit": p["purchase_uom"]}
+        return planned, {**values, "unit_price": price, "description": name}
 
     async def price_purchase(self, supplier: str, lines: Sequence[RequestedLine]) -> PurchaseDraft:
         draft, _ = await self._plan_purchase(supplier, lines)

@@ -219,7 +219,7 @@ async def test_unknown_order_suggests_a_close_number(tools: ToolRegistry, tryton
 async def test_unknown_product_and_customer_suggest_names(tools: ToolRegistry) -> None:
     with pytest.raises(NotFound) as product:
         await run(tools, "erp_stock_level", product="Ofice Chiar")
-    assert product.value.suggestions == ("Office Chair",)
+    assert product.value.suggestions[0] == "Office Chair"
     with pytest.raises(NotFound) as customer:
         await run(tools, "erp_overdue_invoices", customer="Deco Adict")
     assert customer.value.suggestions[0] == "Deco Addict"

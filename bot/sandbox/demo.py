@@ -1,0 +1,105 @@
+"""The sandbox's demo world: three people, #ops, and a GitHub repository acme/api with PRs, runs and workflows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.sandbox.fakes.github import FakeGitHub
+from bot.sandbox.fakes.slack_api import FakeSlackApi
+from bot.settings import Settings
+
+BOT_TOKEN = "xoxb-sandbox-0000-demo-token"  # noqa: S105 - only the local fake Slack ever sees it
+SIGNING_SECRET = "sandbox-demo-signing-secret-0000"  # noqa: S105 - signs requests from the local fake Slack
+GITHUB_TOKEN = "ghp_sandboxDEMO000000000000000000000000"  # noqa: S105 - only the local fake GitHub sees it
+CHANNEL = "C1"
+CHANNEL_NAME = "ops"
+REPO = "acme/api"
+BOT_NAME = "opsbot"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Person:
+    id: str
+    name: str
+    role: str
+
+    @property
+    def dm(self) -> str:
+        """The direct-message channel between this person and the bot."""
+        return "D" + self.id[1:]
+
+
+PEOPLE = (
+    Person(id="U1", name="ana", role="requester"),
+    Person(id="U2", name="ben", role="approver"),
+    Person(id="U3", name="cy", role="not an approver"),
+)
+APPROVERS = "U2"
+
+
+def person(user: str) -> Person:
+    found = next((p for p in PEOPLE if p.id == user), None)
+    if found is None:
+        raise KeyError(user)
+    return found
+
+
+def seed_slack(slack: FakeSlackApi) -> None:
+    slack.set_members(CHANNEL, [p.id for p in PEOPLE] + [slack.bot_user_id])
+    slack.set_channel_name(CHANNEL, CHANNEL_NAME)
+    for p in PEOPLE:
+        slack.set_user(p.id, name=p.name, real_name=p.name.title(), profile={"real_name": p.name.title()})
+
+
+def seed_github(github: FakeGitHub) -> None:
+    """acme/api: four open PRs (#7 is ready to merge), a failed CI run on main, two workflows."""
+    github.add_repo(REPO)
+    github.add_pr(REPO, 7, "Add rate limiting to /login", author="ana", head="rate-limit", checks="passing")
+    github.add_pr(
+        REPO, 8, "Upgrade SQLAlchemy to 2.0.36", author="dependabot", head="deps/sqlalchemy", checks="failing"
+    )
+    github.add_pr(
+        REPO,
+        9,
+        "WIP: new billing export",
+        author="ben",
+        head="billing-export",
+        checks="pending",
+        age=timedelta(days=12),
+    )
+    github.add_pr(
+        REPO, 11, "Fix flaky retry test", author="cy", head="fix-flaky", mergeable=False, mergeable_state="dirty"
+    )
+    github.add_run(REPO, 4242, name="CI", branch="main", conclusion="failure", age=timedelta(minutes=40))
+    github.add_run(REPO, 4241, name="CI", branch="main", conclusion="success", age=timedelta(hours=5))
+    github.add_workflow(REPO, "deploy.yml", name="Deploy", required=("environment",))
+    github.add_workflow(REPO, "ci.yml", name="CI", dispatchable=False)
+
+
+def settings_for(
+    base: Settings, *, slack_url: str, github_url: str | None, database_url: str, runbooks: Path | None = None
+) -> Settings:
+    """The user's own settings, with the Slack stand-in, the sandbox database and the demo approval rules.
+
+    GitHub stays the real one when a GITHUB_TOKEN is configured; otherwise it is the local demo.
+    """
+    values: dict[str, Any] = {
+        "slack_bot_token": SecretStr(BOT_TOKEN),
+        "slack_signing_secret": SecretStr(SIGNING_SECRET),
+        "slack_app_token": None,
+        "slack_api_url": slack_url,
+        "database_url": database_url,
+        "opsbot_channel_repos": f"{CHANNEL}={REPO}",
+        "opsbot_approvers": APPROVERS,
+        "opsbot_policy": None,
+    }
+    if github_url is not None:
+        values.update(github_token=SecretStr(GITHUB_TOKEN), github_api_url=github_url)
+    if runbooks is not None:
+        values["opsbot_runbooks"] = str(runbooks)
+    return base.model_copy(update=values)

@@ -1,0 +1,104 @@
+"""The sandbox page's HTTP side: static files, the per-person state, actions, and server-sent change events."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from bot.sandbox.app import Sandbox
+
+STATIC = {
+    "/": ("index.html", "text/html"),
+    "/sandbox.css": ("sandbox.css", "text/css"),
+    "/sandbox.js": ("sandbox.js", "text/javascript"),
+}
+SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
+
+
+def page_app(sandbox: Sandbox) -> web.Application:
+    app = web.Application()
+    app[SANDBOX] = sandbox
+    for path in STATIC:
+        app.router.add_get(path, _static)
+    app.router.add_get("/api/state", _state)
+    app.router.add_get("/api/events", _events)
+    app.router.add_post("/api/send", _send)
+    app.router.add_post("/api/react", _react)
+    app.router.add_post("/api/click", _click)
+    app.router.add_post("/api/submit", _submit)
+    app.router.add_post("/api/close", _close)
+    return app
+
+
+async def _static(request: web.Request) -> web.Response:
+    name, content_type = STATIC[request.path]
+    text = resources.files("bot.sandbox").joinpath("static", name).read_text(encoding="utf-8")
+    return web.Response(text=text, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+async def _state(request: web.Request) -> web.Response:
+    try:
+        return web.json_response(request.app[SANDBOX].state(request.query.get("user", "U1")))
+    except KeyError:
+        return web.json_response({"error": "unknown user"}, status=400)
+
+
+async def _events(request: web.Request) -> web.StreamResponse:
+    """One `data: <version>` line per change; the page then fetches its state again."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+    await response.prepare(request)
+    changes: asyncio.Queue[int] = asyncio.Queue()
+    stop = request.app[SANDBOX].listen(changes.put_nowait)
+    try:
+        await response.write(f"data: {request.app[SANDBOX].version}\n\n".encode())
+        while True:
+            version = await changes.get()
+            while not changes.empty():  # a burst of changes needs one refresh
+                version = changes.get_nowait()
+            await response.write(f"data: {version}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        stop()
+    return response
+
+
+async def _body(request: web.Request, *keys: str) -> dict[str, Any]:
+    data: Any = await request.json()
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in keys):
+        raise web.HTTPBadRequest(text=f"expected JSON with {', '.join(keys)}")
+    return {k: str(data[k]) for k in keys} | {k: v for k, v in data.items() if k not in keys}
+
+
+async def _send(request: web.Request) -> web.Response:
+    b = await _body(request, "user", "channel", "text")
+    answer = await request.app[SANDBOX].send(b["user"], b["channel"], b["text"], str(b.get("thread_ts") or ""))
+    return web.json_response(answer)
+
+
+async def _react(request: web.Request) -> web.Response:
+    b = await _body(request, "user", "channel", "ts", "name")
+    await request.app[SANDBOX].react(b["user"], b["channel"], b["ts"], b["name"])
+    return web.json_response({})
+
+
+async def _click(request: web.Request) -> web.Response:
+    b = await _body(request, "user", "channel", "ts", "action_id", "value", "block_id")
+    await request.app[SANDBOX].click(b["user"], b["channel"], b["ts"], b["action_id"], b["value"], b["block_id"])
+    return web.json_response({})
+
+
+async def _submit(request: web.Request) -> web.Response:
+    b = await _body(request, "user", "view_id")
+    values: dict[str, dict[str, str]] = b["values"] if isinstance(b.get("values"), dict) else {}
+    return web.json_response(await request.app[SANDBOX].submit(b["user"], b["view_id"], values))
+
+
+async def _close(request: web.Request) -> web.Response:
+    b = await _body(request, "view_id")
+    request.app[SANDBOX].close_view(b["view_id"])
+    return web.json_response({})

@@ -1,0 +1,178 @@
+// The sandbox page: shows what the server renders for the current person; every action is a POST that the
+// server turns into a real signed Slack request to the bot. Updates arrive as server-sent events.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const ui = { user: localStorage.getItem("sandbox-user") || "U1", conversation: "C1", thread: "", state: null };
+
+async function post(path, body) {
+  const resp = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  return resp.ok ? resp.json() : {};
+}
+
+async function refresh() {
+  const resp = await fetch(`/api/state?user=${encodeURIComponent(ui.user)}`);
+  if (!resp.ok) return;
+  ui.state = await resp.json();
+  render();
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function clock(ts) {
+  const d = new Date(parseFloat(ts) * 1000);
+  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function messageHtml(m, { inThread }) {
+  const badges = (m.bot ? ' <span class="app-badge">APP</span>' : "") +
+    (m.ephemeral ? ' <span class="eph-badge">Only visible to you</span>' : "") +
+    (m.edited ? ' <span class="edited">(edited)</span>' : "");
+  const reactions = m.reactions.map((r) => `<span class="reaction" title=":${escapeHtml(r.name)}:">${r.emoji} ${r.count}</span>`).join("");
+  const replies = !inThread && m.reply_count
+    ? `<button type="button" class="open-thread" data-thread="${m.ts}">${m.reply_count} repl${m.reply_count === 1 ? "y" : "ies"}</button>` : "";
+  const tools = m.ephemeral ? "" :
+    `<button type="button" class="react" data-react="ticket" aria-label="React with :ticket: to ${escapeHtml(m.name)}'s message">🎫 ticket</button>` +
+    (!inThread && !m.reply_count ? `<button type="button" class="open-thread subtle" data-thread="${m.ts}">Reply in thread</button>` : "");
+  return `<article class="msg${m.ephemeral ? " ephemeral" : ""}" data-ts="${m.ts}" data-testid="message">
+    <div class="meta"><b class="author">${escapeHtml(m.name)}</b>${badges} <span class="time">${clock(m.ts)}</span></div>
+    <div class="body">${m.html}</div>
+    <div class="after">${reactions ? `<span class="reactions">${reactions}</span>` : ""}${replies}<span class="tools">${tools}</span></div>
+  </article>`;
+}
+
+function keepFocus(container, draw) {
+  const active = document.activeElement;
+  const article = active && container.contains(active) ? active.closest("article") : null;
+  const index = article ? [...article.querySelectorAll("button")].indexOf(active) : -1;
+  const ts = article ? article.dataset.ts : null;
+  draw();
+  if (ts) {
+    const again = container.querySelector(`article[data-ts="${ts}"]`);
+    const buttons = again ? again.querySelectorAll("button") : [];
+    if (buttons.length) buttons[Math.min(Math.max(index, 0), buttons.length - 1)].focus();
+  }
+}
+
+function render() {
+  const s = ui.state;
+  const users = $("#user");
+  if (!users.options.length) {
+    users.innerHTML = s.people.map((p) => `<option value="${p.id}">${escapeHtml(p.name)} (${escapeHtml(p.role)})</option>`).join("");
+  }
+  users.value = ui.user;
+  $("#conversations").innerHTML = s.conversations.map((c) =>
+    `<li><button type="button" data-conversation="${c.id}" ${c.id === ui.conversation ? 'aria-current="true"' : ""}>${c.kind === "dm" ? "✉️ " : ""}${escapeHtml(c.name)}</button></li>`).join("");
+  if (!s.messages[ui.conversation]) ui.conversation = s.conversations[0].id;
+  const conv = s.conversations.find((c) => c.id === ui.conversation);
+  $("#channel-title").textContent = conv.kind === "dm" ? `Direct message with ${conv.name}` : conv.name;
+  const all = s.messages[ui.conversation];
+  const top = all.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+  const list = $("#messages");
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  keepFocus(list, () => { list.innerHTML = top.map((m) => messageHtml(m, { inThread: false })).join("") || '<p class="empty">No messages yet.</p>'; });
+  if (atBottom) list.scrollTop = list.scrollHeight;
+  renderThread(all);
+  renderGitHub(s.github);
+  renderModal(s.modal);
+}
+
+function renderThread(all) {
+  const pane = $("#thread");
+  const parent = all.find((m) => m.ts === ui.thread);
+  pane.hidden = !parent;
+  if (!parent) return;
+  const replies = all.filter((m) => m.thread_ts === ui.thread && m.ts !== ui.thread);
+  const box = $("#thread-messages");
+  keepFocus(box, () => {
+    box.innerHTML = messageHtml(parent, { inThread: true }) + `<p class="reply-count">${replies.filter((m) => !m.ephemeral).length} replies</p>` +
+      replies.map((m) => messageHtml(m, { inThread: true })).join("");
+  });
+  box.scrollTop = box.scrollHeight;
+}
+
+function renderGitHub(gh) {
+  const panel = $("#github");
+  if (!gh.demo) { panel.innerHTML = "<h2>GitHub</h2><p>Your real GitHub (GITHUB_TOKEN is set).</p>"; return; }
+  panel.innerHTML = `<h2>GitHub <span class="demo-badge">demo</span></h2><p><b>${escapeHtml(gh.repo)}</b></p>
+    <ul class="pulls">${gh.pulls.map((p) => `<li data-testid="pr-${p.number}">#${p.number} ${escapeHtml(p.title)} <span class="state ${p.state}">${p.state}</span></li>`).join("")}</ul>
+    <ul class="runs">${gh.runs.map((r) => `<li>run ${r.id} ${escapeHtml(r.name)} on ${escapeHtml(r.branch)}: <span class="state ${r.conclusion}">${r.conclusion}</span></li>`).join("")}</ul>
+    <p data-testid="github-counts">merges: ${gh.merges} · issues created: ${gh.issues.length} · dispatches: ${gh.dispatches} · re-runs: ${gh.reruns}</p>`;
+}
+
+function renderModal(modal) {
+  const root = $("#modal-root");
+  const shown = root.querySelector("[role=dialog]");
+  if (!modal) { root.innerHTML = ""; return; }
+  if (shown && shown.dataset.viewId === modal.id && shown.dataset.errors === JSON.stringify(modal.errors)) return;
+  const errors = Object.entries(modal.errors).map(([k, v]) => `<p class="error" role="alert">${escapeHtml(k)}: ${escapeHtml(v)}</p>`).join("");
+  root.innerHTML = `<div class="backdrop"><form role="dialog" aria-modal="true" aria-labelledby="modal-title" class="modal" data-view-id="${modal.id}" data-errors='${escapeHtml(JSON.stringify(modal.errors))}'>
+    <h2 id="modal-title">${modal.title}</h2>${errors}<div class="modal-body">${modal.html}</div>
+    <div class="modal-actions"><button type="button" class="bk-button" data-modal-close>${modal.close}</button><button type="submit" class="bk-button primary">${modal.submit}</button></div>
+  </form></div>`;
+  const first = root.querySelector("input, textarea, button");
+  if (first) first.focus();
+}
+
+async function send(textarea, threadTs) {
+  const text = textarea.value.trim();
+  if (!text) return;
+  textarea.value = "";
+  const answer = await post("/api/send", { user: ui.user, channel: ui.conversation, text, thread_ts: threadTs });
+  if (answer.open_thread) ui.thread = answer.open_thread;
+  await refresh();
+}
+
+function composer(formSel, textSel, threadTs) {
+  $(formSel).addEventListener("submit", (e) => { e.preventDefault(); send($(textSel), threadTs()); });
+  $(textSel).addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send($(textSel), threadTs()); }
+  });
+}
+
+document.addEventListener("click", async (e) => {
+  const target = e.target.closest("button");
+  if (!target) return;
+  const article = target.closest("article.msg");
+  if (target.dataset.conversation) { ui.conversation = target.dataset.conversation; ui.thread = ""; render(); }
+  else if (target.dataset.thread) { ui.thread = target.dataset.thread; render(); $("#thread-text").focus(); }
+  else if (target.dataset.react && article) {
+    await post("/api/react", { user: ui.user, channel: ui.conversation, ts: article.dataset.ts, name: target.dataset.react });
+  } else if (target.dataset.actionId !== undefined && article) {
+    target.disabled = true;
+    await post("/api/click", { user: ui.user, channel: ui.conversation, ts: article.dataset.ts,
+      action_id: target.dataset.actionId, value: target.dataset.value, block_id: target.dataset.blockId });
+    target.disabled = false;
+  } else if (target.hasAttribute("data-modal-close")) {
+    await post("/api/close", { view_id: target.closest("form").dataset.viewId });
+  } else return;
+  refresh();
+});
+
+document.addEventListener("submit", async (e) => {
+  const form = e.target.closest("form.modal");
+  if (!form) return;
+  e.preventDefault();
+  const values = {};
+  form.querySelectorAll("[data-block-id][data-action-id]").forEach((el) => {
+    values[el.dataset.blockId] = { ...(values[el.dataset.blockId] || {}), [el.dataset.actionId]: el.value };
+  });
+  await post("/api/submit", { user: ui.user, view_id: form.dataset.viewId, values });
+  refresh();
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape") return;
+  const modal = document.querySelector("form.modal");
+  if (modal) post("/api/close", { view_id: modal.dataset.viewId }).then(refresh);
+  else if (ui.thread) { ui.thread = ""; render(); }
+});
+
+$("#user").addEventListener("change", (e) => { ui.user = e.target.value; localStorage.setItem("sandbox-user", ui.user); refresh(); });
+$("#thread-close").addEventListener("click", () => { ui.thread = ""; render(); });
+composer("#composer", "#composer-text", () => "");
+composer("#thread-composer", "#thread-text", () => ui.thread);
+new EventSource("/api/events").onmessage = () => refresh();
+refresh();

@@ -1,0 +1,171 @@
+"""SQL for triggers: event threads, unique-row claims, digests and their slots, probe states."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.database import Database, all_rows, one, rowcount, scalar
+from bot.store.models import digest_slots, digests, probe_states, runs, steps, trigger_claims, trigger_threads
+
+
+class TriggerStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.db = Database(engine)
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    async def _claim_row(self, table: Any, values: Mapping[str, Any], keys: list[str]) -> bool:
+        stmt = self._insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+        return await self.db.write(rowcount(stmt)) == 1
+
+    # -- threads -------------------------------------------------------------------------------------
+
+    async def thread(self, key: str) -> dict[str, Any] | None:
+        return await self.db.read(one(select(trigger_threads).where(trigger_threads.c.key == key)))
+
+    async def first_thread(self, keys: list[str]) -> dict[str, Any] | None:
+        """The thread of the first key that has one (a PR before its commit, say)."""
+        for key in keys:
+            found = await self.thread(key)
+            if found is not None:
+                return found
+        return None
+
+    async def claim_thread(self, key: str, channel: str, now: datetime, data: dict[str, Any]) -> bool:
+        """Reserve the thread for `key`; only the winner posts the first message."""
+        values = {"key": key, "channel": channel, "data": data, "created_at": now, "updated_at": now}
+        return await self._claim_row(trigger_threads, values, ["key"])
+
+    async def set_thread(self, key: str, now: datetime, **values: Any) -> None:
+        stmt = update(trigger_threads).where(trigger_threads.c.key == key).values(updated_at=now, **values)
+        await self.db.write(rowcount(stmt))
+
+    async def alias_thread(self, alias: str, thread: Mapping[str, Any], now: datetime) -> None:
+        """Point another key (a PR's head commit) at an existing thread."""
+        values = {
+            "key": alias,
+            "channel": thread["channel"],
+            "thread_ts": thread["thread_ts"],
+            "data": {"alias_of": thread["key"]},
+            "created_at": now,
+            "updated_at": now,
+        }
+        await self._claim_row(trigger_threads, values, ["key"])
+
+    # -- claims --------------------------------------------------------------------------------------
+
+    async def claim(self, key: str, who: str, now: datetime) -> bool:
+        return await self._claim_row(trigger_claims, {"key": key, "claimed_by": who, "claimed_at": now}, ["key"])
+
+    async def prune_claims(self, prefix: str, before: datetime) -> int:
+        stmt = delete(trigger_claims).where(
+            trigger_claims.c.key.startswith(prefix, autoescape=True), trigger_claims.c.claimed_at < before
+        )
+        return await self.db.write(rowcount(stmt))
+
+    # -- digests -------------------------------------------------------------------------------------
+
+    async def add_digest(self, values: Mapping[str, Any]) -> None:
+        await self.db.write(rowcount(self._insert(digests).values(**values)))
+
+    async def digest(self, digest_id: str) -> dict[str, Any] | None:
+        return await self.db.read(one(select(digests).where(digests.c.id == digest_id)))
+
+    async def active_digests(self, channel: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(digests).where(digests.c.active.is_(True)).order_by(digests.c.created_at, digests.c.id)
+        if channel is not None:
+            stmt = stmt.where(digests.c.channel == channel)
+        return await self.db.read(all_rows(stmt))
+
+    async def remove_digest(self, digest_id: str, channel: str) -> bool:
+        stmt = (
+            update(digests)
+            .where(digests.c.id.startswith(digest_id, autoescape=True), digests.c.channel == channel)
+            .where(digests.c.active.is_(True))
+            .values(active=False)
+        )
+        return await self.db.write(rowcount(stmt)) >= 1
+
+    async def last_slot(self, digest_id: str) -> datetime | None:
+        stmt = select(func.max(digest_slots.c.slot_at)).where(digest_slots.c.digest_id == digest_id)
+        value: datetime | None = await self.db.read(scalar(stmt))
+        if value is not None and value.tzinfo is None:  # max() bypasses the column type on SQLite
+            value = datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+        return value
+
+    async def claim_slot(self, digest_id: str, slot_at: datetime, who: str, now: datetime) -> bool:
+        values = {"digest_id": digest_id, "slot_at": slot_at, "claimed_by": who, "claimed_at": now}
+        return await self._claim_row(digest_slots, values, ["digest_id", "slot_at"])
+
+    async def finish_slot(self, digest_id: str, slot_at: datetime, outcome: str, content_hash: str | None) -> None:
+        def op(conn: Connection) -> None:
+            conn.execute(
+                update(digest_slots)
+                .where(digest_slots.c.digest_id == digest_id, digest_slots.c.slot_at == slot_at)
+                .values(outcome=outcome)
+            )
+            if content_hash is not None:
+                conn.execute(update(digests).where(digests.c.id == digest_id).values(last_hash=content_hash))
+
+        await self.db.write(op)
+
+    async def slots(self, digest_id: str) -> list[dict[str, Any]]:
+        stmt = select(digest_slots).where(digest_slots.c.digest_id == digest_id).order_by(digest_slots.c.slot_at)
+        return await self.db.read(all_rows(stmt))
+
+    async def runs_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Runs that failed, ended unknown, or succeeded after a failed step (self-corrected), since `since`."""
+
+        def op(conn: Connection) -> list[dict[str, Any]]:
+            found = conn.execute(
+                select(runs.c.id, runs.c.status, runs.c.text, runs.c.channel, runs.c.created_at)
+                .where(runs.c.created_at >= since, runs.c.status.in_(["failed", "unknown", "succeeded"]))
+                .order_by(runs.c.created_at)
+            ).mappings()
+            rows = [dict(r) for r in found]
+            failed_step = select(steps.c.run_id).where(
+                steps.c.run_id.in_([r["id"] for r in rows]), steps.c.status == "failed"
+            )
+            corrected = set(conn.execute(failed_step).scalars())
+            return [
+                {**r, "corrected": r["status"] == "succeeded"}
+                for r in rows
+                if r["status"] != "succeeded" or r["id"] in corrected
+            ]
+
+        return await self.db.write(op)
+
+    # -- probes --------------------------------------------------------------------------------------
+
+    async def probe_state(self, name: str, now: datetime) -> dict[str, Any]:
+        values = {"name": name, "status": "ok", "samples": [], "failures": 0, "updated_at": now}
+        await self._claim_row(probe_states, values, ["name"])
+        row = await self.db.read(one(select(probe_states).where(probe_states.c.name == name)))
+        assert row is not None
+        return row
+
+    async def save_probe(self, name: str, samples: list[Any], failures: int, now: datetime) -> None:
+        stmt = (
+            update(probe_states)
+            .where(probe_states.c.name == name)
+            .values(samples=samples, failures=failures, updated_at=now)
+        )
+        await self.db.write(rowcount(stmt))
+
+    async def move_probe(self, name: str, from_: str, to: str, now: datetime) -> bool:
+        """Compare-and-set the probe's status: exactly one replica announces a change."""
+        stmt = (
+            update(probe_states)
+            .where(probe_states.c.name == name, probe_states.c.status == from_)
+            .values(status=to, updated_at=now)
+        )
+        return await self.db.write(rowcount(stmt)) == 1
+
+    def dispose(self) -> None:
+        self.db.dispose()

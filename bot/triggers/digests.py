@@ -1,0 +1,134 @@
+"""Digest content: pull requests, pending approvals, failed or self-corrected runs, overdue invoices; and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.blocks import escape
+from bot.clock import Clock
+from bot.membership import describe_specs
+from bot.store.repository import Repository
+from bot.store.triggers import TriggerStore
+from bot.triggers.blocks import DigestSection, DigestView, digest_blocks, rerun_button
+from integrations.registry import ToolRegistry
+
+KIND_NAMES = {
+    "prs": "Pull requests",
+    "approvals": "Pending approvals",
+    "runs": "Failed or self-corrected runs",
+    "invoices": "Overdue invoices",
+}
+INVOICE_TOOL = "erp_overdue_invoices"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigestContent:
+    text: str
+    blocks: list[dict[str, Any]]
+    fingerprint: str
+
+
+def fingerprint(data: Any) -> str:
+    """A hash of what the digest says (not of ages or times), so an unchanged digest can be skipped."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class DigestBuilder:
+    def __init__(
+        self, *, registry: ToolRegistry, repo: Repository, store: TriggerStore, clock: Clock, stale_days: int = 7
+    ) -> None:
+        self.registry = registry
+        self.repo = repo
+        self.store = store
+        self.clock = clock
+        self.stale_days = stale_days
+
+    def available(self, kind: str) -> bool:
+        return kind in KIND_NAMES and (kind != "invoices" or INVOICE_TOOL in self.registry)
+
+    async def build(self, digest: dict[str, Any], since: datetime | None) -> DigestContent:
+        kind = digest["kind"]
+        if kind == "prs":
+            sections, data = await self._prs(str(digest["target"]))
+        elif kind == "approvals":
+            sections, data = await self._approvals(digest["channel"])
+        elif kind == "runs":
+            sections, data = await self._runs(since or self.clock.now() - timedelta(days=1))
+        else:
+            sections, data = await self._invoices()
+        where = f" · {digest['target']}" if digest.get("target") else ""
+        title = f"{KIND_NAMES.get(kind, kind)}{where}"
+        footer = f"Digest `{digest['id'][:8]}` · {digest['cadence']} {digest['at']} {digest['timezone']}"
+        view = DigestView(title=f"📋 {title}", sections=sections, footer=footer)
+        return DigestContent(text=title, blocks=digest_blocks(view), fingerprint=fingerprint([kind, data]))
+
+    async def _prs(self, repo: str) -> tuple[list[DigestSection], Any]:
+        tool = self.registry.get("list_pull_requests")
+        result = await tool.run(tool.args.model_validate({"repo": repo, "state": "open", "limit": 50}))
+        pulls = list(result.data.get("pull_requests", []))
+        stale = [p for p in pulls if int(p.get("age_days", 0)) >= self.stale_days]
+        failing = [p for p in pulls if p.get("checks") == "failing"]
+        ready = [p for p in pulls if p.get("checks") == "passing" and p not in stale]
+
+        def line(p: dict[str, Any]) -> str:
+            return f"• <{p['url']}|#{p['number']}> {escape(p['title'])} — {escape(p['author'])}, {p['age_days']}d"
+
+        sections = [
+            DigestSection(title=f"Open ({len(pulls)})", lines=[line(p) for p in pulls], empty="No open PRs."),
+            DigestSection(title=f"Stale over {self.stale_days} days ({len(stale)})", lines=[line(p) for p in stale]),
+            DigestSection(
+                title=f"Failing checks ({len(failing)})",
+                lines=[line(p) for p in failing],
+                buttons=[rerun_button({"repo": repo, "pr": p["number"]}, f"Rerun #{p['number']}") for p in failing],
+            ),
+            DigestSection(title=f"Waiting for review, checks green ({len(ready)})", lines=[line(p) for p in ready]),
+        ]
+        data = [(p["number"], p["title"], p.get("checks"), p in stale) for p in pulls]
+        return sections, data
+
+    async def _approvals(self, channel: str) -> tuple[list[DigestSection], Any]:
+        now = self.clock.now()
+        rows = [a for a in await self.repo.pending_approvals() if a["channel"] in (channel, None)]
+        lines = [
+            f"• *{escape(str(a['preview'].get('title', '')))}* — asked by <@{a['requester']}> "
+            f"{_age(now - a['created_at'])} ago, expires in {_age(a['expires_at'] - now)}, "
+            f"needs {a['required']} from {describe_specs(a['approvers'])}"
+            for a in rows
+        ]
+        section = DigestSection(title=f"Waiting ({len(rows)})", lines=lines, empty="Nothing is waiting for approval.")
+        return [section], [(a["id"], a["status"]) for a in rows]
+
+    async def _runs(self, since: datetime) -> tuple[list[DigestSection], Any]:
+        rows = await self.store.runs_since(since)
+        failed = [r for r in rows if not r["corrected"]]
+        corrected = [r for r in rows if r["corrected"]]
+
+        def line(r: dict[str, Any]) -> str:
+            where = f" in <#{r['channel']}>" if r["channel"] else ""
+            return f"• `{r['id'][:8]}` {escape(str(r['text'])[:80])}{where} — {r['status']}"
+
+        sections = [
+            DigestSection(title=f"Failed or unknown ({len(failed)})", lines=[line(r) for r in failed]),
+            DigestSection(title=f"Corrected themselves ({len(corrected)})", lines=[line(r) for r in corrected]),
+        ]
+        return sections, [(r["id"], r["status"]) for r in rows]
+
+    async def _invoices(self) -> tuple[list[DigestSection], Any]:
+        if INVOICE_TOOL not in self.registry:
+            return [DigestSection(title="Overdue invoices", empty="No ERP is configured.")], None
+        tool = self.registry.get(INVOICE_TOOL)
+        result = await tool.run(tool.args.model_validate({}))
+        return [DigestSection(title=result.text, lines=list(result.lines))], [result.text, list(result.lines)]
+
+
+def _age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"

@@ -1,0 +1,78 @@
+"""What a matching route asks for after the notification: run a tool (approval per policy) or ask the planner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.blocks import as_dicts, error_blocks
+from bot.domain import Event, ToolCall
+from bot.errors import UserFacingError
+from bot.planner.base import PlanContext, Planner
+from bot.ports import Chat
+from bot.runner import Runner
+from bot.triggers.rules import Facts, RouteSpec, ToolAction, render
+from integrations.registry import ToolRegistry
+
+if TYPE_CHECKING:
+    from bot.agent.loop import AgentLoop
+
+log = logging.getLogger(__name__)
+
+
+class Followups:
+    def __init__(
+        self,
+        *,
+        runner: Runner,
+        registry: ToolRegistry,
+        planner: Planner,
+        chat: Chat,
+        agent: Callable[[], AgentLoop | None] = lambda: None,
+    ) -> None:
+        self.runner = runner
+        self.registry = registry
+        self.planner = planner
+        self.chat = chat
+        self.agent = agent
+
+    async def after(
+        self, route: RouteSpec, facts: Facts, event: Event, *, inbox_id: int | None, thread_ts: str | None
+    ) -> None:
+        channel = route.notify
+        if channel is None:
+            return
+        event = replace(event, channel=channel, thread_ts=thread_ts)
+        try:
+            if route.run is not None:
+                await self.run_tool(route.run, facts, event, inbox_id=inbox_id)
+                inbox_id = None  # one run per inbox item; the prompt below gets its own
+            if route.ask is not None:
+                await self._ask(render(route.ask, facts.values), event, inbox_id=inbox_id)
+        except UserFacingError as exc:
+            text = f"The rule {route.name or ''} could not run: {exc.message}".replace("  ", " ")
+            await self.chat.post(channel, text, as_dicts(error_blocks(text, exc.hint)), thread_ts=thread_ts)
+
+    async def run_tool(self, action: ToolAction, facts: Facts, event: Event, *, inbox_id: int | None) -> str:
+        args = render(action.args, facts.values)
+        model = self.registry.validate(action.tool, args)
+        call = ToolCall(tool=action.tool, args=model.model_dump(mode="json"))
+        return await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.thread_ts)
+
+    async def _ask(self, text: str, event: Event, *, inbox_id: int | None) -> None:
+        event = replace(event, text=text)
+        agent = self.agent()
+        if agent is not None:
+            await agent.start(event, inbox_id=inbox_id, thread_ts=event.thread_ts)
+            return
+        context = PlanContext(tool_names=tuple(self.registry.names()))
+        plan = self.planner.plan(text, context)
+        if not plan.calls:
+            raise UserFacingError(f"`{text}` is not a command I can run without an AI model.")
+        calls = [
+            ToolCall(tool=c.tool, args=self.registry.validate(c.tool, c.args).model_dump(mode="json"))
+            for c in plan.calls
+        ]
+        await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=event.thread_ts)

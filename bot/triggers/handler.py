@@ -1,0 +1,157 @@
+"""The trigger layer's entry points for the service: webhook events, the rerun button and `/ops digest`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.blocks import ActionId
+from bot.clock import Clock
+from bot.domain import Event, Source, ToolCall
+from bot.errors import UserFacingError
+from bot.planner.base import Planner
+from bot.ports import Chat
+from bot.runner import Runner
+from bot.store.repository import Repository
+from bot.store.triggers import TriggerStore
+from bot.triggers.alerts import AlertReactions
+from bot.triggers.commands import DigestCommands
+from bot.triggers.digests import DigestBuilder
+from bot.triggers.followups import Followups
+from bot.triggers.github import GitHubReactions
+from bot.triggers.probes import Prober
+from bot.triggers.rules import Rules
+from bot.triggers.scheduler import DigestScheduler
+from bot.triggers.threads import Threads
+from integrations.registry import ToolRegistry
+
+if TYPE_CHECKING:
+    from bot.agent.loop import AgentLoop
+
+log = logging.getLogger(__name__)
+
+RERUN_TOOL = "rerun_failed_jobs"
+
+
+class Triggers:
+    def __init__(
+        self,
+        *,
+        github: GitHubReactions,
+        alerts: AlertReactions,
+        commands: DigestCommands,
+        followups: Followups,
+        scheduler: DigestScheduler,
+        store: TriggerStore,
+        chat: Chat,
+        clock: Clock,
+    ) -> None:
+        self.github = github
+        self.alerts = alerts
+        self.commands = commands
+        self.followups = followups
+        self.scheduler = scheduler
+        self.prober = scheduler.prober
+        self.store = store
+        self.chat = chat
+        self.clock = clock
+
+    async def handle(self, inbox_id: int, event: Event) -> None:
+        if event.source is Source.GITHUB:
+            await self.github.handle(inbox_id, event)
+        elif event.source is Source.ALERTMANAGER:
+            await self.alerts.handle(inbox_id, event)
+
+    def owns(self, event: Event) -> bool:
+        return event.payload.get("action_id") == ActionId.RERUN_FAILED.value
+
+    async def on_click(self, inbox_id: int, event: Event) -> None:
+        """**Rerun failed jobs**: propose the rerun as a run; its approval card goes to the thread."""
+        value = str(event.payload.get("value") or "")
+        args = _button_args(value)
+        runner = self.followups.runner
+        model = runner.registry.validate(RERUN_TOOL, args)
+        thread_ts = event.thread_ts or event.message_ts
+        digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+        if not await self.store.claim(
+            f"rerun:{event.channel}:{event.message_ts}:{digest}", event.actor, self.clock.now()
+        ):
+            raise UserFacingError(
+                "A re-run was already requested from this message; see its approval card in the thread.",
+                hint="To ask again, use `/ops rerun failed jobs on pr <n> in <repo>`.",
+            )
+        call = ToolCall(tool=RERUN_TOOL, args=model.model_dump(mode="json"))
+        await runner.start(replace(event, thread_ts=thread_ts), [call], inbox_id=inbox_id, thread_ts=thread_ts)
+
+    async def digest_command(
+        self, query: str, event: Event, default_repo: str | None
+    ) -> tuple[str, list[dict[str, Any]]]:
+        return await self.commands.run(query, event, default_repo)
+
+    def dispose(self) -> None:
+        self.store.dispose()
+
+
+def _button_args(value: str) -> dict[str, Any]:
+    try:
+        args = json.loads(value)
+    except ValueError:
+        args = None
+    if not isinstance(args, dict) or not args.get("repo"):
+        raise UserFacingError("That button no longer says what to re-run.")
+    return args
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggerDeps:
+    engine: AsyncEngine
+    repo: Repository
+    runner: Runner
+    registry: ToolRegistry
+    planner: Planner
+    chat: Chat
+    clock: Clock
+    session: aiohttp.ClientSession
+    team_id: Callable[[], str]
+    name: str
+    stale_days: int = 7
+    agent: Callable[[], AgentLoop | None] = lambda: None
+
+
+def build_triggers(rules: Rules, deps: TriggerDeps) -> Triggers:
+    store = TriggerStore(deps.engine)
+    threads = Threads(store=store, chat=deps.chat, clock=deps.clock)
+    followups = Followups(
+        runner=deps.runner, registry=deps.registry, planner=deps.planner, chat=deps.chat, agent=deps.agent
+    )
+    builder = DigestBuilder(
+        registry=deps.registry, repo=deps.repo, store=store, clock=deps.clock, stale_days=deps.stale_days
+    )
+    prober = Prober(
+        probes=rules.probes,
+        threads=threads,
+        followups=followups,
+        session=deps.session,
+        team_id=deps.team_id,
+        name=deps.name,
+    )
+    scheduler = DigestScheduler(
+        store=store, builder=builder, chat=deps.chat, clock=deps.clock, name=deps.name, prober=prober
+    )
+    return Triggers(
+        github=GitHubReactions(rules=rules, threads=threads, followups=followups),
+        alerts=AlertReactions(rules=rules, threads=threads, followups=followups),
+        commands=DigestCommands(store=store, builder=builder, clock=deps.clock),
+        followups=followups,
+        scheduler=scheduler,
+        store=store,
+        chat=deps.chat,
+        clock=deps.clock,
+    )

@@ -1,0 +1,87 @@
+"""One Slack thread per PR, commit, alert group or probe incident: find it, or start it with a card."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock
+from bot.ports import Chat
+from bot.store.triggers import TriggerStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(kw_only=True)
+class Thread:
+    key: str
+    channel: str
+    thread_ts: str | None
+    card_ts: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    created: bool = False
+
+
+class Threads:
+    def __init__(self, *, store: TriggerStore, chat: Chat, clock: Clock) -> None:
+        self.store = store
+        self.chat = chat
+        self.clock = clock
+
+    async def find(self, keys: Sequence[str]) -> Thread | None:
+        row = await self.store.first_thread(list(keys))
+        if row is not None and row["data"].get("alias_of"):
+            row = await self.store.thread(row["data"]["alias_of"]) or row
+        if row is None or row["thread_ts"] is None:
+            return None
+        return Thread(
+            key=row["key"], channel=row["channel"], thread_ts=row["thread_ts"], card_ts=row["card_ts"], data=row["data"]
+        )
+
+    async def open(
+        self, keys: Sequence[str], channel: str, text: str, blocks: list[dict[str, Any]], data: dict[str, Any]
+    ) -> Thread:
+        """The thread of the first known key; else post `blocks` as its card, under `keys[0]`, exactly once."""
+        found = await self.find(keys)
+        if found is not None:
+            return found
+        now = self.clock.now()
+        if not await self.store.claim_thread(keys[0], channel, now, data):
+            found = await self.find(keys)
+            if found is not None:
+                return found
+            # Another replica is posting this card right now: say it here rather than lose it.
+            ts = await self.chat.post(channel, text, blocks)
+            return Thread(key=keys[0], channel=channel, thread_ts=ts, card_ts=None, data=data)
+        ts = await self.chat.post(channel, text, blocks)
+        await self.store.set_thread(keys[0], now, thread_ts=ts, card_ts=ts)
+        thread = Thread(key=keys[0], channel=channel, thread_ts=ts, card_ts=ts, data=data, created=True)
+        for alias in keys[1:]:
+            await self.alias(alias, thread)
+        return thread
+
+    async def restart(
+        self, key: str, channel: str, text: str, blocks: list[dict[str, Any]], data: dict[str, Any]
+    ) -> Thread:
+        """A new incident under a known key (a probe that degrades again): a new card and thread."""
+        now = self.clock.now()
+        await self.store.claim_thread(key, channel, now, data)
+        ts = await self.chat.post(channel, text, blocks)
+        await self.store.set_thread(key, now, channel=channel, thread_ts=ts, card_ts=ts, data=data)
+        return Thread(key=key, channel=channel, thread_ts=ts, card_ts=ts, data=data, created=True)
+
+    async def alias(self, key: str, thread: Thread) -> None:
+        row = {"key": thread.key, "channel": thread.channel, "thread_ts": thread.thread_ts}
+        await self.store.alias_thread(key, row, self.clock.now())
+
+    async def reply(self, thread: Thread, text: str, blocks: list[dict[str, Any]]) -> str:
+        return await self.chat.post(thread.channel, text, blocks, thread_ts=thread.thread_ts)
+
+    async def update(self, thread: Thread, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> None:
+        if ts:
+            await self.chat.update(thread.channel, ts, text, blocks)
+
+    async def save(self, thread: Thread) -> None:
+        await self.store.set_thread(thread.key, self.clock.now(), data=thread.data)

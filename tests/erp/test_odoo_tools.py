@@ -1,0 +1,180 @@
+"""The ERP tools over the Odoo adapter, through its real HTTP client, against the loopback Odoo (both APIs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.clock import FakeClock
+from bot.errors import Conflict, InvalidArguments, NotFound, PermissionDenied
+from integrations.erp import Odoo, erp_tools
+from integrations.registry import Preview, ToolRegistry, ToolResult
+from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo, api
+from tests.fakes.odoo_orm import OdooError
+
+KEY = "6578616d706c65206a736f6e20617069206b6579"
+TODAY = dt.datetime(2025, 2, 15, 12, tzinfo=dt.UTC)
+VERSIONS = {"jsonrpc": "17.0", "json2": "19.0"}
+
+
+@pytest.fixture(params=["jsonrpc", "json2"])
+async def odoo(request: pytest.FixtureRequest) -> AsyncIterator[FakeOdoo]:
+    async with FakeOdoo(KEY, version=VERSIONS[request.param]) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def adapter(odoo: FakeOdoo, http: aiohttp.ClientSession, *, key: str = KEY, protocol: str = "auto") -> Odoo:
+    return Odoo(http, url=odoo.url, database=DATABASE, user=LOGIN, api_key=key, protocol=protocol)
+
+
+@pytest.fixture
+def tools(odoo: FakeOdoo, http: aiohttp.ClientSession) -> ToolRegistry:
+    return ToolRegistry(erp_tools(adapter(odoo, http), clock=FakeClock(TODAY)))
+
+
+async def run(tools: ToolRegistry, name: str, **args: Any) -> ToolResult:
+    result: ToolResult = await tools.get(name).run(tools.validate(name, args))
+    return result
+
+
+async def preview(tools: ToolRegistry, name: str, **args: Any) -> Preview:
+    tool = tools.get(name)
+    assert tool.preview is not None
+    shown: Preview = await tool.preview(tools.validate(name, args))
+    return shown
+
+
+def protocol_of(odoo: FakeOdoo) -> str:
+    return "json2" if odoo.version == VERSIONS["json2"] else "jsonrpc"
+
+
+async def test_the_api_follows_the_server_version(odoo: FakeOdoo, http: aiohttp.ClientSession) -> None:
+    line = await adapter(odoo, http).check()
+    assert line == f"Odoo {odoo.version} at {odoo.url} over {protocol_of(odoo)}"
+    calls = [r for r in odoo.requests if r.path != "/web/version"]
+    if protocol_of(odoo) == "json2":
+        assert {r.path for r in calls} == {"/json/2/res.partner/search_count"}
+        assert calls[0].headers["Authorization"] == f"bearer {KEY}"
+        assert calls[0].headers["X-Odoo-Database"] == DATABASE
+    else:
+        assert {r.path for r in calls} == {"/jsonrpc"}
+        assert [r.body["params"]["method"] for r in calls] == ["version", "authenticate", "execute_kw"]
+
+
+async def test_odoo_protocol_setting_wins_over_detection(http: aiohttp.ClientSession) -> None:
+    async with FakeOdoo(KEY, version="19.0") as odoo:
+        line = await adapter(odoo, http, protocol="jsonrpc").check()
+    assert line.endswith("over jsonrpc")
+    assert "/web/version" not in {r.path for r in odoo.requests}
+
+
+async def test_get_order_from_demo_data(tools: ToolRegistry) -> None:
+    result = await run(tools, "erp_get_order", order="S00001")
+    assert result.text == "*Sale order S00001* for Deco Addict: draft, $9,705.00"
+    assert result.lines == (
+        "3 x [FURN_6666] Acoustic Bloc Screens @ $2,950.00 = $8,850.00",
+        "5 x [FURN_8888] Office Lamp @ $145.00 = $725.00",
+        "2 x [FURN_7777] Office Chair @ $65.00 = $130.00",
+    )
+    assert result.link is not None and "model=sale.order" in result.link
+
+
+async def test_list_orders_of_a_customer(tools: ToolRegistry) -> None:
+    result = await run(tools, "erp_list_orders", customer="Deco Addict")
+    assert [o["number"] for o in result.data["orders"]] == ["S00005", "S00001"]
+
+
+async def test_overdue_invoices(tools: ToolRegistry, odoo: FakeOdoo) -> None:
+    late = odoo.add_invoice("Deco Addict", 1500.0, "2025-01-01", paid=500.0)
+    odoo.add_invoice("Gemini Furniture", 99.0, "2025-03-01")
+    result = await run(tools, "erp_overdue_invoices")
+    assert result.text == "1 overdue invoice, $1,000.00 due:"
+    assert result.lines == (f"{late} — Deco Addict: $1,000.00 due since 2025-01-01 (45 days late)",)
+
+
+async def test_stock_per_warehouse(tools: ToolRegistry, odoo: FakeOdoo) -> None:
+    odoo.set_stock("Office Chair", "San Francisco", 12, 20)
+    odoo.set_stock("Office Chair", "Chicago", 3, 1)
+    result = await run(tools, "erp_stock_level", product="office chair")
+    assert result.text == "*[FURN_7777] Office Chair*: 15 Units on hand, 21 Units forecast"
+    assert result.lines == ("Chicago: 3 on hand, 1 forecast", "San Francisco: 12 on hand, 20 forecast")
+
+
+async def test_purchase_request_then_approval(tools: ToolRegistry, odoo: FakeOdoo) -> None:
+    args = {"supplier": "Wood Corner", "product": "office chairs", "quantity": 20}
+    shown = await preview(tools, "erp_create_purchase_request", **args)
+    assert shown.body == "20 x [FURN_7777] Office Chair @ $55.00 = $1,100.00"
+    assert ("Total (untaxed)", "$1,100.00") in shown.fields
+
+    created = await run(tools, "erp_create_purchase_request", **args)
+    assert created.text == "Created purchase P00001 from Wood Corner for $1,100.00 (draft) in Odoo."
+
+    approved = await run(tools, "erp_approve_purchase", purchase="P00001")
+    assert approved.text == "Approved purchase P00001 from Wood Corner ($1,100.00): now purchase."
+    with pytest.raises(Conflict, match="already purchase"):
+        await run(tools, "erp_approve_purchase", purchase="P00001")
+
+
+async def test_confirm_sale(tools: ToolRegistry, odoo: FakeOdoo) -> None:
+    result = await run(tools, "erp_confirm_sale", order="S00002")
+    assert result.text == "Confirmed sale order S00002 for Ready Mat ($2,947.50): now sale."
+    with pytest.raises(Conflict):
+        await run(tools, "erp_confirm_sale", order="S00002")
+
+
+async def test_a_validation_error_keeps_odoos_words_and_creates_nothing(tools: ToolRegistry, odoo: FakeOdoo) -> None:
+    odoo.fail_next("purchase.order", "create", FakeOdoo.validation_error())
+    with pytest.raises(InvalidArguments) as caught:
+        await run(tools, "erp_create_purchase_request", supplier="Wood Corner", product="Office Lamp", quantity=1)
+    assert caught.value.message.startswith(
+        "Odoo refused to create a purchase request to Wood Corner: The operation cannot be completed:"
+    )
+    assert "a mandatory field is not set" in caught.value.message
+    assert "purchase.order" not in odoo.orm.tables
+
+
+async def test_a_user_error_from_a_button(tools: ToolRegistry, odoo: FakeOdoo) -> None:
+    odoo.fail_next("sale.order", "action_confirm", OdooError("odoo.exceptions.UserError", "Add a product first."))
+    with pytest.raises(InvalidArguments, match=r"Odoo refused to confirm sale order S00003: Add a product first\."):
+        await run(tools, "erp_confirm_sale", order="S00003")
+
+
+async def test_an_access_error_is_permission_denied(tools: ToolRegistry, odoo: FakeOdoo) -> None:
+    body = api("json2_error_access_error_403")["response"]["body"]
+    odoo.fail_next("account.move", "search_read", OdooError(body["name"], body["message"], 403))
+    with pytest.raises(PermissionDenied, match="The Odoo user may not list overdue invoices: You are not allowed"):
+        await run(tools, "erp_overdue_invoices")
+
+
+async def test_invalid_api_key(odoo: FakeOdoo, http: aiohttp.ClientSession) -> None:
+    tools = ToolRegistry(erp_tools(adapter(odoo, http, key="revoked-key-123")))
+    with pytest.raises(PermissionDenied) as caught:
+        await run(tools, "erp_find_partner", query="Wood")
+    assert caught.value.message == "Odoo rejected opsbot's credentials."
+    assert "revoked-key-123" not in str(caught.value)
+    if protocol_of(odoo) == "json2":
+        assert odoo.requests[-1].path == "/json/2/res.partner/search_read"
+
+
+async def test_unknown_order_and_product(tools: ToolRegistry) -> None:
+    with pytest.raises(NotFound) as order:
+        await run(tools, "erp_get_order", order="S0002")
+    assert "S00002" in order.value.suggestions
+    with pytest.raises(NotFound) as product:
+        await run(tools, "erp_stock_level", product="Ofice Lamp")
+    assert product.value.suggestions[0] == "Office Lamp"
+
+
+async def test_an_ambiguous_name_is_a_question(tools: ToolRegistry) -> None:
+    with pytest.raises(InvalidArguments, match="`Corner Desk` matches several products"):
+        await run(tools, "erp_stock_level", product="Corner Desk")

@@ -1,0 +1,86 @@
+"""The sandbox in a real browser (Debian's Chromium via Playwright): the approval round-trip a new user tries first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from bot.sandbox.app import Sandbox
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACT = ROOT / "test-artifacts" / "sandbox.png"
+DOCS_SHOT = ROOT / "docs" / "sandbox.png"
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    # No GitHub token, no model, no ERP: the demo GitHub and the offline planner, whatever the environment says.
+    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)
+    async with Sandbox(settings, port=0, runbooks=ROOT / "runbooks") as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    assert Path(CHROMIUM).exists(), "install Debian's Chromium: apt-get install -y chromium (see .ci/run)"
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--disable-background-networking", "--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        yield launched
+        await launched.close()
+
+
+async def be(page: Page, user: str) -> None:
+    await page.get_by_label("You are").select_option(user)
+
+
+async def test_merge_needs_the_approver_not_the_requester(sandbox: Sandbox, browser: Browser) -> None:
+    assert sandbox.github is not None
+    page = await browser.new_page(viewport={"width": 1480, "height": 900})
+    expect.set_options(timeout=15_000)
+    await page.goto(sandbox.url)
+    await expect(page.get_by_label("You are")).to_have_value("U1")
+    await expect(page.get_by_test_id("pr-7")).to_contain_text("open")
+
+    composer = page.get_by_label("Message", exact=True)
+    await composer.fill("@opsbot merge pr 7 in acme/api")
+    await composer.press("Enter")
+
+    thread = page.get_by_role("complementary", name="Thread")
+    card = thread.locator("article").filter(has_text="Approval needed: Merge #7")
+    await expect(card).to_contain_text("Needs 1 approval from @ben")
+    await expect(card.get_by_role("button", name="Reject")).to_be_visible()
+
+    await card.get_by_role("button", name="Approve").click()  # ana asked for it: refused
+    refusal = thread.locator("article.ephemeral").filter(has_text="someone else has to approve")
+    await expect(refusal).to_contain_text("Only visible to you")
+
+    await be(page, "U3")  # cy is not an approver: refused too, and ana's ephemeral is not shown to cy
+    await expect(refusal).to_have_count(0)
+    await card.get_by_role("button", name="Approve").click()
+    await expect(thread.locator("article.ephemeral")).to_have_count(1)
+    await expect(card).to_contain_text("0 of 1 so far")
+
+    await be(page, "U2")  # ben approves: the merge runs once and the card says so, without buttons
+    await card.get_by_role("button", name="Approve").click()
+    await expect(card).to_contain_text("Approved by @ben — done")
+    await expect(card).to_contain_text("Merged #7")
+    await expect(card.get_by_role("button")).to_have_count(1)  # only the 🎫 reaction button is left
+    await expect(page.get_by_test_id("github-counts")).to_contain_text("merges: 1")
+    await expect(page.get_by_test_id("pr-7")).to_contain_text("merged")
+    assert [(m["repo"], m["number"]) for m in sandbox.github.merges] == [("acme/api", 7)]
+
+    ARTIFACT.parent.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACT))
+    if os.environ.get("OPSBOT_UPDATE_SCREENSHOT"):  # refresh the README's picture on purpose only
+        shutil.copyfile(ARTIFACT, DOCS_SHOT)
