@@ -89,6 +89,7 @@ class Runner:
             at=now,
             run_id=run_id,
             actor=event.actor,
+            trigger=trigger_of(event),
             calls=[{"tool": c.tool, "args": c.args} for c in calls],
         )
         await self.advance(run_id)
@@ -285,6 +286,11 @@ class Runner:
             await self.repo.set_run_thread(run["id"], ts)
             run["thread_ts"] = ts
         return ts
+
+
+def trigger_of(event: Event) -> dict[str, Any]:
+    """What started a run, for its first audit row."""
+    return {"source": event.source.value, "type": event.type, "channel": event.channel, "text": event.text}
 
 
 def run_row(

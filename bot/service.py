@@ -92,15 +92,8 @@ class Service:
         if event.source is Source.SLACK_VIEW:
             await self.actions.on_submit(event)
             return
-        await self.audit.append(
-            "trigger",
-            at=self.clock.now(),
-            actor=event.actor,
-            source=event.source.value,
-            type=event.type,
-            channel=event.channel,
-            text=event.text,
-        )
+        # No audit row for a help text or a typo: every run's first row (plan, agent.request, runbook.started)
+        # records its trigger, so the trail is trigger → plan → approval → result without a write per message.
         existing = await self.repo.run_for_inbox(inbox_id) if attempt > 1 else None
         if existing is not None:
             await self.runner.advance(existing["id"])  # a retry after a crash: continue, never start over

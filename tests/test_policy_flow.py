@@ -252,5 +252,5 @@ async def test_pending_and_audit_commands(penv: Harness) -> None:
         await penv.settle()
     by_user, today, bad = (c.params for c in penv.slack.calls_to("chat.postEphemeral")[-3:])
     assert "approval.decision" in text_of(by_user)
-    assert "approval.requested" in text_of(today) and "trigger" in text_of(today)
+    assert "approval.requested" in text_of(today) and "plan" in text_of(today)
     assert "run id" in text_of(bad)

@@ -17,7 +17,7 @@ from bot.domain import Event, RunStatus, StepStatus
 from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
 from bot.planner.grammar import clean
 from bot.ports import Chat, Model, ModelToolCall
-from bot.runner import FINAL_STEP, Runner, new_id, run_row
+from bot.runner import FINAL_STEP, Runner, new_id, run_row, trigger_of
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
 from integrations.registry import ToolRegistry
@@ -65,7 +65,7 @@ class AgentLoop:
             run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind="agent", state=state, status=status
         )
         await self.repo.create_run(run, [])
-        await self.audit.append("agent.request", at=now, run_id=run_id, actor=event.actor, text=event.text)
+        await self.audit.append("agent.request", at=now, run_id=run_id, actor=event.actor, trigger=trigger_of(event))
         if not locked:
             await self.runner.post(
                 run, "⏳ I'll answer this right after the request I'm working on in this thread.", []

@@ -17,7 +17,7 @@ from bot.runbooks.loader import GATE_TOOL, Runbook
 from bot.runbooks.model import StepSpec
 from bot.runbooks.report import finish_blocks
 from bot.runbooks.templates import TemplateProblem, condition, render
-from bot.runner import FINAL_STEP, Runner, new_id, run_row
+from bot.runner import FINAL_STEP, Runner, new_id, run_row, trigger_of
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
 from bot.suggest import did_you_mean
@@ -68,7 +68,13 @@ class RunbookEngine:
         run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind="runbook", state=state)
         await self.repo.create_run(run, [])
         await self.audit.append(
-            "runbook.started", at=now, run_id=run_id, actor=event.actor, runbook=name, inputs=inputs
+            "runbook.started",
+            at=now,
+            run_id=run_id,
+            actor=event.actor,
+            runbook=name,
+            inputs=inputs,
+            trigger=trigger_of(event),
         )
         await self.progress.begin(run)
         await self.continue_(run_id)
