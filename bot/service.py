@@ -64,6 +64,7 @@ class Service:
         self.runbooks = runbooks
         self.triggers = triggers
         self.agent = agent
+        self._help_card: list[dict[str, Any]] | None = None
         self.chat = chat
         self.clock = clock
         self.config = config
@@ -133,8 +134,7 @@ class Service:
             await self.reply(event, text, blocks)
             return
         if plan.help or not plan.calls:
-            planner = self.planner.name if self.agent is None else f"AI agent ({self.agent.model.name}) for free text"
-            await self.reply(event, "Here is what I can do.", as_dicts(help_blocks(self.registry, planner)))
+            await self.reply(event, "Here is what I can do.", self._help())
             return
         calls = [self._validated(call) for call in plan.calls]
         await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
@@ -165,6 +165,13 @@ class Service:
         body = f"{text}\n\n_From Slack: channel {event.channel}, message {event.message_ts}, flagged by {event.actor}._"
         call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
         await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
+
+    def _help(self) -> list[dict[str, Any]]:
+        """The help card: the same for every request once the tools and planner are set, so built once."""
+        if self._help_card is None:
+            planner = self.planner.name if self.agent is None else f"AI agent ({self.agent.model.name}) for free text"
+            self._help_card = as_dicts(help_blocks(self.registry, planner))
+        return self._help_card
 
     def _validated(self, call: ToolCall) -> ToolCall:
         model = self.registry.validate(call.tool, call.args)
