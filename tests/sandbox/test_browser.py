@@ -84,3 +84,32 @@ async def test_merge_needs_the_approver_not_the_requester(sandbox: Sandbox, brow
     await page.screenshot(path=str(ARTIFACT))
     if os.environ.get("OPSBOT_UPDATE_SCREENSHOT"):  # refresh the README's picture on purpose only
         shutil.copyfile(ARTIFACT, DOCS_SHOT)
+
+
+async def test_reject_opens_a_modal_and_slash_commands_answer_only_the_asker(
+    sandbox: Sandbox, browser: Browser
+) -> None:
+    page = await browser.new_page(viewport={"width": 1480, "height": 900})
+    expect.set_options(timeout=15_000)
+    await page.goto(sandbox.url)
+    composer = page.get_by_label("Message", exact=True)
+    await composer.fill("/ops help")
+    await composer.press("Enter")
+    channel = page.get_by_role("main")
+    help_card = channel.locator("article.ephemeral").filter(has_text="opsbot — what I can do")
+    await expect(help_card).to_contain_text("merge_pull_request")
+
+    await composer.fill("@opsbot merge pr 8 in acme/api")
+    await composer.press("Enter")
+    card = page.get_by_role("complementary", name="Thread").locator("article").filter(has_text="Merge #8")
+    await expect(card.get_by_role("button", name="Reject")).to_be_visible()
+    await be(page, "U2")
+    await expect(help_card).to_have_count(0)  # ana's ephemeral is not ben's
+    await card.get_by_role("button", name="Reject").click()
+    dialog = page.get_by_role("dialog", name="Reject request")
+    await dialog.get_by_label("Reason (optional)").fill("checks are failing")
+    await dialog.get_by_role("button", name="Reject").click()
+    await expect(dialog).to_have_count(0)
+    await expect(card).to_contain_text("Rejected by @ben: checks are failing")
+    await expect(card.get_by_role("button", name="Approve")).to_have_count(0)
+    assert sandbox.github is not None and sandbox.github.merges == []

@@ -50,7 +50,7 @@ def card(**changes: object) -> list[dict[str, object]]:
 def test_pending_approval_card_has_header_fields_context_and_styled_buttons() -> None:
     html = blocks_html(card(), NAMES)
     assert '<h3 class="bk-header">Approval needed: Merge #7 Add rate limiting</h3>' in html
-    assert "🔴 dangerous <code>merge_pull_request</code> requested by <span class=\"mention\">@ana</span>" in html
+    assert '🔴 dangerous <code>merge_pull_request</code> requested by <span class="mention">@ana</span>' in html
     assert "<div><b>Branches</b><br><code>rate-limit</code> → <code>main</code></div>" in html
     assert "<pre>Squash &lt;script&gt;alert(1)&lt;/script&gt;</pre>" in html  # escaped, never markup
     assert "<script>" not in html
@@ -118,7 +118,9 @@ def test_modals_render_inputs_as_labelled_text_fields() -> None:
     reject = blocks_html(reject_modal("a1", "C1")["blocks"], NAMES)
     assert '<label for="in-reason-value">Reason (optional)</label>' in reject
     assert '<textarea id="in-reason-value" data-block-id="reason" data-action-id="value" maxlength="500">' in reject
-    edit = blocks_html(edit_modal("a1", "C1", "create_issue", [("title", "Crash <b>", True), ("body", "", False)])["blocks"])
+    edit = blocks_html(
+        edit_modal("a1", "C1", "create_issue", [("title", "Crash <b>", True), ("body", "", False)])["blocks"]
+    )
     assert '<input type="text" id="in-title-value" data-block-id="title" data-action-id="value" required' in edit
     assert 'value="Crash &lt;b&gt;"' in edit
     assert '<textarea id="in-body-value" data-block-id="body" data-action-id="value"></textarea>' in edit
@@ -132,7 +134,10 @@ def test_mrkdwn_basics_and_unsafe_links() -> None:
         '<span class="mention">@ben</span> and <span class="mention">#ops</span> and <span class="mention">@here</span>'
     )
     assert mrkdwn("a &lt;b&gt; &amp; c\nd") == "a &lt;b&gt; &amp; c<br>d"
-    assert mrkdwn("*<https://x.test|PR>*") == '<b><a href="https://x.test" target="_blank" rel="noopener noreferrer">PR</a></b>'
+    assert (
+        mrkdwn("*<https://x.test|PR>*")
+        == '<b><a href="https://x.test" target="_blank" rel="noopener noreferrer">PR</a></b>'
+    )
 
 
 def test_message_without_blocks_uses_its_text() -> None:
