@@ -232,3 +232,18 @@ async def test_exact_commands_still_use_the_grammar(aenv: Harness) -> None:
     assert aenv.model is not None and aenv.model.requests == []
     assert "Grammar path" in text_of(aenv.slack.calls_to("chat.postMessage")[0].params)
     assert buttons(aenv.slack.calls_to("chat.postMessage")[0].params) == []
+
+
+async def test_a_model_that_times_out_gets_a_clear_message_and_no_tool_runs(db_url: str) -> None:
+    from tests.fakes.openai_server import Delay
+
+    async with Harness(db_url, model=True, opsbot_model_timeout_seconds=0.3) as env:
+        assert env.model is not None
+        late = tool_call_response(("merge_pull_request", {"repo": "acme/api", "number": 1, "method": "merge"}))
+        env.model.script(*(step for _ in range(3) for step in (Delay(2), late)))  # three tries, all too late
+        await env.driver.mention("merge pr 1 in acme/api", user="U1")
+        await env.settle()
+        [answer] = final_answers(env)
+        assert "didn't answer in time" in answer
+        assert cards(env) == [] and env.github.merges == []
+        assert len(env.model.requests) == 3
