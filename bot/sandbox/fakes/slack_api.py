@@ -92,6 +92,7 @@ class FakeSlackApi:
     ) -> None:
         self.token, self.bot_user_id, self.bot_id = token, bot_user_id, bot_id
         self.team_id, self.team = team_id, team
+        self.app_tokens: set[str] = set()  # app-level tokens (xapp-…) accepted by apps.connections.open
         self.calls: list[Call] = []
         self.views: dict[str, JsonDict] = {}
         self._epoch = int(time.time()) if epoch is None else epoch
@@ -291,7 +292,8 @@ class FakeSlackApi:
             listener(call)
 
     def _answer(self, method: str, params: JsonDict, token: str | None) -> tuple[int, dict[str, str], JsonDict]:
-        if token != self.token:
+        app_level = method == "apps.connections.open" and token is not None and token in self.app_tokens
+        if token != self.token and not app_level:
             return 200, {}, SlackError("invalid_auth").body()
         fault = self._take_fault(method)
         if fault is not None:
