@@ -7,14 +7,17 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.clock import Clock
 from bot.sandbox import demo
 from bot.sandbox.fakes.github import FakeGitHub
+from bot.sandbox.fakes.odoo import FakeOdoo
 from bot.sandbox.fakes.slack_api import FakeSlackApi
 from bot.sandbox.fakes.slack_driver import SlackDriver
 from bot.sandbox.view import JsonDict, conversation, github_panel, modal
@@ -55,9 +58,11 @@ class Sandbox:
         self.sweep_interval, self.runbooks = sweep_interval, runbooks
         self.slack = FakeSlackApi(demo.BOT_TOKEN)
         self.github: FakeGitHub | None = None
+        self.odoo: FakeOdoo | None = None
         self.bot: Opsbot | None = None
         self.driver: _Driver | None = None
         self.url = ""
+        self.bot_url = ""
         self.closed_views: set[str] = set()
         self.view_errors: dict[str, dict[str, str]] = {}
         self.version = 0
@@ -84,13 +89,27 @@ class Sandbox:
             await self.github.start()
             demo.seed_github(self.github)
             github_url = self.github.url
-        database = f"sqlite:///{Path(self._tmp.name) / 'opsbot.db'}"
+        odoo_url = None
+        if self.base.odoo_url is None and self.base.tryton_url is None:
+            self.odoo = FakeOdoo(demo.ODOO_KEY)
+            await self.odoo.__aenter__()
+            demo.seed_odoo(self.odoo, (self.clock.now() if self.clock else datetime.now(UTC)).date())
+            odoo_url = self.odoo.url
+        tmp = Path(self._tmp.name)
+        rules = tmp / "rules.yaml"
+        rules.write_text(demo.RULES, encoding="utf-8")
         settings = demo.settings_for(
-            self.base, slack_url=self.slack.url, github_url=github_url, database_url=database, runbooks=self.runbooks
+            self.base,
+            slack_url=self.slack.url,
+            github_url=github_url,
+            database_url=f"sqlite:///{tmp / 'opsbot.db'}",
+            rules=rules,
+            odoo_url=odoo_url,
+            runbooks=self.runbooks,
         )
         self.bot = await build(settings, clock=self.clock, migrate=True)
         await self.bot.start(sweep_interval=self.sweep_interval)
-        bot_url = await self._serve(self.bot.web, "127.0.0.1", 0)
+        bot_url = self.bot_url = await self._serve(self.bot.web, "127.0.0.1", 0)
         self.driver = _Driver(bot_url, demo.SIGNING_SECRET, response_url_base=self.slack.hooks_url)
         if self.clock is not None:
             clock = self.clock
@@ -114,6 +133,9 @@ class Sandbox:
             self.bot = None
         if self.github is not None:
             await self.github.stop()
+        if self.odoo is not None:
+            await self.odoo.__aexit__(None, None, None)
+            self.odoo = None
         await self.slack.stop()
         with contextlib.suppress(OSError):
             self._tmp.cleanup()
@@ -207,6 +229,39 @@ class Sandbox:
             self.closed_views.add(view_id)
         self.notify()
         return answer
+
+    # -- demo buttons: the other layers (webhooks, digests, the ERP) -------------------------------
+
+    async def simulate_ci_failure(self) -> None:
+        """GitHub's webhooks for a failed CI run on acme/api main, signed, to the bot's /webhooks/github."""
+        deliveries = [
+            ("workflow_job", demo.recorded_webhook("workflow_job.completed.failure.json")),
+            ("workflow_run", demo.recorded_webhook("workflow_run.completed.failure.json")),
+        ]
+        async with aiohttp.ClientSession() as session:
+            for event, payload in deliveries:
+                body, headers = demo.signed_webhook(event, payload)
+                async with session.post(f"{self.bot_url}/webhooks/github", data=body, headers=headers) as resp:
+                    if resp.status >= 300:
+                        raise RuntimeError(f"the bot refused the {event} webhook: {resp.status} {await resp.text()}")
+                assert self.bot is not None
+                await self.bot.worker.drain()  # in order, as GitHub would: the job's failure, then the run's
+
+    async def digest_now(self) -> None:
+        """Post a pull-request digest for acme/api in #ops now, built by the bot's own digest builder."""
+        assert self.bot is not None and self.bot.triggers is not None
+        scheduler = self.bot.triggers.scheduler
+        digest = {
+            "id": "demo-now",
+            "kind": "prs",
+            "target": demo.REPO,
+            "channel": demo.CHANNEL,
+            "cadence": "on demand",
+            "at": "from the",
+            "timezone": "sandbox page",
+        }
+        content = await scheduler.builder.build(digest, None)
+        await scheduler.chat.post(demo.CHANNEL, content.text, content.blocks)
 
     def close_view(self, view_id: str) -> None:
         self.closed_views.add(view_id)

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
 from bot.sandbox.fakes.github import FakeGitHub
+from bot.sandbox.fakes.odoo import DATABASE as ODOO_DATABASE
+from bot.sandbox.fakes.odoo import LOGIN as ODOO_LOGIN
+from bot.sandbox.fakes.odoo import FakeOdoo
 from bot.sandbox.fakes.slack_api import FakeSlackApi
 from bot.settings import Settings
 
 BOT_TOKEN = "xoxb-sandbox-0000-demo-token"  # noqa: S105 - only the local fake Slack ever sees it
 SIGNING_SECRET = "sandbox-demo-signing-secret-0000"  # noqa: S105 - signs requests from the local fake Slack
 GITHUB_TOKEN = "ghp_sandboxDEMO000000000000000000000000"  # noqa: S105 - only the local fake GitHub sees it
+WEBHOOK_SECRET = "sandbox-demo-webhook-secret-0000"  # noqa: S105 - signs the page's simulated GitHub webhooks
+ODOO_KEY = "sandbox-demo-odoo-api-key-0000"  # only the local fake Odoo sees it
 CHANNEL = "C1"
 CHANNEL_NAME = "ops"
 REPO = "acme/api"
 BOT_NAME = "opsbot"
+RECORDED = Path(__file__).resolve().parent / "recorded"
+CI_RUN_ID = 289782451  # the run in the recorded workflow_run/workflow_job webhooks
+RULES = f"""\
+# The sandbox's rules: GitHub events from {REPO} go to #{CHANNEL_NAME}.
+routes:
+  - name: demo-github
+    when:
+      source: github
+      repos: ["{REPO}"]
+    notify: {CHANNEL}
+"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,16 +97,53 @@ def seed_github(github: FakeGitHub) -> None:
     )
     github.add_run(REPO, 4242, name="CI", branch="main", conclusion="failure", age=timedelta(minutes=40))
     github.add_run(REPO, 4241, name="CI", branch="main", conclusion="success", age=timedelta(hours=5))
+    ci = recorded_webhook("workflow_run.completed.failure.json")["workflow_run"]
+    github.add_run(REPO, CI_RUN_ID, name="CI", branch="main", head_sha=ci["head_sha"], conclusion="failure")
     github.add_workflow(REPO, "deploy.yml", name="Deploy", required=("environment",))
     github.add_workflow(REPO, "ci.yml", name="CI", dispatchable=False)
 
 
-def settings_for(
-    base: Settings, *, slack_url: str, github_url: str | None, database_url: str, runbooks: Path | None = None
-) -> Settings:
-    """The user's own settings, with the Slack stand-in, the sandbox database and the demo approval rules.
+def seed_odoo(odoo: FakeOdoo, today: date) -> None:
+    """Odoo's demo customers, with two invoices past their due date and one not yet due."""
+    odoo.add_invoice("Deco Addict", 1500.0, (today - timedelta(days=45)).isoformat(), paid=500.0)
+    odoo.add_invoice("Gemini Furniture", 2750.0, (today - timedelta(days=12)).isoformat())
+    odoo.add_invoice("Azure Interior", 99.0, (today + timedelta(days=20)).isoformat())
 
-    GitHub stays the real one when a GITHUB_TOKEN is configured; otherwise it is the local demo.
+
+def recorded_webhook(name: str) -> dict[str, Any]:
+    """A recorded GitHub webhook body, already retargeted at acme/api (see recorded/SOURCES.md)."""
+    data: dict[str, Any] = json.loads((RECORDED / "github" / "webhooks" / name).read_text(encoding="utf-8"))
+    return data
+
+
+def signed_webhook(event: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """The body and headers GitHub would send, signed with the sandbox's webhook secret."""
+    body = json.dumps(payload).encode()
+    signature = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": str(uuid.uuid4()),
+        "X-Hub-Signature-256": f"sha256={signature}",
+        "User-Agent": "GitHub-Hookshot/sandbox",
+    }
+    return body, headers
+
+
+def settings_for(
+    base: Settings,
+    *,
+    slack_url: str,
+    github_url: str | None,
+    database_url: str,
+    rules: Path,
+    odoo_url: str | None = None,
+    runbooks: Path | None = None,
+) -> Settings:
+    """The user's own settings, with the Slack stand-in, the sandbox database, rules and the demo approval rules.
+
+    GitHub stays the real one when a GITHUB_TOKEN is configured; otherwise it is the local demo. The same goes
+    for the ERP: the local demo Odoo unless TRYTON_URL or ODOO_URL is set.
     """
     values: dict[str, Any] = {
         "slack_bot_token": SecretStr(BOT_TOKEN),
@@ -97,7 +154,17 @@ def settings_for(
         "opsbot_channel_repos": f"{CHANNEL}={REPO}",
         "opsbot_approvers": APPROVERS,
         "opsbot_policy": None,
+        "github_webhook_secret": SecretStr(WEBHOOK_SECRET),
+        "opsbot_rules": str(rules),
     }
+    if odoo_url is not None:
+        values.update(
+            odoo_url=odoo_url,
+            odoo_database=ODOO_DATABASE,
+            odoo_user=ODOO_LOGIN,
+            odoo_api_key=SecretStr(ODOO_KEY),
+            odoo_protocol="auto",
+        )
     if github_url is not None:
         values.update(github_token=SecretStr(GITHUB_TOKEN), github_api_url=github_url)
     if runbooks is not None:

@@ -31,6 +31,7 @@ def page_app(sandbox: Sandbox) -> web.Application:
     app.router.add_post("/api/click", _click)
     app.router.add_post("/api/submit", _submit)
     app.router.add_post("/api/close", _close)
+    app.router.add_post("/api/demo", _demo)
     return app
 
 
@@ -101,4 +102,24 @@ async def _submit(request: web.Request) -> web.Response:
 async def _close(request: web.Request) -> web.Response:
     b = await _body(request, "view_id")
     request.app[SANDBOX].close_view(b["view_id"])
+    return web.json_response({})
+
+
+DEMOS = ("ci-failure", "digest", "erp-overdue")
+
+
+async def _demo(request: web.Request) -> web.Response:
+    """The demo buttons: a signed GitHub CI-failure webhook, a digest now, `/ops erp overdue` as this person."""
+    b = await _body(request, "user", "name")
+    sandbox = request.app[SANDBOX]
+    if b["name"] == "ci-failure":
+        await sandbox.simulate_ci_failure()
+    elif b["name"] == "digest":
+        await sandbox.digest_now()
+    elif b["name"] == "erp-overdue":
+        from bot.sandbox import demo
+
+        await sandbox.send(b["user"], demo.CHANNEL, "/ops erp overdue")
+    else:
+        raise web.HTTPBadRequest(text=f"unknown demo; expected one of {', '.join(DEMOS)}")
     return web.json_response({})

@@ -113,3 +113,41 @@ async def test_reject_opens_a_modal_and_slash_commands_answer_only_the_asker(
     await expect(card).to_contain_text("Rejected by @ben: checks are failing")
     await expect(card.get_by_role("button", name="Approve")).to_have_count(0)
     assert sandbox.github is not None and sandbox.github.merges == []
+
+
+async def test_demo_buttons_show_webhooks_digests_and_the_erp(sandbox: Sandbox, browser: Browser) -> None:
+    assert sandbox.github is not None and sandbox.odoo is not None
+    page = await browser.new_page(viewport={"width": 1480, "height": 900})
+    expect.set_options(timeout=15_000)
+    await page.goto(sandbox.url)
+    demos = page.get_by_role("region", name="Demo buttons")
+    channel = page.get_by_role("main")
+
+    await demos.get_by_role("button", name="Simulate CI failure (demo)").click()
+    root = channel.locator("article.msg").filter(has_text="CI for acme/api")
+    await expect(root).to_have_count(1)
+    await root.get_by_role("button", name="1 reply").click()
+    thread = page.get_by_role("complementary", name="Thread")
+    failure = thread.locator("article").filter(has_text="CI failed on main")
+    await expect(failure).to_contain_text("linters")
+    await be(page, "U1")
+    await failure.get_by_role("button", name="Rerun failed jobs").click()
+    card = thread.locator("article").filter(has_text="Approval needed")
+    await expect(card.get_by_role("button", name="Approve")).to_be_visible()
+    assert sandbox.github.reruns == []  # nothing runs before approval
+    await be(page, "U2")
+    await card.get_by_role("button", name="Approve").click()
+    await expect(card).to_contain_text("Approved by @ben — done")
+    await expect(page.get_by_test_id("github-counts")).to_contain_text("re-runs: 1")
+    assert sandbox.github.reruns == [{"repo": "acme/api", "run_id": 289782451}]
+    await be(page, "U1")
+
+    await demos.get_by_role("button", name="Digest now (demo)").click()
+    digest = channel.locator("article.msg").filter(has_text="Pull requests · acme/api")
+    await expect(digest).to_contain_text("Add rate limiting to /login")
+    await expect(digest).to_contain_text("on demand from the sandbox page")
+
+    await demos.get_by_role("button", name="/ops erp overdue (demo)").click()
+    overdue = channel.locator("article.msg").filter(has_text="overdue invoices").filter(has_text="erp_overdue")
+    await expect(overdue).to_contain_text("Deco Addict")
+    await expect(overdue).to_contain_text("$3,750.00")

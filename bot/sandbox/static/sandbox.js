@@ -137,6 +137,12 @@ document.addEventListener("click", async (e) => {
   if (!target) return;
   const article = target.closest("article.msg");
   if (target.dataset.conversation) { ui.conversation = target.dataset.conversation; ui.thread = ""; render(); }
+  else if (target.dataset.demo) {
+    ui.conversation = "C1"; ui.thread = "";
+    target.disabled = true;
+    await post("/api/demo", { user: ui.user, name: target.dataset.demo });
+    target.disabled = false;
+  }
   else if (target.dataset.thread) { ui.thread = target.dataset.thread; render(); $("#thread-text").focus(); }
   else if (target.dataset.react && article) {
     await post("/api/react", { user: ui.user, channel: ui.conversation, ts: article.dataset.ts, name: target.dataset.react });
