@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,6 +72,7 @@ class DigestScheduler:
         self.name = name
         self.prober = prober
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[Any]] = set()
 
     async def fire_due(self, now: datetime | None = None) -> list[Fired]:
         """Post every digest whose latest slot (up to `now`) no replica has claimed yet."""
@@ -117,9 +120,11 @@ class DigestScheduler:
 
     def start(self) -> None:
         scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
-        scheduler.add_job(self._sync, IntervalTrigger(seconds=SYNC_SECONDS), id="sync", next_run_time=datetime.now(UTC))
+        every = IntervalTrigger(seconds=SYNC_SECONDS)
+        scheduler.add_job(self._run_job, every, args=[self._sync], id="sync", next_run_time=datetime.now(UTC))
         for spec in self.prober.probes if self.prober else ():
-            scheduler.add_job(self.tick, IntervalTrigger(seconds=spec.every.total_seconds()), id=f"probe:{spec.name}")
+            probe_every = IntervalTrigger(seconds=spec.every.total_seconds())
+            scheduler.add_job(self._run_job, probe_every, args=[self.tick], id=f"probe:{spec.name}")
         scheduler.start()
         self._scheduler = scheduler
 
@@ -133,10 +138,25 @@ class DigestScheduler:
         for job_id, d in wanted.items():
             if self._scheduler.get_job(job_id) is None:
                 trigger = cron_for(d["cadence"], d["at"], d["timezone"])
-                self._scheduler.add_job(self.tick, trigger, id=job_id, misfire_grace_time=None)
+                self._scheduler.add_job(self._run_job, trigger, args=[self.tick], id=job_id, misfire_grace_time=None)
         await self.tick()
+
+    async def _run_job(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Every APScheduler job runs through here, so shutdown can let it finish instead of cutting it off."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await job()
+        except asyncio.CancelledError:
+            log.info("a scheduler job was stopped by shutdown")
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     async def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
+            if self._running:
+                await asyncio.wait(set(self._running), timeout=5)  # let a pass finish its database write
             self._scheduler = None
