@@ -15,6 +15,7 @@ from integrations.erp.tryton import Tryton
 from integrations.erp.tryton_rpc import TrytonRpc
 from tests.erp.tryton_seed import Seeded, seed
 from tests.erp.tryton_server import TrytonServer, start_tryton
+from tests.harness import Harness
 
 TIMINGS: dict[str, float] = {}
 
@@ -67,3 +68,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TIMINGS:
         parts = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in TIMINGS.items())
         terminalreporter.write_line(f"Tryton fixture: {parts} (total {sum(TIMINGS.values()):.1f}s)")
+
+
+@pytest.fixture
+async def erp_env(db_url: str, tryton_env: TrytonEnv) -> AsyncIterator[Harness]:
+    """The whole app (loopback Slack and GitHub) with the real Tryton server as its ERP."""
+    s = tryton_env.server
+    settings = {
+        "tryton_url": s.url,
+        "tryton_database": s.database,
+        "tryton_user": s.user,
+        "tryton_password": s.password,
+    }
+    async with Harness(db_url, **settings) as harness:
+        yield harness

@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from integrations.erp.tryton_rpc import TrytonRpc
 from tests.approvals_helpers import cards, click
 from tests.erp.conftest import TrytonEnv
 from tests.harness import Harness
-
-
-@pytest.fixture
-async def erp_env(db_url: str, tryton_env: TrytonEnv) -> AsyncIterator[Harness]:
-    s = tryton_env.server
-    settings = {
-        "tryton_url": s.url,
-        "tryton_database": s.database,
-        "tryton_user": s.user,
-        "tryton_password": s.password,
-    }
-    async with Harness(db_url, **settings) as harness:
-        yield harness
 
 
 def text_of(params: dict[str, Any]) -> str:

@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from tests.approvals_helpers import cards, click, text_of
-from tests.erp.conftest import TrytonEnv
 from tests.harness import Harness
-
-
-@pytest.fixture
-async def erp_env(db_url: str, tryton_env: TrytonEnv) -> AsyncIterator[Harness]:
-    s = tryton_env.server
-    settings = {
-        "tryton_url": s.url,
-        "tryton_database": s.database,
-        "tryton_user": s.user,
-        "tryton_password": s.password,
-    }
-    async with Harness(db_url, **settings) as harness:
-        yield harness
 
 
 async def test_low_stock_raises_a_purchase_request_after_approval(erp_env: Harness) -> None:
