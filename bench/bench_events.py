@@ -34,7 +34,9 @@ from slack_bolt.async_app import AsyncApp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from bot.settings import Settings  # noqa: E402
+from bot.store.engine import make_engine, upgrade_database  # noqa: E402
 from bot.wiring import build  # noqa: E402
+from tests.db import create_pg_database, drop_pg_database  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 from tests.fakes.slack_driver import DriverResponse, SlackDriver  # noqa: E402
@@ -117,19 +119,39 @@ async def bolt_shared_session(slack: FakeSlackApi) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def opsbot(slack: FakeSlackApi) -> AsyncIterator[str]:
-    """opsbot as `opsbot run` builds it: SQLite file, migrations, durable inbox, real PyGithub to a fake."""
-    async with FakeGitHub(token=GITHUB_TOKEN) as github:
-        github.add_repo(REPO)
-        for number, title in enumerate(("Add health endpoint", "Bump deps", "Fix login redirect"), start=1):
-            github.add_pr(REPO, number, title, author="ana", head=f"feat/{number}", checks="passing")
-        with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp:
+async def sqlite_database() -> AsyncIterator[str]:
+    with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp:
+        yield f"sqlite:///{tmp}/opsbot.db"  # migrated by build(), as `opsbot run` does
+
+
+@contextlib.asynccontextmanager
+async def postgresql_database() -> AsyncIterator[str]:
+    """A throwaway database on the local PostgreSQL (OPSBOT_TEST_PG_DSN, as the tests use)."""
+    url = await create_pg_database()
+    try:
+        engine = make_engine(url)
+        await upgrade_database(engine)
+        await engine.dispose()
+        yield url
+    finally:
+        await drop_pg_database(url)
+
+
+def opsbot(database: Callable[[], contextlib.AbstractAsyncContextManager[str]]) -> Serve:
+    """opsbot as `opsbot run` builds it: durable inbox, worker, audit log, real PyGithub to a fake."""
+
+    @contextlib.asynccontextmanager
+    async def serve(slack: FakeSlackApi) -> AsyncIterator[str]:
+        async with FakeGitHub(token=GITHUB_TOKEN) as github, database() as database_url:
+            github.add_repo(REPO)
+            for number, title in enumerate(("Add health endpoint", "Bump deps", "Fix login redirect"), start=1):
+                github.add_pr(REPO, number, title, author="ana", head=f"feat/{number}", checks="passing")
             settings = Settings(  # type: ignore[call-arg]
                 _env_file=None,
                 slack_bot_token=BOT_TOKEN,
                 slack_signing_secret=SIGNING_SECRET,
                 slack_api_url=slack.url,
-                database_url=f"sqlite:///{tmp}/opsbot.db",
+                database_url=database_url,
                 github_token=GITHUB_TOKEN,
                 github_api_url=github.url,
                 opsbot_channel_repos=f"{CHANNEL}={REPO}",
@@ -145,13 +167,18 @@ async def opsbot(slack: FakeSlackApi) -> AsyncIterator[str]:
                     await runner.cleanup()
                 await bot.close()
 
+    return serve
+
 
 VARIANTS = {
     "bolt-stock": Variant(name="bolt-stock", text="help", expect="Hello!", serve=bolt_stock),
     "bolt-shared-session": Variant(name="bolt-shared-session", text="help", expect="Hello!", serve=bolt_shared_session),
-    "opsbot-help": Variant(name="opsbot-help", text="help", expect="list_pull_requests", serve=opsbot),
+    "opsbot-help": Variant(name="opsbot-help", text="help", expect="list_pull_requests", serve=opsbot(sqlite_database)),
     "opsbot-list-prs": Variant(
-        name="opsbot-list-prs", text=f"list prs in {REPO}", expect="Fix login redirect", serve=opsbot
+        name="opsbot-list-prs", text=f"list prs in {REPO}", expect="Fix login redirect", serve=opsbot(sqlite_database)
+    ),
+    "opsbot-help-postgresql": Variant(
+        name="opsbot-help-postgresql", text="help", expect="list_pull_requests", serve=opsbot(postgresql_database)
     ),
 }
 

@@ -19,7 +19,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    # The pool holds as many connections as the work in flight: with a smaller pool, every burst opens and closes
+    # overflow connections, and each PostgreSQL connection is a new server process.
+    return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, **kwargs)
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

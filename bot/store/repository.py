@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,12 +15,31 @@ from bot.domain import ApprovalStatus, Decision, Event, InboxStatus, Source, Ste
 from bot.store.database import Database, all_rows, first, one, rowcount, scalar, scalars
 from bot.store.models import approvals, decisions, inbox, runs, steps, thread_locks
 
+_ACCEPT_COLUMNS = (
+    "dedupe_key", "source", "type", "team_id", "payload", "status", "attempts", "created_at", "claimed_by",
+    "lease_until",
+)  # fmt: skip
+_FINISH = (
+    update(inbox)
+    .where(inbox.c.id == bindparam("inbox_id"), inbox.c.claimed_by == bindparam("worker"))
+    .values(
+        status=bindparam("status"), finished_at=bindparam("finished_at"), error=bindparam("error"), lease_until=None
+    )
+)
+
 
 class Repository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.db = Database(engine)
         self._dialect = engine.dialect.name
+        # The statements on every event's path are built once: building one costs more than running it.
+        ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(inbox)
+        self._accept = (
+            ins.values({name: bindparam(name) for name in _ACCEPT_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(inbox.c.id)
+        )
 
     # -- inbox ---------------------------------------------------------------------------------------
 
@@ -39,14 +58,14 @@ class Repository:
             "status": InboxStatus.PENDING.value,
             "attempts": 0,
             "created_at": now,
+            "claimed_by": None,
+            "lease_until": None,
         }
         if claim_for is not None:
             values.update(
                 status=InboxStatus.PROCESSING.value, claimed_by=claim_for[0], lease_until=claim_for[1], attempts=1
             )
-        ins = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(inbox)
-        stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(inbox.c.id)
-        inbox_id: int | None = await self.db.write(scalar(stmt))
+        inbox_id: int | None = await self.db.write_statement(self._accept, values, lambda result: result.scalar())
         return inbox_id
 
     async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> tuple[Event, int] | None:
@@ -71,12 +90,8 @@ class Repository:
 
     async def finish(self, inbox_id: int, worker: str, now: datetime, *, error: str | None = None) -> None:
         status = InboxStatus.FAILED if error else InboxStatus.DONE
-        stmt = (
-            update(inbox)
-            .where(inbox.c.id == inbox_id, inbox.c.claimed_by == worker)
-            .values(status=status.value, finished_at=now, error=error, lease_until=None)
-        )
-        await self.db.write(rowcount(stmt))
+        values = {"inbox_id": inbox_id, "worker": worker, "status": status.value, "finished_at": now, "error": error}
+        await self.db.write_statement(_FINISH, values, lambda result: result.rowcount)
 
     async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
         stmt = (
