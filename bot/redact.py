@@ -33,3 +33,33 @@ def redact(value: Any, extra: tuple[str, ...] = ()) -> Any:
     if isinstance(value, str):
         return redact_text(value, extra)
     return value
+
+
+def contains_secret(value: Any, extra: tuple[str, ...] = ()) -> bool:
+    """Whether `redact` would have anything to mask (or a secret-named key is present): one scan, no copy.
+
+    Outgoing messages are checked with this first, so the common case (nothing secret) costs one regular-expression
+    search over the joined strings instead of a rebuilt copy of every block.
+    """
+    keys: list[str] = []
+    texts: list[str] = []
+    _collect(value, keys, texts)
+    if any(SECRET_KEYS.search(k) for k in keys):
+        return True
+    joined = "\x00".join(texts)  # no pattern matches a NUL, so nothing matches across two strings
+    if SECRET_VALUES.search(joined):
+        return True
+    return any(secret and len(secret) >= 6 and secret in joined for secret in extra)
+
+
+def _collect(value: Any, keys: list[str], texts: list[str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str):
+                keys.append(k)
+            _collect(v, keys, texts)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _collect(v, keys, texts)
+    elif isinstance(value, str):
+        texts.append(value)

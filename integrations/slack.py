@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.redact import redact, redact_text
+from bot.redact import contains_secret, redact, redact_text
 
 
 def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
@@ -80,5 +80,8 @@ class SlackChat:
         return redact_text(text, self._secrets)
 
     def _clean_blocks(self, blocks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        cleaned: list[dict[str, Any]] = redact(list(blocks), self._secrets)
+        given = list(blocks)
+        if not contains_secret(given, self._secrets):
+            return given
+        cleaned: list[dict[str, Any]] = redact(given, self._secrets)
         return cleaned

@@ -61,7 +61,9 @@ class Database:
         async with self.engine.begin() as conn:
             return await conn.run_sync(op)
 
-    async def write_statement(self, stmt: Executable, params: Mapping[str, Any], take: Callable[[CursorResult[Any]], T]) -> T:
+    async def write_statement(
+        self, stmt: Executable, params: Mapping[str, Any], take: Callable[[CursorResult[Any]], T]
+    ) -> T:
         """One statement as its own transaction: `take` reads what it needs from the result.
 
         On PostgreSQL it runs in autocommit mode (a single statement is atomic by itself): one round trip instead of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redact import MASK, redact, redact_text
+from bot.redact import MASK, contains_secret, redact, redact_text
 
 SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
 SLACK_USER = "xoxp-1234567890-0987654321-1111111111-abcdef0123456789"
@@ -118,3 +118,32 @@ def test_redact_returns_a_copy() -> None:
 
 def test_non_string_keys_are_kept() -> None:
     assert redact({1: "one", None: SLACK_BOT}) == {1: "one", None: MASK}
+
+
+CORPUS = [
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "*#42* Fix login redirect — checks passing"}}],
+    [{"type": "section", "text": {"type": "mrkdwn", "text": f"the log said {SLACK_BOT} oops"}}],
+    [{"type": "context", "elements": [{"type": "mrkdwn", "text": "ok"}, {"type": "mrkdwn", "text": GITHUB_PAT}]}],
+    [{"type": "actions", "elements": [{"type": "button", "value": f"x {OPENAI}"}]}],
+    {"headers": {"Authorization": "abc"}, "body": "fine"},  # a secret-named key
+    {"note": "Bearer\neyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"},  # whitespace inside the match
+    ("tuple", ["nested", ("deeper", f"sig {SLACK_SIG}")]),
+    {"note": "the password is supersecretvalue"},  # only an explicit secret
+    {"numbers": [1, 2.5, None, True], "text": "nothing here"},
+    [],
+]
+
+
+def as_lists(value: object) -> object:
+    """redact() returns tuples as lists; compare like with like."""
+    if isinstance(value, dict):
+        return {k: as_lists(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_lists(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("value", CORPUS)
+def test_contains_secret_says_whether_redact_would_change_anything(value: object) -> None:
+    extra = ("supersecretvalue",)
+    assert contains_secret(value, extra) == (redact(value, extra) != as_lists(value))
