@@ -167,7 +167,14 @@ class Sandbox:
             "messages": {c["id"]: conversation(self.slack, c["id"], user) for c in conversations},
             "modal": self._open_modal(user),
             "github": github_panel(self.github),
+            "demos": self.demos(),
         }
+
+    def demos(self) -> dict[str, str | None]:
+        """Each demo button: None when it can run, else why not (a demo must never act on real systems)."""
+        real_github = None if self.github is not None else "GITHUB_TOKEN is set: this demo would act on your GitHub"
+        real_erp = None if self.odoo is not None else "TRYTON_URL or ODOO_URL is set: this demo reads the demo Odoo"
+        return {"ci-failure": real_github, "digest": real_github, "erp-overdue": real_erp}
 
     def _open_modal(self, user: str) -> JsonDict | None:
         assert self.driver is not None

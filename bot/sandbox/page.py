@@ -112,6 +112,11 @@ async def _demo(request: web.Request) -> web.Response:
     """The demo buttons: a signed GitHub CI-failure webhook, a digest now, `/ops erp overdue` as this person."""
     b = await _body(request, "user", "name")
     sandbox = request.app[SANDBOX]
+    if b["name"] not in DEMOS:
+        raise web.HTTPBadRequest(text=f"unknown demo; expected one of {', '.join(DEMOS)}")
+    unavailable = sandbox.demos()[b["name"]]
+    if unavailable is not None:
+        raise web.HTTPConflict(text=unavailable)
     if b["name"] == "ci-failure":
         await sandbox.simulate_ci_failure()
     elif b["name"] == "digest":
@@ -120,6 +125,4 @@ async def _demo(request: web.Request) -> web.Response:
         from bot.sandbox import demo
 
         await sandbox.send(b["user"], demo.CHANNEL, "/ops erp overdue")
-    else:
-        raise web.HTTPBadRequest(text=f"unknown demo; expected one of {', '.join(DEMOS)}")
     return web.json_response({})

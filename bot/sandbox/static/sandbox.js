@@ -76,7 +76,20 @@ function render() {
   if (atBottom) list.scrollTop = list.scrollHeight;
   renderThread(all);
   renderGitHub(s.github);
+  renderDemos(s.demos || {});
   renderModal(s.modal);
+}
+
+function renderDemos(demos) {
+  // A demo that would act on a real system (GITHUB_TOKEN, TRYTON_URL or ODOO_URL set) is shown, disabled, with why.
+  document.querySelectorAll("button[data-demo]").forEach((button) => {
+    const why = demos[button.dataset.demo];
+    button.disabled = Boolean(why);
+    button.title = why || "";
+    const note = button.parentElement.querySelector("small.unavailable");
+    if (why && !note) button.insertAdjacentHTML("afterend", `<small class="unavailable">${escapeHtml(why)}</small>`);
+    if (!why && note) note.remove();
+  });
 }
 
 function renderThread(all) {
