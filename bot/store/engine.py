@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +13,22 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.store.liveness import ping_idle_connections
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, monotonic: Callable[[], float] = time.monotonic, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     # The pool holds as many connections as the work in flight: with a smaller pool, every burst opens and closes
-    # overflow connections, and each PostgreSQL connection is a new server process.
-    return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, **kwargs)
+    # overflow connections, and each PostgreSQL connection is a new server process. Connections that sat idle are
+    # pinged before use (bot/store/liveness.py), not every connection at every checkout.
+    engine = create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=False, **kwargs)
+    ping_idle_connections(engine, now=monotonic)
+    return engine
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
