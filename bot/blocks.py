@@ -57,6 +57,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def review_requested(logins: Iterable[str], teams: Iterable[str]) -> str:
+    """Who GitHub still waits on for a review: "@ana, team platform", or "nobody requested"."""
+    names = [f"@{escape(login)}" for login in logins] + [f"team {escape(slug)}" for slug in teams]
+    return ", ".join(names) or "nobody requested"
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

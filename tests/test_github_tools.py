@@ -96,8 +96,32 @@ async def test_list_pull_requests_shows_author_age_and_checks(tools: ToolRegistr
         "age_days": 3,
         "checks": "failing",
         "url": "https://github.com/acme/api/pull/42",
+        "draft": False,
+        "requested_reviewers": [],
+        "requested_teams": [],
     }
     assert [p["checks"] for p in result.data["pull_requests"]][:2] == ["none", "passing"]
+
+
+async def test_list_pull_requests_shows_drafts_and_who_a_review_waits_on(tools: ToolRegistry, gh: FakeGitHub) -> None:
+    gh.add_pr("acme/api", 50, "Half done", draft=True, checks="pending")
+    gh.add_pr("acme/api", 51, "Ready", checks="passing", reviewers=("ben", "<!channel>"), teams=("platform",))
+
+    result = await run(tools, "list_pull_requests", repo="acme/api")
+
+    assert "#50 Half done (draft) — @octocat, 3d old, checks: ⏳ pending" in result.lines
+    assert (
+        "#51 Ready — @octocat, 3d old, checks: ✅ passing, review: @ben, @&lt;!channel&gt;, team platform"
+        in result.lines
+    )
+    ready = next(p for p in result.data["pull_requests"] if p["number"] == 51)
+    assert (ready["draft"], ready["requested_reviewers"], ready["requested_teams"]) == (
+        False,
+        ["ben", "<!channel>"],
+        ["platform"],
+    )
+    # all from the list answer: one list call, then two check calls per pull request, nothing per reviewer
+    assert len([r for r in gh.requests if r.method == "GET"]) == 1 + 2 * 2
 
 
 async def test_list_pull_requests_when_there_are_none(tools: ToolRegistry) -> None:

@@ -79,7 +79,9 @@ def seed_slack(slack: FakeSlackApi) -> None:
 def seed_github(github: FakeGitHub) -> None:
     """acme/api: four open PRs (#7 is ready to merge), a failed CI run on main, two workflows."""
     github.add_repo(REPO)
-    github.add_pr(REPO, 7, "Add rate limiting to /login", author="ana", head="rate-limit", checks="passing")
+    github.add_pr(
+        REPO, 7, "Add rate limiting to /login", author="ana", head="rate-limit", checks="passing", reviewers=("ben",)
+    )
     github.add_pr(
         REPO, 8, "Upgrade SQLAlchemy to 2.0.36", author="dependabot", head="deps/sqlalchemy", checks="failing"
     )
@@ -91,6 +93,7 @@ def seed_github(github: FakeGitHub) -> None:
         head="billing-export",
         checks="pending",
         age=timedelta(days=12),
+        draft=True,
     )
     github.add_pr(
         REPO, 11, "Fix flaky retry test", author="cy", head="fix-flaky", mergeable=False, mergeable_state="dirty"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.blocks import escape
+from bot.blocks import escape, review_requested
 from bot.clock import Clock
 from bot.membership import describe_specs
 from bot.store.repository import Repository
@@ -72,10 +72,18 @@ class DigestBuilder:
         pulls = list(result.data.get("pull_requests", []))
         stale = [p for p in pulls if int(p.get("age_days", 0)) >= self.stale_days]
         failing = [p for p in pulls if p.get("checks") == "failing"]
-        ready = [p for p in pulls if p.get("checks") == "passing" and p not in stale]
+        # a draft is not asking for review yet; a review given removes the reviewer from GitHub's requested list
+        ready = [p for p in pulls if p.get("checks") == "passing" and p not in stale and not p.get("draft")]
 
         def line(p: dict[str, Any]) -> str:
-            return f"• <{p['url']}|#{p['number']}> {escape(p['title'])} — {escape(p['author'])}, {p['age_days']}d"
+            draft = " (draft)" if p.get("draft") else ""
+            return (
+                f"• <{p['url']}|#{p['number']}> {escape(p['title'])}{draft} — {escape(p['author'])}, {p['age_days']}d"
+            )
+
+        def waiting(p: dict[str, Any]) -> str:
+            teams = p.get("requested_teams") or ()
+            return f"{line(p)} → {review_requested(p.get('requested_reviewers') or (), teams)}"
 
         sections = [
             DigestSection(title=f"Open ({len(pulls)})", lines=[line(p) for p in pulls], empty="No open PRs."),
@@ -85,9 +93,12 @@ class DigestBuilder:
                 lines=[line(p) for p in failing],
                 buttons=[rerun_button({"repo": repo, "pr": p["number"]}, f"Rerun #{p['number']}") for p in failing],
             ),
-            DigestSection(title=f"Waiting for review, checks green ({len(ready)})", lines=[line(p) for p in ready]),
+            DigestSection(title=f"Waiting for review, checks green ({len(ready)})", lines=[waiting(p) for p in ready]),
         ]
-        data = [(p["number"], p["title"], p.get("checks"), p in stale) for p in pulls]
+        data = [
+            (p["number"], p["title"], p.get("checks"), p in stale, p.get("draft"), p.get("requested_reviewers"))
+            for p in pulls
+        ]
         return sections, data
 
     async def _approvals(self, channel: str) -> tuple[list[DigestSection], Any]:

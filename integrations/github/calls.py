@@ -96,6 +96,9 @@ def pull_summary(pr: PullRequest) -> PullSummary:
         created_at=pr.created_at,
         url=pr.html_url,
         head_sha=pr.head.sha,
+        draft=bool(pr.draft),
+        requested_reviewers=tuple(user.login for user in pr.requested_reviewers or ()),
+        requested_teams=tuple(team.slug for team in pr.requested_teams or ()),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.blocks import review_requested
 from integrations.github.models import CheckState, PullDetail, PullSummary, RunSummary
 
 READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
@@ -35,9 +36,12 @@ def pull_fields(pull: PullDetail) -> tuple[tuple[str, str], ...]:
 
 
 def pull_line(pull: PullSummary, now: datetime) -> str:
+    draft = " (draft)" if pull.draft else ""
+    reviewers = review_requested(pull.requested_reviewers, pull.requested_teams)
+    waiting = f", review: {reviewers}" if pull.requested_reviewers or pull.requested_teams else ""
     return (
-        f"#{pull.number} {escape(pull.title)} — @{escape(pull.author)}, {age(now, pull.created_at)} old, "
-        f"checks: {pull.checks.state.label}"
+        f"#{pull.number} {escape(pull.title)}{draft} — @{escape(pull.author)}, {age(now, pull.created_at)} old, "
+        f"checks: {pull.checks.state.label}{waiting}"
     )
 
 
@@ -49,6 +53,9 @@ def pull_data(pull: PullSummary, now: datetime) -> dict[str, object]:
         "age_days": (now - pull.created_at).days,
         "checks": pull.checks.state.value,
         "url": pull.url,
+        "draft": pull.draft,
+        "requested_reviewers": list(pull.requested_reviewers),
+        "requested_teams": list(pull.requested_teams),
     }
 
 

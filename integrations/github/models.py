@@ -85,6 +85,9 @@ class PullSummary:
     url: str
     head_sha: str
     checks: Checks = NO_CHECKS
+    draft: bool = False
+    requested_reviewers: tuple[str, ...] = ()  # logins GitHub still waits on (a review given removes the login)
+    requested_teams: tuple[str, ...] = ()  # team slugs
 
 
 @dataclass(frozen=True, kw_only=True)

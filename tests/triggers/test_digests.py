@@ -77,6 +77,21 @@ async def test_a_digest_is_skipped_when_nothing_changed(env: Harness) -> None:
     assert await fire(env) == []  # the same slot again: nothing
 
 
+async def test_waiting_for_review_leaves_drafts_out_and_names_who_github_waits_on(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Add caching", checks="passing", reviewers=("ben",), teams=("platform",))
+    env.github.add_pr("acme/api", 8, "Nobody asked", checks="passing")
+    env.github.add_pr("acme/api", 9, "Sketch", checks="passing", draft=True)
+    await add_digest(env, "add daily 09:00 UTC prs acme/api")
+    move_to(env, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    await fire(env)
+    shown = json.dumps(digest_posts(env)[0], ensure_ascii=False)
+    waiting = shown.split("Waiting for review, checks green (2)", 1)[1]
+    assert "#7> Add caching — octocat, 4d → @ben, team platform" in waiting
+    assert "#8> Nobody asked — octocat, 4d → nobody requested" in waiting
+    assert "#9" not in waiting
+    assert "#9> Sketch (draft)" in shown  # still listed among the open ones
+
+
 async def test_missed_slots_after_downtime_are_coalesced_into_one(env: Harness) -> None:
     await add_digest(env, "add daily 09:00 UTC approvals")
     env.clock.advance(4 * 86400)  # down for four days: four slots missed

@@ -10,6 +10,7 @@ import http
 import itertools
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -161,6 +162,9 @@ class FakePull:
     state: str = "open"
     merged: bool = False
     body: str = ""
+    draft: bool = False
+    requested_reviewers: list[str] = field(default_factory=list)  # logins
+    requested_teams: list[str] = field(default_factory=list)  # slugs
 
 
 @dataclass(kw_only=True)
@@ -333,6 +337,9 @@ class FakeGitHub:
         head_sha: str | None = None,
         checks: str | None = None,
         age: timedelta = timedelta(days=3),
+        draft: bool = False,
+        reviewers: tuple[str, ...] = (),
+        teams: tuple[str, ...] = (),
     ) -> FakePull:
         """`checks` is "passing", "failing" or "pending" (check runs on the head sha), or None for none."""
         owner = self._repo(repo)
@@ -347,6 +354,9 @@ class FakeGitHub:
             mergeable=mergeable,
             mergeable_state=mergeable_state,
             created_at=self.now() - age,
+            draft=draft,
+            requested_reviewers=list(reviewers),
+            requested_teams=list(teams),
         )
         owner.pulls[number] = pull
         owner.branches |= {head, base}
@@ -536,6 +546,25 @@ class FakeGitHub:
         user.update(login=login, id=int(_sha(login)[:6], 16))
         return dict(user)
 
+    def team_json(self, repo: FakeRepo, slug: str) -> dict[str, Any]:
+        """GitHub's "team-simple" shape, as in a pull request's requested_teams (REST reference, Teams)."""
+        org, team_id = repo.full_name.split("/")[0], zlib.crc32(slug.encode())
+        return {
+            "id": team_id,
+            "node_id": f"T_{slug}",
+            "url": f"{self.url}/organizations/1/team/{team_id}",
+            "html_url": f"https://github.com/orgs/{org}/teams/{slug}",
+            "name": slug.replace("-", " ").title(),
+            "slug": slug,
+            "description": None,
+            "privacy": "closed",
+            "notification_setting": "notifications_enabled",
+            "permission": "pull",
+            "members_url": f"{self.url}/organizations/1/team/{team_id}/members{{/member}}",
+            "repositories_url": f"{self.url}/organizations/1/team/{team_id}/repos",
+            "parent": None,
+        }
+
     def repo_json(self, repo: FakeRepo) -> dict[str, Any]:
         data = self._fix(recorded_json("Workflow.testCreateDispatchException", 0), "test-org/test-repo", repo)
         data.update(id=repo.id, name=repo.full_name.split("/")[1], full_name=repo.full_name, private=repo.private)
@@ -559,6 +588,9 @@ class FakeGitHub:
             merged=pull.merged,
             mergeable=pull.mergeable,
             mergeable_state=pull.mergeable_state,
+            draft=pull.draft,  # the recorded exchange predates these three fields; GitHub sends them on list and get
+            requested_reviewers=[self.user_json(login) for login in pull.requested_reviewers],
+            requested_teams=[self.team_json(repo, slug) for slug in pull.requested_teams],
         )
         data["user"] = self.user_json(pull.author)
         data["head"].update(ref=pull.head, sha=pull.head_sha, label=f"{repo.full_name.split('/')[0]}:{pull.head}")
