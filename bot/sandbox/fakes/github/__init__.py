@@ -1,0 +1,343 @@
+"""A loopback fake of the GitHub REST API whose answers are built from PyGithub's recorded real exchanges."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from bot.sandbox.fakes.github.payloads import GitHubPayloads
+from bot.sandbox.fakes.github.replay import (
+    DOCS,
+    FORBIDDEN,
+    GITHUB_API,
+    NOT_FOUND,
+    NOT_MERGEABLE,
+    REPLAY_DIR,
+    WIRE_HEADERS,
+    Exchange,
+    _base_headers,
+    _default_fault_body,
+    parse_replay,
+    recorded,
+    recorded_json,
+)
+from bot.sandbox.fakes.github.routes import ROUTES, R
+from bot.sandbox.fakes.github.state import (
+    CHECKS,
+    Call,
+    CheckRun,
+    FakeIssue,
+    FakePull,
+    FakeRepo,
+    FakeRun,
+    FakeWorkflow,
+    Fault,
+    RecordedRequest,
+    Reply,
+    _sha,
+)
+
+__all__ = [
+    "CHECKS",
+    "DOCS",
+    "FORBIDDEN",
+    "GITHUB_API",
+    "NOT_FOUND",
+    "NOT_MERGEABLE",
+    "REPLAY_DIR",
+    "ROUTES",
+    "WIRE_HEADERS",
+    "Call",
+    "CheckRun",
+    "Exchange",
+    "FakeGitHub",
+    "FakeIssue",
+    "FakePull",
+    "FakeRepo",
+    "FakeRun",
+    "FakeWorkflow",
+    "Fault",
+    "R",
+    "RecordedRequest",
+    "Reply",
+    "parse_replay",
+    "recorded",
+    "recorded_json",
+]
+
+
+class FakeGitHub(GitHubPayloads):
+    """`async with FakeGitHub() as gh:` serves on `gh.url`; state via `add_*`, faults via `fail_next`."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        login: str = "opsbot",
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.token = token
+        self.login = login
+        self.now = now or (lambda: datetime.now(UTC))
+        self.url = ""
+        self.repos: dict[str, FakeRepo] = {}
+        self.statuses: dict[str, list[tuple[str, str]]] = {}
+        self.check_runs: dict[str, list[CheckRun]] = {}
+        self.issues: list[FakeIssue] = []
+        self.comments: list[dict[str, Any]] = []
+        self.merges: list[dict[str, Any]] = []
+        self.dispatches: list[dict[str, Any]] = []
+        self.reruns: list[dict[str, Any]] = []
+        self.requests: list[RecordedRequest] = []
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1000)
+        self._remaining = 5000
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle --
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeGitHub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- state --
+
+    def add_repo(self, full_name: str, *, private: bool = False) -> FakeRepo:
+        repo = FakeRepo(full_name=full_name, id=next(self._ids), private=private)
+        self.repos[full_name.lower()] = repo
+        return repo
+
+    def add_pr(
+        self,
+        repo: str,
+        number: int,
+        title: str,
+        *,
+        author: str = "octocat",
+        head: str = "feature",
+        base: str = "main",
+        mergeable: bool | None = True,
+        mergeable_state: str = "clean",
+        head_sha: str | None = None,
+        checks: str | None = None,
+        age: timedelta = timedelta(days=3),
+        draft: bool = False,
+        reviewers: tuple[str, ...] = (),
+        teams: tuple[str, ...] = (),
+    ) -> FakePull:
+        """`checks` is "passing", "failing" or "pending" (check runs on the head sha), or None for none."""
+        owner = self._repo(repo)
+        sha = head_sha or _sha(f"{repo}#{number}")
+        pull = FakePull(
+            number=number,
+            title=title,
+            author=author,
+            head=head,
+            base=base,
+            head_sha=sha,
+            mergeable=mergeable,
+            mergeable_state=mergeable_state,
+            created_at=self.now() - age,
+            draft=draft,
+            requested_reviewers=list(reviewers),
+            requested_teams=list(teams),
+        )
+        owner.pulls[number] = pull
+        owner.branches |= {head, base}
+        if checks is not None:
+            self.check_runs[sha] = list(CHECKS[checks])
+        return pull
+
+    def set_status(self, sha: str, context: str, state: str) -> None:
+        """A commit status (the older API): state is success, failure, error or pending."""
+        self.statuses.setdefault(sha, []).append((context, state))
+
+    def add_check_run(self, sha: str, name: str, status: str = "completed", conclusion: str | None = None) -> None:
+        self.check_runs.setdefault(sha, []).append((name, status, conclusion))
+
+    def add_run(
+        self,
+        repo: str,
+        run_id: int,
+        *,
+        name: str = "CI",
+        branch: str = "main",
+        head_sha: str | None = None,
+        conclusion: str | None = "failure",
+        status: str = "completed",
+        age: timedelta = timedelta(hours=2),
+    ) -> FakeRun:
+        run = FakeRun(
+            id=run_id,
+            name=name,
+            branch=branch,
+            head_sha=head_sha or _sha(f"run{run_id}"),
+            conclusion=conclusion,
+            status=status,
+            created_at=self.now() - age,
+        )
+        self._repo(repo).runs[run_id] = run
+        return run
+
+    def add_workflow(
+        self,
+        repo: str,
+        file: str,
+        *,
+        name: str | None = None,
+        dispatchable: bool = True,
+        required: tuple[str, ...] = (),
+    ) -> FakeWorkflow:
+        workflow = FakeWorkflow(
+            id=next(self._ids),
+            file=file,
+            name=name or file.rsplit(".", 1)[0],
+            dispatchable=dispatchable,
+            required_inputs=required,
+        )
+        self._repo(repo).workflows.append(workflow)
+        return workflow
+
+    def _repo(self, full_name: str) -> FakeRepo:
+        return self.repos[full_name.lower()]
+
+    # -- faults --
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+        *,
+        apply: bool = False,
+    ) -> None:
+        """Answer the next `times` matching requests (re.search on the path) with this status.
+
+        `apply=True` performs the request first (a write that happened although the answer is an error).
+        """
+        reply = Reply(status=status, body=_default_fault_body(status) if body is None else body, headers=headers or {})
+        self._faults.append(
+            Fault(method=method.upper(), path=re.compile(path_regex), reply=reply, times=times, apply=apply)
+        )
+
+    def rate_limit_next(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        retry_after: int | None = None,
+        reset_in: float = 3600,
+        times: int = 1,
+    ) -> None:
+        """A secondary limit with Retry-After when given, else a primary one that resets in `reset_in` s."""
+        if retry_after is not None:
+            body = recorded_json("SpecificExceptions.testAuthenticatedRateLimitExceeded", 1)
+            headers = {"Retry-After": str(retry_after)}
+        else:
+            body = recorded_json("SpecificExceptions.testRateLimitExceeded", 1)
+            reset = int((self.now() + timedelta(seconds=reset_in)).timestamp())
+            headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+        self.fail_next(method, path_regex, 403, body, headers, times)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.method == method and fault.path.search(path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    # -- HTTP --
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return self._respond(Reply(status=400, body={"message": "Problems parsing JSON"}))
+        self.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                query=dict(request.query),
+                json=body,
+                headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+            )
+        )
+        return self._respond(self._answer(request, body))
+
+    def _answer(self, request: web.Request, body: Any) -> Reply:
+        if not self._authorized(request.headers.get("Authorization")):
+            return Reply(status=401, body=recorded_json("Exceptions.testBadAuthentication"))
+        fault = self._take_fault(request.method, request.path)
+        if fault is not None and not fault.apply:
+            return fault.reply
+        reply = self._route(request.method, request.path, dict(request.query), body)
+        return fault.reply if fault is not None else reply
+
+    def _authorized(self, header: str | None) -> bool:
+        # token=None accepts any credentials; set a token to get GitHub's 401 for any other
+        return self.token is None or header in (f"token {self.token}", f"Bearer {self.token}")
+
+    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
+        for route_method, pattern, handler in ROUTES:
+            match = pattern.fullmatch(path)
+            if route_method != method or match is None:
+                continue
+            params = match.groupdict()
+            repo = self.repos.get(params.get("repo", "").lower()) if "repo" in params else None
+            if "repo" in params and repo is None:
+                return Reply(status=404, body=dict(NOT_FOUND))
+            return handler(self, Call(method=method, path=path, query=query, body=body, params=params, repo=repo))
+        return Reply(status=404, body=dict(NOT_FOUND))
+
+    def _respond(self, reply: Reply) -> web.Response:
+        self._remaining = max(0, self._remaining - 1)
+        headers: CIMultiDict[str] = CIMultiDict(_base_headers())
+        headers["X-RateLimit-Limit"] = "5000"
+        headers["X-RateLimit-Remaining"] = str(self._remaining)
+        headers["X-RateLimit-Reset"] = str(int((self.now() + timedelta(hours=1)).timestamp()))
+        headers.update(reply.headers)
+        if reply.body is None:
+            return web.Response(status=reply.status, headers=headers)
+        text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        return web.Response(status=reply.status, body=text.encode(), headers=headers)
+
+    def _page(self, call: Call, items: list[Any], wrap: str | None = None) -> Reply:
+        per_page, page = int(call.query.get("per_page", 30)), int(call.query.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            nxt = urlencode({**call.query, "page": page + 1})
+            headers["Link"] = f'<{self.url}{call.path}?{nxt}>; rel="next"'
+        body = chunk if wrap is None else {"total_count": len(items), wrap: chunk}
+        return Reply(status=200, body=body, headers=headers)

@@ -1,0 +1,259 @@
+"""The endpoints the fake GitHub answers: one function per route, over the fake's state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.sandbox.fakes.github.replay import DOCS, NOT_FOUND, NOT_MERGEABLE, recorded_json
+from bot.sandbox.fakes.github.state import Call, FakeIssue, FakeRepo, FakeWorkflow, Reply, _sha, _stamp
+
+if TYPE_CHECKING:
+    from bot.sandbox.fakes.github import FakeGitHub
+
+# -- endpoints ----------------------------------------------------------------------------------------
+
+
+def _user(gh: FakeGitHub, call: Call) -> Reply:
+    return Reply(status=200, body=gh.user_json(gh.login))
+
+
+def _user_repos(gh: FakeGitHub, call: Call) -> Reply:
+    return gh._page(call, [gh.repo_json(r) for r in gh.repos.values()])
+
+
+def _get_repo(gh: FakeGitHub, call: Call) -> Reply:
+    assert call.repo is not None
+    return Reply(status=200, body=gh.repo_json(call.repo))
+
+
+def _list_pulls(gh: FakeGitHub, call: Call) -> Reply:
+    repo, state = _repo_of(call), call.query.get("state", "open")
+    pulls = [p for p in sorted(repo.pulls.values(), key=lambda p: -p.number) if state in ("all", p.state)]
+    return gh._page(call, [gh.pull_json(repo, p, listed=True) for p in pulls])
+
+
+def _get_pull(gh: FakeGitHub, call: Call) -> Reply:
+    repo = _repo_of(call)
+    pull = repo.pulls.get(int(call.params["number"]))
+    return Reply(status=200, body=gh.pull_json(repo, pull)) if pull else Reply(status=404, body=dict(NOT_FOUND))
+
+
+def _merge(gh: FakeGitHub, call: Call) -> Reply:
+    repo, body = _repo_of(call), call.body or {}
+    pull = repo.pulls.get(int(call.params["number"]))
+    if pull is None:
+        return Reply(status=404, body=dict(NOT_FOUND))
+    if pull.merged or pull.state != "open" or pull.mergeable is False:
+        return Reply(status=405, body=dict(NOT_MERGEABLE))
+    if body.get("sha") not in (None, pull.head_sha):
+        return Reply(status=409, body={"message": "Head branch was modified. Review and try the merge again."})
+    method = body.get("merge_method", "merge")
+    if method not in ("merge", "squash", "rebase"):
+        return Reply(status=422, body={"message": "Validation Failed", "errors": [f"Invalid merge_method {method}"]})
+    sha = _sha(f"merge {repo.full_name}#{pull.number}")
+    pull.merged, pull.state = True, "closed"
+    gh.merges.append({"repo": repo.full_name, "number": pull.number, "method": method, "sha": sha, **body})
+    merged = recorded_json("PullRequest.testMerge", 1)
+    merged.update(sha=sha)
+    return Reply(status=200, body=merged)
+
+
+def _combined_status(gh: FakeGitHub, call: Call) -> Reply:
+    repo, sha = _repo_of(call), call.params["sha"]
+    statuses = gh.statuses.get(sha, [])
+    states = {state for _, state in statuses}
+    combined = (
+        "failure" if states & {"failure", "error"} else "pending" if "pending" in states or not states else "success"
+    )
+    now = _stamp(gh.now())
+    items = [
+        {
+            "id": i + 1,
+            "node_id": f"SC_{i}",
+            "state": state,
+            "context": context,
+            "description": None,
+            "target_url": None,
+            "url": f"{gh.url}/repos/{repo.full_name}/statuses/{sha}",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, (context, state) in enumerate(statuses)
+    ]
+    body = {
+        "state": combined,
+        "statuses": items,
+        "sha": sha,
+        "total_count": len(items),
+        "repository": gh.repo_json(repo),
+        "commit_url": f"{gh.url}/repos/{repo.full_name}/commits/{sha}",
+        "url": f"{gh.url}/repos/{repo.full_name}/commits/{sha}/status",
+    }
+    return Reply(status=200, body=body)
+
+
+def _check_runs(gh: FakeGitHub, call: Call) -> Reply:
+    repo, sha = _repo_of(call), call.params["sha"]
+    now = _stamp(gh.now())
+    runs: list[dict[str, Any]] = [
+        {
+            "id": i + 1,
+            "node_id": f"CR_{i}",
+            "head_sha": sha,
+            "external_id": "",
+            "name": name,
+            "status": status,
+            "conclusion": conclusion,
+            "started_at": now,
+            "completed_at": now if status == "completed" else None,
+            "url": f"{gh.url}/repos/{repo.full_name}/check-runs/{i + 1}",
+            "html_url": f"https://github.com/{repo.full_name}/runs/{i + 1}",
+            "details_url": None,
+            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0},
+            "pull_requests": [],
+        }
+        for i, (name, status, conclusion) in enumerate(gh.check_runs.get(sha, []))
+    ]
+    return gh._page(call, runs, wrap="check_runs")
+
+
+def _list_runs(gh: FakeGitHub, call: Call) -> Reply:
+    repo, q = _repo_of(call), call.query
+    runs = [
+        r
+        for r in sorted(repo.runs.values(), key=lambda r: (r.created_at, r.id), reverse=True)
+        if q.get("status", r.status) in (r.status, r.conclusion)
+        and q.get("branch", r.branch) == r.branch
+        and q.get("head_sha", r.head_sha) == r.head_sha
+    ]
+    return gh._page(call, [gh.run_json(repo, r) for r in runs], wrap="workflow_runs")
+
+
+def _get_run(gh: FakeGitHub, call: Call) -> Reply:
+    repo = _repo_of(call)
+    run = repo.runs.get(int(call.params["run_id"]))
+    return Reply(status=200, body=gh.run_json(repo, run)) if run else Reply(status=404, body=dict(NOT_FOUND))
+
+
+def _rerun(gh: FakeGitHub, call: Call) -> Reply:
+    repo = _repo_of(call)
+    run = repo.runs.get(int(call.params["run_id"]))
+    if run is None:
+        return Reply(status=404, body=dict(NOT_FOUND))
+    gh.reruns.append({"repo": repo.full_name, "run_id": run.id})
+    run.status, run.conclusion, run.attempt = "queued", None, run.attempt + 1
+    return Reply(status=201, body={})
+
+
+def _create_issue(gh: FakeGitHub, call: Call) -> Reply:
+    repo, body = _repo_of(call), call.body or {}
+    if not str(body.get("title") or "").strip():
+        invalid = {
+            "message": "Validation Failed",
+            "documentation_url": f"{DOCS}/issues/issues#create-an-issue",
+            "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
+        }
+        return Reply(status=422, body=invalid)
+    issue = FakeIssue(
+        number=repo.next_number(),
+        title=body["title"],
+        body=body.get("body"),
+        user=gh.login,
+        created_at=gh.now(),
+    )
+    repo.issues[issue.number] = issue
+    gh.issues.append(issue)
+    data = gh.issue_json(repo, issue)
+    return Reply(status=201, body=data, headers={"Location": data["url"]})
+
+
+def _list_issues(gh: FakeGitHub, call: Call) -> Reply:
+    repo, q = _repo_of(call), call.query
+    items = [(i.created_at, i.state, i.user, gh.issue_json(repo, i)) for i in repo.issues.values()]
+    items += [(p.created_at, p.state, p.author, gh.pull_as_issue_json(repo, p)) for p in repo.pulls.values()]
+    since = datetime.fromisoformat(q["since"]) if "since" in q else None
+    state = q.get("state", "open")
+    kept = [
+        data
+        for created, st, user, data in sorted(items, key=lambda i: i[0], reverse=True)
+        if state in ("all", st) and q.get("creator", user) == user and (since is None or created >= since)
+    ]
+    return gh._page(call, kept)
+
+
+def _comment(gh: FakeGitHub, call: Call) -> Reply:
+    repo, body = _repo_of(call), call.body or {}
+    number = int(call.params["number"])
+    if number not in repo.issues and number not in repo.pulls:
+        return Reply(status=404, body=dict(NOT_FOUND))
+    if not body.get("body"):
+        return Reply(
+            status=422,
+            body={"message": "Validation Failed", "errors": [{"field": "body", "code": "missing"}]},
+        )
+    comment_id = next(gh._ids)
+    gh.comments.append({"repo": repo.full_name, "number": number, "body": body["body"], "id": comment_id})
+    return Reply(status=201, body=gh.comment_json(repo, number, comment_id, body["body"]))
+
+
+def _find_workflow(repo: FakeRepo, key: str) -> FakeWorkflow | None:
+    return next((w for w in repo.workflows if key in (str(w.id), w.file)), None)
+
+
+def _get_workflow(gh: FakeGitHub, call: Call) -> Reply:
+    repo = _repo_of(call)
+    workflow = _find_workflow(repo, call.params["workflow"])
+    if workflow is None:
+        return Reply(status=404, body=dict(NOT_FOUND))
+    return Reply(status=200, body=gh.workflow_json(repo, workflow))
+
+
+def _dispatch(gh: FakeGitHub, call: Call) -> Reply:
+    repo, body = _repo_of(call), call.body or {}
+    workflow = _find_workflow(repo, call.params["workflow"])
+    if workflow is None:
+        return Reply(status=404, body=dict(NOT_FOUND))
+    if not workflow.dispatchable:
+        return Reply(status=422, body=recorded_json("Workflow.testCreateDispatchForNonTriggerEnabled", 2))
+    ref, inputs = body.get("ref"), body.get("inputs") or {}
+    if ref not in repo.branches:
+        return Reply(status=422, body={"message": f"No ref found for: {ref}", "documentation_url": DOCS})
+    missing = [name for name in workflow.required_inputs if name not in inputs]
+    if missing:
+        recorded_error = recorded_json("Workflow.testCreateDispatchException", 2)
+        recorded_error["message"] = f"Required input '{missing[0]}' not provided"
+        return Reply(status=422, body=recorded_error)
+    gh.dispatches.append({"repo": repo.full_name, "workflow": workflow.file, "ref": ref, "inputs": inputs})
+    return Reply(status=204)
+
+
+def _repo_of(call: Call) -> FakeRepo:
+    assert call.repo is not None
+    return call.repo
+
+
+R = r"/repos/(?P<repo>[^/]+/[^/]+)"
+ROUTES: list[tuple[str, re.Pattern[str], Callable[[FakeGitHub, Call], Reply]]] = [
+    (method, re.compile(pattern), handler)
+    for method, pattern, handler in [
+        ("GET", r"/user", _user),
+        ("GET", r"/user/repos", _user_repos),
+        ("GET", R, _get_repo),
+        ("GET", rf"{R}/pulls", _list_pulls),
+        ("GET", rf"{R}/pulls/(?P<number>\d+)", _get_pull),
+        ("PUT", rf"{R}/pulls/(?P<number>\d+)/merge", _merge),
+        ("GET", rf"{R}/commits/(?P<sha>[^/]+)/status", _combined_status),
+        ("GET", rf"{R}/commits/(?P<sha>[^/]+)/check-runs", _check_runs),
+        ("GET", rf"{R}/actions/runs", _list_runs),
+        ("GET", rf"{R}/actions/runs/(?P<run_id>\d+)", _get_run),
+        ("POST", rf"{R}/actions/runs/(?P<run_id>\d+)/rerun-failed-jobs", _rerun),
+        ("GET", rf"{R}/issues", _list_issues),
+        ("POST", rf"{R}/issues", _create_issue),
+        ("POST", rf"{R}/issues/(?P<number>\d+)/comments", _comment),
+        ("GET", rf"{R}/actions/workflows/(?P<workflow>[^/]+)", _get_workflow),
+        ("POST", rf"{R}/actions/workflows/(?P<workflow>[^/]+)/dispatches", _dispatch),
+    ]
+]

@@ -1,0 +1,129 @@
+"""What the fake GitHub holds (repositories, pull requests, runs, issues) and what it records."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# -- state tests can set ------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class FakePull:
+    number: int
+    title: str
+    author: str
+    head: str
+    base: str
+    head_sha: str
+    mergeable: bool | None
+    mergeable_state: str
+    created_at: datetime
+    state: str = "open"
+    merged: bool = False
+    body: str = ""
+    draft: bool = False
+    requested_reviewers: list[str] = field(default_factory=list)  # logins
+    requested_teams: list[str] = field(default_factory=list)  # slugs
+
+
+@dataclass(kw_only=True)
+class FakeRun:
+    id: int
+    name: str
+    branch: str
+    head_sha: str
+    conclusion: str | None
+    created_at: datetime
+    status: str = "completed"
+    event: str = "push"
+    attempt: int = 1
+    title: str = ""  # display title: the head commit's message for a push
+
+
+@dataclass(kw_only=True)
+class FakeIssue:
+    number: int
+    title: str
+    body: str | None
+    user: str
+    created_at: datetime
+    state: str = "open"
+
+
+@dataclass(kw_only=True)
+class FakeWorkflow:
+    id: int
+    file: str
+    name: str
+    dispatchable: bool = True
+    required_inputs: tuple[str, ...] = ()
+
+
+@dataclass(kw_only=True)
+class FakeRepo:
+    full_name: str
+    id: int
+    private: bool = False
+    branches: set[str] = field(default_factory=lambda: {"main"})
+    pulls: dict[int, FakePull] = field(default_factory=dict)
+    runs: dict[int, FakeRun] = field(default_factory=dict)
+    issues: dict[int, FakeIssue] = field(default_factory=dict)
+    workflows: list[FakeWorkflow] = field(default_factory=list)
+
+    def next_number(self) -> int:
+        return max([0, *self.pulls, *self.issues]) + 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+
+
+@dataclass(kw_only=True)
+class Reply:
+    status: int
+    body: Any = None  # dict/list → JSON, str → sent as is, None → empty
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class Fault:
+    method: str
+    path: re.Pattern[str]
+    reply: Reply
+    times: int
+    apply: bool  # True: do the real work first, then answer with the fault (a "ghost write")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    params: dict[str, str]
+    repo: FakeRepo | None
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sha(seed: str) -> str:
+    return hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()
+
+
+CheckRun = tuple[str, str, str | None]  # name, status, conclusion
+CHECKS: dict[str, list[CheckRun]] = {
+    "passing": [("test", "completed", "success")],
+    "failing": [("lint", "completed", "success"), ("test", "completed", "failure")],
+    "pending": [("test", "in_progress", None)],
+}
