@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import Executable
 
+from bot.store.sqlite_inline import InlineStatements, StatementResult
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -31,6 +33,7 @@ class Database:
     (another process, or a thread of this one, is writing). A small write in WAL mode with synchronous=NORMAL is a
     few tens of microseconds and no fsync; the inline connection does not checkpoint (that fsyncs), a worker
     thread does it every `CHECKPOINT_EVERY` inline commits. Reads stay in a thread (they can be large).
+    `write_statement` (the inbox's two statements per event) goes further: straight to sqlite3, compiled once.
     PostgreSQL stays fully async (asyncpg, through `run_sync`).
     """
 
@@ -41,6 +44,7 @@ class Database:
         self.dialect = engine.dialect.name
         self._sync: Engine | None = None
         self._inline: Engine | None = None
+        self._statements: InlineStatements | None = None
         if self.dialect == "sqlite":
             from bot.store.engine import sqlite_pragmas
 
@@ -48,6 +52,7 @@ class Database:
             self._sync = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8)
             event.listen(self._sync, "connect", sqlite_pragmas)
             self._inline = _never_waiting_engine(url)
+            self._statements = InlineStatements(str(url.database), self._inline.dialect, _never_waiting)
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._inline_commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
@@ -61,18 +66,21 @@ class Database:
         async with self.engine.begin() as conn:
             return await conn.run_sync(op)
 
-    async def write_statement(
-        self, stmt: Executable, params: Mapping[str, Any], take: Callable[[CursorResult[Any]], T]
-    ) -> T:
-        """One statement as its own transaction: `take` reads what it needs from the result.
+    async def write_statement(self, stmt: Executable, params: Mapping[str, Any]) -> StatementResult:
+        """One statement as its own transaction: its rows (RETURNING) and row count.
 
-        On PostgreSQL it runs in autocommit mode (a single statement is atomic by itself): one round trip instead of
-        BEGIN, the statement and COMMIT, and no greenlet hop. SQLite takes the `write` path above.
+        SQLite: compiled once and run through sqlite3 on the loop (bot/store/sqlite_inline.py), else the `write` path.
+        PostgreSQL: autocommit mode (a single statement is atomic by itself): one round trip instead of BEGIN, the
+        statement and COMMIT, and no greenlet hop.
         """
-        if self._sync is not None:
-            return await self.write(lambda conn: take(conn.execute(stmt, params)))
+        if self._statements is not None:
+            done = self._statements.run(stmt, params)
+            if done is not None:
+                self._committed_inline()
+                return done
+            return await self.write(lambda conn: _result(conn.execute(stmt, params)))
         async with self._autocommit.connect() as conn:
-            return take(await conn.execute(stmt, params))
+            return _result(await conn.execute(stmt, params))
 
     async def read(self, op: Callable[[Connection], T]) -> T:
         if self._sync is not None:
@@ -95,10 +103,13 @@ class Database:
             if not _is_busy(exc):
                 raise
             return False, None
+        self._committed_inline()
+        return True, result
+
+    def _committed_inline(self) -> None:
         self._inline_commits += 1
         if self._inline_commits % self.CHECKPOINT_EVERY == 0 and self._checkpoint is None:
             self._checkpoint = asyncio.create_task(self._run_checkpoint(), name="sqlite-checkpoint")
-        return True, result
 
     async def _run_checkpoint(self) -> None:
         try:
@@ -117,6 +128,8 @@ class Database:
             return op(conn)
 
     def dispose(self) -> None:
+        if self._statements is not None:
+            self._statements.close()
         if self._inline is not None:
             self._inline.dispose()
         if self._sync is not None:
@@ -125,15 +138,10 @@ class Database:
 
 def _never_waiting_engine(url: Any) -> Engine:
     """One connection for the event loop's writes: `BEGIN IMMEDIATE`, busy_timeout=0, no automatic checkpoint."""
-    from bot.store.engine import sqlite_pragmas
-
     engine = create_engine(url, connect_args={"timeout": 0, "check_same_thread": False}, poolclass=StaticPool)
 
-    def on_connect(dbapi_connection: Any, record: Any) -> None:
-        sqlite_pragmas(dbapi_connection, record)
-        dbapi_connection.isolation_level = None  # we say BEGIN ourselves (below), so it can be IMMEDIATE
-        dbapi_connection.execute("PRAGMA busy_timeout=0")
-        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _never_waiting(dbapi_connection)
 
     def on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -141,6 +149,20 @@ def _never_waiting_engine(url: Any) -> Engine:
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)
     return engine
+
+
+def _never_waiting(dbapi_connection: sqlite3.Connection) -> None:
+    from bot.store.engine import sqlite_pragmas
+
+    sqlite_pragmas(dbapi_connection, None)
+    dbapi_connection.isolation_level = None  # BEGIN is said explicitly, so it can be IMMEDIATE
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def _result(result: CursorResult[Any]) -> StatementResult:
+    rows = [tuple(row) for row in result] if result.returns_rows else []
+    return StatementResult(rows=rows, rowcount=result.rowcount)
 
 
 def _is_busy(exc: OperationalError) -> bool:

@@ -65,8 +65,8 @@ class Repository:
             values.update(
                 status=InboxStatus.PROCESSING.value, claimed_by=claim_for[0], lease_until=claim_for[1], attempts=1
             )
-        inbox_id: int | None = await self.db.write_statement(self._accept, values, lambda result: result.scalar())
-        return inbox_id
+        inserted = await self.db.write_statement(self._accept, values)
+        return int(inserted.rows[0][0]) if inserted.rows else None
 
     async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> tuple[Event, int] | None:
         """Take one inbox item for this worker: (event, attempt number), or None if taken or finished."""
@@ -91,7 +91,7 @@ class Repository:
     async def finish(self, inbox_id: int, worker: str, now: datetime, *, error: str | None = None) -> None:
         status = InboxStatus.FAILED if error else InboxStatus.DONE
         values = {"inbox_id": inbox_id, "worker": worker, "status": status.value, "finished_at": now, "error": error}
-        await self.db.write_statement(_FINISH, values, lambda result: result.rowcount)
+        await self.db.write_statement(_FINISH, values)
 
     async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
         stmt = (

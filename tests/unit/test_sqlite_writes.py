@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain import Event, Source
 from bot.store.database import Database
-from bot.store.engine import make_engine
+from bot.store.engine import make_engine, upgrade_database
+from bot.store.repository import _FINISH, Repository, event_to_dict
 
 
 @pytest.fixture
@@ -103,3 +106,66 @@ async def test_writes_on_the_loop_are_checkpointed_by_a_worker_thread(db: Databa
     assert db.checkpointing is not None
     await db.checkpointing
     assert in_main_file() == ["a", "b", "c"]
+
+
+# -- single statements: compiled once, run through sqlite3 (bot/store/sqlite_inline.py) -----------------------
+
+
+async def test_a_single_statement_stores_exactly_what_sqlalchemy_stores(tmp_path: Path) -> None:
+    """The inbox INSERT through the fast path and through a SQLAlchemy Connection: the same bytes in every column."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'inbox.db'}")
+    await upgrade_database(engine)
+    repo = Repository(engine)
+    now = datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=UTC)
+    event = Event(
+        source=Source.SLACK_MENTION, type="app_mention", dedupe_key="Ev1", team_id="T1", actor="U1", channel="C1",
+        text="help ünïcode ✓", payload={"nested": {"list": [1, 2.5, None, True]}, "text": "<@U0> help"},
+    )  # fmt: skip
+    try:
+        fast_id = await repo.accept(event, now, claim_for=("worker-a", now + timedelta(minutes=5)))
+        assert fast_id == 1
+        assert await repo.accept(event, now) is None  # the same dedupe key: nothing inserted, no id
+        values = {
+            "dedupe_key": "Ev2", "source": event.source.value, "type": event.type, "team_id": event.team_id,
+            "payload": event_to_dict(event), "status": "processing", "attempts": 1, "created_at": now,
+            "claimed_by": "worker-a", "lease_until": now + timedelta(minutes=5),
+        }  # fmt: skip
+        await repo.db.write(lambda conn: conn.execute(repo._accept, values).all())  # the ordinary path
+        await repo.finish(1, "worker-a", now + timedelta(seconds=2))
+        await repo.db.write(lambda conn: conn.execute(_FINISH, {**_finish(2, now), "status": "done"}))
+        with sqlite3.connect(tmp_path / "inbox.db") as raw:
+            rows = [r[2:] for r in raw.execute("SELECT * FROM inbox_events ORDER BY id")]  # without id, dedupe_key
+        assert rows[0] == rows[1]
+        assert repo.db._statements is not None and repo.db._statements.committed == 3  # accept twice, finish
+        assert await repo.inbox_status("Ev1") == "done"
+    finally:
+        repo.db.dispose()
+        await engine.dispose()
+
+
+def _finish(inbox_id: int, now: datetime) -> dict[str, object]:
+    return {"inbox_id": inbox_id, "worker": "worker-a", "finished_at": now + timedelta(seconds=2), "error": None}
+
+
+async def test_a_single_statement_waits_in_a_thread_while_another_writer_holds_the_lock(
+    db: Database, other: sqlite3.Connection
+) -> None:
+    stmt = text("INSERT INTO t (v) VALUES (:v) RETURNING id")
+    other.execute("BEGIN IMMEDIATE")
+    write = asyncio.create_task(db.write_statement(stmt, {"v": "later"}))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not write.done()
+    other.execute("COMMIT")
+    result = await asyncio.wait_for(write, timeout=30)
+    assert (result.rows, result.rowcount) == ([(1,)], 1)
+
+
+async def test_a_failing_single_statement_raises_sqlalchemys_error_and_writes_nothing(
+    db: Database, other: sqlite3.Connection
+) -> None:
+    stmt = text("INSERT INTO t (v) VALUES (:v)")
+    await db.write_statement(stmt, {"v": "taken"})
+    with pytest.raises(IntegrityError):
+        await db.write_statement(stmt, {"v": "taken"})
+    assert values(other) == ["taken"]
