@@ -42,6 +42,7 @@ class ActionId(enum.StrEnum):
     MARK_DONE = "opsbot.mark_done"
     RETRY = "opsbot.retry"
     RERUN_FAILED = "opsbot.rerun_failed_jobs"
+    REMIND_REVIEWERS = "opsbot.remind_reviewers"
 
 
 class ViewId(enum.StrEnum):

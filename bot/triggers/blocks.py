@@ -19,6 +19,10 @@ def rerun_button(args: dict[str, Any], label: str = "Rerun failed jobs") -> Butt
     return ButtonElement(text=label, action_id=ActionId.RERUN_FAILED.value, value=json.dumps(args, sort_keys=True))
 
 
+def remind_button(args: dict[str, Any], label: str) -> ButtonElement:
+    return ButtonElement(text=label, action_id=ActionId.REMIND_REVIEWERS.value, value=json.dumps(args, sort_keys=True))
+
+
 def pr_card(pr: dict[str, Any]) -> list[dict[str, Any]]:
     checks = pr.get("checks") or {}
     failing = sorted(name for name, c in checks.items() if c in FAILED)

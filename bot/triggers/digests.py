@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.membership import describe_specs
 from bot.store.repository import Repository
 from bot.store.triggers import TriggerStore
-from bot.triggers.blocks import DigestSection, DigestView, digest_blocks, rerun_button
+from bot.triggers.blocks import DigestSection, DigestView, digest_blocks, remind_button, rerun_button
 from integrations.registry import ToolRegistry
 
 KIND_NAMES = {
@@ -81,6 +81,8 @@ class DigestBuilder:
                 f"• <{p['url']}|#{p['number']}> {escape(p['title'])}{draft} — {escape(p['author'])}, {p['age_days']}d"
             )
 
+        asked = [p for p in ready if p.get("requested_reviewers") or p.get("requested_teams")]
+
         def waiting(p: dict[str, Any]) -> str:
             teams = p.get("requested_teams") or ()
             return f"{line(p)} → {review_requested(p.get('requested_reviewers') or (), teams)}"
@@ -93,7 +95,11 @@ class DigestBuilder:
                 lines=[line(p) for p in failing],
                 buttons=[rerun_button({"repo": repo, "pr": p["number"]}, f"Rerun #{p['number']}") for p in failing],
             ),
-            DigestSection(title=f"Waiting for review, checks green ({len(ready)})", lines=[waiting(p) for p in ready]),
+            DigestSection(
+                title=f"Waiting for review, checks green ({len(ready)})",
+                lines=[waiting(p) for p in ready],
+                buttons=[remind_button(remind_args(repo, p), f"Remind reviewers of #{p['number']}") for p in asked],
+            ),
         ]
         data = [
             (p["number"], p["title"], p.get("checks"), p in stale, p.get("draft"), p.get("requested_reviewers"))
@@ -134,6 +140,15 @@ class DigestBuilder:
         tool = self.registry.get(INVOICE_TOOL)
         result = await tool.run(tool.args.model_validate({}))
         return [DigestSection(title=result.text, lines=list(result.lines))], [result.text, list(result.lines)]
+
+
+def remind_args(repo: str, pull: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "repo": repo,
+        "pr": pull["number"],
+        "reviewers": list(pull.get("requested_reviewers") or ()),
+        "teams": list(pull.get("requested_teams") or ()),
+    }
 
 
 def _age(delta: timedelta) -> str:

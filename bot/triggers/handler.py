@@ -1,10 +1,11 @@
-"""The trigger layer's entry points for the service: webhook events, the rerun button and `/ops digest`."""
+"""The trigger layer's entry points for the service: webhook events, the rerun/remind buttons and `/ops digest`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -70,24 +71,23 @@ class Triggers:
             await self.alerts.handle(inbox_id, event)
 
     def owns(self, event: Event) -> bool:
-        return event.payload.get("action_id") == ActionId.RERUN_FAILED.value
+        return event.payload.get("action_id") in BUTTONS
 
     async def on_click(self, inbox_id: int, event: Event) -> None:
-        """**Rerun failed jobs**: propose the rerun as a run; its approval card goes to the thread."""
+        """**Rerun failed jobs** / **Remind reviewers**: propose the tool call as a run; its approval card goes to
+        the thread (both are `write` tools: the registry gates them, whoever clicked)."""
+        button = BUTTONS[str(event.payload.get("action_id"))]
         value = str(event.payload.get("value") or "")
-        args = _button_args(value)
+        tool, args = button.call(_button_args(value, button))
         runner = self.followups.runner
-        model = runner.registry.validate(RERUN_TOOL, args)
+        model = runner.registry.validate(tool, args)
         thread_ts = event.thread_ts or event.message_ts
         digest = hashlib.sha256(value.encode()).hexdigest()[:16]
         if not await self.store.claim(
-            f"rerun:{event.channel}:{event.message_ts}:{digest}", event.actor, self.clock.now()
+            f"{button.name}:{event.channel}:{event.message_ts}:{digest}", event.actor, self.clock.now()
         ):
-            raise UserFacingError(
-                "A re-run was already requested from this message; see its approval card in the thread.",
-                hint="To ask again, use `/ops rerun failed jobs on pr <n> in <repo>`.",
-            )
-        call = ToolCall(tool=RERUN_TOOL, args=model.model_dump(mode="json"))
+            raise UserFacingError(button.already, hint=button.hint)
+        call = ToolCall(tool=tool, args=model.model_dump(mode="json"))
         await runner.start(replace(event, thread_ts=thread_ts), [call], inbox_id=inbox_id, thread_ts=thread_ts)
 
     async def digest_command(
@@ -99,14 +99,59 @@ class Triggers:
         self.store.dispose()
 
 
-def _button_args(value: str) -> dict[str, Any]:
+def _button_args(value: str, button: Button) -> dict[str, Any]:
     try:
         args = json.loads(value)
     except ValueError:
         args = None
     if not isinstance(args, dict) or not args.get("repo"):
-        raise UserFacingError("That button no longer says what to re-run.")
+        raise UserFacingError(f"That button no longer says what to {button.verb}.", hint=button.hint)
     return args
+
+
+@dataclass(frozen=True, kw_only=True)
+class Button:
+    name: str
+    verb: str
+    already: str
+    hint: str
+    call: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
+
+
+GITHUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,38})")
+
+
+def reminder(args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A comment that @-mentions the requested reviewers and teams (names GitHub would accept, nothing else)."""
+    repo = str(args["repo"])
+    owner = repo.split("/")[0]
+    names = [f"@{login}" for login in args.get("reviewers") or () if GITHUB_NAME.fullmatch(str(login))]
+    names += [f"@{owner}/{slug}" for slug in args.get("teams") or () if GITHUB_NAME.fullmatch(str(slug))]
+    if not names:
+        raise UserFacingError("Nobody is requested to review that pull request any more: nothing to remind.")
+    body = (
+        f"{', '.join(names)}: a friendly reminder that this pull request is waiting for your review. "
+        "(Sent from Slack with opsbot.)"
+    )
+    return "comment", {"repo": repo, "number": args.get("pr"), "body": body}
+
+
+BUTTONS = {
+    ActionId.RERUN_FAILED.value: Button(
+        name="rerun",
+        verb="re-run",
+        already="A re-run was already requested from this message; see its approval card in the thread.",
+        hint="To ask again, use `/ops rerun failed jobs on pr <n> in <repo>`.",
+        call=lambda args: (RERUN_TOOL, args),
+    ),
+    ActionId.REMIND_REVIEWERS.value: Button(
+        name="remind",
+        verb="remind",
+        already="A reminder was already proposed from this message; see its approval card in the thread.",
+        hint="To write one yourself: `/ops comment on pr <n> in <repo>: <text>`.",
+        call=reminder,
+    ),
+}
 
 
 @dataclass(frozen=True, kw_only=True)

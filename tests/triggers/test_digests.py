@@ -178,3 +178,26 @@ async def test_the_apscheduler_jobs_follow_the_digests(env: Harness) -> None:
         assert [j.id for j in scheduler._scheduler.get_jobs()] == ["sync"]
     finally:
         await scheduler.stop()
+
+
+async def test_remind_reviewers_proposes_a_comment_that_mentions_them_and_posts_it_once_approved(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Add caching", checks="passing", reviewers=("ben",), teams=("platform",))
+    env.github.add_pr("acme/api", 8, "Nobody asked", checks="passing")
+    await add_digest(env, "add daily 09:00 UTC prs acme/api")
+    move_to(env, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    await fire(env)
+    [digest] = digest_posts(env)
+    [remind] = [b for b in buttons(digest) if b["action_id"] == "opsbot.remind_reviewers"]  # none for #8
+    assert remind["text"]["text"] == "Remind reviewers of #7"
+    ts = next(c.response["ts"] for c in env.slack.calls_to("chat.postMessage") if c.params is digest)
+    await env.driver.click(remind["action_id"], remind["value"], as_user="U1", message_ts=ts)
+    await env.settle()
+    [card] = cards(env)
+    assert card.params["thread_ts"] == ts and "@ben, @acme/platform: a friendly reminder" in text_of(card.params)
+    assert env.github.comments == []  # a comment is a `write`: nothing before someone approves
+    await env.driver.click(remind["action_id"], remind["value"], as_user="U2", message_ts=ts)
+    await env.settle()
+    assert "already proposed" in env.slack.ephemerals("U2")[-1]["text"]
+    await click(env, "opsbot.approve", card, "U2")
+    [comment] = env.github.comments
+    assert comment["number"] == 7 and comment["body"].startswith("@ben, @acme/platform: a friendly reminder")
