@@ -16,7 +16,7 @@ from bot.policy.durations import parse_duration
 from bot.policy.source import Document, PolicyError, Problem, explain, read_yaml
 from bot.suggest import did_you_mean
 
-SOURCES = ("github", "alertmanager", "probe", "schedule")
+SOURCES = ("github", "alertmanager", "probe")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
 TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 
@@ -199,7 +199,10 @@ def _semantic_problems(parsed: RulesFile, doc: Document, known_tools: tuple[str,
         bad = [s for s in route.when.source if s not in SOURCES]
         if bad:
             line = doc.line(("routes", i, "when", "source"))
-            problems.append(Problem(line=line, problem=f"unknown source `{bad[0]}`: use one of {', '.join(SOURCES)}"))
+            why = f"unknown source `{bad[0]}`: use one of {', '.join(SOURCES)}"
+            if bad[0] == "schedule":  # schedules post digests; no event comes from them for a route to match
+                why += " (for something on a schedule, use a digest: `/ops digest add daily 09:00 UTC prs acme/api`)"
+            problems.append(Problem(line=line, problem=why))
         if route.run is not None and known_tools and route.run.tool not in known_tools:
             hint = did_you_mean(route.run.tool, list(known_tools), limit=1)
             line = doc.line(("routes", i, "run", "tool"))

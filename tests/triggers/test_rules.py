@@ -33,6 +33,7 @@ def test_the_documented_example_loads() -> None:
         ("routes:\n  - notfy: C1\n", 2, "unknown key `notfy` (did you mean `notify`?)"),
         ("routes:\n  - name: a\n    notify: '#api'\n", 3, "must be a channel id"),
         ("routes:\n  - when:\n      source: gitlab\n    notify: C1\n", 3, "unknown source `gitlab`"),
+        ("routes:\n  - when: {source: schedule}\n    notify: C1\n", 2, "use a digest: `/ops digest add"),
         ("routes:\n  - notify: C1\n    run:\n      tool: merge_everything\n", 4, "unknown tool `merge_everything`"),
         ("probes:\n  - name: p\n    url: http://x\n    every: soon\n", 4, "not a duration"),
         ("probes:\n  - name: p\n    url: ftp://x\n", 3, "`url` is not valid"),
