@@ -17,6 +17,7 @@ from integrations.erp.port import Money, OrderLine
 from integrations.erp.resolve import choose, variants
 
 FIRST_JSON2_VERSION = 19
+UNIT_FIELDS = ("product_uom_id", "product_uom")  # an order line's unit; the name differs between Odoo versions
 
 
 def dec(value: Any) -> Decimal:
@@ -52,6 +53,7 @@ class OdooBase:
         transports: dict[str, OdooTransport] = {"jsonrpc": self._jsonrpc, "json2": self._json2}
         self._chosen = transports.get(protocol)
         self._currency: str | None = None
+        self._unit_fields: dict[str, str | None] = {}
 
     async def transport(self) -> OdooTransport:
         """JSON-2 from Odoo 19 on (its `/web/version` says so), JSON-RPC before."""
@@ -99,16 +101,29 @@ class OdooBase:
             raise not_found(kind, ref, did_you_mean(ref, [r["name"] for r in recent]))
         return int(rows[0]["id"])
 
+    async def _unit_field(self, model: str) -> str | None:
+        """Which of UNIT_FIELDS this server's `model` has (asked once with `fields_get`); None: show no unit."""
+        if model not in self._unit_fields:
+            try:
+                fields = await self._x(model, "fields_get", [], attributes=["type", "relation"], action="read fields")
+            except ToolError:
+                return None  # not remembered: the next order asks again
+            self._unit_fields[model] = next((f for f in UNIT_FIELDS if f in fields), None)
+        return self._unit_fields[model]
+
     async def _lines(
         self, model: str, parent: str, record: int, qty_field: str, currency: str
     ) -> tuple[OrderLine, ...]:
+        unit = await self._unit_field(model)
         fields = ["product_id", "name", qty_field, "price_unit", "price_subtotal", "display_type"]
+        if unit:
+            fields.append(unit)
         rows = await self._rows(model, [(parent, "=", record)], fields, order="sequence, id")
         return tuple(
             OrderLine(
                 product=label(r["product_id"]) or str(r.get("name") or "?"),
                 quantity=dec(r[qty_field]),
-                unit="",
+                unit=label(r.get(unit)) if unit else "",
                 unit_price=Money(amount=dec(r["price_unit"]), currency=currency),
                 amount=Money(amount=dec(r["price_subtotal"]), currency=currency),
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -87,6 +88,23 @@ async def test_get_order_from_demo_data(tools: ToolRegistry) -> None:
         "2 x [FURN_7777] Office Chair @ $65.00 = $130.00",
     )
     assert result.link is not None and "model=sale.order" in result.link
+
+
+async def test_order_lines_carry_their_unit_whatever_the_server_calls_the_field(http: aiohttp.ClientSession) -> None:
+    for field, version in (("product_uom", "17.0"), ("product_uom_id", "19.0")):
+        async with FakeOdoo(KEY, version=version, unit_field=field) as odoo:
+            dozens = odoo.orm.add("uom.uom", {"name": "Dozens"})
+            first_line = min(odoo.orm.tables["sale.order.line"])
+            odoo.orm.tables["sale.order.line"][first_line][field] = dozens
+            tools = ToolRegistry(erp_tools(adapter(odoo, http), clock=FakeClock(TODAY)))
+            result = await run(tools, "erp_get_order", order="S00001")
+            again = await run(tools, "erp_get_order", order="S00001")
+        assert result.lines[0] == "3 Dozens x [FURN_6666] Acoustic Bloc Screens @ $2,950.00 = $8,850.00", field
+        assert result.lines[1] == "5 x [FURN_8888] Office Lamp @ $145.00 = $725.00"  # "Units" goes without saying
+        assert [line["unit"] for line in result.data["lines"]] == ["Dozens", "Units", "Units"]
+        assert again.lines == result.lines
+        asked = [r for r in odoo.requests if "fields_get" in json.dumps(r.body) or r.path.endswith("/fields_get")]
+        assert len(asked) == 1  # the field name is asked once per adapter
 
 
 async def test_list_orders_of_a_customer(tools: ToolRegistry) -> None:

@@ -37,10 +37,10 @@ class Seen:
 class FakeOdoo:
     """`async with FakeOdoo(key, version="19.0") as odoo`; `odoo.orm` holds the records, `odoo.requests` the calls."""
 
-    def __init__(self, api_key: str, *, version: str = "19.0") -> None:
+    def __init__(self, api_key: str, *, version: str = "19.0", unit_field: str = "product_uom") -> None:
         self.api_key = api_key
         self.version = version
-        self.orm = Orm()
+        self.orm = Orm(unit_field=unit_field)
         self.requests: list[Seen] = []
         self._failures: dict[tuple[str, str], OdooError] = {}
         self._runner: web.AppRunner | None = None
@@ -144,6 +144,8 @@ class FakeOdoo:
     def _json2_positional(method: str, body: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         named = dict(body)
         first = {"search": "domain", "search_read": "domain", "search_count": "domain", "create": "vals_list"}
+        if method == "fields_get":  # a model method: no ids
+            return [], named
         key = first.get(method, "ids")
         if key not in named:
             raise OdooError("werkzeug.exceptions.UnprocessableEntity", f"missing a required argument: '{key}'")
@@ -184,7 +186,9 @@ class FakeOdoo:
                 orm.tables[model][record].update(args[1])
             return True
         if method == "fields_get":
-            return api("rpc_fields_get")["xmlrpc"]["result"]
+            if model == "res.partner":  # the documented answer
+                return api("rpc_fields_get")["xmlrpc"]["result"]
+            return orm.fields_get(model, kwargs.get("attributes"))
         return self._button(model, method, args[0])
 
     def _create(self, model: str, values: dict[str, Any]) -> int:
@@ -193,7 +197,9 @@ class FakeOdoo:
             values = {"name": self.orm.next_name("P", 5), "state": "draft", "currency_id": 1, **values}
         record = self.orm.add(model, values)
         for _command, _zero, line in lines:
-            self.orm.add(f"{model}.line", {"order_id": record, "sequence": 10, "display_type": False, **line})
+            product = self.orm.tables["product.product"].get(line.get("product_id"), {})
+            unit = {self.orm.unit_field: product.get("uom_id", 1)}  # Odoo fills the unit in from the product
+            self.orm.add(f"{model}.line", {"order_id": record, "sequence": 10, "display_type": False, **unit, **line})
         if lines:
             self.orm.compute_order(model, record)
         return record

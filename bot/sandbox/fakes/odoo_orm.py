@@ -17,6 +17,8 @@ MANY2ONE = {
     "product_id": "product.product",
     "order_id": None,  # sale.order or purchase.order: the line's model says which
     "uom_id": "uom.uom",
+    "product_uom": "uom.uom",  # an order line's unit (Odoo's demo data, ≤ 18)
+    "product_uom_id": "uom.uom",  # the same, under the name some servers use
     "categ_id": "product.category",
 }
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -52,7 +54,8 @@ def demo(model: str) -> list[dict[str, Any]]:
 class Orm:
     """Models as dicts of id → stored values; many2one fields hold ids and read back as `[id, display_name]`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, unit_field: str = "product_uom") -> None:
+        self.unit_field = unit_field  # what order lines call their unit on this server
         self.tables: dict[str, dict[int, dict[str, Any]]] = {}
         self.xml_ids: dict[str, int] = {}
         self.stock: dict[tuple[int, int], tuple[float, float]] = {}
@@ -88,6 +91,7 @@ class Orm:
                 if model == "sale.order.line":
                     values.setdefault("name", "")
                     values.update(sequence=10, display_type=False)
+                    values[self.unit_field] = values.pop("product_uom", 1)
                 self.add(model, values, row["xml_id"])
         for order in self.tables["sale.order"]:
             self.compute_order("sale.order", order)
@@ -126,6 +130,21 @@ class Orm:
             target = target or model.removesuffix(".line")
             return [value, self.display_name(target, value)]
         return value
+
+    def fields_get(self, model: str, attributes: list[str] | None) -> dict[str, dict[str, Any]]:
+        """Field descriptions (`type`, `relation`, `string`) of what this fake stores for `model`."""
+        names = {key for row in self.tables.get(model, {}).values() for key in row}
+        if model.endswith(".order.line"):  # known even before the first line exists
+            qty = "product_uom_qty" if model == "sale.order.line" else "product_qty"
+            names |= {"order_id", "product_id", "name", "sequence", "display_type", "price_unit", "price_subtotal", qty}
+            names.add(self.unit_field)
+        described = {}
+        for name in sorted(names | {"id", "display_name"}):
+            field: dict[str, Any] = {"string": name.replace("_", " ").title(), "type": "char"}
+            if name in MANY2ONE:
+                field.update(type="many2one", relation=MANY2ONE[name] or model.removesuffix(".line"))
+            described[name] = {k: v for k, v in field.items() if not attributes or k in attributes}
+        return described
 
     def read(self, model: str, ids: list[int], fields: list[str], context: dict[str, Any]) -> list[dict[str, Any]]:
         table = self.tables.get(model, {})
