@@ -22,6 +22,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
+MAX_PREPARED = 64
+
 
 @dataclass(frozen=True, kw_only=True)
 class StatementResult:
@@ -93,5 +95,7 @@ class InlineStatements:
             for name in compiled.positiontup
         )
         prepared = _Prepared(sql=str(compiled), compiled=compiled, binds=binds)
+        if len(self._prepared) >= MAX_PREPARED:  # meant for statements built once; one built per call is not cached
+            self._prepared.clear()
         self._prepared[id(stmt)] = (stmt, prepared)  # the statement is kept, so its id is never reused
         return prepared
