@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
@@ -13,9 +12,10 @@ import pytest
 from bot.clock import FakeClock
 from bot.errors import Conflict, InvalidArguments, NotFound, PermissionDenied
 from integrations.erp import Odoo, erp_tools
-from integrations.registry import Preview, ToolRegistry, ToolResult
+from integrations.registry import ToolRegistry
 from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo, api
 from tests.fakes.odoo_orm import OdooError
+from tests.tool_calls import preview, run
 
 KEY = "6578616d706c65206a736f6e20617069206b6579"
 TODAY = dt.datetime(2025, 2, 15, 12, tzinfo=dt.UTC)
@@ -41,18 +41,6 @@ def adapter(odoo: FakeOdoo, http: aiohttp.ClientSession, *, key: str = KEY, prot
 @pytest.fixture
 def tools(odoo: FakeOdoo, http: aiohttp.ClientSession) -> ToolRegistry:
     return ToolRegistry(erp_tools(adapter(odoo, http), clock=FakeClock(TODAY)))
-
-
-async def run(tools: ToolRegistry, name: str, **args: Any) -> ToolResult:
-    result: ToolResult = await tools.get(name).run(tools.validate(name, args))
-    return result
-
-
-async def preview(tools: ToolRegistry, name: str, **args: Any) -> Preview:
-    tool = tools.get(name)
-    assert tool.preview is not None
-    shown: Preview = await tool.preview(tools.validate(name, args))
-    return shown
 
 
 def protocol_of(odoo: FakeOdoo) -> str:

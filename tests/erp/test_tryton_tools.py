@@ -13,27 +13,16 @@ from bot.errors import Conflict, InvalidArguments, NotFound, PermissionDenied, U
 from integrations.erp import erp_tools
 from integrations.erp.tryton import Tryton
 from integrations.erp.tryton_rpc import TrytonRpc
-from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
+from integrations.registry import Risk, ToolRegistry
 from tests.erp.conftest import TrytonEnv
 from tests.erp.tryton_seed import make_sale
+from tests.tool_calls import preview, run
 
 
 @pytest.fixture
 def tools(tryton: Tryton, tryton_env: TrytonEnv) -> ToolRegistry:
     noon = dt.datetime.combine(tryton_env.today, dt.time(12), tzinfo=dt.UTC)
     return ToolRegistry(erp_tools(tryton, clock=FakeClock(noon)))
-
-
-async def run(tools: ToolRegistry, name: str, **args: Any) -> ToolResult:
-    result: ToolResult = await tools.get(name).run(tools.validate(name, args))
-    return result
-
-
-async def preview(tools: ToolRegistry, name: str, **args: Any) -> Preview:
-    tool = tools.get(name)
-    assert tool.preview is not None
-    shown: Preview = await tool.preview(tools.validate(name, args))
-    return shown
 
 
 async def purchases_of(rpc: TrytonRpc, party: int) -> list[dict[str, Any]]:

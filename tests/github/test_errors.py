@@ -16,7 +16,8 @@ from bot.errors import (
 from integrations.github import GitHubGateway, github_tools
 from integrations.registry import ToolRegistry
 from tests.fakes.github import FakeGitHub
-from tests.github.helpers import TOKEN, run, sent
+from tests.github.helpers import TOKEN, sent
+from tests.tool_calls import run
 
 # -- errors -------------------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from bot.errors import (
 )
 from integrations.registry import ToolRegistry
 from tests.fakes.github import FakeGitHub
-from tests.github.helpers import preview, run, sent
+from tests.github.helpers import sent
+from tests.tool_calls import preview, run
 
 # -- reads --------------------------------------------------------------------------------------------
 
