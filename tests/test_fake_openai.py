@@ -10,20 +10,21 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
+from tests.fakes.openai_payloads import MODEL, SYSTEM_FINGERPRINT, tool_call, usage
 from tests.fakes.openai_server import (
     SSE,
     Delay,
     FakeOpenAI,
     Fault,
     length_response,
-    recorded,
     refusal_response,
+    text_chunks,
     text_response,
+    tool_call_chunks,
     tool_call_response,
 )
 
 KEY = "sk-test-opsbot-0123456789"
-MODEL = "gpt-4o-2024-08-06"
 ASK: list[ChatCompletionMessageParam] = [{"role": "user", "content": "merge pr 7 in acme/api"}]
 MERGE_TOOL: ChatCompletionToolParam = {
     "type": "function",
@@ -47,7 +48,9 @@ async def fake() -> AsyncIterator[FakeOpenAI]:
 
 
 def client(fake: FakeOpenAI, *, max_retries: int = 0, timeout: float = 10.0, api_key: str = KEY) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(base_url=fake.url, api_key=api_key, max_retries=max_retries, timeout=timeout)
+    return openai.AsyncOpenAI(
+        base_url=fake.url, api_key=api_key, max_retries=max_retries, timeout=timeout, _strict_response_validation=True
+    )
 
 
 async def ask(fake: FakeOpenAI, **kwargs: Any) -> openai.types.chat.ChatCompletion:
@@ -73,11 +76,9 @@ async def test_a_tool_call_parses_and_the_request_is_recorded(fake: FakeOpenAI) 
     assert call.id.startswith("call_")
     assert call.function.name == "merge_pr"
     assert json.loads(call.function.arguments) == {"repo": "acme/api", "number": 7}
-    template = recorded("chat_completion_single_tool_call")
-    assert completion.model == template["model"]
-    assert completion.system_fingerprint == template["system_fingerprint"]
-    assert completion.usage is not None and completion.usage.total_tokens == template["usage"]["total_tokens"]
-    assert completion.id.startswith("chatcmpl-") and completion.id != template["id"]
+    assert (completion.model, completion.system_fingerprint) == (MODEL, SYSTEM_FINGERPRINT)
+    assert completion.usage is not None and completion.usage.total_tokens > completion.usage.prompt_tokens
+    assert completion.id.startswith("chatcmpl-")
 
     sent = fake.requests[0]
     assert (sent.method, sent.path, sent.authorized) == ("POST", "/v1/chat/completions", True)
@@ -99,24 +100,25 @@ async def test_several_calls_in_one_message_get_unique_ids_and_raw_arguments_sta
     assert message.content == "Merging."
 
 
-async def test_the_recorded_parallel_tool_calls_parse(fake: FakeOpenAI) -> None:
-    fixture = recorded("chat_completion_parallel_tool_calls")
-    fake.script(fixture)
+async def test_a_scripted_body_is_served_as_written(fake: FakeOpenAI) -> None:
+    body = tool_call_response(("get_weather", {"city": "Lisbon"}), ("get_stock_price", {"ticker": "ACME"}))
+    body["choices"][0]["message"]["tool_calls"][1] = tool_call("get_stock_price", {"ticker": "ACME"}, id="call_ours")
+    body["usage"] = usage(prompt_tokens=150, completion_tokens=40)
+    fake.script(body)
 
     completion = await ask(fake)
 
-    assert completion.id == fixture["id"]
-    calls = [call for call in completion.choices[0].message.tool_calls or [] if call.type == "function"]
-    assert [(call.id, call.function.name) for call in calls] == [
-        ("call_fdNz3vOBKYgOIpMdWotB9MjY", "GetWeatherArgs"),
-        ("call_h1DWI1POMJLb0KwIyQHWXD4p", "get_stock_price"),
-    ]
-    assert json.loads(calls[1].function.arguments) == {"ticker": "AAPL", "exchange": "NASDAQ"}
+    assert (completion.id, completion.created) == (body["id"], body["created"])
+    served = [call for call in completion.choices[0].message.tool_calls or [] if call.type == "function"]
+    first = body["choices"][0]["message"]["tool_calls"][0]["id"]
+    assert [(c.id, c.function.name) for c in served] == [(first, "get_weather"), ("call_ours", "get_stock_price")]
+    assert json.loads(served[1].function.arguments) == {"ticker": "ACME"}
+    assert completion.usage is not None and completion.usage.total_tokens == 190
 
 
 async def test_text_refusal_and_length(fake: FakeOpenAI) -> None:
     fake.script(text_response("PR 7 is merged.", usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}))
-    fake.script(refusal_response("I can't help with that."), length_response())
+    fake.script(refusal_response("I can't help with that."), length_response("Open PRs in acme/api:\n- #7 Add"))
 
     text, refusal, cut = await ask(fake), await ask(fake), await ask(fake)
 
@@ -125,7 +127,7 @@ async def test_text_refusal_and_length(fake: FakeOpenAI) -> None:
     assert refusal.choices[0].message.refusal == "I can't help with that."
     assert refusal.choices[0].message.content is None
     assert cut.choices[0].finish_reason == "length"
-    assert cut.choices[0].message.content == '{"'
+    assert cut.choices[0].message.content == "Open PRs in acme/api:\n- #7 Add"
     fake.assert_script_consumed()
 
 
@@ -216,30 +218,25 @@ async def test_a_callable_that_raises_fails_the_check_without_retries(fake: Fake
         fake.assert_script_consumed()
 
 
-@pytest.mark.parametrize(
-    ("sse", "expected"),
-    [
-        ("stream_single_tool_call", [("GetWeatherArgs", {"city": "Edinburgh", "country": "UK", "units": "c"})]),
-        (
-            "stream_parallel_tool_calls",
-            [
-                ("GetWeatherArgs", {"city": "Edinburgh", "country": "GB", "units": "c"}),
-                ("get_stock_price", {"ticker": "AAPL", "exchange": "NASDAQ"}),
-            ],
-        ),
-    ],
-)
-async def test_recorded_sse_streams_through_the_client(
-    fake: FakeOpenAI, sse: str, expected: list[tuple[str, dict[str, Any]]]
+PARALLEL = [("merge_pr", {"repo": "acme/api", "number": 7}), ("merge_pr", {"repo": "acme/web", "number": 12})]
+
+
+@pytest.mark.parametrize("calls", [PARALLEL[:1], PARALLEL], ids=["one call", "parallel calls"])
+async def test_streamed_tool_calls_reassemble_through_the_client(
+    fake: FakeOpenAI, calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
-    fake.script(SSE(sse))
+    fake.script(SSE(tool_call_chunks(*calls)))
     names: dict[int, str] = {}
     arguments: dict[int, str] = {}
     finish_reasons = []
+    usages = []
 
     async with client(fake) as llm:
-        stream = await llm.chat.completions.create(model=MODEL, messages=ASK, tools=[MERGE_TOOL], stream=True)
+        stream = await llm.chat.completions.create(
+            model=MODEL, messages=ASK, tools=[MERGE_TOOL], stream=True, stream_options={"include_usage": True}
+        )
         async for chunk in stream:
+            usages.append(chunk.usage)
             for choice in chunk.choices:
                 finish_reasons.append(choice.finish_reason)
                 for delta in choice.delta.tool_calls or []:
@@ -248,10 +245,22 @@ async def test_recorded_sse_streams_through_the_client(
                     if delta.function and delta.function.arguments:
                         arguments[delta.index] = arguments.get(delta.index, "") + delta.function.arguments
 
-    assert [(names[i], json.loads(arguments[i])) for i in sorted(names)] == expected
+    assert [(names[i], json.loads(arguments[i])) for i in sorted(names)] == calls
     assert finish_reasons[-1] == "tool_calls"
+    assert usages[-1] is not None and all(u is None for u in usages[:-1])  # only the last chunk has usage
     assert fake.requests[0].json["stream"] is True
     fake.assert_script_consumed()
+
+
+async def test_a_streamed_text_answer_reassembles(fake: FakeOpenAI) -> None:
+    fake.script(SSE(text_chunks("PR 7 in acme/api is merged and CI is green.", piece=5)))
+
+    async with client(fake) as llm:
+        stream = await llm.chat.completions.create(model=MODEL, messages=ASK, stream=True)
+        parts = [choice.delta.content or "" async for chunk in stream for choice in chunk.choices]
+
+    assert "".join(parts) == "PR 7 in acme/api is merged and CI is green."
+    assert len(parts) > 3
 
 
 async def test_streaming_needs_an_sse_step_and_vice_versa(fake: FakeOpenAI) -> None:

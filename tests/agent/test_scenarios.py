@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from tests.approvals_helpers import approval_of, buttons, cards, click, text_of
-from tests.fakes.openai_server import Fault, recorded, refusal_response, text_response, tool_call_response
+from tests.fakes.openai_server import (
+    Fault,
+    length_response,
+    refusal_response,
+    text_response,
+    tool_call_response,
+)
 from tests.harness import Harness
 
 
@@ -147,10 +153,13 @@ async def test_rejection_goes_back_to_the_model(aenv: Harness) -> None:
     assert aenv.github.merges == [] and final_answers(aenv) == ["OK, I did not merge it."]
 
 
-async def test_unknown_tools_from_the_recorded_parallel_response_never_run(aenv: Harness) -> None:
+async def test_unknown_tools_in_a_parallel_answer_never_run(aenv: Harness) -> None:
     assert aenv.model is not None
-    aenv.model.script(recorded("chat_completion_parallel_tool_calls"), text_response("I can't check the weather."))
-    await aenv.driver.mention("what's the weather in Edinburgh and the AAPL price?", user="U1")
+    parallel = tool_call_response(
+        ("get_weather", {"city": "Lisbon", "units": "c"}), ("get_stock_price", {"ticker": "ACME", "exchange": "NYSE"})
+    )
+    aenv.model.script(parallel, text_response("I can't check the weather."))
+    await aenv.driver.mention("what's the weather in Lisbon and the ACME share price?", user="U1")
     await aenv.settle()
     second = aenv.model.requests[1].json
     results = tool_results(second)
@@ -161,7 +170,7 @@ async def test_unknown_tools_from_the_recorded_parallel_response_never_run(aenv:
 
 async def test_refusal_and_length_cut_off_get_clear_messages(aenv: Harness) -> None:
     assert aenv.model is not None
-    aenv.model.script(refusal_response("I can't help with that."), recorded("chat_completion_finish_reason_length"))
+    aenv.model.script(refusal_response("I can't help with that."), length_response())
     await aenv.driver.mention("do something odd", user="U1")
     await aenv.driver.mention("write a novel", user="U3", channel="C2")
     await aenv.settle()

@@ -1,25 +1,39 @@
-"""A loopback fake of the OpenAI chat completions API that replays a script of recorded-shape responses."""
+"""A loopback fake of the OpenAI chat completions API that serves a script of checked responses."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import copy
-import functools
 import itertools
 import json
-import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "openai"
-JSON = dict[str, Any]
+from tests.fakes.openai_payloads import (
+    JSON,
+    PayloadError,
+    check_completion,
+    check_error,
+    check_sse,
+    error_body,
+    length_response,
+    refusal_response,
+    sse,
+    text_chunks,
+    text_response,
+    tool_call_chunks,
+    tool_call_response,
+)
+
+# the builders are re-exported: tests script the fake with them
+__all__ = ["SSE", "Delay", "FakeOpenAI", "Fault", "PayloadError", "RecordedRequest", "error_body", "length_response"]
+__all__ += ["refusal_response", "text_chunks", "text_response", "tool_call_chunks", "tool_call_response"]
 # openai-python treats `retry-after: 0` as "no advice" and falls back to 0.5 s, 1 s, ... of backoff; one
 # millisecond is honoured as is, so retry tests stay fast.
 RETRY_NOW = {"retry-after-ms": "1"}
@@ -54,17 +68,12 @@ class Delay:
 
 @dataclass(frozen=True)
 class SSE:
-    """A `stream: true` answer: a recorded file name ("stream_single_tool_call"), a Path, or raw SSE text."""
+    """A `stream: true` answer: chunks (`tool_call_chunks(...)`, `text_chunks(...)`) sent as SSE, or raw SSE text."""
 
-    source: str | Path
+    source: str | Sequence[JSON]
 
     def text(self) -> str:
-        if isinstance(self.source, Path):
-            return self.source.read_text(encoding="utf-8")
-        if self.source.startswith("data:") or "\n" in self.source:
-            return self.source
-        name = self.source if self.source.endswith(".sse") else f"{self.source}.sse"
-        return (FIXTURES / name).read_text(encoding="utf-8")
+        return self.source if isinstance(self.source, str) else sse(self.source)
 
 
 Responder = Callable[[JSON], JSON | Fault]
@@ -78,94 +87,6 @@ class RecordedRequest:
     headers: dict[str, str]  # lower-case names; Authorization is left out, see `authorized`
     authorized: bool  # the bearer token matched the fake's api_key
     json: Any  # the parsed body, or None when it was empty or not JSON
-
-
-# -- responses in the shape of the recorded ones ------------------------------------------------------
-
-
-@functools.cache
-def _fixture_text(name: str) -> str:
-    name = name if name.endswith(".json") else f"{name}.json"
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-def recorded(name: str) -> JSON:
-    """A fresh copy of a recorded response, verbatim (e.g. "chat_completion_parallel_tool_calls")."""
-    body: JSON = json.loads(_fixture_text(name))
-    return body
-
-
-_call_ids = itertools.count(1)
-
-
-def _fresh(template: str) -> JSON:
-    body = recorded(template)
-    body["id"] = f"chatcmpl-fake{uuid.uuid4().hex[:25]}"
-    body["created"] = int(time.time())
-    return body
-
-
-def _message(body: JSON) -> JSON:
-    message: JSON = body["choices"][0]["message"]
-    return message
-
-
-def tool_call_response(*calls: tuple[str, JSON | str], content: str | None = None, usage: JSON | None = None) -> JSON:
-    """One assistant message calling each (name, arguments) in order; a str argument is sent raw (even if invalid)."""
-    if not calls:
-        raise ValueError("tool_call_response needs at least one (name, arguments) call")
-    body = _fresh("chat_completion_parallel_tool_calls" if len(calls) > 1 else "chat_completion_single_tool_call")
-    message = _message(body)
-    message["content"] = content
-    message["tool_calls"] = [
-        {
-            "id": f"call_fake{next(_call_ids):020d}",
-            "type": "function",
-            "function": {
-                "name": name,
-                "arguments": args if isinstance(args, str) else json.dumps(args, separators=(",", ":")),
-            },
-        }
-        for name, args in calls
-    ]
-    if usage is not None:
-        body["usage"] = copy.deepcopy(usage)
-    return body
-
-
-def text_response(text: str, usage: JSON | None = None) -> JSON:
-    body = _fresh("chat_completion_plain_text")
-    _message(body)["content"] = text
-    if usage is not None:
-        body["usage"] = copy.deepcopy(usage)
-    return body
-
-
-def refusal_response(text: str = "I'm very sorry, but I can't assist with that.") -> JSON:
-    body = _fresh("chat_completion_refusal")
-    _message(body)["refusal"] = text
-    return body
-
-
-def length_response(content: str = '{"') -> JSON:
-    body = _fresh("chat_completion_finish_reason_length")
-    _message(body)["content"] = content
-    return body
-
-
-def error_body(status: int, message: str | None = None) -> JSON:
-    """OpenAI's error envelope; messages and types follow its documented errors (not recorded here)."""
-    kinds: dict[int, tuple[str, str, str | None]] = {
-        400: ("Invalid request.", "invalid_request_error", None),
-        401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
-        404: ("Unknown request URL.", "invalid_request_error", "unknown_url"),
-        429: ("Rate limit reached for requests. Please try again in 1ms.", "requests", "rate_limit_exceeded"),
-        500: ("The server had an error while processing your request. Sorry about that!", "server_error", None),
-        503: ("The engine is currently overloaded, please try again later.", "server_error", None),
-    }
-    fallback = (f"HTTP {status}", "server_error" if status >= 500 else "invalid_request_error", None)
-    default, kind, code = kinds.get(status, fallback)
-    return {"error": {"message": message or default, "type": kind, "param": None, "code": code}}
 
 
 def _masked(key: str) -> str:
@@ -229,7 +150,10 @@ class FakeOpenAI:
     # -- the script --
 
     def script(self, *steps: Step) -> None:
-        self._steps.extend(steps)
+        """Queue answers; each is checked against the `openai` types first, so a bad script fails right here."""
+        for step in steps:
+            _check_step(step, f"scripted step {step!r:.200}")
+        self._steps.extend(copy.deepcopy(step) if isinstance(step, dict) else step for step in steps)  # as checked
 
     @property
     def remaining(self) -> int:
@@ -302,8 +226,7 @@ class FakeOpenAI:
             await self._hold(delays)
             self.overruns.append(sent.json)
             # x-should-retry: an overrun is a test bug, so the client fails at once instead of backing off
-            exhausted = {"error": {"message": "script exhausted", "type": "server_error"}}
-            return _json(500, exhausted, NO_RETRY)
+            return _json(500, error_body(500, "fake OpenAI: script exhausted"), NO_RETRY)
         step = self._steps[len(delays)]
         if not isinstance(step, Fault) and streaming != isinstance(step, SSE):
             problem = f"request {len(self.requests) - 1} has stream={streaming} but the next step is {step!r}"
@@ -323,6 +246,7 @@ class FakeOpenAI:
         if callable(step):
             try:
                 step = step(body)
+                _check_step(step, "the answer of a scripted responder")
             except Exception:
                 self.problems.append(f"a scripted responder raised:\n{traceback.format_exc()}")
                 return _json(500, error_body(500, "fake OpenAI: scripted responder raised"), NO_RETRY)
@@ -333,10 +257,17 @@ class FakeOpenAI:
             return await _stream(step.text(), request)
         if isinstance(step, Delay):
             raise TypeError("a Delay cannot be returned by a responder")
-        response = copy.deepcopy(step)
-        response.setdefault("id", f"chatcmpl-fake{uuid.uuid4().hex[:25]}")
-        response.setdefault("created", int(time.time()))
-        return _json(200, response)
+        return _json(200, copy.deepcopy(step))
+
+
+def _check_step(step: Step, what: str) -> None:
+    """Raise PayloadError for an answer the real API would not send (raw str Fault bodies are left as they are)."""
+    if isinstance(step, dict):
+        check_completion(step, what)
+    elif isinstance(step, SSE):
+        check_sse(step.text(), what)
+    elif isinstance(step, Fault) and isinstance(step.body, dict):
+        check_error(step.body, what)
 
 
 def _request_id() -> str:
