@@ -107,10 +107,10 @@ def seed_github(github: FakeGitHub) -> None:
 
 
 def seed_odoo(odoo: FakeOdoo, today: date) -> None:
-    """Odoo's demo customers, with two invoices past their due date and one not yet due."""
-    odoo.add_invoice("Deco Addict", 1500.0, (today - timedelta(days=45)).isoformat(), paid=500.0)
-    odoo.add_invoice("Gemini Furniture", 2750.0, (today - timedelta(days=12)).isoformat())
-    odoo.add_invoice("Azure Interior", 99.0, (today + timedelta(days=20)).isoformat())
+    """Our demo customers (bot/sandbox/fakes/odoo_demo.py), with two invoices past their due date, one not yet due."""
+    odoo.add_invoice("Birchwood Studio", 1500.0, (today - timedelta(days=45)).isoformat(), paid=500.0)
+    odoo.add_invoice("Harbor Lane Cafe", 2750.0, (today - timedelta(days=12)).isoformat())
+    odoo.add_invoice("Kestrel Labs", 99.0, (today + timedelta(days=20)).isoformat())
 
 
 def recorded_webhook(name: str) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class PurchaseRequestArgs(BaseModel):
 
     model_config = CONFIG
 
-    supplier: str = Field(min_length=1, max_length=200, description="The supplier's name, e.g. `Wood Corner`.")
+    supplier: str = Field(min_length=1, max_length=200, description="The supplier's name, e.g. `Oakline Supplies`.")
     product: str | None = Field(None, min_length=1, max_length=200, description="The product, for a one-line request.")
     quantity: Decimal | None = Field(None, gt=0, le=1_000_000, description="How many, for a one-line request.")
     unit_price: Decimal | None = Field(None, ge=0, description="Price per unit, for a one-line request (optional).")

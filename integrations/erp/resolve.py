@@ -1,4 +1,4 @@
-"""Turn what a person typed ("office chairs", "wood corner") into one ERP record, or a clear error."""
+"""Turn what a person typed ("office chairs", "oakline supplies") into one ERP record, or a clear error."""
 
 from __future__ import annotations
 

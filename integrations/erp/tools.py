@@ -196,7 +196,7 @@ def erp_tools(erp: ErpPort, *, clock: Clock | None = None) -> list[Tool]:
             args=ListOrdersArgs,
             risk=Risk.READ,
             run=t.list_orders,
-            example='erp_list_orders customer="Deco Addict"',
+            example='erp_list_orders customer="Birchwood Studio"',
             idempotent=True,
         ),
         ToolSpec(
@@ -205,7 +205,7 @@ def erp_tools(erp: ErpPort, *, clock: Clock | None = None) -> list[Tool]:
             args=OverdueArgs,
             risk=Risk.READ,
             run=t.overdue_invoices,
-            example='erp_overdue_invoices customer="Deco Addict"',
+            example='erp_overdue_invoices customer="Harbor Lane Cafe"',
             idempotent=True,
         ),
         ToolSpec(
@@ -223,7 +223,7 @@ def erp_tools(erp: ErpPort, *, clock: Clock | None = None) -> list[Tool]:
             args=PartnerArgs,
             risk=Risk.READ,
             run=t.find_partner,
-            example="erp_find_partner query=Wood",
+            example="erp_find_partner query=Oakline",
             idempotent=True,
         ),
         ToolSpec(
@@ -232,7 +232,7 @@ def erp_tools(erp: ErpPort, *, clock: Clock | None = None) -> list[Tool]:
             args=PurchaseRequestArgs,
             risk=Risk.WRITE,
             run=t.create_purchase_request,
-            example='erp_create_purchase_request supplier="Wood Corner" product="Office Chair" quantity=20',
+            example='erp_create_purchase_request supplier="Oakline Supplies" product="Office Chair" quantity=20',
             preview=t.preview_create_purchase_request,
         ),
         ToolSpec(

@@ -23,13 +23,13 @@ async def test_purchase_request_is_created_after_approval(
     erp_env: Harness, tryton_env: TrytonEnv, rpc: TrytonRpc
 ) -> None:
     env = erp_env
-    ask = 'erp_create_purchase_request supplier="Wood Corner" product="office chairs" quantity=20'
+    ask = 'erp_create_purchase_request supplier="Oakline Supplies" product="office chairs" quantity=20'
     await env.driver.mention(ask, user="U1", channel="C2")
     await env.settle()
 
     [card] = cards(env)
     shown = text_of(card.params)
-    assert "Wood Corner" in shown and "20 x [FURN_7777] Office Chair @ €55.00 = €1,100.00" in shown
+    assert "Oakline Supplies" in shown and "20 x [CHR-100] Office Chair @ €55.00 = €1,100.00" in shown
     assert "€1,100.00" in shown
     assert tryton_env.server.password not in json.dumps(replies(env))
 

@@ -11,13 +11,13 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.errors import Conflict, InvalidArguments, NotFound, PermissionDenied
+from bot.sandbox.fakes import odoo_wire
 from integrations.erp import Odoo, erp_tools
 from integrations.registry import ToolRegistry
-from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo, api
-from tests.fakes.odoo_orm import OdooError
+from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo
 from tests.tool_calls import preview, run
 
-KEY = "6578616d706c65206a736f6e20617069206b6579"
+KEY = "opsbot-test-odoo-key-0001"
 TODAY = dt.datetime(2025, 2, 15, 12, tzinfo=dt.UTC)
 VERSIONS = {"jsonrpc": "17.0", "json2": "19.0"}
 
@@ -69,13 +69,15 @@ async def test_odoo_protocol_setting_wins_over_detection(http: aiohttp.ClientSes
 
 async def test_get_order_from_demo_data(tools: ToolRegistry) -> None:
     result = await run(tools, "erp_get_order", order="S00001")
-    assert result.text == "*Sale order S00001* for Deco Addict: draft, $9,705.00"
+    assert result.text == "*Sale order S00001* for Birchwood Studio: draft, $1,760.00"
     assert result.lines == (
-        "3 x [FURN_6666] Acoustic Bloc Screens @ $2,950.00 = $8,850.00",
-        "5 x [FURN_8888] Office Lamp @ $145.00 = $725.00",
-        "2 x [FURN_7777] Office Chair @ $65.00 = $130.00",
+        "4 x [CHR-100] Office Chair @ $120.00 = $480.00",
+        "2 x [DSK-160] Standing Desk 160 @ $560.00 = $1,120.00",
+        "4 x [LMP-200] Desk Lamp @ $40.00 = $160.00",
     )
     assert result.link is not None and "model=sale.order" in result.link
+    service = await run(tools, "erp_get_order", order="S00002")
+    assert service.lines[1] == "3 Hours x [SRV-100] Setup Service @ $90.00 = $270.00"
 
 
 async def test_order_lines_carry_their_unit_whatever_the_server_calls_the_field(http: aiohttp.ClientSession) -> None:
@@ -87,8 +89,8 @@ async def test_order_lines_carry_their_unit_whatever_the_server_calls_the_field(
             tools = ToolRegistry(erp_tools(adapter(odoo, http), clock=FakeClock(TODAY)))
             result = await run(tools, "erp_get_order", order="S00001")
             again = await run(tools, "erp_get_order", order="S00001")
-        assert result.lines[0] == "3 Dozens x [FURN_6666] Acoustic Bloc Screens @ $2,950.00 = $8,850.00", field
-        assert result.lines[1] == "5 x [FURN_8888] Office Lamp @ $145.00 = $725.00"  # "Units" goes without saying
+        assert result.lines[0] == "4 Dozens x [CHR-100] Office Chair @ $120.00 = $480.00", field
+        assert result.lines[1] == "2 x [DSK-160] Standing Desk 160 @ $560.00 = $1,120.00"  # "Units" goes unsaid
         assert [line["unit"] for line in result.data["lines"]] == ["Dozens", "Units", "Units"]
         assert again.lines == result.lines
         asked = [r for r in odoo.requests if "fields_get" in json.dumps(r.body) or r.path.endswith("/fields_get")]
@@ -96,68 +98,80 @@ async def test_order_lines_carry_their_unit_whatever_the_server_calls_the_field(
 
 
 async def test_list_orders_of_a_customer(tools: ToolRegistry) -> None:
-    result = await run(tools, "erp_list_orders", customer="Deco Addict")
-    assert [o["number"] for o in result.data["orders"]] == ["S00005", "S00001"]
+    result = await run(tools, "erp_list_orders", customer="Birchwood Studio")
+    assert [o["number"] for o in result.data["orders"]] == ["S00004", "S00001"]
+    assert [o["state"] for o in result.data["orders"]] == ["sale", "draft"]
+
+
+async def test_find_partner_by_name_or_reference(tools: ToolRegistry) -> None:
+    result = await run(tools, "erp_find_partner", query="oakline")
+    assert result.lines == ("Oakline Supplies — code V-201 — Tacoma — sales@oakline.example",)
+    by_ref = await run(tools, "erp_find_partner", query="C-102")
+    assert [p["name"] for p in by_ref.data["partners"]] == ["Harbor Lane Cafe"]
 
 
 async def test_overdue_invoices(tools: ToolRegistry, odoo: FakeOdoo) -> None:
-    late = odoo.add_invoice("Deco Addict", 1500.0, "2025-01-01", paid=500.0)
-    odoo.add_invoice("Gemini Furniture", 99.0, "2025-03-01")
+    late = odoo.add_invoice("Birchwood Studio", 1500.0, "2025-01-01", paid=500.0)
+    odoo.add_invoice("Kestrel Labs", 99.0, "2025-03-01")
     result = await run(tools, "erp_overdue_invoices")
     assert result.text == "1 overdue invoice, $1,000.00 due:"
-    assert result.lines == (f"{late} — Deco Addict: $1,000.00 due since 2025-01-01 (45 days late)",)
+    assert result.lines == (f"{late} — Birchwood Studio: $1,000.00 due since 2025-01-01 (45 days late)",)
 
 
 async def test_stock_per_warehouse(tools: ToolRegistry, odoo: FakeOdoo) -> None:
-    odoo.set_stock("Office Chair", "San Francisco", 12, 20)
-    odoo.set_stock("Office Chair", "Chicago", 3, 1)
+    demo = await run(tools, "erp_stock_level", product="desk lamp")
+    assert demo.lines == ("Main Warehouse: 12 on hand, 12 forecast", "North Depot: 0 on hand, 0 forecast")
+    odoo.set_stock("Office Chair", "Main Warehouse", 12, 20)
+    odoo.set_stock("Office Chair", "North Depot", 3, 1)
     result = await run(tools, "erp_stock_level", product="office chair")
-    assert result.text == "*[FURN_7777] Office Chair*: 15 Units on hand, 21 Units forecast"
-    assert result.lines == ("Chicago: 3 on hand, 1 forecast", "San Francisco: 12 on hand, 20 forecast")
+    assert result.text == "*[CHR-100] Office Chair*: 15 Units on hand, 21 Units forecast"
+    assert result.lines == ("Main Warehouse: 12 on hand, 20 forecast", "North Depot: 3 on hand, 1 forecast")
 
 
 async def test_purchase_request_then_approval(tools: ToolRegistry, odoo: FakeOdoo) -> None:
-    args = {"supplier": "Wood Corner", "product": "office chairs", "quantity": 20}
+    args = {"supplier": "Oakline Supplies", "product": "office chairs", "quantity": 20}
     shown = await preview(tools, "erp_create_purchase_request", **args)
-    assert shown.body == "20 x [FURN_7777] Office Chair @ $55.00 = $1,100.00"
+    assert shown.body == "20 x [CHR-100] Office Chair @ $55.00 = $1,100.00"
     assert ("Total (untaxed)", "$1,100.00") in shown.fields
 
     created = await run(tools, "erp_create_purchase_request", **args)
-    assert created.text == "Created purchase P00001 from Wood Corner for $1,100.00 (draft) in Odoo."
+    assert created.text == "Created purchase P00001 from Oakline Supplies for $1,100.00 (draft) in Odoo."
 
     approved = await run(tools, "erp_approve_purchase", purchase="P00001")
-    assert approved.text == "Approved purchase P00001 from Wood Corner ($1,100.00): now purchase."
+    assert approved.text == "Approved purchase P00001 from Oakline Supplies ($1,100.00): now purchase."
     with pytest.raises(Conflict, match="already purchase"):
         await run(tools, "erp_approve_purchase", purchase="P00001")
 
 
 async def test_confirm_sale(tools: ToolRegistry, odoo: FakeOdoo) -> None:
     result = await run(tools, "erp_confirm_sale", order="S00002")
-    assert result.text == "Confirmed sale order S00002 for Ready Mat ($2,947.50): now sale."
+    assert result.text == "Confirmed sale order S00002 for Harbor Lane Cafe ($960.00): now sale."
     with pytest.raises(Conflict):
         await run(tools, "erp_confirm_sale", order="S00002")
+    with pytest.raises(Conflict, match="already sale"):
+        await run(tools, "erp_confirm_sale", order="S00004")  # confirmed in the demo book
 
 
 async def test_a_validation_error_keeps_odoos_words_and_creates_nothing(tools: ToolRegistry, odoo: FakeOdoo) -> None:
     odoo.fail_next("purchase.order", "create", FakeOdoo.validation_error())
     with pytest.raises(InvalidArguments) as caught:
-        await run(tools, "erp_create_purchase_request", supplier="Wood Corner", product="Office Lamp", quantity=1)
+        await run(tools, "erp_create_purchase_request", supplier="Oakline Supplies", product="Desk Lamp", quantity=1)
     assert caught.value.message.startswith(
-        "Odoo refused to create a purchase request to Wood Corner: The operation cannot be completed:"
+        "Odoo refused to create a purchase request to Oakline Supplies: The operation cannot be completed:"
     )
     assert "a mandatory field is not set" in caught.value.message
     assert "purchase.order" not in odoo.orm.tables
 
 
 async def test_a_user_error_from_a_button(tools: ToolRegistry, odoo: FakeOdoo) -> None:
-    odoo.fail_next("sale.order", "action_confirm", OdooError("odoo.exceptions.UserError", "Add a product first."))
+    odoo.fail_next("sale.order", "action_confirm", odoo_wire.user_error("Add a product first."))
     with pytest.raises(InvalidArguments, match=r"Odoo refused to confirm sale order S00003: Add a product first\."):
         await run(tools, "erp_confirm_sale", order="S00003")
 
 
 async def test_an_access_error_is_permission_denied(tools: ToolRegistry, odoo: FakeOdoo) -> None:
-    body = api("json2_error_access_error_403")["response"]["body"]
-    odoo.fail_next("account.move", "search_read", OdooError(body["name"], body["message"], 403))
+    refusal = odoo_wire.access_error("account.move", "Journal Entry", "Accounting / Billing")
+    odoo.fail_next("account.move", "search_read", refusal)
     with pytest.raises(PermissionDenied, match="The Odoo user may not list overdue invoices: You are not allowed"):
         await run(tools, "erp_overdue_invoices")
 
@@ -165,7 +179,7 @@ async def test_an_access_error_is_permission_denied(tools: ToolRegistry, odoo: F
 async def test_invalid_api_key(odoo: FakeOdoo, http: aiohttp.ClientSession) -> None:
     tools = ToolRegistry(erp_tools(adapter(odoo, http, key="revoked-key-123")))
     with pytest.raises(PermissionDenied) as caught:
-        await run(tools, "erp_find_partner", query="Wood")
+        await run(tools, "erp_find_partner", query="Oakline")
     assert caught.value.message == "Odoo rejected opsbot's credentials."
     assert "revoked-key-123" not in str(caught.value)
     if protocol_of(odoo) == "json2":
@@ -177,10 +191,10 @@ async def test_unknown_order_and_product(tools: ToolRegistry) -> None:
         await run(tools, "erp_get_order", order="S0002")
     assert "S00002" in order.value.suggestions
     with pytest.raises(NotFound) as product:
-        await run(tools, "erp_stock_level", product="Ofice Lamp")
-    assert product.value.suggestions[0] == "Office Lamp"
+        await run(tools, "erp_stock_level", product="Desk Lmap")
+    assert product.value.suggestions[0] == "Desk Lamp"
 
 
 async def test_an_ambiguous_name_is_a_question(tools: ToolRegistry) -> None:
-    with pytest.raises(InvalidArguments, match="`Corner Desk` matches several products"):
-        await run(tools, "erp_stock_level", product="Corner Desk")
+    with pytest.raises(InvalidArguments, match="`Standing Desk` matches several products"):
+        await run(tools, "erp_stock_level", product="Standing Desk")

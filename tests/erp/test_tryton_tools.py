@@ -41,10 +41,10 @@ async def test_get_order_shows_customer_lines_totals_state_and_shipments(
     number = tryton_env.seeded.confirmed_sale
     result = await run(tools, "erp_get_order", order=number)
 
-    assert result.text == f"*Sale order {number}* for Deco Addict: processing, €360.00"
-    assert result.lines == ("3 x [FURN_7777] Office Chair @ €120.00 = €360.00",)
+    assert result.text == f"*Sale order {number}* for Birchwood Studio: processing, €360.00"
+    assert result.lines == ("3 x [CHR-100] Office Chair @ €120.00 = €360.00",)
     fields = dict(result.fields)
-    assert fields["Customer"] == "Deco Addict"
+    assert fields["Customer"] == "Birchwood Studio"
     assert fields["Total"] == "€360.00 (€360.00 + tax €0.00)"
     assert fields["Shipments"].endswith("(waiting)")
     assert result.data["total"] == {"amount": "360.00", "currency": "EUR"}
@@ -52,10 +52,10 @@ async def test_get_order_shows_customer_lines_totals_state_and_shipments(
 
 
 async def test_list_orders_of_one_customer(tools: ToolRegistry, tryton_env: TrytonEnv) -> None:
-    result = await run(tools, "erp_list_orders", customer="deco addict", limit=50)
+    result = await run(tools, "erp_list_orders", customer="birchwood studio", limit=50)
     numbers = [o["number"] for o in result.data["orders"]]
     assert tryton_env.seeded.confirmed_sale in numbers and tryton_env.seeded.quotation in numbers
-    assert all(o["customer"] == "Deco Addict" for o in result.data["orders"])
+    assert all(o["customer"] == "Birchwood Studio" for o in result.data["orders"])
 
 
 async def test_overdue_invoices_with_amounts_and_days_late(tools: ToolRegistry, tryton_env: TrytonEnv) -> None:
@@ -64,24 +64,25 @@ async def test_overdue_invoices_with_amounts_and_days_late(tools: ToolRegistry, 
 
     assert result.text == "2 overdue invoices, €1,730.50 due:"
     assert result.lines == (
-        f"{seeded.overdue_invoice} — Deco Addict: €1,500.00 due since {today - dt.timedelta(days=45)} (45 days late)",
-        f"{seeded.other_overdue_invoice} — Gemini Furniture: €230.50 due since {today - dt.timedelta(days=10)}"
+        f"{seeded.overdue_invoice} — Birchwood Studio: €1,500.00 due since {today - dt.timedelta(days=45)}"
+        " (45 days late)",
+        f"{seeded.other_overdue_invoice} — Kestrel Labs: €230.50 due since {today - dt.timedelta(days=10)}"
         " (10 days late)",
     )
-    mine = await run(tools, "erp_overdue_invoices", customer="Deco Addict")
+    mine = await run(tools, "erp_overdue_invoices", customer="Birchwood Studio")
     assert [i["number"] for i in mine.data["invoices"]] == [seeded.overdue_invoice]
     assert mine.data["invoices"][0]["days_late"] == 45
 
 
 async def test_stock_level_per_warehouse(tools: ToolRegistry) -> None:
     result = await run(tools, "erp_stock_level", product="Office Chair")
-    assert result.text == "*[FURN_7777] Office Chair*: 35 u on hand, 32 u forecast"
+    assert result.text == "*[CHR-100] Office Chair*: 35 u on hand, 32 u forecast"
     assert result.lines == ("Warehouse: 35 on hand, 32 forecast",)
 
 
 async def test_find_partner(tools: ToolRegistry) -> None:
-    result = await run(tools, "erp_find_partner", query="wood")
-    assert result.lines == ("Wood Corner — code 3 — Turlock",)
+    result = await run(tools, "erp_find_partner", query="oakline")
+    assert result.lines == ("Oakline Supplies — code 3 — Tacoma",)
 
 
 # -- the purchase request (write) ---------------------------------------------------------------------
@@ -90,16 +91,16 @@ async def test_find_partner(tools: ToolRegistry) -> None:
 async def test_purchase_request_previews_then_creates_a_quotation(
     tools: ToolRegistry, tryton_env: TrytonEnv, rpc: TrytonRpc
 ) -> None:
-    args = {"supplier": "wood corner", "product": "office lamps", "quantity": "20"}
+    args = {"supplier": "oakline supplies", "product": "desk lamps", "quantity": "20"}
     shown = await preview(tools, "erp_create_purchase_request", **args)
-    assert shown.title == "Purchase request to Wood Corner"
+    assert shown.title == "Purchase request to Oakline Supplies"
     assert ("Total (untaxed)", "€700.00") in shown.fields
-    assert shown.body == "20 x [FURN_8888] Office Lamp @ €35.00 = €700.00"
+    assert shown.body == "20 x [LMP-200] Desk Lamp @ €35.00 = €700.00"
 
     result = await run(tools, "erp_create_purchase_request", **args)
 
     number = result.data["number"]
-    assert result.text == f"Created purchase {number} from Wood Corner for €700.00 (quotation) in Tryton."
+    assert result.text == f"Created purchase {number} from Oakline Supplies for €700.00 (quotation) in Tryton."
     assert number.startswith("PO")
     assert {"number": number, "state": "quotation"} in [
         {k: p[k] for k in ("number", "state")} for p in await purchases_of(rpc, tryton_env.seeded.supplier)
@@ -109,12 +110,12 @@ async def test_purchase_request_previews_then_creates_a_quotation(
 async def test_purchase_request_with_several_lines_and_prices(tools: ToolRegistry) -> None:
     lines = [
         {"product": "Office Chair", "quantity": "2", "unit_price": "50.5"},
-        {"product": "FURN_8888", "quantity": "1"},
+        {"product": "LMP-200", "quantity": "1"},
     ]
-    result = await run(tools, "erp_create_purchase_request", supplier="Wood Corner", lines=lines)
+    result = await run(tools, "erp_create_purchase_request", supplier="Oakline Supplies", lines=lines)
     assert result.lines == (
-        "2 x [FURN_7777] Office Chair @ €50.50 = €101.00",
-        "1 x [FURN_8888] Office Lamp @ €35.00 = €35.00",
+        "2 x [CHR-100] Office Chair @ €50.50 = €101.00",
+        "1 x [LMP-200] Desk Lamp @ €35.00 = €35.00",
     )
     assert result.data["total"] == {"amount": "136.00", "currency": "EUR"}
 
@@ -143,15 +144,15 @@ async def test_a_failure_after_create_deletes_the_draft(
 
     async def refuse_quote(name: str, method: str, *args: Any, **kw: Any) -> Any:
         if method == "quote":
-            raise InvalidArguments("Tryton refused to quote a purchase from Gemini Furniture: no warehouse")
+            raise InvalidArguments("Tryton refused to quote a purchase from Kestrel Labs: no warehouse")
         return await real(name, method, *args, **kw)
 
     monkeypatch.setattr(tryton.rpc, "model", refuse_quote)
     with pytest.raises(InvalidArguments) as caught:
-        await run(tools, "erp_create_purchase_request", supplier="Gemini", product="Lamp", quantity=5)
+        await run(tools, "erp_create_purchase_request", supplier="Kestrel", product="Lamp", quantity=5)
 
     assert caught.value.message.endswith("no warehouse Nothing was created (the draft was deleted again).")
-    assert await purchases_of(rpc, tryton_env.seeded.ids["gemini"]) == []
+    assert await purchases_of(rpc, tryton_env.seeded.ids["kestrel"]) == []
 
 
 # -- confirmations (dangerous) ------------------------------------------------------------------------
@@ -160,13 +161,13 @@ async def test_a_failure_after_create_deletes_the_draft(
 async def test_confirm_a_quotation(tools: ToolRegistry, tryton_env: TrytonEnv, rpc: TrytonRpc) -> None:
     number = await make_sale(rpc, tryton_env.seeded, tryton_env.seeded.lamp, 4, "quote")
     shown = await preview(tools, "erp_confirm_sale", order=number)
-    assert shown.title == f"Confirm sale order {number} for Deco Addict"
-    assert shown.body == "4 x [FURN_8888] Office Lamp @ €40.00 = €160.00"
+    assert shown.title == f"Confirm sale order {number} for Birchwood Studio"
+    assert shown.body == "4 x [LMP-200] Desk Lamp @ €40.00 = €160.00"
     assert shown.warnings == ()
 
     result = await run(tools, "erp_confirm_sale", order=number)
 
-    assert result.text == f"Confirmed sale order {number} for Deco Addict (€160.00): now processing."
+    assert result.text == f"Confirmed sale order {number} for Birchwood Studio (€160.00): now processing."
     again = await preview(tools, "erp_confirm_sale", order=number)
     assert again.warnings == ("This order is already processing: confirming will fail.",)
     with pytest.raises(Conflict, match="already processing"):
@@ -181,15 +182,17 @@ async def test_confirm_a_draft_sale_quotes_it_first(tools: ToolRegistry, tryton_
 
 
 async def test_approve_a_purchase(tools: ToolRegistry, rpc: TrytonRpc, tryton_env: TrytonEnv) -> None:
-    created = await run(tools, "erp_create_purchase_request", supplier="Wood Corner", product="Office Lamp", quantity=3)
+    created = await run(
+        tools, "erp_create_purchase_request", supplier="Oakline Supplies", product="Desk Lamp", quantity=3
+    )
     number = created.data["number"]
     shown = await preview(tools, "erp_approve_purchase", purchase=number)
-    assert shown.title == f"Approve purchase {number} from Wood Corner"
+    assert shown.title == f"Approve purchase {number} from Oakline Supplies"
     assert ("Total", "€105.00") in shown.fields
 
     result = await run(tools, "erp_approve_purchase", purchase=number)
 
-    assert result.text == f"Approved purchase {number} from Wood Corner (€105.00): now processing."
+    assert result.text == f"Approved purchase {number} from Oakline Supplies (€105.00): now processing."
     with pytest.raises(Conflict, match="already processing"):
         await run(tools, "erp_approve_purchase", purchase=number)
 
@@ -210,21 +213,21 @@ async def test_unknown_product_and_customer_suggest_names(tools: ToolRegistry) -
         await run(tools, "erp_stock_level", product="Ofice Chiar")
     assert product.value.suggestions[0] == "Office Chair"
     with pytest.raises(NotFound) as customer:
-        await run(tools, "erp_overdue_invoices", customer="Deco Adict")
-    assert customer.value.suggestions[0] == "Deco Addict"
+        await run(tools, "erp_overdue_invoices", customer="Birchwod Studio")
+    assert customer.value.suggestions[0] == "Birchwood Studio"
 
 
 async def test_wrong_password_is_permission_denied(tryton_env: TrytonEnv) -> None:
     async with aiohttp.ClientSession() as http:
         tools = ToolRegistry(erp_tools(tryton_env.adapter(http, password="not-the-password")))
         with pytest.raises(PermissionDenied) as caught:
-            await run(tools, "erp_find_partner", query="Wood")
+            await run(tools, "erp_find_partner", query="Oakline")
     assert caught.value.message == "Tryton rejected opsbot's credentials."
     assert "not-the-password" not in str(caught.value)
 
 
 async def test_an_expired_session_is_renewed_once(tools: ToolRegistry, tryton: Tryton) -> None:
-    await run(tools, "erp_find_partner", query="Wood")
+    await run(tools, "erp_find_partner", query="Oakline")
     old = tryton.rpc._auth
     assert old is not None
     # end the session on the server, as its timeout would, behind the adapter's back
@@ -233,9 +236,9 @@ async def test_an_expired_session_is_renewed_once(tools: ToolRegistry, tryton: T
         async with http.post(tryton.rpc._endpoint, json=body, headers={"Authorization": old}) as resp:
             assert resp.status == 200
 
-    result = await run(tools, "erp_find_partner", query="Wood")
+    result = await run(tools, "erp_find_partner", query="Oakline")
 
-    assert result.lines == ("Wood Corner — code 3 — Turlock",)
+    assert result.lines == ("Oakline Supplies — code 3 — Tacoma",)
     assert tryton.rpc._auth not in (None, old)
 
 

@@ -1,4 +1,7 @@
-"""Seed a fresh Tryton database through its own RPC: company, accounts, parties, stock, sales, invoices."""
+"""Seed a fresh Tryton database through its own RPC: company, accounts, parties, stock, sales, invoices.
+
+The names are those of the loopback Odoo's demo book (bot/sandbox/fakes/odoo_demo.py): one set of demo data.
+"""
 
 from __future__ import annotations
 
@@ -142,9 +145,9 @@ async def _parties(rpc: TrytonRpc, s: Seeded) -> None:
     def party(name: str, city: str) -> dict[str, Any]:
         return {"name": name, "addresses": [("create", [{"street": "1 Main Street", "city": city}])]}
 
-    s.customer = await create(rpc, "party.party", party("Deco Addict", "Pleasant Hill"))
-    s.supplier = await create(rpc, "party.party", party("Wood Corner", "Turlock"))
-    s.ids["gemini"] = await create(rpc, "party.party", party("Gemini Furniture", "Fairfield"))
+    s.customer = await create(rpc, "party.party", party("Birchwood Studio", "Portland"))
+    s.supplier = await create(rpc, "party.party", party("Oakline Supplies", "Tacoma"))
+    s.ids["kestrel"] = await create(rpc, "party.party", party("Kestrel Labs", "Denver"))
     s.no_address_supplier = await create(rpc, "party.party", {"name": "Ghost Supplies", "addresses": []})
 
 
@@ -181,8 +184,8 @@ async def _products(rpc: TrytonRpc, s: Seeded) -> None:
         )
         return await one(rpc, "product.product", [("template", "=", template)])
 
-    s.chair = await product("Office Chair", "FURN_7777", CHAIR_PRICE, CHAIR_COST)
-    s.lamp = await product("Office Lamp", "FURN_8888", LAMP_PRICE, LAMP_COST)
+    s.chair = await product("Office Chair", "CHR-100", CHAIR_PRICE, CHAIR_COST)
+    s.lamp = await product("Desk Lamp", "LMP-200", LAMP_PRICE, LAMP_COST)
 
 
 async def _stock(rpc: TrytonRpc, s: Seeded) -> None:
@@ -201,7 +204,7 @@ async def _stock(rpc: TrytonRpc, s: Seeded) -> None:
 
 
 async def make_sale(rpc: TrytonRpc, s: Seeded, product: int, quantity: int, *buttons: str) -> str:
-    """A sale of one product to Deco Addict, pushed through Tryton's buttons; its number (or id while a draft)."""
+    """A sale of one product to Birchwood Studio, pushed through Tryton's buttons; its number (or id while a draft)."""
     [address] = await rpc.model("party.address", "search", [("party", "=", s.customer)], action="find address")
     line = {"type": "line", "product": product, "quantity": quantity, "unit": s.ids["unit"]}
     line["unit_price"] = CHAIR_PRICE if product == s.chair else LAMP_PRICE
@@ -254,5 +257,5 @@ async def _invoices(rpc: TrytonRpc, s: Seeded, today: dt.date) -> None:
         return str(read["number"])
 
     s.overdue_invoice = await invoice(s.customer, "1500.00", 45)
-    s.other_overdue_invoice = await invoice(s.ids["gemini"], "230.50", 10)
+    s.other_overdue_invoice = await invoice(s.ids["kestrel"], "230.50", 10)
     await invoice(s.customer, "99.00", 0)

@@ -149,5 +149,5 @@ async def test_demo_buttons_show_webhooks_digests_and_the_erp(sandbox: Sandbox, 
 
     await demos.get_by_role("button", name="/ops erp overdue (demo)").click()
     overdue = channel.locator("article.msg").filter(has_text="overdue invoices").filter(has_text="erp_overdue")
-    await expect(overdue).to_contain_text("Deco Addict")
+    await expect(overdue).to_contain_text("Birchwood Studio")
     await expect(overdue).to_contain_text("$3,750.00")

@@ -1,37 +1,39 @@
 """A loopback Odoo: `/jsonrpc` (common, object.execute_kw) and JSON-2 (`/json/2/<model>/<method>`, `/web/version`).
 
-Answers and error envelopes are the recorded ones in ../recorded/odoo/api; the records are Odoo's demo data.
-One assumption is ours: JSON-2 reports a UserError/ValidationError with HTTP 422 (the docs show no example).
+Its answers and error envelopes are built by odoo_wire from Odoo's documented shapes; its records are our demo book
+(odoo_demo). Every answer it gives is kept in `requests` beside the request, for the shape tests.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from aiohttp import web
 
-from bot.sandbox.fakes.odoo_orm import FIXTURES, OdooError, Orm
+from bot.sandbox.fakes import odoo_wire as wire
+from bot.sandbox.fakes.odoo_orm import OdooError, Orm
 
-__all__ = ["DATABASE", "LOGIN", "UID", "FakeOdoo", "Seen", "api"]
+__all__ = ["DATABASE", "LOGIN", "UID", "FakeOdoo", "Seen"]
 
-DATABASE = "mycompany"
+DATABASE = "opsbot-demo"
 LOGIN = "admin"
 UID = 2
-
-
-def api(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((FIXTURES / "api" / f"{name}.json").read_text())
-    return data
+MODEL_METHODS = ("create", "fields_get", "search", "search_read", "search_count")  # @api.model: no ids
 
 
 @dataclass
 class Seen:
+    """One request and the answer the fake gave it (`status`, `headers`, parsed `reply`)."""
+
     method: str
     path: str
     headers: dict[str, str]
     body: Any
+    status: int = 0
+    reply: Any = None
+    reply_headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeOdoo:
@@ -40,7 +42,7 @@ class FakeOdoo:
     def __init__(self, api_key: str, *, version: str = "19.0", unit_field: str = "product_uom") -> None:
         self.api_key = api_key
         self.version = version
-        self.orm = Orm(unit_field=unit_field)
+        self.orm = Orm(unit_field=unit_field, uid=UID)
         self.requests: list[Seen] = []
         self._failures: dict[tuple[str, str], OdooError] = {}
         self._runner: web.AppRunner | None = None
@@ -69,8 +71,8 @@ class FakeOdoo:
 
     @staticmethod
     def validation_error() -> OdooError:
-        data = api("jsonrpc_error_validation")["response"]["body"]["error"]["data"]
-        return OdooError(data["name"], data["message"])
+        """What Odoo says when a purchase order is created without its vendor."""
+        return wire.validation_error("purchase.order", "Purchase Order", "partner_id", "Vendor")
 
     def set_stock(self, product: str, warehouse: str, on_hand: float, forecast: float) -> None:
         [pid] = self.orm.search("product.product", [("name", "=", product)])
@@ -89,78 +91,81 @@ class FakeOdoo:
     # -- transports ---------------------------------------------------------------------------------
 
     async def _web_version(self, request: web.Request) -> web.Response:
-        self._record(request, None)
+        seen = self._record(request, None)
         if int(self.version.split(".")[0]) < 19:
-            return web.Response(status=404, text="Not Found")
-        body = api("json2_web_version")["response"]["body"]
-        return web.json_response({**body, "version": self.version})
+            return self._answer(seen, "Not Found", status=404)  # Odoo ≤ 18 has no such route
+        return self._answer(seen, wire.web_version(self.version))
 
     async def _jsonrpc(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self._record(request, body)
+        seen = self._record(request, body)
         params = body["params"]
         try:
             result = self._jsonrpc_call(params["service"], params["method"], params["args"])
         except OdooError as exc:
-            error = {"code": 200, "message": "Odoo Server Error", "data": exc.data()}
-            return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "error": error})
-        return web.json_response({"jsonrpc": "2.0", "id": body.get("id"), "result": result})
+            return self._answer(seen, wire.jsonrpc_error(body.get("id"), exc))  # still HTTP 200
+        return self._answer(seen, wire.jsonrpc_result(body.get("id"), result))
 
     def _jsonrpc_call(self, service: str, method: str, args: list[Any]) -> Any:
         if (service, method) == ("common", "version"):
-            result = api("rpc_version")["jsonrpc"]["response"]["body"]["result"]
-            return {**result, "server_version": self.version, "server_serie": self.version}
+            return wire.common_version(self.version)
         if service == "common" and method in ("authenticate", "login"):
             db, login, key = args[:3]
             return UID if (db, login, key) == (DATABASE, LOGIN, self.api_key) else False
         if (service, method) == ("object", "execute_kw"):
             db, uid, key, model, model_method, positional, *rest = args
             if (db, uid, key) != (DATABASE, UID, self.api_key):
-                data = api("jsonrpc_error_access_denied")["response"]["body"]["error"]["data"]
-                raise OdooError(data["name"], data["message"], 403)
+                raise wire.access_denied()
             return self._execute(model, model_method, list(positional), rest[0] if rest else {})
-        raise OdooError("builtins.ValueError", "Unknown destination", 500)
+        raise OdooError("builtins.NameError", f"No service or method {service}.{method} on this server")
 
     async def _json2(self, request: web.Request) -> web.Response:
         raw = await request.text()
-        self._record(request, raw)
+        seen = self._record(request, raw)
         auth = request.headers.get("Authorization", "")
-        if not auth:
-            return self._recorded_error("json2_error_missing_auth_401")
-        if auth.split(" ", 1) != ["bearer", self.api_key] or request.headers.get("X-Odoo-Database") != DATABASE:
-            return self._recorded_error("json2_error_invalid_apikey_401")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return self._recorded_error("json2_error_bad_json_400")
         model, method = request.match_info["model"], request.match_info["method"]
         try:
-            result = self._execute(model, method, *self._json2_positional(method, body))
+            if not auth:
+                error = wire.unauthorized('User not authenticated, use the "Authorization" header')
+                return self._answer(seen, error.json2(), status=401, headers={"WWW-Authenticate": "bearer"})
+            if auth.split(" ", 1) != ["bearer", self.api_key] or request.headers.get("X-Odoo-Database") != DATABASE:
+                raise wire.unauthorized("Invalid apikey")
+            try:
+                body = json.loads(raw)
+            except ValueError as exc:
+                raise wire.bad_request(f"could not parse the body as json: {exc}") from None
+            result = self._execute(model, method, *self._json2_positional(model, method, body))
         except OdooError as exc:
-            return web.json_response(exc.data(), status=exc.status)
-        return web.json_response(result)
+            return self._answer(seen, exc.json2(), status=exc.status)
+        return self._answer(seen, result)
 
     @staticmethod
-    def _json2_positional(method: str, body: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    def _json2_positional(model: str, method: str, body: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         named = dict(body)
-        first = {"search": "domain", "search_read": "domain", "search_count": "domain", "create": "vals_list"}
-        if method == "fields_get":  # a model method: no ids
+        if method in MODEL_METHODS and "ids" in named:
+            raise wire.unprocessable(f"cannot call {model}.{method} with ids")
+        if method == "fields_get":
             return [], named
-        key = first.get(method, "ids")
-        if key not in named:
-            raise OdooError("werkzeug.exceptions.UnprocessableEntity", f"missing a required argument: '{key}'")
-        positional = [named.pop(key)]
+        key = {"search": "domain", "search_read": "domain", "search_count": "domain", "create": "vals_list"}
+        first = key.get(method, "ids")
+        if first not in named:
+            raise wire.unprocessable(f"missing a required argument: '{first}'")
+        positional = [named.pop(first)]
         if method == "write":
             positional.append(named.pop("vals"))
         return positional, named
 
-    def _recorded_error(self, name: str) -> web.Response:
-        response = api(name)["response"]
-        headers = {k: v for k, v in response.get("headers", {}).items() if k.lower() != "content-type"}
-        return web.json_response(response["body"], status=response["status"], headers=headers)
+    def _record(self, request: web.Request, body: Any) -> Seen:
+        seen = Seen(request.method, request.path, dict(request.headers), body)
+        self.requests.append(seen)
+        return seen
 
-    def _record(self, request: web.Request, body: Any) -> None:
-        self.requests.append(Seen(request.method, request.path, dict(request.headers), body))
+    @staticmethod
+    def _answer(seen: Seen, reply: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+        seen.status, seen.reply, seen.reply_headers = status, reply, dict(headers or {})
+        if isinstance(reply, str):
+            return web.Response(status=status, text=reply, headers=headers)
+        return web.json_response(reply, status=status, headers=headers)
 
     # -- the object service -------------------------------------------------------------------------
 
@@ -171,7 +176,8 @@ class FakeOdoo:
         context = kwargs.get("context") or {}
         orm = self.orm
         if method in ("search", "search_count", "search_read"):
-            ids = orm.search(model, args[0], order=kwargs.get("order"), limit=kwargs.get("limit"))
+            page: dict[str, Any] = {"order": kwargs.get("order"), "limit": kwargs.get("limit")}
+            ids = orm.search(model, args[0], **page, offset=kwargs.get("offset") or 0)
             if method == "search_count":
                 return len(ids)
             return ids if method == "search" else orm.read(model, ids, kwargs.get("fields") or ["name"], context)
@@ -181,19 +187,23 @@ class FakeOdoo:
             many = isinstance(args[0], list)
             ids = [self._create(model, values) for values in (args[0] if many else [args[0]])]
             return ids if many else ids[0]
-        if method == "write":
+        if method in ("write", "unlink"):
+            orm.read(model, args[0], [], context)  # MissingError for an unknown id
             for record in args[0]:
-                orm.tables[model][record].update(args[1])
+                if method == "write":
+                    orm.tables[model][record].update(args[1])
+                else:
+                    del orm.tables[model][record]
             return True
         if method == "fields_get":
-            if model == "res.partner":  # the documented answer
-                return api("rpc_fields_get")["xmlrpc"]["result"]
             return orm.fields_get(model, kwargs.get("attributes"))
         return self._button(model, method, args[0])
 
     def _create(self, model: str, values: dict[str, Any]) -> int:
         lines = values.pop("order_line", [])
         if model == "purchase.order":
+            if not values.get("partner_id"):
+                raise self.validation_error()
             values = {"name": self.orm.next_name("P", 5), "state": "draft", "currency_id": 1, **values}
         record = self.orm.add(model, values)
         for _command, _zero, line in lines:
@@ -212,9 +222,10 @@ class FakeOdoo:
         if (model, method) not in buttons:
             raise OdooError("builtins.AttributeError", f"The method '{method}' does not exist on the model '{model}'")
         allowed, new_state = buttons[(model, method)]
+        self.orm.read(model, ids, [], {})  # MissingError for an unknown id
         rows = [self.orm.tables[model][i] for i in ids]
         if any(r["state"] not in allowed for r in rows):
-            raise OdooError("odoo.exceptions.UserError", "Some orders are not in a state requiring confirmation.")
+            raise wire.user_error("Some orders are not in a state requiring confirmation.")
         for row in rows:
             row["state"] = new_state
         return True

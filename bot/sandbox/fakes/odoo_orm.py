@@ -1,24 +1,25 @@
-"""The in-memory records behind the fake Odoo: Odoo's demo data, its domains, many2one pairs and a few buttons."""
+"""The in-memory records behind the fake Odoo: our demo book (odoo_demo), Odoo's domains, many2one pairs."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-__all__ = ["FIXTURES", "MANY2ONE", "OPERATORS", "OdooError", "Orm", "demo"]
+from bot.sandbox.fakes import odoo_demo
+from bot.sandbox.fakes.odoo_wire import OdooError, missing_error
 
-FIXTURES = Path(__file__).resolve().parents[1] / "recorded" / "odoo"
+__all__ = ["MANY2ONE", "OPERATORS", "OdooError", "Orm"]
+
 MANY2ONE = {
     "partner_id": "res.partner",
-    "parent_id": "res.partner",
+    "parent_id": None,  # the same model (a category's parent category)
+    "country_id": "res.country",
     "currency_id": "res.currency",
     "product_id": "product.product",
     "order_id": None,  # sale.order or purchase.order: the line's model says which
     "uom_id": "uom.uom",
-    "product_uom": "uom.uom",  # an order line's unit (Odoo's demo data, ≤ 18)
-    "product_uom_id": "uom.uom",  # the same, under the name some servers use
+    "product_uom": "uom.uom",  # an order line's unit (Odoo ≤ 18)
+    "product_uom_id": "uom.uom",  # the same, under the name Odoo 19 uses
     "categ_id": "product.category",
 }
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -35,68 +36,22 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-class OdooError(Exception):
-    """An exception the server reports in Odoo's error object (`name`, `message`, `arguments`)."""
-
-    def __init__(self, name: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.name, self.message, self.status = name, message, status
-
-    def data(self) -> dict[str, Any]:
-        return {"name": self.name, "message": self.message, "arguments": [self.message], "context": {}, "debug": ""}
-
-
-def demo(model: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads((FIXTURES / "demo" / f"{model}.json").read_text())
-    return rows
-
-
 class Orm:
     """Models as dicts of id → stored values; many2one fields hold ids and read back as `[id, display_name]`."""
 
-    def __init__(self, *, unit_field: str = "product_uom") -> None:
+    def __init__(self, *, unit_field: str = "product_uom", uid: int = 2) -> None:
         self.unit_field = unit_field  # what order lines call their unit on this server
+        self.uid = uid  # the API user, as error messages name it
         self.tables: dict[str, dict[int, dict[str, Any]]] = {}
-        self.xml_ids: dict[str, int] = {}
         self.stock: dict[tuple[int, int], tuple[float, float]] = {}
         self.sequences: dict[str, int] = {}
-        self._load_demo()
+        odoo_demo.seed(self)
 
-    def add(self, model: str, values: dict[str, Any], xml_id: str | None = None) -> int:
+    def add(self, model: str, values: dict[str, Any]) -> int:
         table = self.tables.setdefault(model, {})
         new = max(table, default=0) + 1
         table[new] = {"id": new, **values}
-        if xml_id:
-            self.xml_ids[xml_id] = new
         return new
-
-    def _ref(self, value: Any) -> Any:
-        return self.xml_ids.get(value, value) if isinstance(value, str) else value
-
-    def _load_demo(self) -> None:
-        self.add("res.currency", {"name": "USD"})
-        self.add("res.company", {"name": "YourCompany", "currency_id": 1})
-        self.add("uom.uom", {"name": "Units"}, "uom.product_uom_unit")
-        for model in ("res.partner", "product.product", "sale.order", "sale.order.line"):
-            for row in demo(model):
-                values = {k: self._ref(v) for k, v in row.items() if k != "xml_id" and not isinstance(v, list)}
-                if model == "product.product":
-                    # a variant without a name of its own takes its template's (the demo's "Customizable Desk")
-                    values.setdefault("name", demo("product.template")[0]["name"])
-                    values.setdefault("purchase_ok", True)
-                    values.setdefault("uom_id", 1)
-                if model == "sale.order":
-                    values.update(name=self.next_name("S", 5), state="draft", currency_id=1)
-                    values.update(date_order="2025-01-15 10:00:00", client_order_ref=False, invoice_status="no")
-                if model == "sale.order.line":
-                    values.setdefault("name", "")
-                    values.update(sequence=10, display_type=False)
-                    values[self.unit_field] = values.pop("product_uom", 1)
-                self.add(model, values, row["xml_id"])
-        for order in self.tables["sale.order"]:
-            self.compute_order("sale.order", order)
-        self.add("stock.warehouse", {"name": "San Francisco", "code": "WH"})
-        self.add("stock.warehouse", {"name": "Chicago", "code": "CHIC"})
 
     def next_name(self, prefix: str, digits: int) -> str:
         self.sequences[prefix] = self.sequences.get(prefix, 0) + 1
@@ -125,14 +80,12 @@ class Orm:
             stock = self.stock.get((row["id"], int(context.get("warehouse_id") or 0)), (0.0, 0.0))
             return stock[0] if field == "qty_available" else stock[1]
         value = row.get(field, False)
-        target = MANY2ONE.get(field, "") if field in MANY2ONE else None
-        if target is not None and isinstance(value, int) and not isinstance(value, bool):
-            target = target or model.removesuffix(".line")
-            return [value, self.display_name(target, value)]
+        if field in MANY2ONE and isinstance(value, int) and not isinstance(value, bool):
+            return [value, self.display_name(relation(model, field), value)]
         return value
 
     def fields_get(self, model: str, attributes: list[str] | None) -> dict[str, dict[str, Any]]:
-        """Field descriptions (`type`, `relation`, `string`) of what this fake stores for `model`."""
+        """Field descriptions (`string`, `help`, `type`, `relation`) of what this fake stores for `model`."""
         names = {key for row in self.tables.get(model, {}).values() for key in row}
         if model.endswith(".order.line"):  # known even before the first line exists
             qty = "product_uom_qty" if model == "sale.order.line" else "product_qty"
@@ -140,9 +93,9 @@ class Orm:
             names.add(self.unit_field)
         described = {}
         for name in sorted(names | {"id", "display_name"}):
-            field: dict[str, Any] = {"string": name.replace("_", " ").title(), "type": "char"}
+            field: dict[str, Any] = {"string": name.replace("_", " ").title(), "help": "", "type": "char"}
             if name in MANY2ONE:
-                field.update(type="many2one", relation=MANY2ONE[name] or model.removesuffix(".line"))
+                field.update(type="many2one", relation=relation(model, name))
             described[name] = {k: v for k, v in field.items() if not attributes or k in attributes}
         return described
 
@@ -150,15 +103,20 @@ class Orm:
         table = self.tables.get(model, {})
         missing = [i for i in ids if i not in table]
         if missing:
-            raise OdooError("odoo.exceptions.MissingError", f"Record does not exist or has been deleted. {missing}")
+            raise missing_error(model, missing, self.uid)
         return [{"id": i, **{f: self.value(model, table[i], f, context) for f in fields if f != "id"}} for i in ids]
 
-    def search(self, model: str, domain: list[Any], *, order: str | None = None, limit: int | None = None) -> list[int]:
+    def search(
+        self, model: str, domain: list[Any], *, order: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[int]:
+        for term in domain:  # checked whether or not there is a record to test
+            if isinstance(term, list | tuple) and term[1] not in OPERATORS:
+                raise OdooError("builtins.ValueError", f"Invalid operator {term[1]!r} in condition {tuple(term)!r}")
         rows = [r for r in self.tables.get(model, {}).values() if self.matches(r, list(domain))]
         for key in reversed([k.strip() for k in (order or "id").split(",")]):
             name, _, direction = key.partition(" ")
             rows.sort(key=_sort_key(name), reverse=direction.lower() == "desc")
-        ids = [r["id"] for r in rows]
+        ids = [r["id"] for r in rows][offset:]
         return ids[:limit] if limit else ids
 
     def matches(self, row: dict[str, Any], domain: list[Any]) -> bool:
@@ -175,10 +133,15 @@ class Orm:
                 results.append(not results.pop())
             else:
                 field, op, expected = item
-                if op not in OPERATORS:
-                    raise OdooError("builtins.ValueError", f"Invalid operator {op!r}", 500)
                 results.append(OPERATORS[op](row.get(field, False), expected))
         return all(results)
+
+
+def relation(model: str, field: str) -> str:
+    """The model a many2one field of `model` points at."""
+    if field == "order_id":
+        return model.removesuffix(".line")
+    return MANY2ONE[field] or model
 
 
 def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
