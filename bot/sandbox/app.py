@@ -125,6 +125,10 @@ class Sandbox:
         return f"http://{bound_host}:{bound_port}"
 
     async def stop(self) -> None:
+        from bot.sandbox.page import CLOSING
+
+        for listener in list(self._listeners):
+            listener(CLOSING)  # ends every open event stream, or the page server waits 60 s for them to finish
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

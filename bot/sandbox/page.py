@@ -17,6 +17,7 @@ STATIC = {
     "/sandbox.js": ("sandbox.js", "text/javascript"),
 }
 SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
+CLOSING = -1  # what change listeners hear when the sandbox stops: open event streams end
 
 
 def page_app(sandbox: Sandbox) -> web.Application:
@@ -57,10 +58,12 @@ async def _events(request: web.Request) -> web.StreamResponse:
     try:
         await response.write(f"data: {request.app[SANDBOX].version}\n\n".encode())
         while True:
-            version = await changes.get()
+            versions = [await changes.get()]
             while not changes.empty():  # a burst of changes needs one refresh
-                version = changes.get_nowait()
-            await response.write(f"data: {version}\n\n".encode())
+                versions.append(changes.get_nowait())
+            if CLOSING in versions:
+                break
+            await response.write(f"data: {versions[-1]}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
