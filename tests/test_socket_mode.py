@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-from tests.fakes.socket_mode import FakeSocketMode, frame
+from bot.sandbox.fakes import slack_bodies as bodies
+from tests.fakes.socket_mode import FakeSocketMode, envelope
 from tests.harness import Harness
 
 APP_TOKEN = "xapp-1-A111-0123456789-abcdef"
 
 
 def mention_envelope(event_id: str, text: str) -> dict[str, object]:
-    envelope = frame("envelope_events_api_app_mention")
-    envelope["envelope_id"] = f"env-{event_id}"
-    payload = envelope["payload"]
-    payload["event_id"] = event_id
-    payload["event"].update(text=f"<@W111> {text}", user="U1", channel="C1", ts="1795683700.000100")
-    payload["event"].pop("blocks", None)
-    return envelope
+    ts = "1795683700.000100"
+    event = bodies.message_event(
+        f"<@W111> {text}", user="U1", channel="C1", ts=ts, team="T111", client_msg_id="c0ffee-1", type="app_mention"
+    )
+    body = bodies.event_callback(event, team_id="T111", bot_user_id="W111", event_id=event_id, event_time=1795683700)
+    return envelope("events_api", body, envelope_id=f"env-{event_id}")
 
 
 async def test_a_mention_over_socket_mode_is_acknowledged_and_answered_once(db_url: str) -> None:

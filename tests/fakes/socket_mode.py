@@ -1,24 +1,56 @@
 """A loopback Socket Mode endpoint: `apps.connections.open` on the fake Web API, then a WebSocket that sends
-Slack's recorded frames (hello, envelopes) and records the app's acknowledgements."""
+frames we build in Slack's documented shapes (hello, envelopes) and records the app's acknowledgements."""
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
-from pathlib import Path
+import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.sandbox.fakes.slack_payloads import APP_ID
 from tests.fakes.slack_api import FakeSlackApi
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack" / "socket_mode"
+JsonDict = dict[str, Any]
 
 
-def frame(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
-    return copy.deepcopy(data)
+def hello(*, num_connections: int = 1, app_id: str = APP_ID) -> JsonDict:
+    """The first frame on a new connection."""
+    return {
+        "type": "hello",
+        "num_connections": num_connections,
+        "debug_info": {"host": "applink-opsbot-1", "build_number": 1, "approximate_connection_time": 3600},
+        "connection_info": {"app_id": app_id},
+    }
+
+
+def disconnect(reason: str = "refresh_requested") -> JsonDict:
+    """Slack asks the app to reconnect (``refresh_requested``, ``warning``, ``link_disabled``...)."""
+    return {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-opsbot-1"}}
+
+
+def envelope(
+    kind: str,
+    payload: JsonDict,
+    *,
+    envelope_id: str | None = None,
+    retry_attempt: int = 0,
+    retry_reason: str = "",
+) -> JsonDict:
+    """An envelope around an Events API body (``events_api``), slash command fields (``slash_commands``) or an
+    interactivity payload (``interactive``); the app acknowledges it by its ``envelope_id``."""
+    frame: JsonDict = {
+        "envelope_id": envelope_id or str(uuid.uuid4()),
+        "payload": payload,
+        "type": kind,
+        "accepts_response_payload": kind == "slash_commands"
+        or (kind == "interactive" and payload.get("type") in ("view_submission", "block_suggestion")),
+    }
+    if kind == "events_api":
+        frame.update(retry_attempt=retry_attempt, retry_reason=retry_reason)
+    return frame
 
 
 class FakeSocketMode:
@@ -53,7 +85,7 @@ class FakeSocketMode:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_json(frame("hello"))
+        await ws.send_json(hello())
         self._connected.set()
         async for message in ws:
             if message.type == WSMsgType.TEXT:

@@ -1,4 +1,4 @@
-"""A loopback fake Slack Web API that answers with recorded response shapes and records every call."""
+"""A loopback fake Slack Web API that answers in Slack's documented shapes (our values) and records every call."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.sandbox.fakes import slack_payloads as answers
 from bot.sandbox.fakes.slack_methods import SlackMethods
-from bot.sandbox.fakes.slack_recorded import FIXTURES, JsonDict, SlackError, template
+from bot.sandbox.fakes.slack_payloads import JsonDict, SlackError
 
-__all__ = ["FIXTURES", "Call", "FakeSlackApi", "JsonDict", "SlackError", "template"]
+__all__ = ["Call", "FakeSlackApi", "JsonDict", "SlackError"]
 
 _JSON_PARAMS = ("blocks", "attachments", "view", "metadata")
 
@@ -46,6 +47,8 @@ class _Fault:
 
 class FakeSlackApi(SlackMethods):
     """The fake server; use as ``async with FakeSlackApi(token) as slack:`` and pass ``slack.url``."""
+
+    check_blocks = False  # on (per instance or class): blocks and views slack_sdk refuses are refused, as Slack does
 
     def __init__(
         self,
@@ -186,7 +189,7 @@ class FakeSlackApi(SlackMethods):
         times: int = 1,
         error: str | None = None,
     ) -> None:
-        """Answer the next ``times`` calls with a 429 (recorded shape), a 5xx, or ``ok: false, error``."""
+        """Answer the next ``times`` calls with a 429 (with ``Retry-After``), a 5xx, or ``ok: false, error``."""
         self._faults[method].append(_Fault(status=status, retry_after=retry_after, error=error, times=times))
 
     def set_latency(self, method: str, seconds: float) -> None:
@@ -278,8 +281,7 @@ class FakeSlackApi(SlackMethods):
 
 def _fault_reply(fault: _Fault) -> tuple[int, dict[str, str], JsonDict]:
     if fault.status == 429:
-        recorded = template("ratelimited_429")
-        return 429, {"Retry-After": str(fault.retry_after)}, recorded["body"]
+        return answers.rate_limited(fault.retry_after)
     if fault.error is not None:
         return fault.status, {}, SlackError(fault.error).body()
     return fault.status, {}, {"ok": False, "error": "fatal_error"}

@@ -11,29 +11,17 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 
-__all__ = ["FIXTURES", "DriverResponse", "JsonDict", "SlackDriver", "fixture"]
+from bot.sandbox.fakes import slack_bodies as bodies
+from bot.sandbox.fakes.slack_payloads import JsonDict
 
-JsonDict = dict[str, Any]
-FIXTURES = Path(__file__).resolve().parents[1] / "recorded" / "slack"
+__all__ = ["DriverResponse", "JsonDict", "SlackDriver"]
+
 _ids = itertools.count(1)  # module-wide, so two drivers (two replicas) never reuse an id
-
-
-@cache
-def _fixture_text(relative: str) -> str:
-    return (FIXTURES / relative).read_text()
-
-
-def fixture(relative: str) -> JsonDict:
-    """A fresh copy of a recorded Slack payload, e.g. ``fixture("events/app_mention.json")``."""
-    loaded: JsonDict = json.loads(_fixture_text(relative))
-    return loaded
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,12 +47,14 @@ class SlackDriver:
         *,
         team_id: str = "T111",
         bot_user_id: str = "W111",
+        bot_id: str = "B111",
         now: Callable[[], float] = time.time,
         response_url_base: str = "https://hooks.slack.com",
     ) -> None:
         root = base_url.rstrip("/")
         self.events_url = root if root.endswith("/slack/events") else f"{root}/slack/events"
         self.signing_secret, self.team_id, self.bot_user_id = signing_secret, team_id, bot_user_id
+        self.bot_id = bot_id
         self.now, self.response_url_base = now, response_url_base.rstrip("/")
 
     # -- signing and raw requests ------------------------------------------------------------------
@@ -138,10 +128,9 @@ class SlackDriver:
         retry_reason: str | None = None,
     ) -> DriverResponse:
         """``@opsbot text`` in a channel; the message ts is ``resp.payload["event"]["ts"]``."""
-        body = fixture("events/app_mention.json")
-        inner = self._message_event(body["event"], f"<@{self.bot_user_id}> {text}", user, channel, ts, thread_ts)
-        body.update(event=inner, authed_users=[self.bot_user_id])
-        return await self.event(body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason)
+        inner = self._message(f"<@{self.bot_user_id}> {text}", user, channel, ts, thread_ts, type="app_mention")
+        body = self._envelope(inner, event_id, event_time)
+        return await self.event(body, retry_num=retry_num, retry_reason=retry_reason)
 
     async def dm(
         self,
@@ -157,11 +146,9 @@ class SlackDriver:
         retry_reason: str | None = None,
     ) -> DriverResponse:
         """A direct message to the bot (``message`` event, ``channel_type: im``)."""
-        body = fixture("events/message_im.json")
-        body["event"] = self._message_event(body["event"], text, user, channel, ts, thread_ts)
-        for authorization in body["authorizations"]:
-            authorization.update(team_id=self.team_id, user_id=self.bot_user_id)
-        return await self.event(body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason)
+        inner = self._message(text, user, channel, ts, thread_ts, channel_type="im")
+        body = self._envelope(inner, event_id, event_time)
+        return await self.event(body, retry_num=retry_num, retry_reason=retry_reason)
 
     async def react(
         self,
@@ -169,25 +156,22 @@ class SlackDriver:
         *,
         user: str = "U1",
         channel: str = "C1",
-        item_ts: str = "1599529504.000400",
-        item_user: str = "U9",
+        item_ts: str = "1700000000.000100",
+        item_user: str = "U2",
         event_id: str | None = None,
         event_time: int | None = None,
         retry_num: int | None = None,
         retry_reason: str | None = None,
     ) -> DriverResponse:
         """``reaction_added`` of ``:name:`` by ``user`` on the message ``channel``/``item_ts``."""
-        body = fixture("events/reaction_added.json")
-        event = body["event"]
-        event.update(reaction=name, user=user, item_user=item_user, event_ts=self._new_ts())
-        event["item"].update(channel=channel, ts=item_ts)
-        body.update(authed_users=[self.bot_user_id])
-        return await self.event(body | self._ids(event_id, event_time), retry_num=retry_num, retry_reason=retry_reason)
+        inner = bodies.reaction_added(
+            name, user=user, channel=channel, item_ts=item_ts, item_user=item_user, event_ts=self._new_ts()
+        )
+        body = self._envelope(inner, event_id, event_time)
+        return await self.event(body, retry_num=retry_num, retry_reason=retry_reason)
 
     async def url_verification(self, challenge: str) -> DriverResponse:
-        body = fixture("events/url_verification.json")
-        body["challenge"] = challenge
-        return await self.event(body)
+        return await self.event(bodies.url_verification(challenge))
 
     # -- slash commands and interactivity ----------------------------------------------------------
 
@@ -195,14 +179,12 @@ class SlackDriver:
         self, text: str, *, user: str = "U1", channel: str = "C1", command: str = "/ops"
     ) -> DriverResponse:
         """A slash command, as the form body Slack sends (``resp.payload`` holds the fields)."""
-        fields = dict(parse_qsl(_fixture_text("commands/hello_world.txt"), keep_blank_values=True))
-        fields.update(
-            team_id=self.team_id,
-            channel_id=channel,
-            user_id=user,
-            user_name=user.lower(),
+        fields = bodies.slash_command(
+            text,
             command=command,
-            text=text,
+            user=user,
+            channel=channel,
+            team_id=self.team_id,
             trigger_id=self._trigger_id(),
             response_url=self._response_url("commands"),
         )
@@ -215,22 +197,32 @@ class SlackDriver:
         *,
         as_user: str,
         channel: str = "C1",
-        message_ts: str = "1678252213.679169",
-        block_id: str = "8KR",
+        message_ts: str = "1700000000.000100",
+        block_id: str = "opsbot.actions",
         message: JsonDict | None = None,
     ) -> DriverResponse:
         """A ``block_actions`` button click on the message ``channel``/``message_ts``.
 
         Pass ``message`` (e.g. from ``FakeSlackApi.messages``) to send the real clicked message.
         """
-        payload = fixture("interactivity/block_actions_button_with_message.json")
-        payload.update(user={"id": as_user}, team={"id": self.team_id}, channel={"id": channel})
-        payload.update(trigger_id=self._trigger_id(), response_url=self._response_url("actions"))
-        payload["container"].update(message_ts=message_ts, channel_id=channel)
-        action = payload["actions"][0]
-        action.update(action_id=action_id, value=value, block_id=block_id, action_ts=self._new_ts())
-        payload["message"] = copy.deepcopy(message) if message else self._button_message(payload, action)
-        payload["message"]["ts"] = message_ts
+        action = bodies.button_action(action_id, value, block_id=block_id, action_ts=self._new_ts())
+        clicked = (
+            copy.deepcopy(message)
+            if message
+            else bodies.button_message(
+                action, ts=message_ts, user=self.bot_user_id, bot_id=self.bot_id, team=self.team_id
+            )
+        )
+        clicked["ts"] = message_ts
+        payload = bodies.block_actions(
+            action,
+            user=as_user,
+            channel=channel,
+            team_id=self.team_id,
+            message=clicked,
+            trigger_id=self._trigger_id(),
+            response_url=self._response_url("actions"),
+        )
         return await self._send_payload(payload)
 
     async def submit_view(
@@ -240,19 +232,18 @@ class SlackDriver:
         *,
         as_user: str,
         private_metadata: str = "",
-        view_id: str = "V111",
+        view_id: str = "V0000SUBMIT",
     ) -> DriverResponse:
         """A modal submit; ``values`` is ``{block_id: {action_id: "text" or a full state value}}``."""
-        payload = fixture("interactivity/view_submission.json")
-        payload["team"]["id"] = self.team_id
-        payload["user"].update(id=as_user, username=as_user.lower(), name=as_user.lower(), team_id=self.team_id)
-        payload["trigger_id"] = self._trigger_id()
-        view = payload["view"]
-        view.update(id=view_id, root_view_id=view_id, team_id=self.team_id, callback_id=callback_id)
-        view.update(private_metadata=private_metadata, app_installed_team_id=self.team_id)
-        view["state"]["values"] = {
-            block: {action: _state_value(v) for action, v in actions.items()} for block, actions in values.items()
-        }
+        view = bodies.submitted_view(
+            callback_id,
+            values,
+            view_id=view_id,
+            team_id=self.team_id,
+            bot_id=self.bot_id,
+            private_metadata=private_metadata,
+        )
+        payload = bodies.view_submission(view, user=as_user, team_id=self.team_id, trigger_id=self._trigger_id())
         return await self._send_payload(payload)
 
     async def _send_payload(self, payload: JsonDict) -> DriverResponse:
@@ -262,35 +253,37 @@ class SlackDriver:
     # -- builders ----------------------------------------------------------------------------------
 
     def _envelope(self, event: JsonDict, event_id: str | None, event_time: int | None) -> JsonDict:
-        body = fixture("events/app_mention.json")
-        body.update(event=copy.deepcopy(event), authed_users=[self.bot_user_id])
-        return body | self._ids(event_id, event_time)
+        return bodies.event_callback(
+            copy.deepcopy(event),
+            team_id=self.team_id,
+            bot_user_id=self.bot_user_id,
+            event_id=event_id or f"Ev{next(_ids):08d}",
+            event_time=int(self.now()) if event_time is None else event_time,
+        )
 
-    def _ids(self, event_id: str | None, event_time: int | None) -> JsonDict:
-        return {
-            "team_id": self.team_id,
-            "event_id": event_id or f"Ev{next(_ids):08d}",
-            "event_time": int(self.now()) if event_time is None else event_time,
-        }
-
-    def _message_event(
-        self, event: JsonDict, text: str, user: str, channel: str, ts: str | None, thread_ts: str | None
+    def _message(
+        self,
+        text: str,
+        user: str,
+        channel: str,
+        ts: str | None,
+        thread_ts: str | None,
+        *,
+        type: str = "message",
+        channel_type: str | None = None,
     ) -> JsonDict:
         message_ts = ts or self._new_ts()
-        event.update(text=text, user=user, channel=channel, ts=message_ts, event_ts=message_ts, team=self.team_id)
-        if "client_msg_id" in event:
-            event["client_msg_id"] = str(uuid.uuid4())
-        if thread_ts is not None:
-            event["thread_ts"] = thread_ts
-        return event
-
-    def _button_message(self, payload: JsonDict, action: JsonDict) -> JsonDict:
-        message: JsonDict = payload["message"]
-        message.update(user=self.bot_user_id, team=self.team_id)
-        block = message["blocks"][0]
-        block["block_id"] = action["block_id"]
-        block["accessory"].update(action_id=action["action_id"], value=action["value"])
-        return message
+        return bodies.message_event(
+            text,
+            user=user,
+            channel=channel,
+            ts=message_ts,
+            team=self.team_id,
+            client_msg_id=str(uuid.uuid4()),
+            thread_ts=thread_ts,
+            channel_type=channel_type,
+            type=type,
+        )
 
     def _new_ts(self) -> str:
         return f"{int(self.now())}.{next(_ids):06d}"
@@ -300,7 +293,3 @@ class SlackDriver:
 
     def _response_url(self, kind: str) -> str:
         return f"{self.response_url_base}/{kind}/{self.team_id}/{next(_ids)}/{uuid.uuid4().hex[:24]}"
-
-
-def _state_value(value: Any) -> Any:
-    return {"type": "plain_text_input", "value": value} if isinstance(value, str) else value

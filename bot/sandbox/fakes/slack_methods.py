@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from typing import Any
 
-from bot.sandbox.fakes.slack_recorded import JsonDict, SlackError, template
+from bot.sandbox.fakes import slack_payloads as answers
+from bot.sandbox.fakes.slack_blockkit import block_problems, view_problems
+from bot.sandbox.fakes.slack_payloads import JsonDict, SlackError
 
 
 class SlackMethods:
@@ -14,6 +15,7 @@ class SlackMethods:
 
     bot_user_id: str
     bot_id: str
+    check_blocks: bool
     team_id: str
     team: str
     views: dict[str, JsonDict]
@@ -50,14 +52,8 @@ class SlackMethods:
         raise SlackError("message_not_found")
 
     def _bot_message(self, params: JsonDict, ts: str) -> JsonDict:
-        message: JsonDict = {
-            "type": "message",
-            "user": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "text": params.get("text", ""),
-            "ts": ts,
-            "team": self.team_id,
-        }
+        text = str(params.get("text", ""))
+        message = answers.bot_message(text=text, ts=ts, user=self.bot_user_id, bot_id=self.bot_id, team=self.team_id)
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if params.get(key):
                 message[key] = params[key]
@@ -65,45 +61,52 @@ class SlackMethods:
 
     # -- methods -----------------------------------------------------------------------------------
 
+    def _check_blocks(self, params: JsonDict) -> None:
+        """With ``check_blocks`` on, refuse blocks slack_sdk's models refuse, as Slack answers (``invalid_blocks``)."""
+        if self.check_blocks and "blocks" in params and params["blocks"] is not None:
+            problems = block_problems(params["blocks"])
+            if problems:
+                raise SlackError("invalid_blocks", errors=problems, messages=[f"[ERROR] {p}" for p in problems])
+
+    def _check_view(self, params: JsonDict) -> None:
+        if self.check_blocks:
+            problems = view_problems(params["view"])
+            if problems:
+                raise SlackError("invalid_arguments", messages=[f"[ERROR] {p}" for p in problems])
+
     def _auth_test(self, params: JsonDict) -> JsonDict:
-        body = template("auth_test_bot_ok")
-        body.update(user_id=self.bot_user_id, bot_id=self.bot_id, team_id=self.team_id, team=self.team)
-        body["url"] = "https://opsbot-test.slack.com/"
-        return body
+        return answers.auth_test(team=self.team, team_id=self.team_id, user_id=self.bot_user_id, bot_id=self.bot_id)
 
     def _post_message(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
         if not params.get("text") and not params.get("blocks") and not params.get("attachments"):
             raise SlackError("no_text")
+        self._check_blocks(params)
         message = self._bot_message(params, self._next_ts())
         self._history[channel].append(message)
-        body = template("chat_postMessage_ok")
-        body.update(channel=channel, ts=message["ts"], message=copy.deepcopy(message))
-        return body
+        return answers.posted(channel, message)
 
     def _update(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
         message = self._find(channel, _require(params, "ts", "message_not_found"))
         if message.get("bot_id") != self.bot_id:
             raise SlackError("cant_update_message")
+        self._check_blocks(params)
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in params:
                 message[key] = params[key]
         message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
-        body = template("chat_update_ok")
-        body.update(channel=channel, ts=message["ts"], text=message["text"], message=copy.deepcopy(message))
-        return body
+        return answers.updated(channel, message)
 
     def _post_ephemeral(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
         user = _require(params, "user", "user_not_found")
         if channel in self._members and user not in self._members[channel]:
             raise SlackError("user_not_in_channel")
+        self._check_blocks(params)
         message = {"channel": channel, **self._bot_message(params, self._next_ts())}
         self._ephemeral[user].append(message)
-        body = template("chat_postEphemeral_ok")
-        body["message_ts"] = message["ts"]
-        return body
+        return answers.ephemeral_posted(message["ts"])
 
     def _reactions_add(self, params: JsonDict) -> JsonDict:
         name = _require(params, "name", "invalid_name")
@@ -117,12 +120,11 @@ class SlackMethods:
             raise SlackError("already_reacted")
         reaction["users"].append(self.bot_user_id)
         reaction["count"] += 1
-        return template("reactions_add_ok")
+        return answers.done()
 
     def _reactions_get(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
-        message = self._find(channel, params.get("timestamp", ""))
-        return {"ok": True, "type": "message", "channel": channel, "message": copy.deepcopy(message)}
+        return answers.reactions_of(channel, self._find(channel, params.get("timestamp", "")))
 
     def _replies(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
@@ -131,65 +133,51 @@ class SlackMethods:
             raise SlackError("thread_not_found")
         if messages[0]["ts"] == params["ts"] and len(messages) > 1:
             messages[0].update(thread_ts=params["ts"], reply_count=len(messages) - 1)
-        return _page("conversations_replies_page", messages=messages)
+        return answers.messages_page(messages)
 
     def _history_page(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
         top = [m for m in self.messages(channel) if m.get("thread_ts", m["ts"]) == m["ts"]]
-        return _page("conversations_history_page", messages=top[::-1], pin_count=0)
+        return answers.messages_page(top[::-1], pin_count=0)
 
     def _conversation_members(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
-        return {
-            "ok": True,
-            "members": list(self._members.get(channel, [])),
-            "response_metadata": {"next_cursor": ""},
-        }
+        return answers.members_page(self._members.get(channel, []))
 
     def _users_info(self, params: JsonDict) -> JsonDict:
         user = _require(params, "user", "user_not_found")
-        profile = {"real_name": f"User {user}", "display_name": user.lower()}
-        info: JsonDict = {
-            "id": user,
-            "team_id": self.team_id,
-            "name": user.lower(),
-            "deleted": False,
-            "real_name": profile["real_name"],
-            "is_admin": False,
-            "is_owner": False,
-            "is_bot": user == self.bot_user_id,
-            "profile": profile,
-        }
-        return {"ok": True, "user": {**info, **self._users.get(user, {})}}
+        return answers.user_info(
+            user,
+            team_id=self.team_id,
+            name=user.lower(),
+            real_name=f"User {user}",
+            is_bot=user == self.bot_user_id,
+            **self._users.get(user, {}),
+        )
 
     def _usergroup_users(self, params: JsonDict) -> JsonDict:
         group = _require(params, "usergroup", "no_such_subteam")
         if group not in self._groups:
             raise SlackError("no_such_subteam")
-        return {"ok": True, "users": list(self._groups[group])}
+        return answers.usergroup_users(self._groups[group])
 
     def _usergroups_list(self, params: JsonDict) -> JsonDict:
         groups = [
-            {
-                "id": gid,
-                "team_id": self.team_id,
-                "handle": self._handles[gid],
-                "name": self._handles[gid].title(),
-                "user_count": len(users),
-                "is_usergroup": True,
-            }
+            answers.usergroup(gid, team_id=self.team_id, handle=self._handles[gid], users=users)
             for gid, users in self._groups.items()
         ]
-        return {"ok": True, "usergroups": groups}
+        return answers.usergroups(groups)
 
     def _conversation_info(self, params: JsonDict) -> JsonDict:
         channel = _require(params, "channel", "channel_not_found")
-        name = self._channel_names.get(channel, channel.lower())
-        return {"ok": True, "channel": {"id": channel, "name": name, "is_channel": True, "is_member": True}}
+        return answers.channel_info(channel, name=self._channel_names.get(channel, channel.lower()))
 
     def _views_open(self, params: JsonDict) -> JsonDict:
-        if not params.get("trigger_id") or not isinstance(params.get("view"), dict):
-            raise SlackError("invalid_arguments")
+        if not params.get("trigger_id"):
+            raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: trigger_id"])
+        if not isinstance(params.get("view"), dict):
+            raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: view"])
+        self._check_view(params)
         self._seq += 1
         view_id = f"V{self._seq:08d}"
         self.views[view_id] = {"trigger_id": params["trigger_id"], **params["view"]}
@@ -203,6 +191,7 @@ class SlackMethods:
             raise SlackError("not_found")
         if params.get("hash") and params["hash"] != self._view_hash(view_id):
             raise SlackError("hash_conflict")
+        self._check_view(params)
         self._seq += 1
         self.views[view_id] = {**self.views[view_id], **params["view"], "version": self._seq}
         return self._view_reply(view_id)
@@ -211,14 +200,10 @@ class SlackMethods:
         return f"{self._epoch}.{view_id}.{self.views[view_id].get('version', 0)}"
 
     def _view_reply(self, view_id: str) -> JsonDict:
-        body = template("views_open_ok")
-        view: JsonDict = body["view"]
-        for key in ("blocks", "callback_id", "private_metadata", "submit", "title", "external_id"):
-            view.pop(key, None)
         stored = {k: v for k, v in self.views[view_id].items() if k not in ("trigger_id", "version")}
-        view.update(stored, id=view_id, root_view_id=view_id, hash=self._view_hash(view_id))
-        view.update(team_id=self.team_id, bot_id=self.bot_id)
-        return body
+        return answers.view_opened(
+            stored, view_id=view_id, team_id=self.team_id, bot_id=self.bot_id, hash=self._view_hash(view_id)
+        )
 
 
 def _require(params: JsonDict, key: str, error: str) -> str:
@@ -226,9 +211,3 @@ def _require(params: JsonDict, key: str, error: str) -> str:
     if not value or not isinstance(value, str):
         raise SlackError(error)
     return value
-
-
-def _page(name: str, **fields: Any) -> JsonDict:
-    body = template(name)
-    body.update(fields, has_more=False, response_metadata={"next_cursor": ""})
-    return body

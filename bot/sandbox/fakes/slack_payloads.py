@@ -1,0 +1,201 @@
+"""Our Slack Web API answers in the documented shapes: each method's ok body, the error envelope, the 429."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+JsonDict = dict[str, Any]
+
+APP_ID = "A111"  # the app opsbot is installed as, in every payload the fakes build
+RATELIMITED: JsonDict = {"ok": False, "error": "ratelimited"}
+
+
+def error(code: str, *, messages: list[str] | None = None, **fields: Any) -> JsonDict:
+    """The envelope of a refused call: ``{"ok": false, "error": code}``, and what Slack adds for some codes.
+
+    ``messages`` become ``response_metadata.messages`` (``invalid_arguments``, ``invalid_blocks`` explain
+    themselves there, one ``[ERROR] ...`` line each); ``fields`` are top-level extras such as ``needed`` and
+    ``provided`` for ``missing_scope``, or ``errors`` for ``invalid_blocks``.
+    """
+    body: JsonDict = {"ok": False, "error": code, **fields}
+    if messages:
+        body["response_metadata"] = {"messages": list(messages)}
+    return body
+
+
+def rate_limited(retry_after: int) -> tuple[int, dict[str, str], JsonDict]:
+    """Slack's 429: status, the ``Retry-After`` header (seconds), and the ``ratelimited`` body."""
+    return 429, {"Retry-After": str(retry_after)}, copy.deepcopy(RATELIMITED)
+
+
+class SlackError(Exception):
+    """Raised by a method handler to answer ``{"ok": false, "error": ...}``."""
+
+    def __init__(self, error: str, *, messages: list[str] | None = None, **fields: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = messages
+        self.fields = fields
+
+    def body(self) -> JsonDict:
+        return error(self.error, messages=self.messages, **self.fields)
+
+
+# -- ok answers, one per method ----------------------------------------------------------------------
+
+
+def auth_test(*, team: str, team_id: str, user_id: str, bot_id: str, user: str = "opsbot") -> JsonDict:
+    """``auth.test`` for a bot token: who the token is (the bot user) and where (the workspace)."""
+    return {
+        "ok": True,
+        "url": f"https://{team_id.lower()}.slack.com/",
+        "team": team,
+        "user": user,
+        "team_id": team_id,
+        "user_id": user_id,
+        "bot_id": bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+def bot_message(*, text: str, ts: str, user: str, bot_id: str, team: str, app_id: str = APP_ID) -> JsonDict:
+    """A message the bot wrote, as Slack stores it (and echoes it in ``chat.postMessage``)."""
+    return {
+        "type": "message",
+        "user": user,
+        "bot_id": bot_id,
+        "app_id": app_id,
+        "text": text,
+        "ts": ts,
+        "team": team,
+    }
+
+
+def user_message(*, text: str, ts: str, user: str, team: str) -> JsonDict:
+    return {"type": "message", "user": user, "text": text, "ts": ts, "team": team}
+
+
+def posted(channel: str, message: JsonDict) -> JsonDict:
+    """``chat.postMessage``: where it went, its ts, and the stored message echoed back."""
+    return {"ok": True, "channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
+
+
+def updated(channel: str, message: JsonDict) -> JsonDict:
+    """``chat.update``: the same ts, the new text, and the edited message."""
+    return {
+        "ok": True,
+        "channel": channel,
+        "ts": message["ts"],
+        "text": message.get("text", ""),
+        "message": copy.deepcopy(message),
+    }
+
+
+def ephemeral_posted(message_ts: str) -> JsonDict:
+    """``chat.postEphemeral``: only the ts (an ephemeral message cannot be fetched later)."""
+    return {"ok": True, "message_ts": message_ts}
+
+
+def done() -> JsonDict:
+    """The answer of methods with nothing to return (``reactions.add``)."""
+    return {"ok": True}
+
+
+def reactions_of(channel: str, message: JsonDict) -> JsonDict:
+    """``reactions.get``: the item (a message) with its ``reactions``."""
+    return {"ok": True, "type": "message", "channel": channel, "message": copy.deepcopy(message)}
+
+
+def messages_page(messages: list[JsonDict], *, next_cursor: str = "", **fields: Any) -> JsonDict:
+    """A page of ``conversations.history`` / ``conversations.replies``: ``has_more`` and the next cursor agree."""
+    return {
+        "ok": True,
+        "messages": copy.deepcopy(messages),
+        "has_more": bool(next_cursor),
+        **fields,
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+def members_page(members: list[str], *, next_cursor: str = "") -> JsonDict:
+    """A page of ``conversations.members`` (user ids)."""
+    return {"ok": True, "members": list(members), "response_metadata": {"next_cursor": next_cursor}}
+
+
+def user_info(user: str, *, team_id: str, name: str, real_name: str, is_bot: bool = False, **fields: Any) -> JsonDict:
+    """``users.info``: the user object, with its ``profile``."""
+    profile = {"real_name": real_name, "display_name": name}
+    body: JsonDict = {
+        "id": user,
+        "team_id": team_id,
+        "name": name,
+        "deleted": False,
+        "real_name": real_name,
+        "is_admin": False,
+        "is_owner": False,
+        "is_bot": is_bot,
+        "profile": profile,
+    }
+    return {"ok": True, "user": {**body, **fields}}
+
+
+def usergroup(group: str, *, team_id: str, handle: str, users: list[str]) -> JsonDict:
+    """One entry of ``usergroups.list``."""
+    return {
+        "id": group,
+        "team_id": team_id,
+        "handle": handle,
+        "name": handle.title(),
+        "user_count": len(users),
+        "is_usergroup": True,
+    }
+
+
+def usergroups(groups: list[JsonDict]) -> JsonDict:
+    return {"ok": True, "usergroups": copy.deepcopy(groups)}
+
+
+def usergroup_users(users: list[str]) -> JsonDict:
+    """``usergroups.users.list``."""
+    return {"ok": True, "users": list(users)}
+
+
+def channel_info(channel: str, *, name: str, is_member: bool = True) -> JsonDict:
+    """``conversations.info`` for a public channel."""
+    return {
+        "ok": True,
+        "channel": {"id": channel, "name": name, "is_channel": True, "is_private": False, "is_member": is_member},
+    }
+
+
+def view_object(
+    view: JsonDict, *, view_id: str, team_id: str, bot_id: str, hash: str, app_id: str = APP_ID
+) -> JsonDict:
+    """A view as Slack answers it: what the app sent, plus the ids, hash and defaults Slack fills in."""
+    full: JsonDict = {
+        "id": view_id,
+        "team_id": team_id,
+        "type": "modal",
+        "blocks": [],
+        "private_metadata": "",
+        "callback_id": "",
+        "state": {"values": {}},
+        "hash": hash,
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "previous_view_id": None,
+        "root_view_id": view_id,
+        "app_id": app_id,
+        "external_id": "",
+        "app_installed_team_id": team_id,
+        "bot_id": bot_id,
+    }
+    full.update(copy.deepcopy(view))
+    full.update(id=view_id, root_view_id=view_id, hash=hash, team_id=team_id, bot_id=bot_id, app_id=app_id)
+    return full
+
+
+def view_opened(view: JsonDict, **ids: Any) -> JsonDict:
+    """``views.open`` / ``views.update``: ``{"ok": true, "view": ...}`` (see ``view_object`` for ``ids``)."""
+    return {"ok": True, "view": view_object(view, **ids)}
