@@ -245,13 +245,10 @@ class Sandbox:
 
     async def simulate_ci_failure(self) -> None:
         """GitHub's webhooks for a failed CI run on acme/api main, signed, to the bot's /webhooks/github."""
-        deliveries = [
-            ("workflow_job", demo.recorded_webhook("workflow_job.completed.failure.json")),
-            ("workflow_run", demo.recorded_webhook("workflow_run.completed.failure.json")),
-        ]
         async with aiohttp.ClientSession() as session:
-            for event, payload in deliveries:
-                body, headers = demo.signed_webhook(event, payload)
+            for hook in demo.ci_failure_webhooks():
+                event = hook.event
+                body, headers = demo.signed_webhook(event, hook.payload)
                 async with session.post(f"{self.bot_url}/webhooks/github", data=body, headers=headers) as resp:
                     if resp.status >= 300:
                         raise RuntimeError(f"the bot refused the {event} webhook: {resp.status} {await resp.text()}")

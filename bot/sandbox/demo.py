@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.sandbox.fakes.github import FakeGitHub
+from bot.sandbox.fakes.github import FakeGitHub, webhooks
+from bot.sandbox.fakes.github.shapes import sha
 from bot.sandbox.fakes.odoo import DATABASE as ODOO_DATABASE
 from bot.sandbox.fakes.odoo import LOGIN as ODOO_LOGIN
 from bot.sandbox.fakes.odoo import FakeOdoo
@@ -29,8 +30,9 @@ CHANNEL = "C1"
 CHANNEL_NAME = "ops"
 REPO = "acme/api"
 BOT_NAME = "opsbot"
-RECORDED = Path(__file__).resolve().parent / "recorded"
-CI_RUN_ID = 289782451  # the run in the recorded workflow_run/workflow_job webhooks
+CI_RUN_ID = 4243  # the failed run on main that the "Simulate CI failure" button's webhooks report
+CI_SHA = sha(f"{REPO}@main:{CI_RUN_ID}")
+CI_JOBS = ("linters",)  # its failed jobs
 RULES = f"""\
 # The sandbox's rules: GitHub events from {REPO} go to #{CHANNEL_NAME}.
 routes:
@@ -100,8 +102,7 @@ def seed_github(github: FakeGitHub) -> None:
     )
     github.add_run(REPO, 4242, name="CI", branch="main", conclusion="failure", age=timedelta(minutes=40))
     github.add_run(REPO, 4241, name="CI", branch="main", conclusion="success", age=timedelta(hours=5))
-    ci = recorded_webhook("workflow_run.completed.failure.json")["workflow_run"]
-    github.add_run(REPO, CI_RUN_ID, name="CI", branch="main", head_sha=ci["head_sha"], conclusion="failure")
+    github.add_run(REPO, CI_RUN_ID, name="CI", branch="main", head_sha=CI_SHA, conclusion="failure")
     github.add_workflow(REPO, "deploy.yml", name="Deploy", required=("environment",))
     github.add_workflow(REPO, "ci.yml", name="CI", dispatchable=False)
 
@@ -113,10 +114,14 @@ def seed_odoo(odoo: FakeOdoo, today: date) -> None:
     odoo.add_invoice("Kestrel Labs", 99.0, (today + timedelta(days=20)).isoformat())
 
 
-def recorded_webhook(name: str) -> dict[str, Any]:
-    """A recorded GitHub webhook body, already retargeted at acme/api (see recorded/SOURCES.md)."""
-    data: dict[str, Any] = json.loads((RECORDED / "github" / "webhooks" / name).read_text(encoding="utf-8"))
-    return data
+def ci_failure_webhooks() -> list[webhooks.Webhook]:
+    """What GitHub sends when CI fails on acme/api main: each failed job, then the run (CI_RUN_ID)."""
+    jobs = [
+        webhooks.workflow_job_completed(repo=REPO, job=job, run_id=CI_RUN_ID, head_sha=CI_SHA, sender="ana")
+        for job in CI_JOBS
+    ]
+    run = webhooks.workflow_run_completed(repo=REPO, run_id=CI_RUN_ID, head_sha=CI_SHA, sender="ana")
+    return [*jobs, run]
 
 
 def signed_webhook(event: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:

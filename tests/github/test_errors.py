@@ -147,7 +147,8 @@ async def test_read_is_retried_after_a_502(tools: ToolRegistry, gh: FakeGitHub) 
 
 
 async def test_read_that_keeps_failing_is_an_upstream_error(tools: ToolRegistry, gh: FakeGitHub) -> None:
-    gh.fail_next("GET", r"/pulls$", 503, times=5)
+    outage = "<html><body><h1>503 Service Unavailable</h1>No server is available.</body></html>"  # the edge's page
+    gh.fail_next("GET", r"/pulls$", 503, body=outage, times=5)
     with pytest.raises(UpstreamError, match=r"GitHub failed \(503\) and could not") as caught:
         await run(tools, "list_pull_requests", repo="acme/api")
     assert "<html>" not in str(caught.value)

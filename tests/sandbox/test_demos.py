@@ -1,15 +1,18 @@
-"""The sandbox's demo buttons never act on real systems: with GITHUB_TOKEN set, the GitHub demos are refused."""
+"""The sandbox's demo buttons: on demo data they work; with GITHUB_TOKEN set, the GitHub demos are refused."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot.sandbox import demo as sandbox_demo
 from bot.sandbox.app import Sandbox
 from bot.settings import Settings
+from tests.approvals_helpers import buttons
 from tests.fakes.github import FakeGitHub
 
 TOKEN = "ghp_REALTOKENREALTOKENREALTOKEN0123456"
@@ -51,9 +54,23 @@ async def test_with_a_github_token_the_github_demos_are_refused_and_say_why(real
 
 
 async def test_on_demo_data_every_demo_is_available() -> None:
-    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)
+    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)  # type: ignore[call-arg]
     async with Sandbox(settings, port=0, sweep_interval=None) as sandbox:
         assert sandbox.state("U1")["demos"] == {"ci-failure": None, "digest": None, "erp-overdue": None}
         status, _ = await demo(sandbox, "digest")
         assert status == 200
         assert [c.params["channel"] for c in sandbox.slack.calls_to("chat.postMessage")] == ["C1"]
+
+
+async def test_the_ci_failure_demo_reports_the_seeded_run_with_a_rerun_button() -> None:
+    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)  # type: ignore[call-arg]
+    async with Sandbox(settings, port=0, sweep_interval=None) as sandbox:
+        status, _ = await demo(sandbox, "ci-failure")
+        assert status == 200
+        root, failure = (c.params for c in sandbox.slack.calls_to("chat.postMessage"))
+        assert "CI for `acme/api`" in json.dumps(root["blocks"]) and failure["thread_ts"]
+        latest = ([failure] + [c.params for c in sandbox.slack.calls_to("chat.update")])[-1]
+        assert all(f"`{job}`" in json.dumps(latest["blocks"]) for job in sandbox_demo.CI_JOBS)
+        [rerun] = [b for b in buttons(latest) if b["action_id"] == "opsbot.rerun_failed_jobs"]
+        assert json.loads(rerun["value"]) == {"repo": "acme/api", "run_id": sandbox_demo.CI_RUN_ID}
+        assert sandbox.github is not None and sandbox_demo.CI_RUN_ID in sandbox.github.repos["acme/api"].runs

@@ -13,12 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.sandbox.fakes.github.webhooks import Webhook
 from tests.harness import Harness
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github"
 WEBHOOK_SECRET = "whsec-opsbot-test-0123456789"
 ALERT_TOKEN = "am-token-opsbot-test-abcdef"
-ORIGINAL_REPOS = ("Codertocat/Hello-World", "octo-org/octo-repo", "Octocoders/Hello-World")
 
 RULES = """\
 routes:
@@ -35,21 +34,6 @@ routes:
 """
 
 
-def github_payload(name: str, repo: str = "acme/api", **changes: Any) -> dict[str, Any]:
-    """A recorded real webhook body, retargeted at `repo` (the bytes are re-serialised and signed by the test)."""
-    text = (FIXTURES / "webhooks" / name).read_text(encoding="utf-8")
-    for original in ORIGINAL_REPOS:
-        text = text.replace(original, repo)
-    data: dict[str, Any] = json.loads(text)
-    data.update(changes)
-    return data
-
-
-def event_name(fixture: str) -> str:
-    headers = json.loads((FIXTURES / "webhooks" / "headers.json").read_text(encoding="utf-8"))
-    return str(headers["files"][fixture]["X-GitHub-Event"])
-
-
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -62,26 +46,27 @@ async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any
 
 async def send_github(
     env: Harness,
-    fixture: str,
-    payload: dict[str, Any] | None = None,
+    hook: Webhook,
     *,
+    body: Any = None,
     delivery: str | None = None,
     secret: str | None = WEBHOOK_SECRET,
     signature: str | None = None,
     settle: bool = True,
 ) -> tuple[int, Any]:
-    body = json.dumps(payload if payload is not None else github_payload(fixture)).encode()
+    """Deliver `hook` (from bot/sandbox/fakes/github/webhooks.py) as GitHub would; `body` replaces its payload."""
+    raw = json.dumps(hook.payload if body is None else body).encode()
     headers = {
         "Content-Type": "application/json",
-        "X-GitHub-Event": event_name(fixture),
+        "X-GitHub-Event": hook.event,
         "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
         "User-Agent": "GitHub-Hookshot/test",
     }
     if signature is not None:
         headers["X-Hub-Signature-256"] = signature
     elif secret is not None:
-        headers["X-Hub-Signature-256"] = sign(secret, body)
-    result = await post(f"{env.url}/webhooks/github", body, headers)
+        headers["X-Hub-Signature-256"] = sign(secret, raw)
+    result = await post(f"{env.url}/webhooks/github", raw, headers)
     if settle:
         await env.settle()
     return result

@@ -1,10 +1,9 @@
-"""A loopback fake of the GitHub REST API whose answers are built from PyGithub's recorded real exchanges."""
+"""A loopback fake of the GitHub REST API: its state, faults and HTTP; bodies in GitHub's documented shapes."""
 
 from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,22 +12,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bot.sandbox.fakes.github.faults import GitHubFaults
 from bot.sandbox.fakes.github.payloads import GitHubPayloads
-from bot.sandbox.fakes.github.replay import (
-    DOCS,
-    FORBIDDEN,
-    GITHUB_API,
-    NOT_FOUND,
-    NOT_MERGEABLE,
-    REPLAY_DIR,
-    WIRE_HEADERS,
-    Exchange,
-    _base_headers,
-    _default_fault_body,
-    parse_replay,
-    recorded,
-    recorded_json,
-)
 from bot.sandbox.fakes.github.routes import ROUTES, R
 from bot.sandbox.fakes.github.state import (
     CHECKS,
@@ -44,6 +29,18 @@ from bot.sandbox.fakes.github.state import (
     Reply,
     _sha,
 )
+from bot.sandbox.fakes.github.wire import (
+    BAD_CREDENTIALS,
+    BAD_JSON,
+    DOCS,
+    FORBIDDEN,
+    GITHUB_API,
+    NOT_FOUND,
+    NOT_MERGEABLE,
+    RATE_LIMIT,
+    request_id,
+    response_headers,
+)
 
 __all__ = [
     "CHECKS",
@@ -52,12 +49,9 @@ __all__ = [
     "GITHUB_API",
     "NOT_FOUND",
     "NOT_MERGEABLE",
-    "REPLAY_DIR",
     "ROUTES",
-    "WIRE_HEADERS",
     "Call",
     "CheckRun",
-    "Exchange",
     "FakeGitHub",
     "FakeIssue",
     "FakePull",
@@ -68,13 +62,10 @@ __all__ = [
     "R",
     "RecordedRequest",
     "Reply",
-    "parse_replay",
-    "recorded",
-    "recorded_json",
 ]
 
 
-class FakeGitHub(GitHubPayloads):
+class FakeGitHub(GitHubPayloads, GitHubFaults):
     """`async with FakeGitHub() as gh:` serves on `gh.url`; state via `add_*`, faults via `fail_next`."""
 
     def __init__(
@@ -99,7 +90,8 @@ class FakeGitHub(GitHubPayloads):
         self.requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
         self._ids = itertools.count(1000)
-        self._remaining = 5000
+        self._remaining = RATE_LIMIT
+        self._request_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle --
@@ -225,56 +217,6 @@ class FakeGitHub(GitHubPayloads):
     def _repo(self, full_name: str) -> FakeRepo:
         return self.repos[full_name.lower()]
 
-    # -- faults --
-
-    def fail_next(
-        self,
-        method: str,
-        path_regex: str,
-        status: int,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        times: int = 1,
-        *,
-        apply: bool = False,
-    ) -> None:
-        """Answer the next `times` matching requests (re.search on the path) with this status.
-
-        `apply=True` performs the request first (a write that happened although the answer is an error).
-        """
-        reply = Reply(status=status, body=_default_fault_body(status) if body is None else body, headers=headers or {})
-        self._faults.append(
-            Fault(method=method.upper(), path=re.compile(path_regex), reply=reply, times=times, apply=apply)
-        )
-
-    def rate_limit_next(
-        self,
-        method: str,
-        path_regex: str,
-        *,
-        retry_after: int | None = None,
-        reset_in: float = 3600,
-        times: int = 1,
-    ) -> None:
-        """A secondary limit with Retry-After when given, else a primary one that resets in `reset_in` s."""
-        if retry_after is not None:
-            body = recorded_json("SpecificExceptions.testAuthenticatedRateLimitExceeded", 1)
-            headers = {"Retry-After": str(retry_after)}
-        else:
-            body = recorded_json("SpecificExceptions.testRateLimitExceeded", 1)
-            reset = int((self.now() + timedelta(seconds=reset_in)).timestamp())
-            headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
-        self.fail_next(method, path_regex, 403, body, headers, times)
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.method == method and fault.path.search(path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
     # -- HTTP --
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -282,7 +224,7 @@ class FakeGitHub(GitHubPayloads):
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            return self._respond(Reply(status=400, body={"message": "Problems parsing JSON"}))
+            return self._respond(Reply(status=400, body=dict(BAD_JSON)))
         self.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -296,7 +238,7 @@ class FakeGitHub(GitHubPayloads):
 
     def _answer(self, request: web.Request, body: Any) -> Reply:
         if not self._authorized(request.headers.get("Authorization")):
-            return Reply(status=401, body=recorded_json("Exceptions.testBadAuthentication"))
+            return Reply(status=401, body=dict(BAD_CREDENTIALS))
         fault = self._take_fault(request.method, request.path)
         if fault is not None and not fault.apply:
             return fault.reply
@@ -321,16 +263,19 @@ class FakeGitHub(GitHubPayloads):
 
     def _respond(self, reply: Reply) -> web.Response:
         self._remaining = max(0, self._remaining - 1)
-        headers: CIMultiDict[str] = CIMultiDict(_base_headers())
-        headers["X-RateLimit-Limit"] = "5000"
-        headers["X-RateLimit-Remaining"] = str(self._remaining)
-        headers["X-RateLimit-Reset"] = str(int((self.now() + timedelta(hours=1)).timestamp()))
+        reset = int((self.now() + timedelta(hours=1)).timestamp())
+        rid = request_id(next(self._request_ids))
+        headers: CIMultiDict[str] = CIMultiDict(
+            response_headers(request_id=rid, remaining=self._remaining, reset=reset)
+        )
         headers.update(reply.headers)
         if reply.body is None:
             return web.Response(status=reply.status, headers=headers)
-        text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+        if isinstance(reply.body, str):  # a page from GitHub's edge, not the API: HTML
+            headers["Content-Type"] = "text/html; charset=utf-8"
+            return web.Response(status=reply.status, body=reply.body.encode(), headers=headers)
         headers["Content-Type"] = "application/json; charset=utf-8"
-        return web.Response(status=reply.status, body=text.encode(), headers=headers)
+        return web.Response(status=reply.status, body=json.dumps(reply.body).encode(), headers=headers)
 
     def _page(self, call: Call, items: list[Any], wrap: str | None = None) -> Reply:
         per_page, page = int(call.query.get("per_page", 30)), int(call.query.get("page", 1))

@@ -1,169 +1,130 @@
-"""GitHub's JSON shapes for the fake's state, built from the recorded templates."""
+"""The fake GitHub's answer bodies: GitHub's documented shapes over the fake's state, with the fake's own URL."""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.sandbox.fakes.github.replay import GITHUB_API, _retarget, recorded_json
-from bot.sandbox.fakes.github.state import FakeIssue, FakePull, FakeRepo, FakeRun, FakeWorkflow, _sha, _stamp
+from bot.sandbox.fakes.github import objects
+from bot.sandbox.fakes.github.shapes import (
+    WEB,
+    full_repository,
+    minimal_repository,
+    node_id,
+    private_user,
+    repository,
+    sha,
+    stamp,
+)
+from bot.sandbox.fakes.github.state import CheckRun, FakeIssue, FakePull, FakeRepo, FakeRun, FakeWorkflow
 
 
 class GitHubPayloads:
-    """Mixed into FakeGitHub: every answer body, with the fake's own URL."""
+    """Mixed into FakeGitHub: every answer body, with the fake's own URL as the API root."""
 
     url: str
     login: str
     now: Callable[[], datetime]
 
-    # -- JSON shapes, from the recorded templates --
-
-    def _fix(self, value: Any, old_repo: str, repo: FakeRepo) -> Any:
-        owner = repo.full_name.split("/")[0]
-        return _retarget(value, [(GITHUB_API, self.url), (old_repo, repo.full_name), (old_repo.split("/")[0], owner)])
-
     def user_json(self, login: str) -> dict[str, Any]:
-        user = recorded_json("Exceptions.testUnknownObject", 0)
-        user = _retarget(user, [(GITHUB_API, self.url), ("jacquev6", login)])
-        user.update(login=login, id=int(_sha(login)[:6], 16))
-        return dict(user)
-
-    def team_json(self, repo: FakeRepo, slug: str) -> dict[str, Any]:
-        """GitHub's "team-simple" shape, as in a pull request's requested_teams (REST reference, Teams)."""
-        org, team_id = repo.full_name.split("/")[0], zlib.crc32(slug.encode())
-        return {
-            "id": team_id,
-            "node_id": f"T_{slug}",
-            "url": f"{self.url}/organizations/1/team/{team_id}",
-            "html_url": f"https://github.com/orgs/{org}/teams/{slug}",
-            "name": slug.replace("-", " ").title(),
-            "slug": slug,
-            "description": None,
-            "privacy": "closed",
-            "notification_setting": "notifications_enabled",
-            "permission": "pull",
-            "members_url": f"{self.url}/organizations/1/team/{team_id}/members{{/member}}",
-            "repositories_url": f"{self.url}/organizations/1/team/{team_id}/repos",
-            "parent": None,
-        }
+        return private_user(login, api=self.url, now=self.now())
 
     def repo_json(self, repo: FakeRepo) -> dict[str, Any]:
-        data = self._fix(recorded_json("Workflow.testCreateDispatchException", 0), "test-org/test-repo", repo)
-        data.update(id=repo.id, name=repo.full_name.split("/")[1], full_name=repo.full_name, private=repo.private)
-        data.update(default_branch="main", url=f"{self.url}/repos/{repo.full_name}")
-        data["owner"]["login"] = repo.full_name.split("/")[0]
-        return dict(data)
+        return full_repository(repo.full_name, repo.id, private=repo.private, api=self.url)
+
+    def listed_repo_json(self, repo: FakeRepo) -> dict[str, Any]:
+        return repository(repo.full_name, repo.id, private=repo.private, api=self.url)
 
     def pull_json(self, repo: FakeRepo, pull: FakePull, *, listed: bool = False) -> dict[str, Any]:
-        data = recorded_json("PullRequest.testMergeWithCommitMessage", 0)
-        data = self._fix(_retarget(data, [("BeaverSoftware/PyGithub", "PyGithub/PyGithub")]), "PyGithub/PyGithub", repo)
-        data.update(
-            number=pull.number,
-            id=repo.id * 1000 + pull.number,
-            title=pull.title,
-            body=pull.body,
-            state=pull.state,
-            url=f"{self.url}/repos/{repo.full_name}/pulls/{pull.number}",
-            html_url=f"https://github.com/{repo.full_name}/pull/{pull.number}",
-            created_at=_stamp(pull.created_at),
-            updated_at=_stamp(pull.created_at),
-            merged=pull.merged,
-            mergeable=pull.mergeable,
-            mergeable_state=pull.mergeable_state,
-            draft=pull.draft,  # the recorded exchange predates these three fields; GitHub sends them on list and get
-            requested_reviewers=[self.user_json(login) for login in pull.requested_reviewers],
-            requested_teams=[self.team_json(repo, slug) for slug in pull.requested_teams],
-        )
-        data["user"] = self.user_json(pull.author)
-        data["head"].update(ref=pull.head, sha=pull.head_sha, label=f"{repo.full_name.split('/')[0]}:{pull.head}")
-        data["base"].update(ref=pull.base, sha=_sha(pull.base), label=f"{repo.full_name.split('/')[0]}:{pull.base}")
-        if listed:  # the list endpoint leaves out what GitHub computes per pull request
-            for key in (
-                "merged",
-                "mergeable",
-                "mergeable_state",
-                "comments",
-                "commits",
-                "additions",
-                "deletions",
-            ):
-                data.pop(key, None)
-        return dict(data)
+        return objects.pull_request(repo, pull, api=self.url, listed=listed)
 
     def issue_json(self, repo: FakeRepo, issue: FakeIssue) -> dict[str, Any]:
-        data = self._fix(recorded_json("Repository.testCreateIssue", 0), "PyGithub/PyGithub", repo)
-        data.pop("pull_request", None)
-        data.update(
-            number=issue.number,
-            id=repo.id * 1000 + issue.number,
-            title=issue.title,
-            body=issue.body,
-            state=issue.state,
-            url=f"{self.url}/repos/{repo.full_name}/issues/{issue.number}",
-            html_url=f"https://github.com/{repo.full_name}/issues/{issue.number}",
-            created_at=_stamp(issue.created_at),
-            updated_at=_stamp(issue.created_at),
-        )
-        data["user"] = self.user_json(issue.user)
-        return dict(data)
+        return objects.issue(repo, issue, api=self.url)
 
     def pull_as_issue_json(self, repo: FakeRepo, pull: FakePull) -> dict[str, Any]:
-        issue = FakeIssue(
+        item = FakeIssue(
             number=pull.number, title=pull.title, body=pull.body, user=pull.author, created_at=pull.created_at
         )
-        data = self.issue_json(repo, issue)
-        html = f"https://github.com/{repo.full_name}/pull/{pull.number}"
-        data.update(html_url=html, pull_request={"url": f"{self.url}/repos/{repo.full_name}/pulls/{pull.number}"})
-        return data
+        item.state = pull.state
+        return objects.issue(repo, item, api=self.url, pull=True)
 
     def run_json(self, repo: FakeRepo, run: FakeRun) -> dict[str, Any]:
-        data = self._fix(recorded_json("WorkflowRun.setUp", 1), "PyGithub/PyGithub", repo)
-        url = f"{self.url}/repos/{repo.full_name}/actions/runs/{run.id}"
-        data.update(
-            id=run.id,
-            name=run.name,
-            display_title=run.title or run.name,
-            head_commit={"id": run.head_sha, "message": run.title or run.name},
-            head_branch=run.branch,
-            head_sha=run.head_sha,
-            status=run.status,
-            conclusion=run.conclusion,
-            event=run.event,
-            run_attempt=run.attempt,
-            created_at=_stamp(run.created_at),
-            updated_at=_stamp(run.created_at),
-            run_started_at=_stamp(run.created_at),
-            url=url,
-            jobs_url=f"{url}/jobs",
-            rerun_url=f"{url}/rerun",
-            html_url=f"https://github.com/{repo.full_name}/actions/runs/{run.id}",
-        )
-        return dict(data)
+        return objects.workflow_run(repo, run, api=self.url)
 
     def workflow_json(self, repo: FakeRepo, workflow: FakeWorkflow) -> dict[str, Any]:
-        data = self._fix(recorded_json("Workflow.testCreateDispatchWithBranch", 1), "wrecker/PyGithub", repo)
-        data.update(
-            id=workflow.id,
-            name=workflow.name,
-            path=f".github/workflows/{workflow.file}",
-            url=f"{self.url}/repos/{repo.full_name}/actions/workflows/{workflow.id}",
-            html_url=f"https://github.com/{repo.full_name}/blob/main/.github/workflows/{workflow.file}",
-        )
-        return dict(data)
+        return objects.workflow(repo, workflow, when=self.now(), api=self.url)
 
     def comment_json(self, repo: FakeRepo, number: int, comment_id: int, body: str) -> dict[str, Any]:
-        data = self._fix(recorded_json("Issue.testCreateComment", 0), "PyGithub/PyGithub", repo)
-        now = _stamp(self.now())
-        data.update(
-            id=comment_id,
-            body=body,
-            created_at=now,
-            updated_at=now,
-            url=f"{self.url}/repos/{repo.full_name}/issues/comments/{comment_id}",
-            html_url=f"https://github.com/{repo.full_name}/issues/{number}#issuecomment-{comment_id}",
-            issue_url=f"{self.url}/repos/{repo.full_name}/issues/{number}",
+        return objects.comment(repo, number, comment_id, body, login=self.login, when=self.now(), api=self.url)
+
+    def merge_json(self, commit: str, method: str) -> dict[str, Any]:
+        """`PUT /pulls/{n}/merge` ("pull-request-merge-result")."""
+        done = {"merge": "merged", "squash": "squashed and merged", "rebase": "rebased and merged"}[method]
+        return {"sha": commit, "merged": True, "message": f"Pull Request successfully {done}"}
+
+    def combined_status_json(self, repo: FakeRepo, commit: str, statuses: list[tuple[str, str]]) -> dict[str, Any]:
+        """`GET /commits/{ref}/status` ("combined-commit-status"): failure beats pending beats success."""
+        states = {state for _, state in statuses}
+        combined = (
+            "failure"
+            if states & {"failure", "error"}
+            else "pending"
+            if "pending" in states or not states
+            else "success"
         )
-        data["user"] = self.user_json(self.login)
-        return dict(data)
+        now, base = stamp(self.now()), f"{self.url}/repos/{repo.full_name}"
+        items = [
+            {
+                "id": number,
+                "node_id": node_id("SC", number),
+                "state": state,
+                "context": context,
+                "description": f"{context}: {state}",
+                "target_url": None,
+                "avatar_url": None,
+                "url": f"{base}/statuses/{commit}",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for number, (context, state) in enumerate(statuses, start=1)
+        ]
+        return {
+            "state": combined,
+            "statuses": items,
+            "sha": commit,
+            "total_count": len(items),
+            "repository": minimal_repository(repo.full_name, repo.id, private=repo.private, api=self.url),
+            "commit_url": f"{base}/commits/{commit}",
+            "url": f"{base}/commits/{commit}/status",
+        }
+
+    def check_run_json(self, repo: FakeRepo, commit: str, number: int, check: CheckRun) -> dict[str, Any]:
+        """One "check-run", as `GET /commits/{ref}/check-runs` lists them (made by GitHub Actions)."""
+        name, status, conclusion = check
+        run_id = int(sha(f"{repo.full_name}@{commit}/{number}/{name}")[:8], 16)
+        now = stamp(self.now())
+        return {
+            "id": run_id,
+            "head_sha": commit,
+            "node_id": node_id("CR", run_id),
+            "external_id": f"job-{number}",
+            "url": f"{self.url}/repos/{repo.full_name}/check-runs/{run_id}",
+            "html_url": f"{WEB}/{repo.full_name}/actions/runs/{run_id}/job/{run_id}",
+            "details_url": f"{WEB}/{repo.full_name}/actions/runs/{run_id}/job/{run_id}",
+            "status": status,
+            "conclusion": conclusion,
+            "started_at": now,
+            "completed_at": now if status == "completed" else None,
+            "output": {
+                "title": None,
+                "summary": None,
+                "text": None,
+                "annotations_count": 0,
+                "annotations_url": f"{self.url}/repos/{repo.full_name}/check-runs/{run_id}/annotations",
+            },
+            "name": name,
+            "check_suite": {"id": run_id // 7},
+            "app": objects.actions_app(api=self.url),
+            "pull_requests": [],
+        }

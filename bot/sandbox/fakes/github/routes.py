@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.sandbox.fakes.github.replay import DOCS, NOT_FOUND, NOT_MERGEABLE, recorded_json
-from bot.sandbox.fakes.github.state import Call, FakeIssue, FakeRepo, FakeWorkflow, Reply, _sha, _stamp
+from bot.sandbox.fakes.github.state import Call, FakeIssue, FakeRepo, FakeWorkflow, Reply, _sha
+from bot.sandbox.fakes.github.wire import (
+    DOCS,
+    HEAD_MODIFIED,
+    NO_DISPATCH_TRIGGER,
+    NOT_FOUND,
+    NOT_MERGEABLE,
+    dispatch_refused,
+    validation_failed,
+)
 
 if TYPE_CHECKING:
     from bot.sandbox.fakes.github import FakeGitHub
@@ -21,7 +29,7 @@ def _user(gh: FakeGitHub, call: Call) -> Reply:
 
 
 def _user_repos(gh: FakeGitHub, call: Call) -> Reply:
-    return gh._page(call, [gh.repo_json(r) for r in gh.repos.values()])
+    return gh._page(call, [gh.listed_repo_json(r) for r in gh.repos.values()])
 
 
 def _get_repo(gh: FakeGitHub, call: Call) -> Reply:
@@ -49,74 +57,25 @@ def _merge(gh: FakeGitHub, call: Call) -> Reply:
     if pull.merged or pull.state != "open" or pull.mergeable is False:
         return Reply(status=405, body=dict(NOT_MERGEABLE))
     if body.get("sha") not in (None, pull.head_sha):
-        return Reply(status=409, body={"message": "Head branch was modified. Review and try the merge again."})
+        return Reply(status=409, body=dict(HEAD_MODIFIED))
     method = body.get("merge_method", "merge")
     if method not in ("merge", "squash", "rebase"):
-        return Reply(status=422, body={"message": "Validation Failed", "errors": [f"Invalid merge_method {method}"]})
+        docs = f"{DOCS}/pulls/pulls#merge-a-pull-request"
+        return Reply(status=422, body=validation_failed("PullRequest", "merge_method", "invalid", docs=docs))
     sha = _sha(f"merge {repo.full_name}#{pull.number}")
-    pull.merged, pull.state = True, "closed"
+    pull.merged, pull.state, pull.merged_by, pull.closed_at = True, "closed", gh.login, gh.now()
     gh.merges.append({"repo": repo.full_name, "number": pull.number, "method": method, "sha": sha, **body})
-    merged = recorded_json("PullRequest.testMerge", 1)
-    merged.update(sha=sha)
-    return Reply(status=200, body=merged)
+    return Reply(status=200, body=gh.merge_json(sha, method))
 
 
 def _combined_status(gh: FakeGitHub, call: Call) -> Reply:
-    repo, sha = _repo_of(call), call.params["sha"]
-    statuses = gh.statuses.get(sha, [])
-    states = {state for _, state in statuses}
-    combined = (
-        "failure" if states & {"failure", "error"} else "pending" if "pending" in states or not states else "success"
-    )
-    now = _stamp(gh.now())
-    items = [
-        {
-            "id": i + 1,
-            "node_id": f"SC_{i}",
-            "state": state,
-            "context": context,
-            "description": None,
-            "target_url": None,
-            "url": f"{gh.url}/repos/{repo.full_name}/statuses/{sha}",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i, (context, state) in enumerate(statuses)
-    ]
-    body = {
-        "state": combined,
-        "statuses": items,
-        "sha": sha,
-        "total_count": len(items),
-        "repository": gh.repo_json(repo),
-        "commit_url": f"{gh.url}/repos/{repo.full_name}/commits/{sha}",
-        "url": f"{gh.url}/repos/{repo.full_name}/commits/{sha}/status",
-    }
-    return Reply(status=200, body=body)
+    sha = call.params["sha"]
+    return Reply(status=200, body=gh.combined_status_json(_repo_of(call), sha, gh.statuses.get(sha, [])))
 
 
 def _check_runs(gh: FakeGitHub, call: Call) -> Reply:
     repo, sha = _repo_of(call), call.params["sha"]
-    now = _stamp(gh.now())
-    runs: list[dict[str, Any]] = [
-        {
-            "id": i + 1,
-            "node_id": f"CR_{i}",
-            "head_sha": sha,
-            "external_id": "",
-            "name": name,
-            "status": status,
-            "conclusion": conclusion,
-            "started_at": now,
-            "completed_at": now if status == "completed" else None,
-            "url": f"{gh.url}/repos/{repo.full_name}/check-runs/{i + 1}",
-            "html_url": f"https://github.com/{repo.full_name}/runs/{i + 1}",
-            "details_url": None,
-            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0},
-            "pull_requests": [],
-        }
-        for i, (name, status, conclusion) in enumerate(gh.check_runs.get(sha, []))
-    ]
+    runs = [gh.check_run_json(repo, sha, i, check) for i, check in enumerate(gh.check_runs.get(sha, []), start=1)]
     return gh._page(call, runs, wrap="check_runs")
 
 
@@ -151,12 +110,8 @@ def _rerun(gh: FakeGitHub, call: Call) -> Reply:
 def _create_issue(gh: FakeGitHub, call: Call) -> Reply:
     repo, body = _repo_of(call), call.body or {}
     if not str(body.get("title") or "").strip():
-        invalid = {
-            "message": "Validation Failed",
-            "documentation_url": f"{DOCS}/issues/issues#create-an-issue",
-            "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
-        }
-        return Reply(status=422, body=invalid)
+        docs = f"{DOCS}/issues/issues#create-an-issue"
+        return Reply(status=422, body=validation_failed("Issue", "title", "missing_field", docs=docs))
     issue = FakeIssue(
         number=repo.next_number(),
         title=body["title"],
@@ -190,10 +145,8 @@ def _comment(gh: FakeGitHub, call: Call) -> Reply:
     if number not in repo.issues and number not in repo.pulls:
         return Reply(status=404, body=dict(NOT_FOUND))
     if not body.get("body"):
-        return Reply(
-            status=422,
-            body={"message": "Validation Failed", "errors": [{"field": "body", "code": "missing"}]},
-        )
+        docs = f"{DOCS}/issues/comments#create-an-issue-comment"
+        return Reply(status=422, body=validation_failed("IssueComment", "body", "missing_field", docs=docs))
     comment_id = next(gh._ids)
     gh.comments.append({"repo": repo.full_name, "number": number, "body": body["body"], "id": comment_id})
     return Reply(status=201, body=gh.comment_json(repo, number, comment_id, body["body"]))
@@ -217,15 +170,13 @@ def _dispatch(gh: FakeGitHub, call: Call) -> Reply:
     if workflow is None:
         return Reply(status=404, body=dict(NOT_FOUND))
     if not workflow.dispatchable:
-        return Reply(status=422, body=recorded_json("Workflow.testCreateDispatchForNonTriggerEnabled", 2))
+        return Reply(status=422, body=dict(NO_DISPATCH_TRIGGER))
     ref, inputs = body.get("ref"), body.get("inputs") or {}
     if ref not in repo.branches:
-        return Reply(status=422, body={"message": f"No ref found for: {ref}", "documentation_url": DOCS})
+        return Reply(status=422, body=dispatch_refused(f"No ref found for: {ref}"))
     missing = [name for name in workflow.required_inputs if name not in inputs]
     if missing:
-        recorded_error = recorded_json("Workflow.testCreateDispatchException", 2)
-        recorded_error["message"] = f"Required input '{missing[0]}' not provided"
-        return Reply(status=422, body=recorded_error)
+        return Reply(status=422, body=dispatch_refused(f"Required input '{missing[0]}' not provided"))
     gh.dispatches.append({"repo": repo.full_name, "workflow": workflow.file, "ref": ref, "inputs": inputs})
     return Reply(status=204)
 

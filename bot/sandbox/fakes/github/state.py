@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 # -- state tests can set ------------------------------------------------------------------------------
@@ -28,6 +28,12 @@ class FakePull:
     draft: bool = False
     requested_reviewers: list[str] = field(default_factory=list)  # logins
     requested_teams: list[str] = field(default_factory=list)  # slugs
+    additions: int = 12
+    deletions: int = 3
+    changed_files: int = 2
+    commits: int = 1
+    merged_by: str | None = None  # a login, once merged
+    closed_at: datetime | None = None
 
 
 @dataclass(kw_only=True)
@@ -42,6 +48,9 @@ class FakeRun:
     event: str = "push"
     attempt: int = 1
     title: str = ""  # display title: the head commit's message for a push
+    number: int = 1  # the run number, counted per workflow
+    path: str = ".github/workflows/ci.yml"
+    actor: str = "ana"
 
 
 @dataclass(kw_only=True)
@@ -111,10 +120,6 @@ class Call:
     body: Any
     params: dict[str, str]
     repo: FakeRepo | None
-
-
-def _stamp(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sha(seed: str) -> str:

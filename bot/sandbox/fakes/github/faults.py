@@ -1,0 +1,79 @@
+"""The fake GitHub's injected failures: any status with GitHub's body for it, and its two kinds of rate limit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.sandbox.fakes.github.shapes import number_of
+from bot.sandbox.fakes.github.state import Fault, Reply
+from bot.sandbox.fakes.github.wire import (
+    RATE_LIMIT,
+    default_fault_body,
+    primary_rate_limit,
+    request_id,
+    secondary_rate_limit,
+)
+
+
+class GitHubFaults:
+    """Mixed into FakeGitHub: `fail_next` and `rate_limit_next` queue answers that the next matching requests get."""
+
+    login: str
+    now: Callable[[], datetime]
+    _faults: list[Fault]
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+        *,
+        apply: bool = False,
+    ) -> None:
+        """Answer the next `times` matching requests (re.search on the path) with this status.
+
+        `apply=True` performs the request first (a write that happened although the answer is an error).
+        """
+        reply = Reply(status=status, body=default_fault_body(status) if body is None else body, headers=headers or {})
+        self._faults.append(
+            Fault(method=method.upper(), path=re.compile(path_regex), reply=reply, times=times, apply=apply)
+        )
+
+    def rate_limit_next(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        retry_after: int | None = None,
+        reset_in: float = 3600,
+        times: int = 1,
+    ) -> None:
+        """A secondary limit with Retry-After when given, else a primary one that resets in `reset_in` s."""
+        rid = request_id(0)
+        if retry_after is not None:
+            body = secondary_rate_limit(rid)
+            headers = {"Retry-After": str(retry_after)}
+        else:
+            body = primary_rate_limit(number_of(self.login), rid)
+            reset = int((self.now() + timedelta(seconds=reset_in)).timestamp())
+            headers = {
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Used": str(RATE_LIMIT),
+                "X-RateLimit-Reset": str(reset),
+            }
+        self.fail_next(method, path_regex, 403, body, headers, times)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.method == method and fault.path.search(path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
