@@ -1,4 +1,4 @@
-"""Shared fixtures: a database per backend, and the whole app wired to loopback fakes."""
+"""Shared fixtures: a database per backend, the whole app wired to loopback fakes, and the corpus guard."""
 
 from __future__ import annotations
 
@@ -11,6 +11,25 @@ import pytest
 from bot.store.engine import make_engine, upgrade_database
 from tests.db import BACKENDS, create_pg_database, drop_pg_database, fresh_database
 from tests.harness import Harness
+from tests.upstream import guard
+
+guard.install()
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Every test that needs the real Tryton server (a ~50 s start, once per xdist worker) is slow."""
+    if "tryton_env" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _only_upstream_reads_the_corpus() -> Iterator[None]:
+    """A test that opens a file of the upstream corpus directly (not through tests/upstream.py) fails."""
+    guard.take()
+    yield
+    stray = guard.take()
+    if stray:
+        pytest.fail(f"read outside the checkout without tests/upstream.py: {', '.join(sorted(set(stray)))}")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -45,14 +48,28 @@ async def truncate_all(engine: AsyncEngine) -> None:
         await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+_template: list[Path] = []
+
+
+async def _sqlite_template() -> Path:
+    """One SQLite file migrated by the real migrations per session; each test gets a copy (0.17 s → 1 ms)."""
+    if not _template:
+        folder = tempfile.mkdtemp(prefix="opsbot-template-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = Path(folder) / "opsbot.db"
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade_database(engine)
+        await engine.dispose()  # the last connection closing checkpoints the WAL into the file
+        _template.append(path)
+    return _template[0]
+
+
 async def fresh_database(backend: str, tmp_path: Path, pg_url: str | None) -> AsyncIterator[str]:
     """Yield a migrated, empty database URL for one test."""
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'opsbot.db'}"
-        engine = make_engine(url)
-        await upgrade_database(engine)
-        await engine.dispose()
-        yield url
+        target = tmp_path / "opsbot.db"
+        shutil.copyfile(await _sqlite_template(), target)
+        yield f"sqlite+aiosqlite:///{target}"
         return
     assert pg_url is not None
     engine = make_engine(pg_url)

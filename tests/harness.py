@@ -31,6 +31,7 @@ class Harness:
         self.model = FakeOpenAI(api_key=OPENAI_KEY) if model else None
         self.clock = FakeClock()
         self.slack = FakeSlackApi(BOT_TOKEN, epoch=int(self.clock.now().timestamp()))
+        self.slack.check_blocks = True  # every block and view the bot sends must parse through slack_sdk's models
         self.github = FakeGitHub(token=GITHUB_TOKEN, now=self.clock.now)
         self.bot: Opsbot | None = None
         self._runner: web.AppRunner | None = None

@@ -27,6 +27,8 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_driver import SlackDriver
 from tests.harness import BOT_TOKEN, GITHUB_TOKEN, SIGNING_SECRET
 
+pytestmark = pytest.mark.slow  # each test starts `opsbot` as a subprocess (2-8 s); `-m "not slow"` leaves them out
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60.0  # per subprocess: a cold start imports slack_bolt, SQLAlchemy, alembic and PyGithub
 APP_TABLES = {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
 from aiohttp import web
 
 from bot.wiring import build
 from tests.approvals_helpers import approval_of, cards
 from tests.fakes.slack_driver import SlackDriver
 from tests.harness import SIGNING_SECRET, Harness
+
+pytestmark = pytest.mark.slow  # ~70 s per backend; `-m "not slow"` leaves it out
 
 TRIALS = 100
 CLICKS = 10

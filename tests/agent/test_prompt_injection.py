@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.models import steps
@@ -14,6 +15,8 @@ from tests.agent.injection_corpus import payloads
 from tests.db import fresh_database
 from tests.fakes.openai_server import tool_call_response
 from tests.harness import BOT_TOKEN, GITHUB_TOKEN, OPENAI_KEY, SIGNING_SECRET, Harness
+
+pytestmark = pytest.mark.slow  # 105 payloads x 3 placements, ~45 s; `-m "not slow"` leaves it out
 
 RISKY = {"merge_pull_request", "dispatch_workflow", "create_issue", "comment", "rerun_failed_jobs"}
 UNESCAPED_BROADCAST = re.compile(r"<!(channel|here|everyone)>")
