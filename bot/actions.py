@@ -1,16 +1,25 @@
-"""Button clicks and modal submissions, routed to the decider, the editor or recovery."""
+"""Button clicks and modal submissions on approval cards: each becomes a `Click` with its purpose, routed to the
+decider, the editor or recovery, which all authorize it through `Decider.authorize`."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from bot.approvals import Click
+from bot.approvals import RESOLVING, Click, Purpose
 from bot.blocks import ActionId, ViewId
 from bot.decisions import Decider
-from bot.domain import Decision, Event
+from bot.domain import Event
 from bot.edits import Editor
 from bot.recovery import Recovery
+
+PURPOSES = {
+    ActionId.APPROVE: Purpose.APPROVE,
+    ActionId.REJECT: Purpose.REJECT,
+    ActionId.EDIT: Purpose.EDIT,
+    ActionId.RETRY: Purpose.RETRY,
+    ActionId.MARK_DONE: Purpose.MARK_DONE,
+}
 
 
 class Actions:
@@ -22,13 +31,13 @@ class Actions:
     async def on_click(self, event: Event) -> None:
         action = event.payload.get("action_id", "")
         value = str(event.payload.get("value") or "")
-        click = _click(event, value, Decision.REJECT if action == ActionId.REJECT else Decision.APPROVE)
-        if action in (ActionId.APPROVE, ActionId.REJECT):
-            await self.decider.decide(click)
-        elif action == ActionId.EDIT:
-            await self.editor.open(click)
-        elif action in (ActionId.MARK_DONE, ActionId.RETRY):
-            await self.recovery.resolve(click, retry=action == ActionId.RETRY, step_id=value)
+        purpose = PURPOSES.get(action)
+        if purpose in (Purpose.APPROVE, Purpose.REJECT):
+            await self.decider.decide(_click(event, value, purpose))
+        elif purpose is Purpose.EDIT:
+            await self.editor.open(_click(event, value, purpose))
+        elif purpose in RESOLVING:
+            await self.recovery.resolve(event, purpose, step_id=value)
 
     async def on_submit(self, event: Event) -> None:
         meta = _metadata(event.payload.get("private_metadata"))
@@ -37,21 +46,21 @@ class Actions:
         values: dict[str, str | None] = event.payload.get("values") or {}
         if event.type == ViewId.REJECT:
             reason = (values.get("reason") or "").strip() or None
-            click = _click(event, approval_id, Decision.REJECT)
+            click = _click(event, approval_id, Purpose.REJECT)
             await self.decider.decide(
                 Click(**{**click.__dict__, "reason": reason, "from_modal": True, "trigger_id": None})
             )
         elif event.type == ViewId.EDIT:
-            await self.editor.submit(_click(event, approval_id, Decision.APPROVE), values)
+            await self.editor.submit(_click(event, approval_id, Purpose.EDIT), values)
 
 
-def _click(event: Event, approval_id: str, decision: Decision) -> Click:
+def _click(event: Event, approval_id: str, purpose: Purpose) -> Click:
     return Click(
         approval_id=approval_id,
         user=event.actor,
         team_id=event.team_id,
         channel=event.channel,
-        decision=decision,
+        purpose=purpose,
         trigger_id=event.payload.get("trigger_id"),
     )
 

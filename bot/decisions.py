@@ -1,10 +1,10 @@
-"""Approve and Reject: re-authorize every click, count distinct approvers, move state by compare-and-set."""
+"""Every click and modal on an approval card is authorized here; Approve and Reject move state by compare-and-set."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.approvals import Click, Refusal, action_hash, check_click, needs_membership
+from bot.approvals import Click, Refusal, action_hash, check_click, needs_membership, quorum_met
 from bot.blocks import reject_modal
 from bot.clock import Clock
 from bot.domain import ApprovalStatus, Decision, RunStatus, StepStatus
@@ -45,14 +45,17 @@ class Decider:
             await self._reject(click, approval)  # the modal could not open: reject without a reason
 
     async def authorize(self, click: Click) -> dict[str, Any] | None:
-        """Every check a click must pass, against stored state; returns the approval, or None after refusing."""
+        """The one authorization path for every click and submission on an approval card (approve, reject, edit,
+        retry, mark done): `check_click` against stored state, then the approver list. Returns the approval, or
+        None after refusing (an ephemeral for the clicker and an audit row)."""
         approval = await self.repo.approval(click.approval_id)
         step = await self.repo.step(approval["step_id"]) if approval else None
         run = await self.repo.run(approval["run_id"]) if approval else None
         current = None
         if step is not None and run is not None:
             current = action_hash(tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"])
-        refusal = check_click(click, approval, current_hash=current, now=self.clock.now())
+        status = step["status"] if step is not None else None
+        refusal = check_click(click, approval, step_status=status, current_hash=current, now=self.clock.now())
         if refusal is None and approval is not None and needs_membership(click, approval):
             refusal = await self._membership_refusal(click, approval)
         if refusal is not None or approval is None:
@@ -83,8 +86,7 @@ class Decider:
             return
         run_id = approval["run_id"]
         await self.audit.append("approval.decision", at=now, run_id=run_id, actor=click.user, decision="approve")
-        count = await self.repo.count_decisions(approval["id"], Decision.APPROVE)
-        if count < approval["required"]:
+        if not quorum_met(approval, await self.repo.decisions_of(approval["id"])):
             await self.runner.cards.refresh(approval["id"])
             return
         if not await self.repo.move_approval(approval["id"], ApprovalStatus.PENDING, ApprovalStatus.APPROVED, now):

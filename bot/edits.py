@@ -10,7 +10,6 @@ from pydantic import BaseModel
 from bot.approvals import Click, Refusal
 from bot.blocks import edit_modal
 from bot.decisions import Decider
-from bot.domain import Decision
 from bot.errors import InvalidArguments
 from integrations.registry import ToolRegistry
 
@@ -65,24 +64,9 @@ class Editor:
         await self.decider.runner.advance(approval["run_id"])
 
     async def _requester_approval(self, click: Click) -> dict[str, Any] | None:
-        # Same stored-state checks as any click (team, channel, status, expiry, action hash), then: only the
-        # requester may edit their own request.
-        probe = Click(
-            approval_id=click.approval_id,
-            user=click.user,
-            team_id=click.team_id,
-            channel=click.channel,
-            decision=Decision.REJECT,
-            trigger_id=None,
-        )
-        approval = await self.decider.repo.approval(click.approval_id)
-        if approval is not None and approval["requester"] != click.user:
-            await self.decider.refuse(
-                click,
-                Refusal(reason="Only the person who asked can edit this request.", audit_kind="edit.not_requester"),
-            )
-            return None
-        return await self.decider.authorize(probe)
+        # The one click check, with purpose EDIT: a pending, unexpired, unchanged request of this conversation,
+        # and only its requester (no approver list needed).
+        return await self.decider.authorize(click)
 
 
 def form_fields(model: type[BaseModel], args: dict[str, Any]) -> list[tuple[str, str, bool]]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.approvals import Click, Refusal
+from bot.approvals import Click, Purpose, Refusal
 from bot.decisions import Decider
-from bot.domain import ApprovalStatus, RunStatus, StepStatus
-from bot.membership import LookupFailed
+from bot.domain import Event, RunStatus, StepStatus
 from integrations.registry import Risk
 
 
@@ -32,19 +29,26 @@ class Recovery:
             await self.runner.mark_unknown(run, step, "I was interrupted while running it.")
         return len(stale)
 
-    async def resolve(self, click: Click, *, retry: bool, step_id: str) -> None:
-        step = await self.repo.step(step_id)
-        approval = await self.repo.approval_for_step(step_id) if step else None
-        if step is None or approval is None or step["status"] != StepStatus.UNKNOWN.value:
+    async def resolve(self, event: Event, purpose: Purpose, *, step_id: str) -> None:
+        """**Retry** / **Mark done** on a step whose outcome is unknown, authorized like any approval click."""
+        approval = await self.repo.approval_for_step(step_id)
+        click = Click(
+            approval_id=approval["id"] if approval else "",
+            user=event.actor,
+            team_id=event.team_id,
+            channel=event.channel,
+            purpose=purpose,
+        )
+        if approval is None:
             await self._refuse(click, "This step is no longer waiting for a human.")
             return
-        if not await self._may_resolve(click, approval):
+        if await self.decider.authorize(click) is None:
             return
+        step = await self.repo.step(step_id)
+        assert step is not None  # authorize found it `unknown`
         now = self.decider.clock.now()
-        if retry:
-            if approval["status"] != ApprovalStatus.APPROVED.value or not await self.repo.move_step(
-                step_id, [StepStatus.UNKNOWN], StepStatus.APPROVED
-            ):
+        if purpose is Purpose.RETRY:
+            if not await self.repo.move_step(step_id, [StepStatus.UNKNOWN], StepStatus.APPROVED):
                 await self._refuse(click, "Someone already decided about this step.")
                 return
             await self.decider.audit.append("step.retry", at=now, run_id=step["run_id"], actor=click.user, step=step_id)
@@ -62,16 +66,6 @@ class Recovery:
         if run is not None:
             await self.runner.post(run, f"<@{click.user}> marked `{step['tool']}` as done.", [])
         await self.runner.advance(step["run_id"])
-
-    async def _may_resolve(self, click: Click, approval: dict[str, Any]) -> bool:
-        try:
-            allowed = await self.decider.membership.may_decide(click.user, approval["approvers"], approval["channel"])
-        except LookupFailed:
-            allowed = False
-        if allowed and (click.user != approval["requester"] or approval["requester_may_approve"]):
-            return True
-        await self._refuse(click, "Only someone who could approve this step can resolve it.")
-        return False
 
     async def _refuse(self, click: Click, reason: str) -> None:
         await self.decider.refuse(click, Refusal(reason=reason, audit_kind="unknown.refused"))

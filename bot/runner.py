@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.approvals import ApprovalRules, action_hash
+from bot.approvals import ApprovalRules, action_hash, quorum_met
 from bot.blocks import as_dicts, error_blocks, preview_to_dict, result_blocks, unknown_outcome_blocks
 from bot.cards import Cards
 from bot.clock import Clock
-from bot.domain import ApprovalStatus, Decision, Event, RunStatus, StepStatus, ToolCall
+from bot.domain import ApprovalStatus, Event, RunStatus, StepStatus, ToolCall
 from bot.errors import OutcomeUnknown, ToolError
 from bot.ports import Chat
 from bot.store.audit import AuditLog
@@ -214,12 +214,7 @@ class Runner:
             return False
         if approval["decided_at"] is None or approval["decided_at"] > approval["expires_at"]:
             return False
-        approvers = {
-            d["user_id"]
-            for d in await self.repo.decisions_of(approval["id"])
-            if d["decision"] == Decision.APPROVE.value and d["user_id"] != approval["requester"]
-        }
-        return len(approvers) >= int(approval["required"])
+        return quorum_met(approval, await self.repo.decisions_of(approval["id"]))
 
     # -- approval requests ---------------------------------------------------------------------------
 

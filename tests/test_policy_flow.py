@@ -217,7 +217,8 @@ async def test_a_step_cut_off_by_a_restart_becomes_unknown_and_can_be_marked_don
     await env.settle()
     assert len(cards(env)) == 1
     assert env.bot is not None
-    async with env.bot.engine.begin() as conn:  # as if a process died in the middle of the merge call
+    async with env.bot.engine.begin() as conn:  # as if it was approved and the process died mid-merge
+        await conn.execute(approvals.update().values(status="approved", decided_at=env.clock.now()))
         await conn.execute(steps.update().values(status="executing", started_at=env.clock.now()))
     env.clock.advance(11 * 60)
     await env.restart()

@@ -242,12 +242,6 @@ class Repository:
         stmt = select(decisions).where(decisions.c.approval_id == approval_id).order_by(decisions.c.id)
         return await self._all(stmt)
 
-    async def count_decisions(self, approval_id: str, decision: Decision) -> int:
-        stmt = select(func.count()).where(
-            decisions.c.approval_id == approval_id, decisions.c.decision == decision.value
-        )
-        return int(await self.db.read(scalar(stmt)))
-
     async def move_approval(self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime) -> bool:
         stmt = (
             update(approvals)

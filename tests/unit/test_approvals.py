@@ -7,8 +7,17 @@ from typing import Any
 
 import pytest
 
-from bot.approvals import ApprovalRules, Click, action_hash, check_click, needs_membership
-from bot.domain import ApprovalStatus, Decision
+from bot.approvals import (
+    ApprovalRules,
+    Click,
+    Purpose,
+    action_hash,
+    check_click,
+    counted_approvers,
+    needs_membership,
+    quorum_met,
+)
+from bot.domain import ApprovalStatus
 from bot.membership import LookupFailed, Membership, describe_specs
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -96,13 +105,20 @@ def click(**changes: Any) -> Click:
         "user": "U2",
         "team_id": "T1",
         "channel": "C1",
-        "decision": Decision.APPROVE,
+        "purpose": Purpose.APPROVE,
     }
     return Click(**{**values, **changes})
 
 
-def check(c: Click, a: dict[str, Any] | None, *, current_hash: str | None = HASH, now: datetime = NOW) -> str | None:
-    refusal = check_click(c, a, current_hash=current_hash, now=now)
+def check(
+    c: Click,
+    a: dict[str, Any] | None,
+    *,
+    current_hash: str | None = HASH,
+    now: datetime = NOW,
+    step_status: str | None = "waiting_approval",
+) -> str | None:
+    refusal = check_click(c, a, step_status=step_status, current_hash=current_hash, now=now)
     return None if refusal is None else refusal.audit_kind
 
 
@@ -111,11 +127,11 @@ def test_a_good_click_is_allowed() -> None:
 
 
 def test_a_good_rejection_is_allowed() -> None:
-    assert check(click(decision=Decision.REJECT), approval()) is None
+    assert check(click(purpose=Purpose.REJECT), approval()) is None
 
 
 def test_unknown_approval() -> None:
-    refusal = check_click(click(), None, current_hash=HASH, now=NOW)
+    refusal = check_click(click(), None, step_status=None, current_hash=HASH, now=NOW)
     assert refusal is not None
     assert refusal.audit_kind == "click.unknown"
     assert refusal.reason
@@ -143,9 +159,10 @@ def test_an_approval_without_a_channel_accepts_any_channel() -> None:
         ("superseded", "replaced"),
     ],
 )
-@pytest.mark.parametrize("decision", list(Decision))
-def test_decided_requests_refuse_every_click(status: str, words: str, decision: Decision) -> None:
-    refusal = check_click(click(decision=decision), approval(status=status), current_hash=HASH, now=NOW)
+@pytest.mark.parametrize("purpose", [Purpose.APPROVE, Purpose.REJECT, Purpose.EDIT])
+def test_decided_requests_refuse_every_click(status: str, words: str, purpose: Purpose) -> None:
+    c = click(purpose=purpose, user="U1" if purpose is Purpose.EDIT else "U2")
+    refusal = check_click(c, approval(status=status), step_status="approved", current_hash=HASH, now=NOW)
     assert refusal is not None
     assert refusal.audit_kind == "click.decided"
     assert words in refusal.reason
@@ -170,7 +187,7 @@ def test_expired_exactly_at_expires_at() -> None:
 
 
 def test_a_rejection_after_expiry_is_refused_too() -> None:
-    assert check(click(decision=Decision.REJECT, user="U1"), approval(expires_at=NOW), now=NOW) == "click.expired"
+    assert check(click(purpose=Purpose.REJECT, user="U1"), approval(expires_at=NOW), now=NOW) == "click.expired"
 
 
 @pytest.mark.parametrize("current", [None, "", hash_of(args={**ARGS, "number": 43}), HASH.upper()])
@@ -179,11 +196,11 @@ def test_hash_mismatch(current: str | None) -> None:
 
 
 def test_hash_mismatch_refuses_rejections_too() -> None:
-    assert check(click(decision=Decision.REJECT), approval(), current_hash=None) == "click.hash_mismatch"
+    assert check(click(purpose=Purpose.REJECT), approval(), current_hash=None) == "click.hash_mismatch"
 
 
 def test_self_approval_is_refused() -> None:
-    refusal = check_click(click(user="U1"), approval(), current_hash=HASH, now=NOW)
+    refusal = check_click(click(user="U1"), approval(), step_status=None, current_hash=HASH, now=NOW)
     assert refusal is not None
     assert refusal.audit_kind == "click.self_approval"
     assert "someone else" in refusal.reason
@@ -202,16 +219,88 @@ def test_requester_may_approve_when_the_rule_allows_it() -> None:
 
 
 def test_requester_may_always_reject() -> None:
-    assert check(click(user="U1", decision=Decision.REJECT), approval()) is None
-    assert check(click(user="U1", decision=Decision.REJECT), approval(approvers=["U3"])) is None
-    assert needs_membership(click(user="U1", decision=Decision.REJECT), approval(approvers=["U3"])) is False
+    assert check(click(user="U1", purpose=Purpose.REJECT), approval()) is None
+    assert check(click(user="U1", purpose=Purpose.REJECT), approval(approvers=["U3"])) is None
+    assert needs_membership(click(user="U1", purpose=Purpose.REJECT), approval(approvers=["U3"])) is False
 
 
 @pytest.mark.parametrize(
-    ("user", "decision"), [("U2", Decision.APPROVE), ("U2", Decision.REJECT), ("U1", Decision.APPROVE)]
+    ("user", "purpose"),
+    [
+        ("U2", Purpose.APPROVE),
+        ("U2", Purpose.REJECT),
+        ("U1", Purpose.APPROVE),
+        ("U2", Purpose.RETRY),
+        ("U2", Purpose.MARK_DONE),
+        ("U1", Purpose.RETRY),
+    ],
 )
-def test_every_other_decision_needs_membership(user: str, decision: Decision) -> None:
-    assert needs_membership(click(user=user, decision=decision), approval()) is True
+def test_every_other_decision_needs_membership(user: str, purpose: Purpose) -> None:
+    assert needs_membership(click(user=user, purpose=purpose), approval()) is True
+
+
+# -- edit, retry and mark done go through the same check -------------------------------------------------
+
+
+def test_only_the_requester_may_edit_and_needs_no_approver_list() -> None:
+    assert check(click(user="U2", purpose=Purpose.EDIT), approval()) == "edit.not_requester"
+    assert check(click(user="U1", purpose=Purpose.EDIT), approval(approvers=["U3"])) is None
+    assert needs_membership(click(user="U1", purpose=Purpose.EDIT), approval()) is False
+
+
+def test_an_edit_from_another_workspace_or_channel_is_refused() -> None:
+    assert check(click(user="U1", purpose=Purpose.EDIT, team_id="T2"), approval()) == "click.mismatch"
+    assert check(click(user="U1", purpose=Purpose.EDIT, channel="C2"), approval()) == "click.mismatch"
+
+
+RESOLVABLE = {"status": "approved", "expires_at": NOW - timedelta(minutes=1)}  # decided long ago: expiry is moot
+
+
+@pytest.mark.parametrize("purpose", [Purpose.RETRY, Purpose.MARK_DONE])
+def test_resolving_an_unknown_step_needs_an_approved_request_and_an_unknown_step(purpose: Purpose) -> None:
+    assert check(click(purpose=purpose), approval(**RESOLVABLE), step_status="unknown") is None
+    for status in ("succeeded", "failed", "approved", "executing", None):
+        assert check(click(purpose=purpose), approval(**RESOLVABLE), step_status=status) == "click.decided"
+    for decided in ("pending", "rejected", "expired", "superseded"):
+        assert check(click(purpose=purpose), approval(status=decided), step_status="unknown") == "click.decided"
+
+
+@pytest.mark.parametrize("purpose", [Purpose.RETRY, Purpose.MARK_DONE])
+def test_resolving_from_another_workspace_or_channel_is_refused(purpose: Purpose) -> None:
+    a = approval(**RESOLVABLE)
+    assert check(click(purpose=purpose, team_id="T2"), a, step_status="unknown") == "click.mismatch"
+    assert check(click(purpose=purpose, channel="C2"), a, step_status="unknown") == "click.mismatch"
+    assert check(click(purpose=purpose), a, step_status="unknown", current_hash="changed") == "click.hash_mismatch"
+
+
+@pytest.mark.parametrize("purpose", [Purpose.RETRY, Purpose.MARK_DONE])
+def test_the_requester_resolves_only_when_the_rule_lets_them_approve(purpose: Purpose) -> None:
+    mine = click(purpose=purpose, user="U1")
+    assert check(mine, approval(**RESOLVABLE), step_status="unknown") == "click.self_approval"
+    assert check(mine, approval(**RESOLVABLE, requester_may_approve=True), step_status="unknown") is None
+
+
+# -- the quorum --------------------------------------------------------------------------------------------
+
+
+def decisions(*rows: tuple[str, str]) -> list[dict[str, Any]]:
+    return [{"user_id": user, "decision": decision} for user, decision in rows]
+
+
+def test_the_quorum_counts_distinct_approvers_and_never_rejections() -> None:
+    rows = decisions(("U2", "approve"), ("U2", "approve"), ("U3", "reject"))
+    assert counted_approvers(approval(), rows) == {"U2"}
+    assert quorum_met(approval(required=1), rows) is True
+    assert quorum_met(approval(required=2), rows) is False
+    assert quorum_met(approval(required=2), [*rows, *decisions(("U4", "approve"))]) is True
+
+
+def test_the_requester_counts_toward_the_quorum_only_when_the_rule_allows_it() -> None:
+    rows = decisions(("U1", "approve"))
+    assert quorum_met(approval(required=1), rows) is False
+    assert quorum_met(approval(required=1, requester_may_approve=False), rows) is False
+    assert quorum_met(approval(required=1, requester_may_approve=True), rows) is True
+    assert quorum_met(approval(required=2, requester_may_approve=True), rows) is False
 
 
 # -- approver lists (bot.membership, checked after check_click) ------------------------------------------
@@ -244,7 +333,7 @@ class FakeDirectory:
 
 async def may_decide(c: Click, a: dict[str, Any], directory: FakeDirectory) -> bool:
     """What a click handler does: check_click, then membership unless the requester withdraws."""
-    if check_click(c, a, current_hash=HASH, now=NOW) is not None:
+    if check_click(c, a, step_status="waiting_approval", current_hash=HASH, now=NOW) is not None:
         return False
     if not needs_membership(c, a):
         return True
@@ -260,18 +349,18 @@ async def test_approver_list_refuses_others() -> None:
 
 
 async def test_outsider_may_not_reject_when_approvers_are_set() -> None:
-    c = click(user="U2", decision=Decision.REJECT)
+    c = click(user="U2", purpose=Purpose.REJECT)
     assert await may_decide(c, approval(approvers=["U3"]), FakeDirectory()) is False
 
 
 async def test_listed_approver_may_reject() -> None:
-    c = click(user="U3", decision=Decision.REJECT)
+    c = click(user="U3", purpose=Purpose.REJECT)
     assert await may_decide(c, approval(approvers=["U3"]), FakeDirectory()) is True
 
 
 async def test_requester_may_reject_without_any_lookup() -> None:
     directory = FakeDirectory(fail=True)
-    c = click(user="U1", decision=Decision.REJECT)
+    c = click(user="U1", purpose=Purpose.REJECT)
     assert await may_decide(c, approval(approvers=["group:S1"]), directory) is True
     assert directory.asked == []
 
