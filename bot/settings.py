@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     def approvers(self) -> frozenset[str]:
         return frozenset(u.strip() for u in self.opsbot_approvers.split(",") if u.strip())
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret setting's value, found by type (each `SecretStr` field), so a new one cannot be forgotten:
+        these are redacted from logs, Slack messages, prompts and the database."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return tuple(v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value())
+
     def require_for_run(self) -> None:
         """Fail with one clear line when a setting the chosen mode needs is missing."""
         missing = []

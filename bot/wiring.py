@@ -54,18 +54,7 @@ log = logging.getLogger(__name__)
 
 
 def secrets_of(settings: Settings) -> tuple[str, ...]:
-    values = (
-        settings.slack_bot_token,
-        settings.slack_signing_secret,
-        settings.slack_app_token,
-        settings.github_token,
-        settings.github_webhook_secret,
-        settings.opsbot_alertmanager_token,
-        settings.openai_api_key,
-        settings.tryton_password,
-        settings.odoo_api_key,
-    )
-    return tuple(v.get_secret_value() for v in values if v is not None)
+    return settings.secret_values()
 
 
 @dataclass

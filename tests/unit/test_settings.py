@@ -176,3 +176,24 @@ def test_secrets_are_not_shown() -> None:
         assert secret not in shown
     assert isinstance(s.slack_bot_token, SecretStr)
     assert s.slack_bot_token.get_secret_value() == "xoxb-very-secret-bot-token"
+
+
+def test_every_secret_setting_is_redacted_even_one_added_later() -> None:
+    """Secrets are found by type, not by a hand-kept list: a new `SecretStr` setting is redacted, nothing else to do."""
+
+    from bot.redact import redact_text
+    from bot.wiring import secrets_of
+
+    class Later(Settings):
+        pagerduty_token: SecretStr | None = None
+
+    configured = Later(  # type: ignore[call-arg]
+        _env_file=None, pagerduty_token="pd-routing-key-0123456789", tryton_password="tryton-pw-42", odoo_api_key=None
+    )
+    secrets = secrets_of(configured)
+    assert {"pd-routing-key-0123456789", "tryton-pw-42"} <= set(secrets)
+    text = redact_text("paging with pd-routing-key-0123456789 and tryton-pw-42", secrets)
+    assert "pd-routing-key" not in text and "tryton-pw-42" not in text
+    every = {name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)}
+    filled = Settings(_env_file=None, **{name: f"value-of-{name}" for name in every})  # type: ignore[arg-type]
+    assert set(secrets_of(filled)) == {f"value-of-{name}" for name in every}
