@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain import ApprovalStatus, Decision, StepStatus
+from bot.domain import ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, StepStatus
 
 
 def action_hash(*, tool: str, args: dict[str, Any], requester: str, team_id: str) -> str:
@@ -95,9 +95,9 @@ class Refusal:
 
 def check_click(
     click: Click,
-    approval: Mapping[str, Any] | None,
+    approval: ApprovalRecord | None,
     *,
-    step_status: str | None,
+    step_status: StepStatus | None,
     current_hash: str | None,
     now: datetime,
 ) -> Refusal | None:
@@ -111,12 +111,12 @@ def check_click(
     """
     if approval is None:
         return Refusal(reason="I can't find that approval request any more.", audit_kind="click.unknown")
-    if approval["team_id"] != click.team_id or (approval["channel"] and approval["channel"] != click.channel):
+    if approval.team_id != click.team_id or (approval.channel and approval.channel != click.channel):
         return Refusal(reason="This button does not belong to this conversation.", audit_kind="click.mismatch")
     refusal = _resolve_state(approval, step_status) if click.purpose in RESOLVING else _decide_state(approval, now)
     if refusal is not None:
         return refusal
-    if current_hash is None or current_hash != approval["action_hash"]:
+    if current_hash is None or current_hash != approval.action_hash:
         return Refusal(
             reason="The action changed since this card was posted, so this card can't approve it.",
             audit_kind="click.hash_mismatch",
@@ -124,26 +124,25 @@ def check_click(
     return _person(click, approval)
 
 
-def _decide_state(approval: Mapping[str, Any], now: datetime) -> Refusal | None:
-    status = ApprovalStatus(approval["status"])
-    if status is not ApprovalStatus.PENDING:
-        return Refusal(reason=_decided_reason(status), audit_kind="click.decided")
-    if approval["expires_at"] <= now:
+def _decide_state(approval: ApprovalRecord, now: datetime) -> Refusal | None:
+    if approval.status is not ApprovalStatus.PENDING:
+        return Refusal(reason=_decided_reason(approval.status), audit_kind="click.decided")
+    if approval.expires_at <= now:
         return Refusal(reason="This request has expired; nothing was run. Ask again.", audit_kind="click.expired")
     return None
 
 
-def _resolve_state(approval: Mapping[str, Any], step_status: str | None) -> Refusal | None:
-    if approval["status"] != ApprovalStatus.APPROVED.value or step_status != StepStatus.UNKNOWN.value:
+def _resolve_state(approval: ApprovalRecord, step_status: StepStatus | None) -> Refusal | None:
+    if approval.status is not ApprovalStatus.APPROVED or step_status is not StepStatus.UNKNOWN:
         return Refusal(reason="This step is no longer waiting for a human.", audit_kind="click.decided")
     return None
 
 
-def _person(click: Click, approval: Mapping[str, Any]) -> Refusal | None:
-    requester = click.user == approval["requester"]
+def _person(click: Click, approval: ApprovalRecord) -> Refusal | None:
+    requester = click.user == approval.requester
     if click.purpose is Purpose.EDIT and not requester:
         return Refusal(reason="Only the person who asked can edit this request.", audit_kind="edit.not_requester")
-    if click.purpose in (Purpose.APPROVE, *RESOLVING) and requester and not approval.get("requester_may_approve"):
+    if click.purpose in (Purpose.APPROVE, *RESOLVING) and requester and not approval.requester_may_approve:
         if click.purpose is Purpose.APPROVE:
             return Refusal(
                 reason="You asked for this, so someone else has to approve it.", audit_kind="click.self_approval"
@@ -155,25 +154,24 @@ def _person(click: Click, approval: Mapping[str, Any]) -> Refusal | None:
     return None
 
 
-def needs_membership(click: Click, approval: Mapping[str, Any]) -> bool:
+def needs_membership(click: Click, approval: ApprovalRecord) -> bool:
     """The requester may always edit or withdraw their own request; everything else needs an approver."""
-    requester = click.user == approval["requester"]
+    requester = click.user == approval.requester
     return not (requester and click.purpose in (Purpose.REJECT, Purpose.EDIT))
 
 
-def counted_approvers(approval: Mapping[str, Any], decisions: Iterable[Mapping[str, Any]]) -> set[str]:
+def counted_approvers(approval: ApprovalRecord, decisions: Iterable[DecisionRecord]) -> set[str]:
     """The distinct people whose approval counts: every approver, the requester only when the rule allows it."""
-    may_self = bool(approval.get("requester_may_approve"))
     return {
-        str(d["user_id"])
+        d.user_id
         for d in decisions
-        if d["decision"] == Decision.APPROVE.value and (may_self or d["user_id"] != approval["requester"])
+        if d.decision is Decision.APPROVE and (approval.requester_may_approve or d.user_id != approval.requester)
     }
 
 
-def quorum_met(approval: Mapping[str, Any], decisions: Iterable[Mapping[str, Any]]) -> bool:
+def quorum_met(approval: ApprovalRecord, decisions: Iterable[DecisionRecord]) -> bool:
     """The one quorum rule: used when a click decides, when the step executes and when it is retried."""
-    return len(counted_approvers(approval, decisions)) >= int(approval["required"])
+    return len(counted_approvers(approval, decisions)) >= approval.required
 
 
 def _decided_reason(status: ApprovalStatus) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.approvals import Click, Refusal, action_hash, check_click, needs_membership, quorum_met
 from bot.blocks import reject_modal
 from bot.clock import Clock
-from bot.domain import ApprovalStatus, Decision, RunStatus, StepStatus
+from bot.domain import ApprovalRecord, ApprovalStatus, Decision, RunStatus, StepStatus
 from bot.membership import LookupFailed, Membership, describe_specs
 from bot.ports import Chat
 from bot.runner import Runner
@@ -41,20 +39,20 @@ class Decider:
             await self._approve(click, approval)
         elif click.from_modal or not click.trigger_id:
             await self._reject(click, approval)
-        elif not await self.chat.open_modal(click.trigger_id, reject_modal(approval["id"], approval["channel"])):
+        elif not await self.chat.open_modal(click.trigger_id, reject_modal(approval.id, approval.channel)):
             await self._reject(click, approval)  # the modal could not open: reject without a reason
 
-    async def authorize(self, click: Click) -> dict[str, Any] | None:
+    async def authorize(self, click: Click) -> ApprovalRecord | None:
         """The one authorization path for every click and submission on an approval card (approve, reject, edit,
         retry, mark done): `check_click` against stored state, then the approver list. Returns the approval, or
         None after refusing (an ephemeral for the clicker and an audit row)."""
         approval = await self.repo.approval(click.approval_id)
-        step = await self.repo.step(approval["step_id"]) if approval else None
-        run = await self.repo.run(approval["run_id"]) if approval else None
+        step = await self.repo.step(approval.step_id) if approval else None
+        run = await self.repo.run(approval.run_id) if approval else None
         current = None
         if step is not None and run is not None:
-            current = action_hash(tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"])
-        status = step["status"] if step is not None else None
+            current = action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id)
+        status = step.status if step is not None else None
         refusal = check_click(click, approval, step_status=status, current_hash=current, now=self.clock.now())
         if refusal is None and approval is not None and needs_membership(click, approval):
             refusal = await self._membership_refusal(click, approval)
@@ -65,9 +63,9 @@ class Decider:
             return None
         return approval
 
-    async def _membership_refusal(self, click: Click, approval: dict[str, Any]) -> Refusal | None:
+    async def _membership_refusal(self, click: Click, approval: ApprovalRecord) -> Refusal | None:
         try:
-            allowed = await self.membership.may_decide(click.user, approval["approvers"], approval["channel"])
+            allowed = await self.membership.may_decide(click.user, approval.approvers, approval.channel)
         except LookupFailed:
             return Refusal(
                 reason="I couldn't confirm that you may decide on this (a Slack lookup failed), so nothing changed.",
@@ -76,37 +74,37 @@ class Decider:
         if allowed:
             return None
         return Refusal(
-            reason=f"Only {describe_specs(approval['approvers'])} can decide on this.", audit_kind="click.not_allowed"
+            reason=f"Only {describe_specs(approval.approvers)} can decide on this.", audit_kind="click.not_allowed"
         )
 
-    async def _approve(self, click: Click, approval: dict[str, Any]) -> None:
+    async def _approve(self, click: Click, approval: ApprovalRecord) -> None:
         now = self.clock.now()
-        if not await self.repo.add_decision(approval["id"], click.user, Decision.APPROVE, now):
+        if not await self.repo.add_decision(approval.id, click.user, Decision.APPROVE, now):
             await self.refuse(click, Refusal(reason="You already approved this.", audit_kind="click.duplicate"))
             return
-        run_id = approval["run_id"]
+        run_id = approval.run_id
         await self.audit.append("approval.decision", at=now, run_id=run_id, actor=click.user, decision="approve")
-        if not quorum_met(approval, await self.repo.decisions_of(approval["id"])):
-            await self.runner.cards.refresh(approval["id"])
+        if not quorum_met(approval, await self.repo.decisions_of(approval.id)):
+            await self.runner.cards.refresh(approval.id)
             return
-        if not await self.repo.move_approval(approval["id"], ApprovalStatus.PENDING, ApprovalStatus.APPROVED, now):
+        if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.APPROVED, now):
             await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
             return
-        await self.repo.move_step(approval["step_id"], [StepStatus.WAITING_APPROVAL], StepStatus.APPROVED)
-        await self.repo.set_run_status(run_id, RunStatus.RUNNING.value, now)
-        await self.audit.append("approval.approved", at=now, run_id=run_id, actor=click.user, approval=approval["id"])
-        await self.runner.cards.refresh(approval["id"], status="executing")
+        await self.repo.move_step(approval.step_id, [StepStatus.WAITING_APPROVAL], StepStatus.APPROVED)
+        await self.repo.set_run_status(run_id, RunStatus.RUNNING, now)
+        await self.audit.append("approval.approved", at=now, run_id=run_id, actor=click.user, approval=approval.id)
+        await self.runner.cards.refresh(approval.id, status="executing")
         await self.runner.advance(run_id)
 
-    async def _reject(self, click: Click, approval: dict[str, Any]) -> None:
+    async def _reject(self, click: Click, approval: ApprovalRecord) -> None:
         now = self.clock.now()
-        if not await self.repo.move_approval(approval["id"], ApprovalStatus.PENDING, ApprovalStatus.REJECTED, now):
+        if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.REJECTED, now):
             await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
             return
-        await self.repo.add_decision(approval["id"], click.user, Decision.REJECT, now, reason=click.reason)
+        await self.repo.add_decision(approval.id, click.user, Decision.REJECT, now, reason=click.reason)
         why = f"Rejected by <@{click.user}>" + (f": {click.reason}" if click.reason else "")
         await self.repo.move_step(
-            approval["step_id"],
+            approval.step_id,
             [StepStatus.WAITING_APPROVAL],
             StepStatus.REJECTED,
             finished_at=now,
@@ -115,28 +113,28 @@ class Decider:
         await self.audit.append(
             "approval.rejected",
             at=now,
-            run_id=approval["run_id"],
+            run_id=approval.run_id,
             actor=click.user,
-            approval=approval["id"],
+            approval=approval.id,
             reason=click.reason,
         )
-        await self.runner.cards.refresh(approval["id"])
-        await self.runner.advance(approval["run_id"])  # an agent hears about the rejection; a command ends
+        await self.runner.cards.refresh(approval.id)
+        await self.runner.advance(approval.run_id)  # an agent hears about the rejection; a command ends
 
-    async def expire(self, approval: dict[str, Any]) -> bool:
+    async def expire(self, approval: ApprovalRecord) -> bool:
         now = self.clock.now()
-        if not await self.repo.move_approval(approval["id"], ApprovalStatus.PENDING, ApprovalStatus.EXPIRED, now):
+        if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.EXPIRED, now):
             return False
         await self.repo.move_step(
-            approval["step_id"],
+            approval.step_id,
             [StepStatus.WAITING_APPROVAL],
             StepStatus.FAILED,
             finished_at=now,
             result={"error": "expired", "message": "The approval request expired."},
         )
-        await self.audit.append("approval.expired", at=now, run_id=approval["run_id"], approval=approval["id"])
-        await self.runner.cards.refresh(approval["id"])
-        await self.runner.advance(approval["run_id"])
+        await self.audit.append("approval.expired", at=now, run_id=approval.run_id, approval=approval.id)
+        await self.runner.cards.refresh(approval.id)
+        await self.runner.advance(approval.run_id)
         return True
 
     async def refuse(self, click: Click, refusal: Refusal) -> None:
@@ -144,11 +142,11 @@ class Decider:
         await self.audit.append(
             refusal.audit_kind,
             at=self.clock.now(),
-            run_id=approval["run_id"] if approval else None,
+            run_id=approval.run_id if approval else None,
             actor=click.user,
             approval=click.approval_id,
             reason=refusal.reason,
         )
         if click.channel:
-            thread = approval["thread_ts"] if approval else None
+            thread = approval.thread_ts if approval else None
             await self.chat.ephemeral(click.channel, click.user, refusal.reason, thread_ts=thread)

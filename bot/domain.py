@@ -1,9 +1,10 @@
-"""Domain values shared by every layer: the event envelope, runs, steps and approvals."""
+"""Domain values shared by every layer: the event envelope, and the typed records of runs, steps and approvals."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -26,7 +27,16 @@ class InboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class RunKind(enum.StrEnum):
+    """Which planner drives a run: a command (one step after another), the AI agent, or a runbook."""
+
+    GRAMMAR = "grammar"
+    AGENT = "agent"
+    RUNBOOK = "runbook"
+
+
 class RunStatus(enum.StrEnum):
+    QUEUED = "queued"  # an agent request waiting for the run ahead of it in the same thread
     RUNNING = "running"
     WAITING_APPROVAL = "waiting_approval"
     SUCCEEDED = "succeeded"
@@ -83,17 +93,28 @@ class ToolCall:
 
 @dataclass(frozen=True, kw_only=True)
 class RunRecord:
+    """One run as stored. `state` is its planner's own state (the agent's conversation, a runbook's cursor)."""
+
     id: str
+    inbox_id: int | None
+    source: str
     team_id: str
     actor: str
     channel: str | None
     thread_ts: str | None
-    status: RunStatus
     text: str
+    status: RunStatus
+    kind: RunKind
+    created_at: datetime
+    updated_at: datetime
+    state: dict[str, Any] | None = None
+    turn_lease_until: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class StepRecord:
+    """One tool call of a run. `risk` is the registry's word for it (read, write, dangerous) when it was planned."""
+
     id: str
     run_id: str
     position: int
@@ -102,22 +123,45 @@ class StepRecord:
     risk: str
     status: StepStatus
     result: dict[str, Any] | None = None
+    call_id: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ApprovalRecord:
+    """One approval request: bound to the exact action by `action_hash`, decided under the rule it names."""
+
     id: str
     run_id: str
     step_id: str
     team_id: str
     channel: str | None
     thread_ts: str | None
-    message_ts: str | None
     requester: str
     action_hash: str
     status: ApprovalStatus
     required: int
     approvers: tuple[str, ...]
-    expires_at: Any
-    approved_by: tuple[str, ...] = ()
-    rejected_by: str | None = None
+    preview: dict[str, Any]
+    expires_at: datetime
+    created_at: datetime
+    message_ts: str | None = None
+    decided_at: datetime | None = None
+    requester_may_approve: bool = False
+    rule: str = "default"
+    remind_at: datetime | None = None
+    reminded_at: datetime | None = None
+    escalate_to: tuple[str, ...] = ()
+    superseded_by: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecisionRecord:
+    """One person's decision on one approval request (unique per person)."""
+
+    approval_id: str
+    user_id: str
+    decision: Decision
+    created_at: datetime
+    reason: str | None = None

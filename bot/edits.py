@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from bot.approvals import Click, Refusal
 from bot.blocks import edit_modal
 from bot.decisions import Decider
+from bot.domain import ApprovalRecord
 from bot.errors import InvalidArguments
 from integrations.registry import ToolRegistry
 
@@ -24,46 +25,46 @@ class Editor:
         approval = await self._requester_approval(click)
         if approval is None or not click.trigger_id:
             return
-        step = await self.repo.step(approval["step_id"])
+        step = await self.repo.step(approval.step_id)
         assert step is not None
-        fields = form_fields(self.registry.get(step["tool"]).args, step["args"])
+        fields = form_fields(self.registry.get(step.tool).args, step.args)
         await self.decider.chat.open_modal(
-            click.trigger_id, edit_modal(approval["id"], approval["channel"], step["tool"], fields)
+            click.trigger_id, edit_modal(approval.id, approval.channel, step.tool, fields)
         )
 
     async def submit(self, click: Click, values: dict[str, str | None]) -> None:
         approval = await self._requester_approval(click)
         if approval is None:
             return
-        step = await self.repo.step(approval["step_id"])
+        step = await self.repo.step(approval.step_id)
         assert step is not None
         try:
-            raw = parse_form(self.registry.get(step["tool"]).args, values)
-            args = self.registry.validate(step["tool"], raw).model_dump(mode="json")
+            raw = parse_form(self.registry.get(step.tool).args, values)
+            args = self.registry.validate(step.tool, raw).model_dump(mode="json")
         except InvalidArguments as exc:
             await self.decider.refuse(
                 click, Refusal(reason=f"Your edit was not applied: {exc}", audit_kind="edit.invalid")
             )
             return
         now = self.decider.clock.now()
-        if not await self.repo.supersede(approval["id"], "edit", now):
+        if not await self.repo.supersede(approval.id, "edit", now):
             await self.decider.refuse(
                 click, Refusal(reason="This request was already decided.", audit_kind="click.decided")
             )
             return
-        await self.repo.replace_step_args(step["id"], args)
+        await self.repo.replace_step_args(step.id, args)
         await self.decider.audit.append(
             "approval.superseded",
             at=now,
-            run_id=approval["run_id"],
+            run_id=approval.run_id,
             actor=click.user,
-            approval=approval["id"],
+            approval=approval.id,
             args=args,
         )
-        await self.decider.runner.cards.refresh(approval["id"])
-        await self.decider.runner.advance(approval["run_id"])
+        await self.decider.runner.cards.refresh(approval.id)
+        await self.decider.runner.advance(approval.run_id)
 
-    async def _requester_approval(self, click: Click) -> dict[str, Any] | None:
+    async def _requester_approval(self, click: Click) -> ApprovalRecord | None:
         # The one click check, with purpose EDIT: a pending, unexpired, unchanged request of this conversation,
         # and only its requester (no approver list needed).
         return await self.decider.authorize(click)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.blocks import as_dicts, context, escape, section
 from bot.clock import Clock
+from bot.domain import ApprovalRecord
 from bot.errors import UserFacingError
 from bot.membership import describe_specs
 from bot.store.audit import AuditLog
@@ -27,7 +28,7 @@ class Queries:
         rows = [
             a
             for a in await self.repo.pending_approvals()
-            if a["channel"] == channel or a["requester"] == user or user in (a["approvers"] or [])
+            if a.channel == channel or a.requester == user or user in (a.approvers or [])
         ]
         if not rows:
             return "Nothing is waiting for approval here.", as_dicts(
@@ -38,14 +39,14 @@ class Queries:
         text = f"{len(rows)} request{'s' if len(rows) != 1 else ''} waiting for approval"
         return text, as_dicts([section(f"*{text}*"), section("\n".join(lines))])
 
-    def _pending_line(self, approval: dict[str, Any], now: datetime) -> str:
-        title = escape(str(approval["preview"].get("title", "")))
-        age = _duration((now - approval["created_at"]).total_seconds())
-        left = _duration((approval["expires_at"] - now).total_seconds())
-        where = f" in <#{approval['channel']}>" if approval["channel"] else ""
+    def _pending_line(self, approval: ApprovalRecord, now: datetime) -> str:
+        title = escape(str(approval.preview.get("title", "")))
+        age = _duration((now - approval.created_at).total_seconds())
+        left = _duration((approval.expires_at - now).total_seconds())
+        where = f" in <#{approval.channel}>" if approval.channel else ""
         return (
-            f"• *{title}*{where} — asked by <@{approval['requester']}> {age} ago, expires in {left}, "
-            f"needs {approval['required']} from {describe_specs(approval['approvers'])} · `{approval['id'][:8]}`"
+            f"• *{title}*{where} — asked by <@{approval.requester}> {age} ago, expires in {left}, "
+            f"needs {approval.required} from {describe_specs(approval.approvers)} · `{approval.id[:8]}`"
         )
 
     async def audit_trail(self, query: str) -> tuple[str, list[dict[str, Any]]]:

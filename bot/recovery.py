@@ -19,12 +19,12 @@ class Recovery:
         now = self.decider.clock.now()
         stale = await self.repo.stale_executing(now - self.runner.config.execution_timeout)
         for step in stale:
-            run = await self.repo.run(step["run_id"])
+            run = await self.repo.run(step.run_id)
             if run is None:
                 continue
-            if not Risk(step["risk"]).needs_approval:
-                if await self.repo.move_step(step["id"], [StepStatus.EXECUTING], StepStatus.PENDING):
-                    await self.runner.advance(run["id"])  # a read can safely run again
+            if not Risk(step.risk).needs_approval:
+                if await self.repo.move_step(step.id, [StepStatus.EXECUTING], StepStatus.PENDING):
+                    await self.runner.advance(run.id)  # a read can safely run again
                 continue
             await self.runner.mark_unknown(run, step, "I was interrupted while running it.")
         return len(stale)
@@ -33,7 +33,7 @@ class Recovery:
         """**Retry** / **Mark done** on a step whose outcome is unknown, authorized like any approval click."""
         approval = await self.repo.approval_for_step(step_id)
         click = Click(
-            approval_id=approval["id"] if approval else "",
+            approval_id=approval.id if approval else "",
             user=event.actor,
             team_id=event.team_id,
             channel=event.channel,
@@ -51,21 +51,19 @@ class Recovery:
             if not await self.repo.move_step(step_id, [StepStatus.UNKNOWN], StepStatus.APPROVED):
                 await self._refuse(click, "Someone already decided about this step.")
                 return
-            await self.decider.audit.append("step.retry", at=now, run_id=step["run_id"], actor=click.user, step=step_id)
-            await self.repo.set_run_status(step["run_id"], RunStatus.RUNNING.value, now)
-            await self.runner.advance(step["run_id"])
+            await self.decider.audit.append("step.retry", at=now, run_id=step.run_id, actor=click.user, step=step_id)
+            await self.repo.set_run_status(step.run_id, RunStatus.RUNNING, now)
+            await self.runner.advance(step.run_id)
             return
         data = {"text": "Marked done by a person.", "marked_done_by": click.user}
         if not await self.repo.move_step(step_id, [StepStatus.UNKNOWN], StepStatus.SUCCEEDED, result=data):
             await self._refuse(click, "Someone already decided about this step.")
             return
-        await self.decider.audit.append(
-            "step.marked_done", at=now, run_id=step["run_id"], actor=click.user, step=step_id
-        )
-        run = await self.repo.run(step["run_id"])
+        await self.decider.audit.append("step.marked_done", at=now, run_id=step.run_id, actor=click.user, step=step_id)
+        run = await self.repo.run(step.run_id)
         if run is not None:
-            await self.runner.post(run, f"<@{click.user}> marked `{step['tool']}` as done.", [])
-        await self.runner.advance(step["run_id"])
+            await self.runner.post(run, f"<@{click.user}> marked `{step.tool}` as done.", [])
+        await self.runner.advance(step.run_id)
 
     async def _refuse(self, click: Click, reason: str) -> None:
         await self.decider.refuse(click, Refusal(reason=reason, audit_kind="unknown.refused"))

@@ -13,7 +13,17 @@ from bot.approvals import ApprovalRules, action_hash, quorum_met
 from bot.blocks import as_dicts, error_blocks, preview_to_dict, result_blocks, unknown_outcome_blocks
 from bot.cards import Cards
 from bot.clock import Clock
-from bot.domain import ApprovalStatus, Event, RunStatus, StepStatus, ToolCall
+from bot.domain import (
+    ApprovalRecord,
+    ApprovalStatus,
+    Event,
+    RunKind,
+    RunRecord,
+    RunStatus,
+    StepRecord,
+    StepStatus,
+    ToolCall,
+)
 from bot.errors import OutcomeUnknown, ToolError
 from bot.ports import Chat
 from bot.store.audit import AuditLog
@@ -61,8 +71,8 @@ class Runner:
         self.clock = clock
         self.config = config
         # What to do when every step of a run of this kind is final ("agent", "runbook"); commands just finish.
-        self.hooks: dict[str, Callable[[str], Awaitable[None]]] = {}
-        self.eager_hooks: set[str] = set()  # kinds whose hook also hears about each finished step
+        self.hooks: dict[RunKind, Callable[[str], Awaitable[None]]] = {}
+        self.eager_hooks: set[RunKind] = set()  # kinds whose hook also hears about each finished step
         self.cards = Cards(repo=repo, chat=chat, registry=registry)
 
     async def start(
@@ -72,15 +82,15 @@ class Runner:
         run_id = new_id()
         run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now)
         rows = [
-            {
-                "id": new_id(),
-                "run_id": run_id,
-                "position": i,
-                "tool": call.tool,
-                "args": call.args,
-                "risk": self.registry.risk_of(call.tool).value,
-                "status": StepStatus.PENDING.value,
-            }
+            StepRecord(
+                id=new_id(),
+                run_id=run_id,
+                position=i,
+                tool=call.tool,
+                args=call.args,
+                risk=self.registry.risk_of(call.tool).value,
+                status=StepStatus.PENDING,
+            )
             for i, call in enumerate(calls)
         ]
         await self.repo.create_run(run, rows)
@@ -100,34 +110,34 @@ class Runner:
         once (reads run, risky ones post cards); when nothing is left, finish — or hand back to the agent."""
         while True:
             run = await self.repo.run(run_id)
-            if run is None or run["status"] == "queued":
+            if run is None or run.status is RunStatus.QUEUED:
                 return
-            open_steps = [s for s in await self.repo.steps_of(run_id) if s["status"] not in FINAL_STEP]
+            open_steps = [s for s in await self.repo.steps_of(run_id) if s.status not in FINAL_STEP]
             if not open_steps:
-                hook = self.hooks.get(run["kind"])
+                hook = self.hooks.get(run.kind)
                 if hook is not None:
                     await hook(run_id)
                 else:
                     await self._finish(run)
                 return
-            todo = open_steps if run["kind"] != "grammar" else open_steps[:1]
+            todo = open_steps if run.kind is not RunKind.GRAMMAR else open_steps[:1]
             if not any([await self._step_once(run, step) for step in todo]):
-                if run["kind"] in self.eager_hooks:
-                    await self.hooks[run["kind"]](run_id)  # it may start more steps while others still wait
+                if run.kind in self.eager_hooks:
+                    await self.hooks[run.kind](run_id)  # it may start more steps while others still wait
                 return
 
-    async def _step_once(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
+    async def _step_once(self, run: RunRecord, step: StepRecord) -> bool:
         """Do what this step allows now; True when it reached a final state (so the run may move on)."""
-        status = StepStatus(step["status"])
-        if status is StepStatus.PENDING and Risk(step["risk"]).needs_approval:
+        status = StepStatus(step.status)
+        if status is StepStatus.PENDING and Risk(step.risk).needs_approval:
             return await self._request_approval(run, step)
         if status is StepStatus.PENDING or status is StepStatus.APPROVED:
             outcome = await self._execute(run, step)
-            return outcome is StepStatus.SUCCEEDED or (outcome is not None and run["kind"] != "grammar")
+            return outcome is StepStatus.SUCCEEDED or (outcome is not None and run.kind is not RunKind.GRAMMAR)
         return False
 
-    async def _finish(self, run: dict[str, Any]) -> None:
-        statuses = {StepStatus(s["status"]) for s in await self.repo.steps_of(run["id"])}
+    async def _finish(self, run: RunRecord) -> None:
+        statuses = {StepStatus(s.status) for s in await self.repo.steps_of(run.id)}
         final = RunStatus.SUCCEEDED
         for step_status, run_status in (
             (StepStatus.UNKNOWN, RunStatus.UNKNOWN),
@@ -137,25 +147,25 @@ class Runner:
             if step_status in statuses:
                 final = run_status
                 break
-        await self.repo.set_run_status(run["id"], final.value, self.clock.now())
+        await self.repo.set_run_status(run.id, final, self.clock.now())
 
     # -- execution -----------------------------------------------------------------------------------
 
-    async def _execute(self, run: dict[str, Any], step: dict[str, Any]) -> StepStatus | None:
-        risky = Risk(step["risk"]).needs_approval
+    async def _execute(self, run: RunRecord, step: StepRecord) -> StepStatus | None:
+        risky = Risk(step.risk).needs_approval
         if risky and not await self._has_valid_approval(run, step):
-            log.error("refused to execute step %s: no matching approval", step["id"])
+            log.error("refused to execute step %s: no matching approval", step.id)
             await self._settle(run, step, StepStatus.FAILED, {"error": "not_approved"}, claimed=False)
             return StepStatus.FAILED
         expected = StepStatus.APPROVED if risky else StepStatus.PENDING
         now = self.clock.now()
-        if not await self.repo.move_step(step["id"], [expected], StepStatus.EXECUTING, started_at=now):
+        if not await self.repo.move_step(step.id, [expected], StepStatus.EXECUTING, started_at=now):
             return None  # someone else took it
-        await self.audit.append("step.executing", at=now, run_id=run["id"], tool=step["tool"], step=step["id"])
-        tool = self.registry.get(step["tool"])
+        await self.audit.append("step.executing", at=now, run_id=run.id, tool=step.tool, step=step.id)
+        tool = self.registry.get(step.tool)
         token = CURRENT_RUN.set(run)
         try:
-            result = await tool.run(tool.args.model_validate(step["args"]))
+            result = await tool.run(tool.args.model_validate(step.args))
         except ToolError as exc:
             CURRENT_RUN.reset(token)
             status = StepStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else StepStatus.FAILED
@@ -163,8 +173,8 @@ class Runner:
             return status
         except Exception:
             CURRENT_RUN.reset(token)
-            log.exception("tool %s crashed in run %s", step["tool"], run["id"])
-            data = {"error": "internal", "message": f"`{step['tool']}` failed unexpectedly."}
+            log.exception("tool %s crashed in run %s", step.tool, run.id)
+            data = {"error": "internal", "message": f"`{step.tool}` failed unexpectedly."}
             await self._settle(run, step, StepStatus.FAILED, data, message=data["message"])
             return StepStatus.FAILED
         CURRENT_RUN.reset(token)
@@ -173,8 +183,8 @@ class Runner:
 
     async def _settle(
         self,
-        run: dict[str, Any],
-        step: dict[str, Any],
+        run: RunRecord,
+        step: StepRecord,
         status: StepStatus,
         data: dict[str, Any],
         *,
@@ -184,102 +194,99 @@ class Runner:
     ) -> None:
         now = self.clock.now()
         from_ = [StepStatus.EXECUTING] if claimed else [StepStatus.PENDING, StepStatus.APPROVED]
-        if not await self.repo.move_step(step["id"], from_, status, result=data, finished_at=now):
+        if not await self.repo.move_step(step.id, from_, status, result=data, finished_at=now):
             return
-        await self.audit.append(
-            "step.result", at=now, run_id=run["id"], tool=step["tool"], status=status.value, result=data
-        )
-        if Risk(step["risk"]).needs_approval:
-            await self.cards.refresh_for_step(step["id"], status=status.value, result=result, message=message)
+        await self.audit.append("step.result", at=now, run_id=run.id, tool=step.tool, status=status.value, result=data)
+        if Risk(step.risk).needs_approval:
+            await self.cards.refresh_for_step(step.id, status=status.value, result=result, message=message)
         if result is not None:
-            await self.post(run, result.text, as_dicts(result_blocks(step["tool"], result)))
+            await self.post(run, result.text, as_dicts(result_blocks(step.tool, result)))
         elif status is StepStatus.UNKNOWN:
             text = message or "The outcome is unknown."
-            await self.post(run, text, as_dicts(unknown_outcome_blocks(step["id"], step["tool"], text)))
+            await self.post(run, text, as_dicts(unknown_outcome_blocks(step.id, step.tool, text)))
         elif message is not None:
             await self.post(run, message, as_dicts(error_blocks(message)))
-        if status is not StepStatus.SUCCEEDED and run["kind"] == "grammar":
+        if status is not StepStatus.SUCCEEDED and run.kind is RunKind.GRAMMAR:
             await self._finish(run)  # a command stops at its first failure; an agent hears about it instead
 
-    async def mark_unknown(self, run: dict[str, Any], step: dict[str, Any], message: str) -> None:
+    async def mark_unknown(self, run: RunRecord, step: StepRecord, message: str) -> None:
         """A risky step whose outcome cannot be known: never retried blindly, a human decides."""
         await self._settle(run, step, StepStatus.UNKNOWN, {"error": "unknown", "message": message}, message=message)
 
-    async def _has_valid_approval(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
-        approval = await self.repo.approval_for_step(step["id"])
-        if approval is None or approval["status"] != ApprovalStatus.APPROVED.value:
+    async def _has_valid_approval(self, run: RunRecord, step: StepRecord) -> bool:
+        approval = await self.repo.approval_for_step(step.id)
+        if approval is None or approval.status != ApprovalStatus.APPROVED.value:
             return False
-        expected = action_hash(tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"])
-        if approval["action_hash"] != expected:
+        expected = action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id)
+        if approval.action_hash != expected:
             return False
-        if approval["decided_at"] is None or approval["decided_at"] > approval["expires_at"]:
+        if approval.decided_at is None or approval.decided_at > approval.expires_at:
             return False
-        return quorum_met(approval, await self.repo.decisions_of(approval["id"]))
+        return quorum_met(approval, await self.repo.decisions_of(approval.id))
 
     # -- approval requests ---------------------------------------------------------------------------
 
-    async def _request_approval(self, run: dict[str, Any], step: dict[str, Any]) -> bool:
+    async def _request_approval(self, run: RunRecord, step: StepRecord) -> bool:
         """Post the approval card; True if the step ended instead (refused here, or its preview failed)."""
-        tool = self.registry.get(step["tool"])
+        tool = self.registry.get(step.tool)
         try:
-            preview = (
-                await tool.preview(tool.args.model_validate(step["args"])) if tool.preview else default_preview(step)
-            )
+            preview = await tool.preview(tool.args.model_validate(step.args)) if tool.preview else default_preview(step)
         except ToolError as exc:
             await self._settle(run, step, StepStatus.FAILED, exc.as_data(), message=str(exc), claimed=False)
             return True
         now = self.clock.now()
-        rules = await self.config.policy.rules_for(step["tool"], step["args"], run["channel"])
-        refusal = await self.config.policy.refusal(step["tool"], rules, run["channel"])
+        rules = await self.config.policy.rules_for(step.tool, step.args, run.channel)
+        refusal = await self.config.policy.refusal(step.tool, rules, run.channel)
         if refusal is not None:
             data = {"error": "not_allowed_here", "message": refusal}
             await self._settle(run, step, StepStatus.FAILED, data, message=refusal, claimed=False)
             return True
-        approval = {
-            "id": new_id(),
-            "run_id": run["id"],
-            "step_id": step["id"],
-            "team_id": run["team_id"],
-            "channel": run["channel"],
-            "thread_ts": run["thread_ts"],
-            "requester": run["actor"],
-            "action_hash": action_hash(
-                tool=step["tool"], args=step["args"], requester=run["actor"], team_id=run["team_id"]
-            ),
-            "status": ApprovalStatus.PENDING.value,
-            "required": rules.required,
-            "approvers": list(rules.approvers),
-            "preview": preview_to_dict(preview),
-            "expires_at": rules.expires_at(now),
-            "created_at": now,
-            "requester_may_approve": rules.requester_may_approve,
-            "rule": rules.rule,
-            "remind_at": rules.remind_at(now),
-            "escalate_to": list(rules.escalate_to),
-        }
-        if not await self.repo.move_step(step["id"], [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
+        approval = ApprovalRecord(
+            id=new_id(),
+            run_id=run.id,
+            step_id=step.id,
+            team_id=run.team_id,
+            channel=run.channel,
+            thread_ts=run.thread_ts,
+            requester=run.actor,
+            action_hash=action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id),
+            status=ApprovalStatus.PENDING,
+            required=rules.required,
+            approvers=tuple(rules.approvers),
+            preview=preview_to_dict(preview),
+            expires_at=rules.expires_at(now),
+            created_at=now,
+            requester_may_approve=rules.requester_may_approve,
+            rule=rules.rule,
+            remind_at=rules.remind_at(now),
+            escalate_to=tuple(rules.escalate_to),
+        )
+        if not await self.repo.move_step(step.id, [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
             return False
         await self.repo.create_approval(approval)
-        await self.repo.set_run_status(run["id"], RunStatus.WAITING_APPROVAL.value, now)
+        await self.repo.set_run_status(run.id, RunStatus.WAITING_APPROVAL, now)
         await self.audit.append(
             "approval.requested",
             at=now,
-            run_id=run["id"],
-            actor=run["actor"],
-            approval=approval["id"],
-            tool=step["tool"],
+            run_id=run.id,
+            actor=run.actor,
+            approval=approval.id,
+            tool=step.tool,
         )
-        await self.cards.post_new(run, approval["id"], thread_poster=self.post)
+        await self.cards.post_new(run, approval.id, thread_poster=self.post)
         return False
 
-    async def post(self, run: dict[str, Any], text: str, blocks: list[dict[str, Any]]) -> str:
+    async def post(self, run: RunRecord, text: str, blocks: list[dict[str, Any]]) -> str:
         """Post in the run's thread, starting the thread with this message when there is none yet."""
-        if run["channel"] is None:
+        if run.channel is None:
             return ""
-        ts = await self.chat.post(run["channel"], text, blocks, thread_ts=run["thread_ts"])
-        if run["thread_ts"] is None:
-            await self.repo.set_run_thread(run["id"], ts)
-            run["thread_ts"] = ts
+        thread = run.thread_ts
+        if thread is None:  # the record may predate an earlier post of this run that started the thread
+            stored = await self.repo.run(run.id)
+            thread = stored.thread_ts if stored is not None else None
+        ts = await self.chat.post(run.channel, text, blocks, thread_ts=thread)
+        if thread is None:
+            await self.repo.set_run_thread(run.id, ts)
         return ts
 
 
@@ -295,30 +302,30 @@ def run_row(
     inbox_id: int | None,
     thread_ts: str | None,
     now: datetime,
-    kind: str = "grammar",
+    kind: RunKind = RunKind.GRAMMAR,
     state: dict[str, Any] | None = None,
-    status: str = RunStatus.RUNNING.value,
-) -> dict[str, Any]:
-    """A new run for this event: commands (`grammar`), the AI agent (`agent`) and runbooks (`runbook`)."""
-    return {
-        "id": run_id,
-        "inbox_id": inbox_id,
-        "source": event.source.value,
-        "team_id": event.team_id,
-        "actor": event.actor,
-        "channel": event.channel,
-        "thread_ts": thread_ts,
-        "text": event.text,
-        "status": status,
-        "created_at": now,
-        "updated_at": now,
-        "kind": kind,
-        "agent_state": state,
-    }
+    status: RunStatus = RunStatus.RUNNING,
+) -> RunRecord:
+    """A new run for this event: a command, the AI agent or a runbook."""
+    return RunRecord(
+        id=run_id,
+        inbox_id=inbox_id,
+        source=event.source.value,
+        team_id=event.team_id,
+        actor=event.actor,
+        channel=event.channel,
+        thread_ts=thread_ts,
+        text=event.text,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        kind=kind,
+        state=state,
+    )
 
 
-def default_preview(step: dict[str, Any]) -> Preview:
-    return Preview(title=step["tool"], fields=tuple((k, str(v)) for k, v in step["args"].items()))
+def default_preview(step: StepRecord) -> Preview:
+    return Preview(title=step.tool, fields=tuple((k, str(v)) for k, v in step.args.items()))
 
 
 def _result_data(result: ToolResult) -> dict[str, Any]:

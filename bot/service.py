@@ -97,7 +97,7 @@ class Service:
         # records its trigger, so the trail is trigger → plan → approval → result without a write per message.
         existing = await self.repo.run_for_inbox(inbox_id) if attempt > 1 else None
         if existing is not None:
-            await self.runner.advance(existing["id"])  # a retry after a crash: continue, never start over
+            await self.runner.advance(existing.id)  # a retry after a crash: continue, never start over
             return
         if event.source in REQUEST_SOURCES:
             await self._request(inbox_id, event)
@@ -205,7 +205,7 @@ class Service:
         """After a restart: continue approved steps; steps cut off mid-call become `unknown` (a later issue
         adds the mark-done / retry buttons)."""
         for step in await self.repo.steps_in([StepStatus.APPROVED]):
-            await self.runner.advance(step["run_id"])
+            await self.runner.advance(step.run_id)
         if self.agent is not None:
             await self.agent.recover()
 

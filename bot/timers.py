@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from bot.blocks import as_dicts, context, section
 from bot.decisions import Decider
+from bot.domain import ApprovalRecord
 from bot.membership import describe_specs
 from bot.recovery import Recovery
 
@@ -27,7 +27,7 @@ class Timers:
         """One pass; safe to run on every replica at once (each change is a compare-and-set)."""
         now = self.decider.clock.now()
         for approval in await self.repo.due_reminders(now):
-            if await self.repo.claim_reminder(approval["id"], now):
+            if await self.repo.claim_reminder(approval.id, now):
                 await self._remind(approval)
         for approval in await self.repo.due_expiries(now):
             if await self.decider.expire(approval):
@@ -36,26 +36,26 @@ class Timers:
         for extra in self.extra:
             await extra()
 
-    async def _remind(self, approval: dict[str, Any]) -> None:
-        ts = int(approval["expires_at"].timestamp())
-        who = describe_specs(approval["approvers"])
+    async def _remind(self, approval: ApprovalRecord) -> None:
+        ts = int(approval.expires_at.timestamp())
+        who = describe_specs(approval.approvers)
         text = f"⏰ Still waiting for approval from {who}; it expires <!date^{ts}^{{time}}|soon>."
-        escalate = approval.get("escalate_to") or []
+        escalate = list(approval.escalate_to)
         if escalate:
             text += f" Escalating to {describe_specs(escalate)}."
         await self.decider.audit.append(
             "approval.reminded",
             at=self.decider.clock.now(),
-            run_id=approval["run_id"],
-            approval=approval["id"],
+            run_id=approval.run_id,
+            approval=approval.id,
             escalated_to=escalate,
         )
         await self._say(approval, text)
 
-    async def _say(self, approval: dict[str, Any], text: str) -> None:
-        if approval["channel"]:
-            blocks = as_dicts([section(text), context(f"Request `{approval['id'][:8]}`")])
-            await self.decider.chat.post(approval["channel"], text, blocks, thread_ts=approval["thread_ts"])
+    async def _say(self, approval: ApprovalRecord, text: str) -> None:
+        if approval.channel:
+            blocks = as_dicts([section(text), context(f"Request `{approval.id[:8]}`")])
+            await self.decider.chat.post(approval.channel, text, blocks, thread_ts=approval.thread_ts)
 
     def start(self, interval: float = 30.0) -> None:
         self._task = asyncio.create_task(self._forever(interval), name="opsbot-timers")

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot.domain import RunRecord
 from bot.errors import InvalidArguments, NotFound
 from bot.suggest import did_you_mean
 
@@ -17,7 +18,7 @@ A = TypeVar("A", bound=BaseModel)
 
 # The run a tool call belongs to (id, actor, team, channel, thread), for the few tools that act on behalf of it
 # (e.g. `run_runbook`). Set by the runner around each call; tools must not use it to decide risk.
-CURRENT_RUN: ContextVar[dict[str, Any] | None] = ContextVar("opsbot_current_run", default=None)
+CURRENT_RUN: ContextVar[RunRecord | None] = ContextVar("opsbot_current_run", default=None)
 
 
 class Risk(enum.StrEnum):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain import StepRecord, StepStatus
 from bot.redact import redact
 
 SYSTEM_PROMPT = """You are opsbot, an operations assistant in Slack. You act on GitHub (and other systems) only \
@@ -44,13 +45,13 @@ def request_message(user: str, text: str) -> dict[str, Any]:
     return {"role": "user", "content": content}
 
 
-def tool_message(call_id: str, tool: str, step: dict[str, Any] | None) -> dict[str, Any]:
+def tool_message(call_id: str, tool: str, step: StepRecord | None) -> dict[str, Any]:
     """A tool result as delimited data (never as instructions)."""
     if step is None:
         body: dict[str, Any] = {"tool": tool, "status": "error", "error": "not_run"}
     else:
-        result = step.get("result") or {}
-        ok = step["status"] == "succeeded"
+        result = step.result or {}
+        ok = step.status is StepStatus.SUCCEEDED
         body = {"tool": tool, "status": "ok" if ok else "error", "untrusted_data": _compact(result)}
     return {"role": "tool", "tool_call_id": call_id, "content": json.dumps(body, default=str)[:12_000]}
 
@@ -61,10 +62,10 @@ def _compact(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_messages(
-    state: dict[str, Any], steps: Sequence[dict[str, Any]], secrets: tuple[str, ...] = ()
+    state: dict[str, Any], steps: Sequence[StepRecord], secrets: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
     """System + request + each assistant turn followed by the results of its tool calls (by call id)."""
-    by_call = {s["call_id"]: s for s in steps if s.get("call_id")}
+    by_call = {s.call_id: s for s in steps if s.call_id}
     messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}, state["request"]]
     for turn in state.get("turns", []):
         messages.append(turn)
@@ -74,17 +75,17 @@ def build_messages(
     return cleaned
 
 
-def corrections(steps: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [s for s in steps if s["status"] == "failed" and (s.get("result") or {}).get("error") in CORRECTABLE]
+def corrections(steps: Sequence[StepRecord]) -> list[StepRecord]:
+    return [s for s in steps if s.status is StepStatus.FAILED and (s.result or {}).get("error") in CORRECTABLE]
 
 
-def what_i_tried(steps: Sequence[dict[str, Any]]) -> str | None:
+def what_i_tried(steps: Sequence[StepRecord]) -> str | None:
     """A one-line summary of corrected mistakes, for the final answer."""
     failed = corrections(steps)
     if not failed:
         return None
     parts = []
     for step in failed[:4]:
-        args = ", ".join(f"{k}={v}" for k, v in step["args"].items() if k in {"repo", "number", "title", "workflow"})
-        parts.append(f"`{step['tool']}({args})` → {(step.get('result') or {}).get('error')}")
+        args = ", ".join(f"{k}={v}" for k, v in step.args.items() if k in {"repo", "number", "title", "workflow"})
+        parts.append(f"`{step.tool}({args})` → {(step.result or {}).get('error')}")
     return "What I tried: " + "; ".join(parts)

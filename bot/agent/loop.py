@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.agent.conversation import Limits, build_messages, corrections, request_
 from bot.agent.progress import Progress
 from bot.blocks import as_dicts, context, escape, section
 from bot.clock import Clock
-from bot.domain import Event, RunStatus, StepStatus
+from bot.domain import Event, RunKind, RunRecord, RunStatus, StepRecord, StepStatus
 from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
 from bot.planner.grammar import clean
 from bot.ports import Chat, Model, ModelToolCall
@@ -46,7 +47,7 @@ class AgentLoop:
         self.secrets = secrets
         self.refuse_double_texts_in = refuse_double_texts_in
         self.progress = Progress(repo=repo, runner=runner, clock=clock)
-        runner.hooks["agent"] = self.continue_
+        runner.hooks[RunKind.AGENT] = self.continue_
 
     async def start(self, event: Event, *, inbox_id: int | None, thread_ts: str | None) -> None:
         now = self.clock.now()
@@ -60,9 +61,16 @@ class AgentLoop:
         if not locked and event.channel in self.refuse_double_texts_in:
             raise UserFacingError("I'm still working on the previous request in this thread; ask again when it's done.")
         state = {"request": request_message(event.actor, clean(event.text)), "turns": [], "tokens": 0}
-        status = RunStatus.RUNNING.value if locked else "queued"
+        status = RunStatus.RUNNING if locked else RunStatus.QUEUED
         run = run_row(
-            run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind="agent", state=state, status=status
+            run_id,
+            event,
+            inbox_id=inbox_id,
+            thread_ts=thread_ts,
+            now=now,
+            kind=RunKind.AGENT,
+            state=state,
+            status=status,
         )
         await self.repo.create_run(run, [])
         await self.audit.append("agent.request", at=now, run_id=run_id, actor=event.actor, trigger=trigger_of(event))
@@ -82,19 +90,19 @@ class AgentLoop:
         try:
             run = await self.repo.run(run_id)
             steps = await self.repo.steps_of(run_id)
-            active = run is not None and run["status"] in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL)
-            if run is None or not active or any(s["status"] not in FINAL_STEP for s in steps):
+            active = run is not None and run.status in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL)
+            if run is None or not active or any(s.status not in FINAL_STEP for s in steps):
                 await self.repo.release_turn(run_id)
                 return
-            if run["status"] != RunStatus.RUNNING:
-                await self.repo.set_run_status(run_id, RunStatus.RUNNING.value, now)
+            if run.status != RunStatus.RUNNING:
+                await self.repo.set_run_status(run_id, RunStatus.RUNNING, now)
             await self._turn(run, steps)
         except Exception:
             await self.repo.release_turn(run_id)
             raise
 
-    async def _turn(self, run: dict[str, Any], steps: list[dict[str, Any]]) -> None:
-        state = dict(run["agent_state"] or {})
+    async def _turn(self, run: RunRecord, steps: list[StepRecord]) -> None:
+        state = dict(run.state or {})
         stop = self._limit_reached(state, steps)
         if stop is not None:
             await self.finish(run, steps, stop, RunStatus.FAILED)
@@ -113,22 +121,22 @@ class AgentLoop:
             await self.finish(run, steps, "My answer was cut off by the model's length limit.", RunStatus.FAILED)
             return
         state["turns"] = [*state.get("turns", []), _assistant_turn(reply.content, reply.tool_calls)]
-        start = max((s["position"] for s in steps), default=-1) + 1
+        start = max((s.position for s in steps), default=-1) + 1
         new_steps = [self._step_for(run, call, start + i) for i, call in enumerate(reply.tool_calls)]
-        await self.repo.save_turn(run["id"], state, new_steps, self.clock.now())
+        await self.repo.save_turn(run.id, state, new_steps, self.clock.now())
         await self.audit.append(
             "agent.turn",
             at=self.clock.now(),
-            run_id=run["id"],
-            calls=[{"tool": s["tool"], "args": s["args"], "status": s["status"]} for s in new_steps],
+            run_id=run.id,
+            calls=[{"tool": s.tool, "args": s.args, "status": s.status.value} for s in new_steps],
         )
         if not new_steps:
             await self.finish(run, steps, reply.content or "Done.", RunStatus.SUCCEEDED)
             return
         await self.progress.update(run)
-        await self.runner.advance(run["id"])
+        await self.runner.advance(run.id)
 
-    def _limit_reached(self, state: dict[str, Any], steps: list[dict[str, Any]]) -> str | None:
+    def _limit_reached(self, state: dict[str, Any], steps: list[StepRecord]) -> str | None:
         if len(state.get("turns", [])) >= self.limits.max_turns:
             return f"I stopped after {self.limits.max_turns} rounds without finishing; here is where I got to."
         if int(state.get("tokens", 0)) >= self.limits.max_tokens:
@@ -137,63 +145,61 @@ class AgentLoop:
             return f"I stopped after {len(corrections(steps))} failed attempts; I couldn't work out the right call."
         return None
 
-    def _step_for(self, run: dict[str, Any], call: ModelToolCall, position: int) -> dict[str, Any]:
+    def _step_for(self, run: RunRecord, call: ModelToolCall, position: int) -> StepRecord:
         """A step for one tool call. Unknown tools and invalid arguments fail closed: recorded, never run."""
-        step: dict[str, Any] = {
-            "id": new_id(),
-            "run_id": run["id"],
-            "position": position,
-            "tool": call.name[:64],
-            "args": {},
-            "risk": "dangerous",
-            "status": StepStatus.PENDING.value,
-            "call_id": call.id[:64],
-        }
+        step = StepRecord(
+            id=new_id(),
+            run_id=run.id,
+            position=position,
+            tool=call.name[:64],
+            args={},
+            risk="dangerous",
+            status=StepStatus.PENDING,
+            call_id=call.id[:64],
+        )
         try:
             tool = self.registry.get(call.name)
             raw = _parse_arguments(call.arguments)
             fields = tool.args.model_fields
             raw = {k: v for k, v in raw.items() if not (v is None and k in fields and not fields[k].is_required())}
-            step["args"] = self.registry.validate(call.name, raw).model_dump(mode="json")
-            step["risk"] = tool.risk.value
+            args = self.registry.validate(call.name, raw).model_dump(mode="json")
+            return replace(step, args=args, risk=tool.risk.value)
         except (NotFound, InvalidArguments) as exc:
             data = exc.as_data()
             if isinstance(exc, NotFound):
                 data["error"] = "unknown_tool"
-            step.update(status=StepStatus.FAILED.value, result=data, finished_at=self.clock.now())
-        return step
+            return replace(step, status=StepStatus.FAILED, result=data, finished_at=self.clock.now())
 
-    async def finish(self, run: dict[str, Any], steps: list[dict[str, Any]], text: str, status: RunStatus) -> None:
+    async def finish(self, run: RunRecord, steps: list[StepRecord], text: str, status: RunStatus) -> None:
         now = self.clock.now()
-        await self.repo.release_turn(run["id"])
-        await self.repo.set_run_status(run["id"], status.value, now)
-        tried = what_i_tried(await self.repo.steps_of(run["id"]))
+        await self.repo.release_turn(run.id)
+        await self.repo.set_run_status(run.id, status, now)
+        tried = what_i_tried(await self.repo.steps_of(run.id))
         blocks: list[Block] = [section(escape(text)[:2900] or "Done.")]
         if tried:
             blocks.append(context(escape(tried)))
         blocks.append(context(f"AI agent · {self.model.name} · answers can be wrong; risky actions always ask first"))
         await self.runner.post(run, escape(text)[:3000] or "Done.", as_dicts(blocks))
         await self.progress.done(run, ok=status is RunStatus.SUCCEEDED)
-        await self.audit.append("agent.finished", at=now, run_id=run["id"], status=status.value)
+        await self.audit.append("agent.finished", at=now, run_id=run.id, status=status.value)
         await self._next_in_thread(run)
 
-    async def _next_in_thread(self, run: dict[str, Any]) -> None:
-        if not run["channel"] or not run["thread_ts"]:
+    async def _next_in_thread(self, run: RunRecord) -> None:
+        if not run.channel or not run.thread_ts:
             return
-        await self.repo.unlock_thread(run["channel"], run["thread_ts"], run["id"])
-        queued = await self.repo.next_queued(run["channel"], run["thread_ts"])
+        await self.repo.unlock_thread(run.channel, run.thread_ts, run.id)
+        queued = await self.repo.next_queued(run.channel, run.thread_ts)
         now = self.clock.now()
-        if queued is None or not await self.repo.lock_thread(run["channel"], run["thread_ts"], queued["id"], now):
+        if queued is None or not await self.repo.lock_thread(run.channel, run.thread_ts, queued.id, now):
             return
-        await self.repo.set_run_status(queued["id"], RunStatus.RUNNING.value, now)
-        queued["status"] = RunStatus.RUNNING.value
-        await self.progress.begin(queued)
-        await self.continue_(queued["id"])
+        await self.repo.set_run_status(queued.id, RunStatus.RUNNING, now)
+        await self.progress.begin(replace(queued, status=RunStatus.RUNNING))
+        await self.continue_(queued.id)
 
     async def recover(self) -> None:
         """Runs left between turns by a crash (all tool calls answered, nobody asking the model) go on."""
-        for run in await self.repo.stalled_runs("agent", self.clock.now()):
-            await self.continue_(run["id"])
+        for run in await self.repo.stalled_runs(RunKind.AGENT, self.clock.now()):
+            await self.continue_(run.id)
 
 
 def _parse_arguments(text: str) -> dict[str, Any]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_sdk.models.blocks import Block
 
 from bot.blocks import as_dicts, context, escape, section
 from bot.clock import Clock
+from bot.domain import RunRecord, StepRecord
 from bot.runner import Runner
 from bot.store.repository import Repository
 
@@ -30,28 +29,27 @@ class Progress:
         self.runner = runner
         self.clock = clock
 
-    async def begin(self, run: dict[str, Any]) -> None:
+    async def begin(self, run: RunRecord) -> None:
         ts = await self.runner.post(run, "⏳ Working on it…", as_dicts([context("⏳ Working on it…")]))
-        state = {**(run["agent_state"] or {}), "status_ts": ts}
-        run["agent_state"] = state
-        await self.repo.save_turn(run["id"], state, [], self.clock.now())
+        state = {**(run.state or {}), "status_ts": ts}
+        await self.repo.save_turn(run.id, state, [], self.clock.now())
 
-    async def update(self, run: dict[str, Any], *, headline: str = "⏳ Working on it…") -> None:
-        fresh = await self.repo.run(run["id"]) or run
-        ts = (fresh["agent_state"] or {}).get("status_ts")
-        if not ts or not fresh["channel"]:
+    async def update(self, run: RunRecord, *, headline: str = "⏳ Working on it…") -> None:
+        fresh = await self.repo.run(run.id) or run
+        ts = (fresh.state or {}).get("status_ts")
+        if not ts or not fresh.channel:
             return
-        lines = [_line(s) for s in await self.repo.steps_of(run["id"])]
+        lines = [_line(s) for s in await self.repo.steps_of(run.id)]
         blocks: list[Block] = [context(headline)]
         if lines:
             blocks.append(section("\n".join(lines[-20:])))
-        await self.runner.chat.update(fresh["channel"], ts, headline, as_dicts(blocks))
+        await self.runner.chat.update(fresh.channel, ts, headline, as_dicts(blocks))
 
-    async def done(self, run: dict[str, Any], *, ok: bool) -> None:
+    async def done(self, run: RunRecord, *, ok: bool) -> None:
         await self.update(run, headline="✅ Finished" if ok else "⚠️ Stopped")
 
 
-def _line(step: dict[str, Any]) -> str:
-    args = ", ".join(f"{k}={v}" for k, v in step["args"].items() if k in {"repo", "number", "pr", "run_id", "workflow"})
-    label = LABELS.get(step["status"], "")
-    return f"{ICONS.get(step['status'], '•')} `{escape(step['tool'])}`({escape(args)}){f' — {label}' if label else ''}"
+def _line(step: StepRecord) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in step.args.items() if k in {"repo", "number", "pr", "run_id", "workflow"})
+    label = LABELS.get(step.status, "")
+    return f"{ICONS.get(step.status, '•')} `{escape(step.tool)}`({escape(args)}){f' — {label}' if label else ''}"

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.agent.progress import Progress
 from bot.clock import Clock
-from bot.domain import Event, RunStatus, Source, StepStatus
+from bot.domain import Event, RunKind, RunRecord, RunStatus, Source, StepRecord, StepStatus
 from bot.errors import InvalidArguments, UserFacingError
 from bot.policy.durations import parse_duration
 from bot.runbooks.inputs import coerce_inputs
@@ -42,8 +42,8 @@ class RunbookEngine:
         self.repo, self.audit, self.registry, self.runner, self.clock = repo, audit, registry, runner, clock
         self.books = books
         self.progress = Progress(repo=repo, runner=runner, clock=clock)
-        runner.hooks["runbook"] = self.continue_
-        runner.eager_hooks.add("runbook")
+        runner.hooks[RunKind.RUNBOOK] = self.continue_
+        runner.eager_hooks.add(RunKind.RUNBOOK)
 
     def book(self, name: str) -> Runbook:
         if name not in self.books:
@@ -65,7 +65,7 @@ class RunbookEngine:
         now = self.clock.now()
         state = {"runbook": name, "inputs": inputs, "phase": "steps", "cursor": 0, "results": {}}
         run_id = new_id()
-        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind="runbook", state=state)
+        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind=RunKind.RUNBOOK, state=state)
         await self.repo.create_run(run, [])
         await self.audit.append(
             "runbook.started",
@@ -86,15 +86,15 @@ class RunbookEngine:
         if parent is None:
             raise UserFacingError("`run_runbook` can only be called from a run.")
         event = Event(
-            source=Source(parent["source"]),
+            source=Source(parent.source),
             type="run_runbook",
             dedupe_key=f"runbook:{new_id()}",
-            team_id=parent["team_id"],
-            actor=parent["actor"],
-            channel=parent["channel"],
+            team_id=parent.team_id,
+            actor=parent.actor,
+            channel=parent.channel,
             text=f"run {name}",
         )
-        run_id = await self.start(name, inputs, event=event, inbox_id=None, thread_ts=parent["thread_ts"])
+        run_id = await self.start(name, inputs, event=event, inbox_id=None, thread_ts=parent.thread_ts)
         return f"Started runbook *{name}* (run `{run_id[:8]}`); it reports in this thread."
 
     async def continue_(self, run_id: str) -> None:
@@ -104,21 +104,21 @@ class RunbookEngine:
             return
         try:
             run = await self.repo.run(run_id)
-            if run is None or run["status"] not in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL):
+            if run is None or run.status not in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL):
                 await self.repo.release_turn(run_id)
                 return
-            await self._drive(run, copy.deepcopy(run["agent_state"] or {}), run["agent_state"] or {})
+            await self._drive(run, copy.deepcopy(run.state or {}), run.state or {})
         except Exception:
             await self.repo.release_turn(run_id)
             raise
 
     async def tick(self) -> None:
         """Periodic: runs whose retry is due, or left between steps by a crash, go on."""
-        for run in await self.repo.stalled_runs("runbook", self.clock.now()):
-            await self.continue_(run["id"])
+        for run in await self.repo.stalled_runs(RunKind.RUNBOOK, self.clock.now()):
+            await self.continue_(run.id)
 
-    async def _drive(self, run: dict[str, Any], state: dict[str, Any], before: dict[str, Any]) -> None:
-        steps = {s["id"]: s for s in await self.repo.steps_of(run["id"])}
+    async def _drive(self, run: RunRecord, state: dict[str, Any], before: dict[str, Any]) -> None:
+        steps = {s.id: s for s in await self.repo.steps_of(run.id)}
         book = self.book(state["runbook"])
         for _ in range(500):
             specs = book.spec.steps if state["phase"] == "steps" else book.spec.on_failure
@@ -131,16 +131,16 @@ class RunbookEngine:
             except (TemplateProblem, InvalidArguments) as exc:
                 outcome = {"step": self._sid(state, spec), "error": exc.kind, "message": str(exc)}
             if outcome == WAIT and state == before:
-                await self.repo.release_turn(run["id"])  # nothing changed: no write, no Slack update
+                await self.repo.release_turn(run.id)  # nothing changed: no write, no Slack update
                 return
             if outcome == WAIT:
-                await self.repo.save_turn(run["id"], state, [], self.clock.now())
+                await self.repo.save_turn(run.id, state, [], self.clock.now())
                 await self.progress.update(run, headline=self._headline(state, book))
                 return
             if isinstance(outcome, list):  # new steps to run
-                await self.repo.save_turn(run["id"], state, outcome, self.clock.now())
+                await self.repo.save_turn(run.id, state, outcome, self.clock.now())
                 await self.progress.update(run, headline=self._headline(state, book))
-                await self.runner.advance(run["id"])
+                await self.runner.advance(run.id)
                 return
             if isinstance(outcome, dict):
                 if not self._fail(state, outcome):
@@ -153,18 +153,16 @@ class RunbookEngine:
     def _sid(self, state: dict[str, Any], spec: StepSpec) -> str:
         return spec.id or f"{state['phase']}_{state['cursor']}"
 
-    def _context(self, run: dict[str, Any], state: dict[str, Any], item: Any = None) -> dict[str, Any]:
+    def _context(self, run: RunRecord, state: dict[str, Any], item: Any = None) -> dict[str, Any]:
         return {
             "inputs": state["inputs"],
             "steps": state["results"],
             "item": item,
             "error": state.get("failure"),
-            "run": {"id": run["id"], "actor": run["actor"], "channel": run["channel"]},
+            "run": {"id": run.id, "actor": run.actor, "channel": run.channel},
         }
 
-    async def _step(
-        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, steps: dict[str, dict[str, Any]]
-    ) -> Any:
+    async def _step(self, run: RunRecord, state: dict[str, Any], spec: StepSpec, steps: dict[str, StepRecord]) -> Any:
         sid = self._sid(state, spec)
         batch = state.get("batch")
         if batch is None and spec.when and not condition(spec.when, self._context(run, state)):
@@ -179,9 +177,7 @@ class RunbookEngine:
             return self._open_batch(run, state, spec, steps)
         return self._follow_batch(run, state, spec, batch, steps)
 
-    def _open_batch(
-        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, steps: dict[str, dict[str, Any]]
-    ) -> Any:
+    def _open_batch(self, run: RunRecord, state: dict[str, Any], spec: StepSpec, steps: dict[str, StepRecord]) -> Any:
         items: list[Any] = [None]
         if spec.for_each:
             found = render("{{ " + spec.for_each.strip().strip("{}").strip() + " }}", self._context(run, state))
@@ -195,22 +191,20 @@ class RunbookEngine:
         return self._launch(run, state, spec, steps)
 
     def _launch(
-        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, steps: dict[str, dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+        self, run: RunRecord, state: dict[str, Any], spec: StepSpec, steps: dict[str, StepRecord]
+    ) -> list[StepRecord]:
         batch = state["batch"]
         room = spec.concurrency - len(batch["running"])
         chosen, batch["todo"] = batch["todo"][:room], batch["todo"][room:]
-        position = max((s["position"] for s in steps.values()), default=-1) + 1
+        position = max((s.position for s in steps.values()), default=-1) + 1
         rows = []
         for offset, index in enumerate(chosen):
             row = self._row(run, state, spec, batch["items"][index], position + offset)
-            batch["running"][str(index)] = row["id"]
+            batch["running"][str(index)] = row.id
             rows.append(row)
         return rows
 
-    def _row(
-        self, run: dict[str, Any], state: dict[str, Any], spec: StepSpec, item: Any, position: int
-    ) -> dict[str, Any]:
+    def _row(self, run: RunRecord, state: dict[str, Any], spec: StepSpec, item: Any, position: int) -> StepRecord:
         ctx = self._context(run, state, item)
         if spec.approval is not None:
             tool, args = GATE_TOOL, {"message": str(render(spec.approval, ctx))}
@@ -218,23 +212,23 @@ class RunbookEngine:
             assert spec.tool is not None
             tool, args = spec.tool, render(spec.args, ctx)
         valid = self.registry.validate(tool, args).model_dump(mode="json")
-        return {
-            "id": new_id(),
-            "run_id": run["id"],
-            "position": position,
-            "tool": tool,
-            "args": valid,
-            "risk": self.registry.risk_of(tool).value,
-            "status": StepStatus.PENDING.value,
-        }
+        return StepRecord(
+            id=new_id(),
+            run_id=run.id,
+            position=position,
+            tool=tool,
+            args=valid,
+            risk=self.registry.risk_of(tool).value,
+            status=StepStatus.PENDING,
+        )
 
     def _follow_batch(
         self,
-        run: dict[str, Any],
+        run: RunRecord,
         state: dict[str, Any],
         spec: StepSpec,
         batch: dict[str, Any],
-        steps: dict[str, dict[str, Any]],
+        steps: dict[str, StepRecord],
     ) -> Any:
         retry_at = state.get("retry_at")
         if retry_at and datetime.fromisoformat(retry_at) > self.clock.now():
@@ -242,11 +236,11 @@ class RunbookEngine:
         state.pop("retry_at", None)
         for index, step_id in list(batch["running"].items()):
             step = steps.get(step_id)
-            if step is None or step["status"] not in FINAL_STEP:
+            if step is None or step.status not in FINAL_STEP:
                 continue
             del batch["running"][index]
-            if step["status"] == StepStatus.SUCCEEDED:
-                batch["done"][index] = step.get("result") or {}
+            if step.status is StepStatus.SUCCEEDED:
+                batch["done"][index] = step.result or {}
                 continue
             problem = self._retry_or_fail(state, spec, batch, int(index), step)
             if problem is not None:
@@ -261,13 +255,13 @@ class RunbookEngine:
         return NEXT
 
     def _retry_or_fail(
-        self, state: dict[str, Any], spec: StepSpec, batch: dict[str, Any], index: int, step: dict[str, Any]
+        self, state: dict[str, Any], spec: StepSpec, batch: dict[str, Any], index: int, step: StepRecord
     ) -> dict[str, Any] | None:
         """Retry only the error classes the step names, never an `unknown` outcome; else the runbook fails."""
-        result = step.get("result") or {}
+        result = step.result or {}
         error = str(result.get("error", "failed"))
         retry = spec.retry
-        if retry and step["status"] == StepStatus.FAILED and error in retry.on and batch["attempt"] < retry.count:
+        if retry and step.status is StepStatus.FAILED and error in retry.on and batch["attempt"] < retry.count:
             batch["attempt"] += 1
             delay = parse_duration(retry.backoff) * batch["attempt"]
             state["retry_at"] = (self.clock.now() + delay).isoformat()
@@ -275,7 +269,7 @@ class RunbookEngine:
             return None
         return {
             "step": self._sid(state, spec),
-            "tool": step["tool"],
+            "tool": step.tool,
             "error": error,
             "message": result.get("message", ""),
         }
@@ -297,7 +291,7 @@ class RunbookEngine:
             return f"⚠️ Runbook *{book.name}* failed; running its on_failure steps"
         return f"⏳ Runbook *{book.name}* — step {min(state['cursor'] + 1, total)} of {total}"
 
-    async def _finish(self, run: dict[str, Any], state: dict[str, Any], book: Runbook) -> None:
+    async def _finish(self, run: RunRecord, state: dict[str, Any], book: Runbook) -> None:
         failed = "failure" in state
         outputs: dict[str, Any] = {}
         if not failed:
@@ -308,9 +302,9 @@ class RunbookEngine:
         state["outputs"] = outputs
         status = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
         now = self.clock.now()
-        await self.repo.save_turn(run["id"], state, [], now)
-        await self.repo.set_run_status(run["id"], status.value, now)
+        await self.repo.save_turn(run.id, state, [], now)
+        await self.repo.set_run_status(run.id, status, now)
         text, blocks = finish_blocks(book.name, state, outputs)
         await self.runner.post(run, text, blocks)
         await self.progress.update(run, headline=("⚠️" if failed else "✅") + f" Runbook *{book.name}* finished")
-        await self.audit.append("runbook.finished", at=now, run_id=run["id"], status=status.value, outputs=outputs)
+        await self.audit.append("runbook.finished", at=now, run_id=run.id, status=status.value, outputs=outputs)

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain import ApprovalStatus, Decision, Event, InboxStatus, Source, StepStatus
+from bot.domain import (
+    ApprovalRecord,
+    ApprovalStatus,
+    Decision,
+    DecisionRecord,
+    Event,
+    InboxStatus,
+    RunKind,
+    RunRecord,
+    RunStatus,
+    Source,
+    StepRecord,
+    StepStatus,
+)
 from bot.store.database import Database, all_rows, first, one, rowcount, scalar, scalars
 from bot.store.models import approvals, decisions, inbox, runs, steps, thread_locks
+from bot.store.records import (
+    approval_record,
+    approval_values,
+    decision_record,
+    run_record,
+    run_values,
+    step_record,
+    step_values,
+)
+
+R = TypeVar("R")
 
 _ACCEPT_COLUMNS = (
     "dedupe_key", "source", "type", "team_id", "payload", "status", "attempts", "created_at", "claimed_by",
@@ -115,29 +139,30 @@ class Repository:
 
     # -- runs and steps ------------------------------------------------------------------------------
 
-    async def create_run(self, run: Mapping[str, Any], run_steps: Sequence[Mapping[str, Any]]) -> None:
+    async def create_run(self, run: RunRecord, run_steps: Sequence[StepRecord]) -> None:
         def op(conn: Connection) -> None:
-            conn.execute(insert(runs).values(**run))
+            conn.execute(insert(runs).values(**run_values(run)))
             if run_steps:
-                conn.execute(insert(steps), [dict(s) for s in run_steps])
+                conn.execute(insert(steps), [step_values(s) for s in run_steps])
 
         await self.db.write(op)
 
-    async def run(self, run_id: str) -> dict[str, Any] | None:
-        return await self._one(select(runs).where(runs.c.id == run_id))
+    async def run(self, run_id: str) -> RunRecord | None:
+        return _maybe(run_record, await self._one(select(runs).where(runs.c.id == run_id)))
 
-    async def run_for_inbox(self, inbox_id: int) -> dict[str, Any] | None:
-        return await self._one(select(runs).where(runs.c.inbox_id == inbox_id))
+    async def run_for_inbox(self, inbox_id: int) -> RunRecord | None:
+        return _maybe(run_record, await self._one(select(runs).where(runs.c.inbox_id == inbox_id)))
 
-    async def step(self, step_id: str) -> dict[str, Any] | None:
-        return await self._one(select(steps).where(steps.c.id == step_id))
+    async def step(self, step_id: str) -> StepRecord | None:
+        return _maybe(step_record, await self._one(select(steps).where(steps.c.id == step_id)))
 
-    async def steps_of(self, run_id: str) -> list[dict[str, Any]]:
-        return await self._all(select(steps).where(steps.c.run_id == run_id).order_by(steps.c.position))
+    async def steps_of(self, run_id: str) -> list[StepRecord]:
+        stmt = select(steps).where(steps.c.run_id == run_id).order_by(steps.c.position)
+        return [step_record(row) for row in await self._all(stmt)]
 
-    async def steps_in(self, statuses: Iterable[StepStatus]) -> list[dict[str, Any]]:
+    async def steps_in(self, statuses: Iterable[StepStatus]) -> list[StepRecord]:
         stmt = select(steps).where(steps.c.status.in_([s.value for s in statuses]))
-        return await self._all(stmt)
+        return [step_record(row) for row in await self._all(stmt)]
 
     async def move_step(self, step_id: str, from_: Iterable[StepStatus], to: StepStatus, **values: Any) -> bool:
         """Compare-and-set a step's status; True only for the one caller that made the change."""
@@ -148,8 +173,8 @@ class Repository:
         )
         return await self.db.write(rowcount(stmt)) == 1
 
-    async def set_run_status(self, run_id: str, status: str, now: datetime) -> None:
-        stmt = update(runs).where(runs.c.id == run_id).values(status=status, updated_at=now)
+    async def set_run_status(self, run_id: str, status: RunStatus, now: datetime) -> None:
+        stmt = update(runs).where(runs.c.id == run_id).values(status=status.value, updated_at=now)
         await self.db.write(rowcount(stmt))
 
     async def set_run_thread(self, run_id: str, thread_ts: str) -> None:
@@ -171,14 +196,14 @@ class Repository:
         )
         return await self.db.write(rowcount(stmt)) == 1
 
-    async def next_queued(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
+    async def next_queued(self, channel: str, thread_ts: str) -> RunRecord | None:
         stmt = (
             select(runs)
-            .where(runs.c.channel == channel, runs.c.thread_ts == thread_ts, runs.c.status == "queued")
+            .where(runs.c.channel == channel, runs.c.thread_ts == thread_ts, runs.c.status == RunStatus.QUEUED.value)
             .order_by(runs.c.created_at, runs.c.id)
             .limit(1)
         )
-        return await self._one(stmt)
+        return _maybe(run_record, await self._one(stmt))
 
     async def claim_turn(self, run_id: str, now: datetime, until: datetime) -> bool:
         """Only one worker talks to the model for a run at a time; a lease, so a crash does not block it."""
@@ -187,16 +212,18 @@ class Repository:
         return await self.db.write(rowcount(stmt)) == 1
 
     async def save_turn(
-        self, run_id: str, state: dict[str, Any], new_steps: Sequence[Mapping[str, Any]], now: datetime
+        self, run_id: str, state: Mapping[str, Any], new_steps: Sequence[StepRecord], now: datetime
     ) -> None:
         """Persist a model answer and its tool calls together, so a restart never asks the model again."""
 
         def op(conn: Connection) -> None:
             conn.execute(
-                update(runs).where(runs.c.id == run_id).values(agent_state=state, turn_lease_until=None, updated_at=now)
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(agent_state=dict(state), turn_lease_until=None, updated_at=now)
             )
             if new_steps:
-                conn.execute(insert(steps), [dict(s) for s in new_steps])
+                conn.execute(insert(steps), [step_values(s) for s in new_steps])
 
         await self.db.write(op)
 
@@ -204,25 +231,27 @@ class Repository:
         await self.db.write(rowcount(update(runs).where(runs.c.id == run_id).values(turn_lease_until=None)))
 
     async def agent_runs_since(self, actor: str, since: datetime) -> int:
-        stmt = select(func.count()).where(runs.c.actor == actor, runs.c.kind == "agent", runs.c.created_at >= since)
+        stmt = select(func.count()).where(
+            runs.c.actor == actor, runs.c.kind == RunKind.AGENT.value, runs.c.created_at >= since
+        )
         return int(await self.db.read(scalar(stmt)))
 
-    async def stalled_runs(self, kind: str, now: datetime) -> list[dict[str, Any]]:
+    async def stalled_runs(self, kind: RunKind, now: datetime) -> list[RunRecord]:
         """Active runs of this kind that nobody is driving right now (after a crash, or waiting for a retry)."""
         stmt = select(runs).where(
-            runs.c.kind == kind,
-            runs.c.status.in_(["running", "waiting_approval"]),
+            runs.c.kind == kind.value,
+            runs.c.status.in_([RunStatus.RUNNING.value, RunStatus.WAITING_APPROVAL.value]),
             or_(runs.c.turn_lease_until.is_(None), runs.c.turn_lease_until < now),
         )
-        return await self._all(stmt)
+        return [run_record(row) for row in await self._all(stmt)]
 
     # -- approvals -----------------------------------------------------------------------------------
 
-    async def create_approval(self, values: Mapping[str, Any]) -> None:
-        await self.db.write(rowcount(insert(approvals).values(**values)))
+    async def create_approval(self, approval: ApprovalRecord) -> None:
+        await self.db.write(rowcount(insert(approvals).values(**approval_values(approval))))
 
-    async def approval(self, approval_id: str) -> dict[str, Any] | None:
-        return await self._one(select(approvals).where(approvals.c.id == approval_id))
+    async def approval(self, approval_id: str) -> ApprovalRecord | None:
+        return _maybe(approval_record, await self._one(select(approvals).where(approvals.c.id == approval_id)))
 
     async def set_approval_message(self, approval_id: str, message_ts: str) -> None:
         stmt = update(approvals).where(approvals.c.id == approval_id).values(message_ts=message_ts)
@@ -238,9 +267,9 @@ class Repository:
         ).on_conflict_do_nothing(index_elements=["approval_id", "user_id"])
         return await self.db.write(rowcount(stmt)) == 1
 
-    async def decisions_of(self, approval_id: str) -> list[dict[str, Any]]:
+    async def decisions_of(self, approval_id: str) -> list[DecisionRecord]:
         stmt = select(decisions).where(decisions.c.approval_id == approval_id).order_by(decisions.c.id)
-        return await self._all(stmt)
+        return [decision_record(row) for row in await self._all(stmt)]
 
     async def move_approval(self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime) -> bool:
         stmt = (
@@ -250,14 +279,14 @@ class Repository:
         )
         return await self.db.write(rowcount(stmt)) == 1
 
-    async def approval_for_step(self, step_id: str) -> dict[str, Any] | None:
+    async def approval_for_step(self, step_id: str) -> ApprovalRecord | None:
         """The step's current approval request (an edit supersedes the earlier ones)."""
         stmt = (
             select(approvals)
             .where(approvals.c.step_id == step_id, approvals.c.status != ApprovalStatus.SUPERSEDED.value)
             .order_by(approvals.c.created_at.desc())
         )
-        return await self._one(stmt.limit(1))
+        return _maybe(approval_record, await self._one(stmt.limit(1)))
 
     async def supersede(self, approval_id: str, new_id: str, now: datetime) -> bool:
         stmt = (
@@ -267,26 +296,26 @@ class Repository:
         )
         return await self.db.write(rowcount(stmt)) == 1
 
-    async def pending_approvals(self, *, channel: str | None = None) -> list[dict[str, Any]]:
+    async def pending_approvals(self, *, channel: str | None = None) -> list[ApprovalRecord]:
         stmt = select(approvals).where(approvals.c.status == ApprovalStatus.PENDING.value)
         if channel is not None:
             stmt = stmt.where(approvals.c.channel == channel)
-        return await self._all(stmt.order_by(approvals.c.created_at))
+        return [approval_record(row) for row in await self._all(stmt.order_by(approvals.c.created_at))]
 
-    async def due_expiries(self, now: datetime) -> list[dict[str, Any]]:
+    async def due_expiries(self, now: datetime) -> list[ApprovalRecord]:
         stmt = select(approvals).where(
             approvals.c.status == ApprovalStatus.PENDING.value, approvals.c.expires_at <= now
         )
-        return await self._all(stmt)
+        return [approval_record(row) for row in await self._all(stmt)]
 
-    async def due_reminders(self, now: datetime) -> list[dict[str, Any]]:
+    async def due_reminders(self, now: datetime) -> list[ApprovalRecord]:
         stmt = select(approvals).where(
             approvals.c.status == ApprovalStatus.PENDING.value,
             approvals.c.remind_at <= now,
             approvals.c.reminded_at.is_(None),
             approvals.c.expires_at > now,
         )
-        return await self._all(stmt)
+        return [approval_record(row) for row in await self._all(stmt)]
 
     async def claim_reminder(self, approval_id: str, now: datetime) -> bool:
         """Exactly one replica wins the right to post a reminder."""
@@ -297,9 +326,9 @@ class Repository:
         )
         return await self.db.write(rowcount(stmt)) == 1
 
-    async def stale_executing(self, started_before: datetime) -> list[dict[str, Any]]:
+    async def stale_executing(self, started_before: datetime) -> list[StepRecord]:
         stmt = select(steps).where(steps.c.status == StepStatus.EXECUTING.value, steps.c.started_at < started_before)
-        return await self._all(stmt)
+        return [step_record(row) for row in await self._all(stmt)]
 
     async def replace_step_args(self, step_id: str, args: dict[str, Any]) -> bool:
         """An edited request: new arguments, back to pending, only while it waits for approval."""
@@ -312,11 +341,16 @@ class Repository:
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    async def _one(self, stmt: Any) -> dict[str, Any] | None:
+    async def _one(self, stmt: Any) -> Mapping[str, Any] | None:
         return await self.db.read(one(stmt))
 
-    async def _all(self, stmt: Any) -> list[dict[str, Any]]:
-        return await self.db.read(all_rows(stmt))
+    async def _all(self, stmt: Any) -> list[Mapping[str, Any]]:
+        rows: list[dict[str, Any]] = await self.db.read(all_rows(stmt))
+        return list(rows)
+
+
+def _maybe(convert: Callable[[Mapping[str, Any]], R], row: Mapping[str, Any] | None) -> R | None:
+    return None if row is None else convert(row)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

@@ -109,15 +109,15 @@ class DigestBuilder:
 
     async def _approvals(self, channel: str) -> tuple[list[DigestSection], Any]:
         now = self.clock.now()
-        rows = [a for a in await self.repo.pending_approvals() if a["channel"] in (channel, None)]
+        rows = [a for a in await self.repo.pending_approvals() if a.channel in (channel, None)]
         lines = [
-            f"• *{escape(str(a['preview'].get('title', '')))}* — asked by <@{a['requester']}> "
-            f"{_age(now - a['created_at'])} ago, expires in {_age(a['expires_at'] - now)}, "
-            f"needs {a['required']} from {describe_specs(a['approvers'])}"
+            f"• *{escape(str(a.preview.get('title', '')))}* — asked by <@{a.requester}> "
+            f"{_age(now - a.created_at)} ago, expires in {_age(a.expires_at - now)}, "
+            f"needs {a.required} from {describe_specs(a.approvers)}"
             for a in rows
         ]
         section = DigestSection(title=f"Waiting ({len(rows)})", lines=lines, empty="Nothing is waiting for approval.")
-        return [section], [(a["id"], a["status"]) for a in rows]
+        return [section], [(a.id, a.status.value) for a in rows]
 
     async def _runs(self, since: datetime) -> tuple[list[DigestSection], Any]:
         rows = await self.store.runs_since(since)

@@ -17,7 +17,7 @@ from bot.approvals import (
     needs_membership,
     quorum_met,
 )
-from bot.domain import ApprovalStatus
+from bot.domain import ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, StepStatus
 from bot.membership import LookupFailed, Membership, describe_specs
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -85,18 +85,27 @@ def test_approval_rules_expiry_and_reminder() -> None:
 HASH = hash_of()
 
 
-def approval(**changes: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
+def approval(**changes: Any) -> ApprovalRecord:
+    values: dict[str, Any] = {
         "id": "ap1",
+        "run_id": "r1",
+        "step_id": "s1",
         "team_id": "T1",
         "channel": "C1",
+        "thread_ts": None,
         "status": "pending",
         "expires_at": NOW + timedelta(minutes=10),
+        "created_at": NOW - timedelta(minutes=1),
         "action_hash": HASH,
         "requester": "U1",
         "approvers": [],
+        "required": 1,
+        "preview": {},
+        **changes,
     }
-    return {**row, **changes}
+    values["status"] = ApprovalStatus(values["status"])
+    values["approvers"] = tuple(values["approvers"])
+    return ApprovalRecord(**values)
 
 
 def click(**changes: Any) -> Click:
@@ -116,9 +125,10 @@ def check(
     *,
     current_hash: str | None = HASH,
     now: datetime = NOW,
-    step_status: str | None = "waiting_approval",
+    step_status: StepStatus | str | None = "waiting_approval",
 ) -> str | None:
-    refusal = check_click(c, a, step_status=step_status, current_hash=current_hash, now=now)
+    status = StepStatus(step_status) if step_status else None
+    refusal = check_click(c, a, step_status=status, current_hash=current_hash, now=now)
     return None if refusal is None else refusal.audit_kind
 
 
@@ -162,7 +172,7 @@ def test_an_approval_without_a_channel_accepts_any_channel() -> None:
 @pytest.mark.parametrize("purpose", [Purpose.APPROVE, Purpose.REJECT, Purpose.EDIT])
 def test_decided_requests_refuse_every_click(status: str, words: str, purpose: Purpose) -> None:
     c = click(purpose=purpose, user="U1" if purpose is Purpose.EDIT else "U2")
-    refusal = check_click(c, approval(status=status), step_status="approved", current_hash=HASH, now=NOW)
+    refusal = check_click(c, approval(status=status), step_status=StepStatus.APPROVED, current_hash=HASH, now=NOW)
     assert refusal is not None
     assert refusal.audit_kind == "click.decided"
     assert words in refusal.reason
@@ -283,8 +293,11 @@ def test_the_requester_resolves_only_when_the_rule_lets_them_approve(purpose: Pu
 # -- the quorum --------------------------------------------------------------------------------------------
 
 
-def decisions(*rows: tuple[str, str]) -> list[dict[str, Any]]:
-    return [{"user_id": user, "decision": decision} for user, decision in rows]
+def decisions(*rows: tuple[str, str]) -> list[DecisionRecord]:
+    return [
+        DecisionRecord(approval_id="ap1", user_id=user, decision=Decision(decision), created_at=NOW)
+        for user, decision in rows
+    ]
 
 
 def test_the_quorum_counts_distinct_approvers_and_never_rejections() -> None:
@@ -333,11 +346,11 @@ class FakeDirectory:
 
 async def may_decide(c: Click, a: dict[str, Any], directory: FakeDirectory) -> bool:
     """What a click handler does: check_click, then membership unless the requester withdraws."""
-    if check_click(c, a, step_status="waiting_approval", current_hash=HASH, now=NOW) is not None:
+    if check_click(c, a, step_status=StepStatus.WAITING_APPROVAL, current_hash=HASH, now=NOW) is not None:
         return False
     if not needs_membership(c, a):
         return True
-    return await Membership(directory).may_decide(c.user, a["approvers"], c.channel)
+    return await Membership(directory).may_decide(c.user, list(a.approvers), c.channel)
 
 
 async def test_approver_list_allows_listed_users() -> None:
