@@ -91,7 +91,7 @@ class Decider:
             await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
             return
         await self.repo.move_step(approval.step_id, [StepStatus.WAITING_APPROVAL], StepStatus.APPROVED)
-        await self.repo.set_run_status(run_id, RunStatus.RUNNING, now)
+        await self.repo.move_run(run_id, RunStatus.RUNNING, now)
         await self.audit.append("approval.approved", at=now, run_id=run_id, actor=click.user, approval=approval.id)
         await self.runner.cards.refresh(approval.id, status="executing")
         await self.runner.advance(run_id)

@@ -52,7 +52,7 @@ class Recovery:
                 await self._refuse(click, "Someone already decided about this step.")
                 return
             await self.decider.audit.append("step.retry", at=now, run_id=step.run_id, actor=click.user, step=step_id)
-            await self.repo.set_run_status(step.run_id, RunStatus.RUNNING, now)
+            await self.repo.move_run(step.run_id, RunStatus.RUNNING, now)
             await self.runner.advance(step.run_id)
             return
         data = {"text": "Marked done by a person.", "marked_done_by": click.user}

@@ -147,7 +147,7 @@ class Runner:
             if step_status in statuses:
                 final = run_status
                 break
-        await self.repo.set_run_status(run.id, final, self.clock.now())
+        await self.repo.move_run(run.id, final, self.clock.now())
 
     # -- execution -----------------------------------------------------------------------------------
 
@@ -264,7 +264,7 @@ class Runner:
         if not await self.repo.move_step(step.id, [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
             return False
         await self.repo.create_approval(approval)
-        await self.repo.set_run_status(run.id, RunStatus.WAITING_APPROVAL, now)
+        await self.repo.move_run(run.id, RunStatus.WAITING_APPROVAL, now)
         await self.audit.append(
             "approval.requested",
             at=now,

@@ -21,6 +21,7 @@ from bot.runbooks.report import list_blocks
 from bot.runner import Runner
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
+from bot.transitions import IllegalTransition
 from bot.triggers.handler import Triggers
 from integrations.registry import ToolRegistry
 
@@ -75,6 +76,14 @@ class Service:
             await self._dispatch(inbox_id, event, attempt)
         except UserFacingError as exc:
             await self.reply_error(event, exc.message, exc.hint)
+        except IllegalTransition as exc:  # a bug: nothing was written; the trail says what was asked
+            log.error("handling %s %s asked for an %s (inbox %s)", event.source, event.type, exc, inbox_id)
+            await self.audit.append(
+                "transition.illegal", at=self.clock.now(), actor=event.actor, what=exc.what, move=str(exc)
+            )
+            await self.reply_error(
+                event, f"Something went wrong on my side. Reference: inbox #{inbox_id}.", "Try again in a moment."
+            )
         except Exception:
             log.exception("handling %s %s failed (inbox %s)", event.source, event.type, inbox_id)
             await self.reply_error(

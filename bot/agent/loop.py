@@ -95,7 +95,7 @@ class AgentLoop:
                 await self.repo.release_turn(run_id)
                 return
             if run.status != RunStatus.RUNNING:
-                await self.repo.set_run_status(run_id, RunStatus.RUNNING, now)
+                await self.repo.move_run(run_id, RunStatus.RUNNING, now)
             await self._turn(run, steps)
         except Exception:
             await self.repo.release_turn(run_id)
@@ -173,7 +173,7 @@ class AgentLoop:
     async def finish(self, run: RunRecord, steps: list[StepRecord], text: str, status: RunStatus) -> None:
         now = self.clock.now()
         await self.repo.release_turn(run.id)
-        await self.repo.set_run_status(run.id, status, now)
+        await self.repo.move_run(run.id, status, now)
         tried = what_i_tried(await self.repo.steps_of(run.id))
         blocks: list[Block] = [section(escape(text)[:2900] or "Done.")]
         if tried:
@@ -192,7 +192,7 @@ class AgentLoop:
         now = self.clock.now()
         if queued is None or not await self.repo.lock_thread(run.channel, run.thread_ts, queued.id, now):
             return
-        await self.repo.set_run_status(queued.id, RunStatus.RUNNING, now)
+        await self.repo.move_run(queued.id, RunStatus.RUNNING, now)
         await self.progress.begin(replace(queued, status=RunStatus.RUNNING))
         await self.continue_(queued.id)
 

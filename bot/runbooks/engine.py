@@ -303,7 +303,7 @@ class RunbookEngine:
         status = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
         now = self.clock.now()
         await self.repo.save_turn(run.id, state, [], now)
-        await self.repo.set_run_status(run.id, status, now)
+        await self.repo.move_run(run.id, status, now)
         text, blocks = finish_blocks(book.name, state, outputs)
         await self.runner.post(run, text, blocks)
         await self.progress.update(run, headline=("⚠️" if failed else "✅") + f" Runbook *{book.name}* finished")

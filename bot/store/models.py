@@ -68,7 +68,7 @@ class Run(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(16), default="grammar", server_default="grammar")
-    agent_state: Mapped[dict[str, Any] | None]
+    state: Mapped[dict[str, Any] | None]  # the planner's own: the agent's conversation, a runbook's cursor
     turn_lease_until: Mapped[datetime | None]
 
 

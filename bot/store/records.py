@@ -32,7 +32,7 @@ def run_record(row: Mapping[str, Any]) -> RunRecord:
         kind=RunKind(row["kind"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        state=row["agent_state"],
+        state=row["state"],
         turn_lease_until=row["turn_lease_until"],
     )
 
@@ -51,7 +51,7 @@ def run_values(run: RunRecord) -> dict[str, Any]:
         "kind": run.kind.value,
         "created_at": run.created_at,
         "updated_at": run.updated_at,
-        "agent_state": run.state,
+        "state": run.state,
         "turn_lease_until": run.turn_lease_until,
     }
 

@@ -36,6 +36,7 @@ from bot.store.records import (
     step_record,
     step_values,
 )
+from bot.transitions import approval_move, run_sources, step_move
 
 R = TypeVar("R")
 
@@ -165,17 +166,23 @@ class Repository:
         return [step_record(row) for row in await self._all(stmt)]
 
     async def move_step(self, step_id: str, from_: Iterable[StepStatus], to: StepStatus, **values: Any) -> bool:
-        """Compare-and-set a step's status; True only for the one caller that made the change."""
+        """Compare-and-set a step's status (a move the transition table allows); True only for the one caller that
+        made the change."""
+        sources = step_move(from_, to)
         stmt = (
             update(steps)
-            .where(steps.c.id == step_id, steps.c.status.in_([s.value for s in from_]))
+            .where(steps.c.id == step_id, steps.c.status.in_([s.value for s in sources]))
             .values(status=to.value, **values)
         )
         return await self.db.write(rowcount(stmt)) == 1
 
-    async def set_run_status(self, run_id: str, status: RunStatus, now: datetime) -> None:
-        stmt = update(runs).where(runs.c.id == run_id).values(status=status.value, updated_at=now)
-        await self.db.write(rowcount(stmt))
+    async def move_run(self, run_id: str, to: RunStatus, now: datetime) -> bool:
+        """Set a run's status from any state the transition table lets move there; False if it is in another."""
+        sources = [s.value for s in run_sources(to)]
+        stmt = (
+            update(runs).where(runs.c.id == run_id, runs.c.status.in_(sources)).values(status=to.value, updated_at=now)
+        )
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def set_run_thread(self, run_id: str, thread_ts: str) -> None:
         stmt = update(runs).where(runs.c.id == run_id, runs.c.thread_ts.is_(None)).values(thread_ts=thread_ts)
@@ -218,9 +225,7 @@ class Repository:
 
         def op(conn: Connection) -> None:
             conn.execute(
-                update(runs)
-                .where(runs.c.id == run_id)
-                .values(agent_state=dict(state), turn_lease_until=None, updated_at=now)
+                update(runs).where(runs.c.id == run_id).values(state=dict(state), turn_lease_until=None, updated_at=now)
             )
             if new_steps:
                 conn.execute(insert(steps), [step_values(s) for s in new_steps])
@@ -274,7 +279,7 @@ class Repository:
     async def move_approval(self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime) -> bool:
         stmt = (
             update(approvals)
-            .where(approvals.c.id == approval_id, approvals.c.status == from_.value)
+            .where(approvals.c.id == approval_id, approvals.c.status == approval_move(from_, to).value)
             .values(status=to.value, decided_at=now)
         )
         return await self.db.write(rowcount(stmt)) == 1
@@ -291,7 +296,10 @@ class Repository:
     async def supersede(self, approval_id: str, new_id: str, now: datetime) -> bool:
         stmt = (
             update(approvals)
-            .where(approvals.c.id == approval_id, approvals.c.status == ApprovalStatus.PENDING.value)
+            .where(
+                approvals.c.id == approval_id,
+                approvals.c.status == approval_move(ApprovalStatus.PENDING, ApprovalStatus.SUPERSEDED).value,
+            )
             .values(status=ApprovalStatus.SUPERSEDED.value, decided_at=now, superseded_by=new_id)
         )
         return await self.db.write(rowcount(stmt)) == 1
@@ -332,9 +340,10 @@ class Repository:
 
     async def replace_step_args(self, step_id: str, args: dict[str, Any]) -> bool:
         """An edited request: new arguments, back to pending, only while it waits for approval."""
+        (source,) = step_move([StepStatus.WAITING_APPROVAL], StepStatus.PENDING)
         stmt = (
             update(steps)
-            .where(steps.c.id == step_id, steps.c.status == StepStatus.WAITING_APPROVAL.value)
+            .where(steps.c.id == step_id, steps.c.status == source.value)
             .values(args=args, status=StepStatus.PENDING.value)
         )
         return await self.db.write(rowcount(stmt)) == 1

@@ -25,6 +25,7 @@ PURE = sorted(
         "bot/suggest.py",
         "bot/redact.py",
         "bot/signing.py",
+        "bot/transitions.py",
         "integrations/registry.py",
     }
 )
