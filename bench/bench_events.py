@@ -146,7 +146,7 @@ def opsbot(database: Callable[[], contextlib.AbstractAsyncContextManager[str]]) 
             github.add_repo(REPO)
             for number, title in enumerate(("Add health endpoint", "Bump deps", "Fix login redirect"), start=1):
                 github.add_pr(REPO, number, title, author="ana", head=f"feat/{number}", checks="passing")
-            settings = Settings(  # type: ignore[call-arg]
+            settings = Settings(
                 _env_file=None,
                 slack_bot_token=BOT_TOKEN,
                 slack_signing_secret=SIGNING_SECRET,

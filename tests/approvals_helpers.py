@@ -22,7 +22,7 @@ def cards(env: Harness) -> list[Call]:
 
 
 def approval_of(card: Call) -> str:
-    return next(b["value"] for b in buttons(card.params) if b["action_id"] == "opsbot.approve")
+    return str(next(b["value"] for b in buttons(card.params) if b["action_id"] == "opsbot.approve"))
 
 
 def text_of(params: dict[str, Any]) -> str:

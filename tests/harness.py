@@ -69,7 +69,7 @@ class Harness:
         if self.model is not None:
             values.update(openai_api_key=OPENAI_KEY, openai_base_url=self.model.url, opsbot_model="gpt-4o-2024-08-06")
         values.update(self.overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     async def start_bot(self, *, paused: bool = False) -> Opsbot:
         self.bot = await build(self.settings(), clock=self.clock, migrate=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 
@@ -10,8 +11,8 @@ from bot.store.models import inbox, runs
 from tests.harness import Harness
 
 
-def blocks_text(call_params: dict) -> str:
-    return json.dumps(call_params.get("blocks", [])) + call_params.get("text", "")
+def blocks_text(call_params: dict[str, Any]) -> str:
+    return json.dumps(call_params.get("blocks", [])) + str(call_params.get("text", ""))
 
 
 async def test_ops_help_lists_every_tool_with_risk_and_example(env: Harness) -> None:

@@ -61,10 +61,10 @@ def _escapes(node: ast.AST, module: Path) -> str | None:
         if isinstance(depth, int) and depth >= len(module.relative_to(ROOT).parts):
             return f"parents[{depth}]"
     if isinstance(node, ast.Attribute) and node.attr == "parent":
-        chain, inner = 0, node
+        chain, inner = 0, node.value
         while isinstance(inner, ast.Attribute) and inner.attr == "parent":
             chain, inner = chain + 1, inner.value
-        if isinstance(inner, ast.Name) and inner.id == "ROOT" and chain >= 1:
+        if isinstance(inner, ast.Name) and inner.id == "ROOT" and chain >= 0:
             return "ROOT.parent"
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = node.value.replace(os.sep, "/")

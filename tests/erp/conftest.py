@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
@@ -74,7 +75,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 async def erp_env(db_url: str, tryton_env: TrytonEnv) -> AsyncIterator[Harness]:
     """The whole app (loopback Slack and GitHub) with the real Tryton server as its ERP."""
     s = tryton_env.server
-    settings = {
+    settings: dict[str, Any] = {
         "tryton_url": s.url,
         "tryton_database": s.database,
         "tryton_user": s.user,

@@ -20,7 +20,7 @@ from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo
 
 
 def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def tryton_settings(env: TrytonEnv, password: str | None = None) -> Settings:

@@ -28,7 +28,7 @@ async def test_opsbot_sandbox_prints_a_url_that_serves_the_page(tmp_path: Path) 
     assert proc.stdout is not None
     try:
         async with asyncio.timeout(60):
-            lines = []
+            lines: list[str] = []
             while not (match := re.search(r"open (http://127\.0\.0\.1:\d+/)", "".join(lines))):
                 line = (await proc.stdout.readline()).decode()
                 assert line, f"sandbox exited: {''.join(lines)}"

@@ -35,7 +35,7 @@ async def demo(sandbox: Sandbox, name: str) -> tuple[int, str]:
 
 
 async def test_with_a_github_token_the_github_demos_are_refused_and_say_why(real_github: FakeGitHub) -> None:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, github_token=SecretStr(TOKEN), github_api_url=real_github.url, openai_api_key=None,
         tryton_url=None, odoo_url=None,
     )  # fmt: skip
@@ -54,7 +54,7 @@ async def test_with_a_github_token_the_github_demos_are_refused_and_say_why(real
 
 
 async def test_on_demo_data_every_demo_is_available() -> None:
-    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)
     async with Sandbox(settings, port=0, sweep_interval=None) as sandbox:
         assert sandbox.state("U1")["demos"] == {"ci-failure": None, "digest": None, "erp-overdue": None}
         status, _ = await demo(sandbox, "digest")
@@ -63,7 +63,7 @@ async def test_on_demo_data_every_demo_is_available() -> None:
 
 
 async def test_the_ci_failure_demo_reports_the_seeded_run_with_a_rerun_button() -> None:
-    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None)
     async with Sandbox(settings, port=0, sweep_interval=None) as sandbox:
         status, _ = await demo(sandbox, "ci-failure")
         assert status == 200

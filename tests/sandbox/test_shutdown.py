@@ -12,7 +12,7 @@ from bot.settings import Settings
 
 async def test_stopping_the_sandbox_ends_open_event_streams() -> None:
     """The page keeps an event stream open; stopping must end it instead of waiting out aiohttp's 60 s grace."""
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, github_token=None, openai_api_key=None, tryton_url=None, odoo_url=None
     )
     sandbox = Sandbox(settings, port=0, sweep_interval=None)

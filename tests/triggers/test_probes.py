@@ -66,13 +66,14 @@ async def probed(db_url: str, tmp_path: Path, upstream: Upstream) -> AsyncIterat
     rules.write_text(RULES.format(url=upstream.url), encoding="utf-8")
     async with Harness(db_url, opsbot_rules=str(rules)) as env:
         assert env.bot is not None and env.bot.triggers is not None
+        assert env.bot.triggers.prober is not None
         env.bot.triggers.prober.timer = lambda: upstream.now
         env.github.add_workflow("acme/api", "rollback.yml")
         yield env
 
 
 async def checks(env: Harness, upstream: Upstream, count: int, *, latency: float, status: int = 200) -> None:
-    assert env.bot is not None and env.bot.triggers is not None
+    assert env.bot is not None and env.bot.triggers is not None and env.bot.triggers.prober is not None
     upstream.latency, upstream.status = latency, status
     for _ in range(count):
         env.clock.advance(30)
@@ -110,7 +111,7 @@ async def test_a_slow_period_alerts_once_proposes_the_rollback_and_recovery_is_s
 
 
 async def test_failures_in_a_row_alert_and_each_interval_is_checked_once(probed: Harness, upstream: Upstream) -> None:
-    assert probed.bot is not None and probed.bot.triggers is not None
+    assert probed.bot is not None and probed.bot.triggers is not None and probed.bot.triggers.prober is not None
     await checks(probed, upstream, 2, latency=0.05, status=503)
     assert posts(probed, "C2") == []
     await checks(probed, upstream, 1, latency=0.05, status=503)

@@ -8,7 +8,8 @@ import pytest
 
 from bot.settings import Settings
 from bot.triggers.rules import Facts, RulesError, load_rules, matches, parse_rules, render
-from tests.test_cli import BOT_TOKEN, SIGNING_SECRET, cli_env, opsbot, sqlite_url
+from tests.harness import BOT_TOKEN, SIGNING_SECRET
+from tests.test_cli import cli_env, opsbot, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("create_issue", "dispatch_workflow", "rerun_failed_jobs", "list_failed_workflow_runs")
@@ -89,11 +90,11 @@ async def test_start_up_refuses_an_invalid_rules_file(tmp_path: Path) -> None:
 def test_opsbot_check_reports_the_rules(tmp_path: Path) -> None:
     from bot.checks import _check_rules
 
-    ok = _check_rules(Settings(_env_file=None, opsbot_rules=str(ROOT / "examples" / "rules.yaml")))  # type: ignore[call-arg]
+    ok = _check_rules(Settings(_env_file=None, opsbot_rules=str(ROOT / "examples" / "rules.yaml")))
     assert ok[0][0] and any("api-github" in line for _, line in ok)
     bad = tmp_path / "rules.yaml"
     bad.write_text("routes:\n  - notify: general\n", encoding="utf-8")
-    [(passed, line)] = _check_rules(Settings(_env_file=None, opsbot_rules=str(bad)))  # type: ignore[call-arg]
+    [(passed, line)] = _check_rules(Settings(_env_file=None, opsbot_rules=str(bad)))
     assert not passed and "line 2" in line
 
 

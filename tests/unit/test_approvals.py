@@ -121,7 +121,7 @@ def click(**changes: Any) -> Click:
 
 def check(
     c: Click,
-    a: dict[str, Any] | None,
+    a: ApprovalRecord | None,
     *,
     current_hash: str | None = HASH,
     now: datetime = NOW,
@@ -344,7 +344,7 @@ class FakeDirectory:
         return None
 
 
-async def may_decide(c: Click, a: dict[str, Any], directory: FakeDirectory) -> bool:
+async def may_decide(c: Click, a: ApprovalRecord, directory: FakeDirectory) -> bool:
     """What a click handler does: check_click, then membership unless the requester withdraws."""
     if check_click(c, a, step_status=StepStatus.WAITING_APPROVAL, current_hash=HASH, now=NOW) is not None:
         return False

@@ -99,7 +99,8 @@ def assert_valid(blocks: list[Block]) -> None:
     assert len(out) <= 50
     for block in out:
         assert_within_slack_limits(block)
-        assert Block.parse(block).to_dict() == block  # round-trips through slack_sdk's parser and validation
+        parsed = Block.parse(block)
+        assert parsed is not None and parsed.to_dict() == block  # round-trips through slack_sdk's parser and validation
 
 
 # -- escape --------------------------------------------------------------------------------------------

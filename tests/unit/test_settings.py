@@ -187,7 +187,7 @@ def test_every_secret_setting_is_redacted_even_one_added_later() -> None:
     class Later(Settings):
         pagerduty_token: SecretStr | None = None
 
-    configured = Later(  # type: ignore[call-arg]
+    configured = Later(
         _env_file=None, pagerduty_token="pd-routing-key-0123456789", tryton_password="tryton-pw-42", odoo_api_key=None
     )
     secrets = secrets_of(configured)
