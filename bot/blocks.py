@@ -5,8 +5,6 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -24,8 +22,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.card_view import CardView as CardView  # re-exported for the adapters that draw cards
+from bot.card_view import preview_from_dict as preview_from_dict
+from bot.card_view import preview_to_dict as preview_to_dict
 from bot.membership import describe_specs
-from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
+from bot.mrkdwn import escape as escape
+from integrations.registry import Risk, ToolRegistry, ToolResult
 
 TEXT_LIMIT = 3000  # section text
 HEADER_LIMIT = 150
@@ -51,11 +53,6 @@ class ViewId(enum.StrEnum):
 
 
 RISK_BADGE = {Risk.READ: "🟢 read", Risk.WRITE: "🟠 write", Risk.DANGEROUS: "🔴 dangerous"}
-
-
-def escape(text: str) -> str:
-    """Escape mrkdwn control characters so user or upstream text cannot ping @channel or forge links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def review_requested(logins: Iterable[str], teams: Iterable[str]) -> str:
@@ -127,25 +124,6 @@ def result_blocks(tool: str, result: ToolResult) -> list[Block]:
 # -- approval cards ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class CardView:
-    approval_id: str
-    tool: str
-    risk: Risk
-    preview: Preview
-    requester: str
-    approvers: tuple[str, ...]
-    required: int
-    expires_at: datetime
-    status: str = "pending"
-    approved_by: tuple[str, ...] = ()
-    rejected_by: str | None = None
-    outcome: str | None = None
-    reason: str | None = None
-    rule: str = "default"
-    notes: tuple[str, ...] = field(default=())
-
-
 def who_may_approve(view: CardView) -> str:
     return describe_specs(view.approvers)
 
@@ -213,24 +191,6 @@ def _decided_line(view: CardView) -> str:
         return "↪️ Superseded by a newer request"
     label = {"executing": "⏳ Approved by {by} — running…", "succeeded": "✅ Approved by {by} — done"}
     return label.get(view.status, "Approved by {by} — " + view.status).format(by=by)
-
-
-def preview_from_dict(data: dict[str, Any]) -> Preview:
-    return Preview(
-        title=data.get("title", ""),
-        fields=tuple((str(k), str(v)) for k, v in data.get("fields", [])),
-        body=data.get("body"),
-        warnings=tuple(data.get("warnings", [])),
-    )
-
-
-def preview_to_dict(preview: Preview) -> dict[str, Any]:
-    return {
-        "title": preview.title,
-        "fields": [list(f) for f in preview.fields],
-        "body": preview.body,
-        "warnings": list(preview.warnings),
-    }
 
 
 # -- modals ------------------------------------------------------------------------------------------

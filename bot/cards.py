@@ -5,26 +5,27 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.blocks import CardView, approval_card, as_dicts, escape, preview_from_dict
+from bot.card_view import CardView, preview_from_dict
 from bot.domain import Decision, RunRecord
-from bot.ports import Chat
-from bot.store.repository import Repository
+from bot.mrkdwn import escape
+from bot.ports import Chat, Messages, Store
 from integrations.registry import Risk, ToolRegistry, ToolResult
 
 Poster = Callable[[RunRecord, str, list[dict[str, Any]]], Awaitable[str]]
 
 
 class Cards:
-    def __init__(self, *, repo: Repository, chat: Chat, registry: ToolRegistry) -> None:
+    def __init__(self, *, repo: Store, chat: Chat, messages: Messages, registry: ToolRegistry) -> None:
         self.repo = repo
         self.chat = chat
+        self.messages = messages
         self.registry = registry
 
     async def post_new(self, run: RunRecord, approval_id: str, *, thread_poster: Poster) -> None:
         view = await self.view(approval_id)
         if view is None:
             return
-        ts = await thread_poster(run, f"Approval needed: {view.preview.title}", as_dicts(approval_card(view)))
+        ts = await thread_poster(run, f"Approval needed: {view.preview.title}", self.messages.approval_card(view))
         if ts:
             await self.repo.set_approval_message(approval_id, ts)
 
@@ -34,7 +35,7 @@ class Cards:
         if approval is None or view is None or not approval.channel or not approval.message_ts:
             return
         text = f"{view.preview.title}: {view.status}"
-        await self.chat.update(approval.channel, approval.message_ts, text, as_dicts(approval_card(view)))
+        await self.chat.update(approval.channel, approval.message_ts, text, self.messages.approval_card(view))
 
     async def refresh_for_step(
         self, step_id: str, *, status: str, result: ToolResult | None, message: str | None

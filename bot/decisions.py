@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from bot.approvals import Click, Refusal, action_hash, check_click, needs_membership, quorum_met
-from bot.blocks import reject_modal
 from bot.clock import Clock
 from bot.domain import ApprovalRecord, ApprovalStatus, Decision, RunStatus, StepStatus
 from bot.membership import LookupFailed, Membership, describe_specs
-from bot.ports import Chat
+from bot.ports import Audit, Chat, Store
 from bot.runner import Runner
-from bot.store.audit import AuditLog
-from bot.store.repository import Repository
 
 
 class Decider:
     def __init__(
         self,
         *,
-        repo: Repository,
-        audit: AuditLog,
+        repo: Store,
+        audit: Audit,
         runner: Runner,
         chat: Chat,
         clock: Clock,
@@ -39,7 +36,9 @@ class Decider:
             await self._approve(click, approval)
         elif click.from_modal or not click.trigger_id:
             await self._reject(click, approval)
-        elif not await self.chat.open_modal(click.trigger_id, reject_modal(approval.id, approval.channel)):
+        elif not await self.chat.open_modal(
+            click.trigger_id, self.runner.messages.reject_modal(approval.id, approval.channel)
+        ):
             await self._reject(click, approval)  # the modal could not open: reject without a reason
 
     async def authorize(self, click: Click) -> ApprovalRecord | None:

@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.approvals import Click, Refusal
-from bot.blocks import edit_modal
 from bot.decisions import Decider
 from bot.domain import ApprovalRecord
 from bot.errors import InvalidArguments
@@ -29,7 +28,7 @@ class Editor:
         assert step is not None
         fields = form_fields(self.registry.get(step.tool).args, step.args)
         await self.decider.chat.open_modal(
-            click.trigger_id, edit_modal(approval.id, approval.channel, step.tool, fields)
+            click.trigger_id, self.decider.runner.messages.edit_modal(approval.id, approval.channel, step.tool, fields)
         )
 
     async def submit(self, click: Click, values: dict[str, str | None]) -> None:

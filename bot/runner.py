@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.approvals import ApprovalRules, action_hash, quorum_met
-from bot.blocks import as_dicts, error_blocks, preview_to_dict, result_blocks, unknown_outcome_blocks
+from bot.card_view import preview_to_dict
 from bot.cards import Cards
 from bot.clock import Clock
 from bot.domain import (
@@ -25,9 +25,7 @@ from bot.domain import (
     ToolCall,
 )
 from bot.errors import OutcomeUnknown, ToolError
-from bot.ports import Chat
-from bot.store.audit import AuditLog
-from bot.store.repository import Repository
+from bot.ports import Audit, Chat, Messages, Store
 from integrations.registry import CURRENT_RUN, Preview, Risk, ToolRegistry, ToolResult
 
 log = logging.getLogger(__name__)
@@ -57,10 +55,11 @@ class Runner:
     def __init__(
         self,
         *,
-        repo: Repository,
-        audit: AuditLog,
+        repo: Store,
+        audit: Audit,
         registry: ToolRegistry,
         chat: Chat,
+        messages: Messages,
         clock: Clock,
         config: RunnerConfig,
     ) -> None:
@@ -68,12 +67,13 @@ class Runner:
         self.audit = audit
         self.registry = registry
         self.chat = chat
+        self.messages = messages
         self.clock = clock
         self.config = config
         # What to do when every step of a run of this kind is final ("agent", "runbook"); commands just finish.
         self.hooks: dict[RunKind, Callable[[str], Awaitable[None]]] = {}
         self.eager_hooks: set[RunKind] = set()  # kinds whose hook also hears about each finished step
-        self.cards = Cards(repo=repo, chat=chat, registry=registry)
+        self.cards = Cards(repo=repo, chat=chat, messages=messages, registry=registry)
 
     async def start(
         self, event: Event, calls: Sequence[ToolCall], *, inbox_id: int | None, thread_ts: str | None
@@ -200,12 +200,12 @@ class Runner:
         if Risk(step.risk).needs_approval:
             await self.cards.refresh_for_step(step.id, status=status.value, result=result, message=message)
         if result is not None:
-            await self.post(run, result.text, as_dicts(result_blocks(step.tool, result)))
+            await self.post(run, result.text, self.messages.result(step.tool, result))
         elif status is StepStatus.UNKNOWN:
             text = message or "The outcome is unknown."
-            await self.post(run, text, as_dicts(unknown_outcome_blocks(step.id, step.tool, text)))
+            await self.post(run, text, self.messages.unknown_outcome(step.id, step.tool, text))
         elif message is not None:
-            await self.post(run, message, as_dicts(error_blocks(message)))
+            await self.post(run, message, self.messages.error(message))
         if status is not StepStatus.SUCCEEDED and run.kind is RunKind.GRAMMAR:
             await self._finish(run)  # a command stops at its first failure; an agent hears about it instead
 

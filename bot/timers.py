@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.blocks import as_dicts, context, section
 from bot.decisions import Decider
 from bot.domain import ApprovalRecord
 from bot.membership import describe_specs
@@ -54,7 +53,7 @@ class Timers:
 
     async def _say(self, approval: ApprovalRecord, text: str) -> None:
         if approval.channel:
-            blocks = as_dicts([section(text), context(f"Request `{approval.id[:8]}`")])
+            blocks = self.decider.runner.messages.note(text, f"Request `{approval.id[:8]}`")
             await self.decider.chat.post(approval.channel, text, blocks, thread_ts=approval.thread_ts)
 
     def start(self, interval: float = 30.0) -> None:

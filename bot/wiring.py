@@ -34,6 +34,7 @@ from bot.runbooks.tools import run_runbook_tool
 from bot.runner import Runner, RunnerConfig
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
+from bot.slack_messages import SlackMessages
 from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.repository import Repository
@@ -138,6 +139,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
         audit=audit,
         registry=registry,
         chat=chat,
+        messages=SlackMessages(),
         clock=clock,
         config=RunnerConfig(policy=ResolvedPolicy(policy, directory)),
     )

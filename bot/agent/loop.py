@@ -8,19 +8,15 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from slack_sdk.models.blocks import Block
-
 from bot.agent.conversation import Limits, build_messages, corrections, request_message, what_i_tried
 from bot.agent.progress import Progress
-from bot.blocks import as_dicts, context, escape, section
 from bot.clock import Clock
 from bot.domain import Event, RunKind, RunRecord, RunStatus, StepRecord, StepStatus
 from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
+from bot.mrkdwn import escape
 from bot.planner.grammar import clean
-from bot.ports import Chat, Model, ModelToolCall
+from bot.ports import Audit, Chat, Model, ModelToolCall, Store
 from bot.runner import FINAL_STEP, Runner, new_id, run_row, trigger_of
-from bot.store.audit import AuditLog
-from bot.store.repository import Repository
 from integrations.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
@@ -31,8 +27,8 @@ class AgentLoop:
     def __init__(
         self,
         *,
-        repo: Repository,
-        audit: AuditLog,
+        repo: Store,
+        audit: Audit,
         registry: ToolRegistry,
         runner: Runner,
         chat: Chat,
@@ -175,11 +171,10 @@ class AgentLoop:
         await self.repo.release_turn(run.id)
         await self.repo.move_run(run.id, status, now)
         tried = what_i_tried(await self.repo.steps_of(run.id))
-        blocks: list[Block] = [section(escape(text)[:2900] or "Done.")]
-        if tried:
-            blocks.append(context(escape(tried)))
-        blocks.append(context(f"AI agent · {self.model.name} · answers can be wrong; risky actions always ask first"))
-        await self.runner.post(run, escape(text)[:3000] or "Done.", as_dicts(blocks))
+        footer = f"AI agent · {self.model.name} · answers can be wrong; risky actions always ask first"
+        lines = [escape(tried), footer] if tried else [footer]
+        blocks = self.runner.messages.note(escape(text)[:2900] or "Done.", *lines)
+        await self.runner.post(run, escape(text)[:3000] or "Done.", blocks)
         await self.progress.done(run, ok=status is RunStatus.SUCCEEDED)
         await self.audit.append("agent.finished", at=now, run_id=run.id, status=status.value)
         await self._next_in_thread(run)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block
-
-from bot.blocks import as_dicts, context, escape, section
 from bot.clock import Clock
 from bot.domain import RunRecord, StepRecord
+from bot.mrkdwn import escape
+from bot.ports import Store
 from bot.runner import Runner
-from bot.store.repository import Repository
 
 ICONS = {
     "pending": "⏳",
@@ -24,13 +22,13 @@ LABELS = {"waiting_approval": "waiting for approval", "failed": "failed", "rejec
 
 
 class Progress:
-    def __init__(self, *, repo: Repository, runner: Runner, clock: Clock) -> None:
+    def __init__(self, *, repo: Store, runner: Runner, clock: Clock) -> None:
         self.repo = repo
         self.runner = runner
         self.clock = clock
 
     async def begin(self, run: RunRecord) -> None:
-        ts = await self.runner.post(run, "⏳ Working on it…", as_dicts([context("⏳ Working on it…")]))
+        ts = await self.runner.post(run, "⏳ Working on it…", self.runner.messages.status("⏳ Working on it…"))
         state = {**(run.state or {}), "status_ts": ts}
         await self.repo.save_turn(run.id, state, [], self.clock.now())
 
@@ -40,10 +38,8 @@ class Progress:
         if not ts or not fresh.channel:
             return
         lines = [_line(s) for s in await self.repo.steps_of(run.id)]
-        blocks: list[Block] = [context(headline)]
-        if lines:
-            blocks.append(section("\n".join(lines[-20:])))
-        await self.runner.chat.update(fresh.channel, ts, headline, as_dicts(blocks))
+        blocks = self.runner.messages.status(headline, lines[-20:])
+        await self.runner.chat.update(fresh.channel, ts, headline, blocks)
 
     async def done(self, run: RunRecord, *, ok: bool) -> None:
         await self.update(run, headline="✅ Finished" if ok else "⚠️ Stopped")

@@ -12,14 +12,12 @@ from bot.clock import Clock
 from bot.domain import Event, RunKind, RunRecord, RunStatus, Source, StepRecord, StepStatus
 from bot.errors import InvalidArguments, UserFacingError
 from bot.policy.durations import parse_duration
+from bot.ports import Audit, Store
 from bot.runbooks.inputs import coerce_inputs
 from bot.runbooks.loader import GATE_TOOL, Runbook
 from bot.runbooks.model import StepSpec
-from bot.runbooks.report import finish_blocks
 from bot.runbooks.templates import TemplateProblem, condition, render
 from bot.runner import FINAL_STEP, Runner, new_id, run_row, trigger_of
-from bot.store.audit import AuditLog
-from bot.store.repository import Repository
 from bot.suggest import did_you_mean
 from integrations.registry import CURRENT_RUN, ToolRegistry
 
@@ -32,8 +30,8 @@ class RunbookEngine:
     def __init__(
         self,
         *,
-        repo: Repository,
-        audit: AuditLog,
+        repo: Store,
+        audit: Audit,
         registry: ToolRegistry,
         runner: Runner,
         clock: Clock,
@@ -304,7 +302,7 @@ class RunbookEngine:
         now = self.clock.now()
         await self.repo.save_turn(run.id, state, [], now)
         await self.repo.move_run(run.id, status, now)
-        text, blocks = finish_blocks(book.name, state, outputs)
+        text, blocks = self.runner.messages.runbook_finished(book.name, state, outputs)
         await self.runner.post(run, text, blocks)
         await self.progress.update(run, headline=("⚠️" if failed else "✅") + f" Runbook *{book.name}* finished")
         await self.audit.append("runbook.finished", at=now, run_id=run.id, status=status.value, outputs=outputs)

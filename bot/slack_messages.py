@@ -1,0 +1,59 @@
+"""The `Messages` port drawn with slack_sdk's Block Kit models (bot.blocks): what the core says in Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot.blocks import (
+    approval_card,
+    as_dicts,
+    context,
+    edit_modal,
+    error_blocks,
+    reject_modal,
+    result_blocks,
+    section,
+    unknown_outcome_blocks,
+)
+from bot.card_view import CardView
+from bot.ports import Blocks
+from bot.runbooks.report import finish_blocks
+from integrations.registry import ToolResult
+
+
+class SlackMessages:
+    def result(self, tool: str, result: ToolResult) -> Blocks:
+        return as_dicts(result_blocks(tool, result))
+
+    def error(self, message: str, hint: str | None = None) -> Blocks:
+        return as_dicts(error_blocks(message, hint))
+
+    def unknown_outcome(self, step_id: str, tool: str, message: str) -> Blocks:
+        return as_dicts(unknown_outcome_blocks(step_id, tool, message))
+
+    def approval_card(self, view: CardView) -> Blocks:
+        return as_dicts(approval_card(view))
+
+    def reject_modal(self, approval_id: str, channel: str | None) -> dict[str, Any]:
+        return reject_modal(approval_id, channel)
+
+    def edit_modal(
+        self, approval_id: str, channel: str | None, tool: str, fields: list[tuple[str, str, bool]]
+    ) -> dict[str, Any]:
+        return edit_modal(approval_id, channel, tool, fields)
+
+    def note(self, text: str, *context_lines: str) -> Blocks:
+        """One section, then a context line for each of `context_lines` (all already mrkdwn-safe)."""
+        return as_dicts([section(text), *(context(line) for line in context_lines)])
+
+    def status(self, headline: str, lines: Sequence[str] = ()) -> Blocks:
+        blocks: list[Block] = [context(headline)]
+        if lines:
+            blocks.append(section("\n".join(lines)))
+        return as_dicts(blocks)
+
+    def runbook_finished(self, name: str, state: dict[str, Any], outputs: dict[str, Any]) -> tuple[str, Blocks]:
+        return finish_blocks(name, state, outputs)
