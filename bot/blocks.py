@@ -228,7 +228,9 @@ def edit_modal(
                 label=PlainTextObject(text=name),
                 optional=not required,
                 element=PlainTextInputElement(
-                    action_id="value", initial_value=value or None, multiline=name in {"body", "commit_message"}
+                    action_id="value",
+                    initial_value=value or None,
+                    multiline=name in {"body", "commit_message", "comment"},
                 ),
             )
         )

@@ -1,4 +1,4 @@
-"""The explicit list of tools opsbot offers. Adding a tool: one line here (see README, 'Adding a tool')."""
+"""The integrations whose tools opsbot offers; a new tool goes in its integration's list (README, 'Adding a tool')."""
 
 from __future__ import annotations
 

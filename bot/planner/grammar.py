@@ -20,7 +20,21 @@ PR = r"(?:pr|pull request|pull|pull-request)"
 
 BUILTINS = {"pending", "audit", "runbooks", "run", "digest"}
 HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
-VERBS = ("list", "show", "get", "merge", "create", "open", "rerun", "comment", "dispatch", "run", "help", *BUILTINS)
+VERBS = (
+    "list",
+    "show",
+    "get",
+    "merge",
+    "create",
+    "open",
+    "close",
+    "rerun",
+    "comment",
+    "dispatch",
+    "run",
+    "help",
+    *BUILTINS,
+)
 
 
 def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, dict[str, Any]]]]]:
@@ -32,6 +46,12 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             return tool, {**fixed, **args}
 
         return build
+
+    def close(m: re.Match[str]) -> tuple[str, dict[str, Any]]:
+        tool, args = with_repo("close_issue")(m)
+        if "reason" in args:  # "not planned", "Not-Planned" → not_planned
+            args["reason"] = "_".join(re.split(r"[\s_-]+", args["reason"].lower()))
+        return tool, args
 
     forms = [
         (
@@ -61,6 +81,11 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
         (
             rf"comment\s+on\s+(?:{PR}|issue)\s+{NUM}{IN_REPO}\s*:\s*(?P<body>.+)",
             with_repo("comment"),
+        ),
+        (
+            rf"close\s+(?:{PR}|issue)\s+{NUM}{IN_REPO}(?:\s+as\s+(?P<reason>completed|not[\s_-]planned))?"
+            r"(?:\s*:\s*(?P<comment>.+))?",
+            close,
         ),
         (
             rf"(?:dispatch|trigger|run)\s+workflow\s+(?P<workflow>[\w./-]+)"

@@ -62,6 +62,16 @@ class CommentArgs(RepoArgs):
     body: str = Field(min_length=1, max_length=65536, description="The comment, in GitHub Markdown.")
 
 
+class CloseIssueArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: int = Field(ge=1, description="The issue number (a pull request's number closes the pull request).")
+    reason: Literal["completed", "not_planned"] = Field("completed", description="Why it is closed.")
+    comment: str | None = Field(
+        None, min_length=1, max_length=65536, description="A comment to post before closing, in GitHub Markdown."
+    )
+
+
 class RerunFailedJobsArgs(RepoArgs):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -14,7 +14,15 @@ from github.Repository import Repository
 from github.Requester import Requester
 from github.WorkflowRun import WorkflowRun
 
-from integrations.github.models import Checks, IssueRef, PullDetail, PullSummary, RunSummary, summarize_checks
+from integrations.github.models import (
+    Checks,
+    IssueDetail,
+    IssueRef,
+    PullDetail,
+    PullSummary,
+    RunSummary,
+    summarize_checks,
+)
 
 RECENT_ISSUES_SCANNED = 30
 
@@ -72,6 +80,16 @@ def recent_issue(repo: Repository, *, creator: str, title: str, since: datetime)
 
 def comment(repo: Repository, number: int, body: str) -> str:
     return repo.get_issue(number).create_comment(body).html_url
+
+
+def issue(repo: Repository, number: int) -> IssueDetail:
+    return issue_detail(repo.get_issue(number))
+
+
+def close_issue(repo: Repository, number: int, *, reason: str) -> IssueDetail:
+    item = repo.get_issue(number)  # lazy: the PATCH is the only request
+    item.edit(state="closed", state_reason=reason)
+    return issue_detail(item)
 
 
 def rerun_failed_jobs(requester: Requester, repo: Repository, run_id: int) -> None:
@@ -134,6 +152,17 @@ def run_summary(run: WorkflowRun) -> RunSummary:
 
 def issue_ref(issue: Issue, *, reconciled: bool = False) -> IssueRef:
     return IssueRef(number=issue.number, title=issue.title, url=issue.html_url, reconciled=reconciled)
+
+
+def issue_detail(item: Issue) -> IssueDetail:
+    return IssueDetail(
+        number=item.number,
+        title=item.title,
+        state=item.state,
+        state_reason=item.state_reason,
+        url=item.html_url,
+        pull=item.pull_request is not None,
+    )
 
 
 def _opt(value: str | None) -> Any:

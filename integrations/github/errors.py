@@ -43,6 +43,8 @@ def map_error(exc: Exception, op: Operation) -> ToolError:
     status, message = exc.status, github_message(exc)
     if status == 404:
         return NotFound(f"{op.target} was not found, or the token has no access to it.")
+    if status == 410:  # Gone: issues are turned off in the repository, or the issue was deleted
+        return NotFound(f"GitHub could not {op.action}: {message}.")
     if status == 401:
         return PermissionDenied(
             "GitHub rejected the token (401 Bad credentials).",

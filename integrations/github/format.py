@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks import review_requested
-from integrations.github.models import CheckState, PullDetail, PullSummary, RunSummary
+from integrations.github.models import CheckState, IssueDetail, PullDetail, PullSummary, RunSummary
 
 READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
 
@@ -23,6 +23,29 @@ def merge_warnings(pull: PullDetail) -> tuple[str, ...]:
     elif pull.checks.state is CheckState.PENDING:
         warnings.append("Checks are still running.")
     return tuple(warnings)
+
+
+def close_fields(repo: str, issue: IssueDetail, *, reason: str, comment: bool) -> tuple[tuple[str, str], ...]:
+    state = "open → closed" if issue.state == "open" else f"already {issue.state}{_reason(issue.state_reason)}"
+    return (
+        ("Repository", repo),
+        (issue.kind, f"#{issue.number} {escape(issue.title)}"),
+        ("State", state),
+        ("Reason", reason.replace("_", " ")),
+        ("Comment", "posted first (below)" if comment else "none"),
+    )
+
+
+def close_warnings(issue: IssueDetail) -> tuple[str, ...]:
+    if issue.state == "closed":
+        return (f"This is already closed{_reason(issue.state_reason)}: closing will fail, and nothing is posted.",)
+    if issue.pull:
+        return ("This is a pull request: closing it does not merge it.",)
+    return ()
+
+
+def _reason(state_reason: str | None) -> str:
+    return f" ({state_reason.replace('_', ' ')})" if state_reason else ""
 
 
 def pull_fields(pull: PullDetail) -> tuple[tuple[str, str], ...]:

@@ -23,6 +23,7 @@ from integrations.github.errors import Operation, map_error, rate_limit_wait, ra
 from integrations.github.models import (
     FAILED_CONCLUSIONS,
     Checks,
+    IssueDetail,
     IssueRef,
     PullDetail,
     PullSummary,
@@ -169,6 +170,10 @@ class GitHubGateway:
             raise NotFound(f"Pull request #{number} in {repo} has no failed workflow run for `{sha[:7]}`.")
         return runs[0]
 
+    async def get_issue(self, repo: str, number: int) -> IssueDetail:
+        op = _pull_op(repo, number, "read", noun="Issue")
+        return await self.call(lambda: calls.issue(self._repo(repo), number), op)
+
     # --- writes ------------------------------------------------------------------------------
 
     async def create_issue(self, repo: str, *, title: str, body: str | None) -> IssueRef:
@@ -196,6 +201,30 @@ class GitHubGateway:
     async def comment(self, repo: str, number: int, body: str) -> str:
         op = _pull_op(repo, number, "comment on", noun="Issue or pull request", write=True)
         return await self.call(lambda: calls.comment(self._repo(repo), number, body), op)
+
+    async def close_issue(self, repo: str, number: int, *, reason: str, comment: str | None) -> IssueDetail:
+        """Comment (if asked), then close; one already closed is a Conflict, and gets no comment."""
+        issue = await self.get_issue(repo, number)
+        if issue.state == "closed":
+            why = f" ({issue.state_reason.replace('_', ' ')})" if issue.state_reason else ""
+            raise Conflict(f"{issue.kind} #{number} in {repo} is already closed{why}; nothing to close.")
+        if comment:
+            await self.comment(repo, number, comment)
+        op = _pull_op(repo, number, "close", noun=issue.kind, write=True)
+        try:
+            return await self.call(lambda: calls.close_issue(self._repo(repo), number, reason=reason), op)
+        except OutcomeUnknown:
+            # GitHub's answer was lost: a second look tells whether it closed (a retry would comment twice)
+            found = await self._issue_if_readable(repo, number)
+            if found is None or found.state != "closed":
+                raise
+            return replace(found, reconciled=True)
+
+    async def _issue_if_readable(self, repo: str, number: int) -> IssueDetail | None:
+        try:
+            return await self.get_issue(repo, number)
+        except ToolError:
+            return None
 
     async def rerun_failed_jobs(self, repo: str, run: RunSummary) -> None:
         if run.conclusion not in FAILED_CONCLUSIONS:

@@ -125,3 +125,18 @@ class IssueRef:
     title: str
     url: str
     reconciled: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueDetail:
+    number: int
+    title: str
+    state: str  # open or closed
+    state_reason: str | None  # completed, not_planned, reopened, duplicate; None while never closed
+    url: str
+    pull: bool = False  # the issue of a pull request: closing it closes the pull request
+    reconciled: bool = False  # GitHub's answer was lost, but a second look found it closed
+
+    @property
+    def kind(self) -> str:
+        return "Pull request" if self.pull else "Issue"

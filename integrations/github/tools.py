@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from integrations.github.args import (
+    CloseIssueArgs,
     CommentArgs,
     CreateIssueArgs,
     DispatchWorkflowArgs,
@@ -15,6 +16,8 @@ from integrations.github.args import (
     RerunFailedJobsArgs,
 )
 from integrations.github.format import (
+    close_fields,
+    close_warnings,
     escape,
     merge_warnings,
     plural,
@@ -110,6 +113,32 @@ class GitHubTools:
             title=f"Comment on #{args.number} in {args.repo}",
             fields=(("Repository", args.repo), ("On", f"#{args.number}")),
             body=escape(args.body),
+        )
+
+    async def close_issue(self, args: CloseIssueArgs) -> ToolResult:
+        issue = await self.gw.close_issue(args.repo, args.number, reason=args.reason, comment=args.comment)
+        commented = " after commenting" if args.comment else ""
+        note = " (GitHub reported an error, but it had been closed)" if issue.reconciled else ""
+        return ToolResult(
+            text=f"Closed #{issue.number} in `{args.repo}` as {args.reason.replace('_', ' ')}{commented}:"
+            f" {escape(issue.title)}{note}",
+            data={
+                "number": issue.number,
+                "state": issue.state,
+                "state_reason": issue.state_reason,
+                "url": issue.url,
+                "reconciled": issue.reconciled,
+            },
+            link=issue.url,
+        )
+
+    async def preview_close_issue(self, args: CloseIssueArgs) -> Preview:
+        issue = await self.gw.get_issue(args.repo, args.number)
+        return Preview(
+            title=f"Close #{issue.number} {issue.title}",
+            fields=close_fields(args.repo, issue, reason=args.reason, comment=args.comment is not None),
+            body=escape(args.comment) if args.comment else None,
+            warnings=close_warnings(issue),
         )
 
     async def _run_to_rerun(self, args: RerunFailedJobsArgs) -> RunSummary:
@@ -217,6 +246,15 @@ def github_tools(gw: GitHubGateway) -> list[Tool]:
             run=t.comment,
             preview=t.preview_comment,
             example="comment on pr 42 in acme/api: Looks good, merging after CI.",
+        ),
+        ToolSpec(
+            name="close_issue",
+            description="Close an issue (or a pull request without merging it), optionally commenting first.",
+            args=CloseIssueArgs,
+            risk=Risk.WRITE,
+            run=t.close_issue,
+            preview=t.preview_close_issue,
+            example="close issue 12 in acme/api as not planned",
         ),
         ToolSpec(
             name="rerun_failed_jobs",

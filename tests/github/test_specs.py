@@ -25,6 +25,7 @@ def test_schemas_come_from_the_models(tools: ToolRegistry) -> None:
         "list_failed_workflow_runs",
         "create_issue",
         "comment",
+        "close_issue",
         "rerun_failed_jobs",
         "merge_pull_request",
         "dispatch_workflow",
@@ -32,6 +33,8 @@ def test_schemas_come_from_the_models(tools: ToolRegistry) -> None:
     assert all(s["additionalProperties"] is False for s in schemas.values())
     risks = {t.name: t.risk for t in tools}
     assert risks["get_pull_request"] is Risk.READ
-    assert (risks["create_issue"], risks["comment"], risks["rerun_failed_jobs"]) == (Risk.WRITE,) * 3
+    assert (risks["create_issue"], risks["comment"], risks["close_issue"], risks["rerun_failed_jobs"]) == (
+        Risk.WRITE,
+    ) * 4
     assert (risks["merge_pull_request"], risks["dispatch_workflow"]) == (Risk.DANGEROUS,) * 2
     assert "owner/name" in schemas["comment"]["properties"]["repo"]["description"]

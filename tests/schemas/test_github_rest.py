@@ -97,6 +97,25 @@ CASES = [
     ),
     case("a comment", "_comment", 201)(lambda r, g: r.issues.async_create_comment("acme", "api", 7, body="On it.")),
     case("an empty comment", "_comment", 422)(lambda r, g: r.issues.async_create_comment("acme", "api", 7, body="")),
+    case("an issue", "_get_issue", 200)(lambda r, g: r.issues.async_get("acme", "api", 1)),
+    case("a pull request as an issue", "_get_issue", 200)(lambda r, g: r.issues.async_get("acme", "api", 7)),
+    case("a merged pull request as an issue", "_get_issue", 200)(lambda r, g: r.issues.async_get("acme", "api", 5)),
+    case("an unknown issue", "_get_issue", 404)(lambda r, g: r.issues.async_get("acme", "api", 99)),
+    case("a closed issue", "_update_issue", 200)(
+        lambda r, g: r.issues.async_update("acme", "api", 1, state="closed", state_reason="not_planned")
+    ),
+    case("a closed pull request", "_update_issue", 200)(
+        lambda r, g: r.issues.async_update("acme", "api", 7, state="closed", state_reason="completed")
+    ),
+    case("a reopened issue", "_update_issue", 200)(lambda r, g: r.issues.async_update("acme", "api", 2, state="open")),
+    case("closing an unknown issue", "_update_issue", 404)(
+        lambda r, g: r.issues.async_update("acme", "api", 99, state="closed")
+    ),
+    case("closing with a reason GitHub has not", "_update_issue", 422)(
+        lambda r, g: r.issues.async_update(
+            "acme", "api", 1, data=cast(Any, {"state": "closed", "state_reason": "wontfix"})
+        )
+    ),
     case("an endpoint the fake has not", "", 404)(
         lambda r, g: r._github.arequest("GET", "/repos/acme/api/branches", error_models={"404": models.BasicError})
     ),
@@ -123,14 +142,20 @@ CASES = [
 ]
 
 
-def _fault(status: int, method: str, path: str) -> Call:
-    """A fault injected with its default body, on an issue create (POST) or a pull request read (GET)."""
+FAULTED: dict[str, tuple[str, str, Callable[[RestNamespace], Awaitable[Any]]]] = {  # route: method, path, call
+    "_create_issue": ("POST", r"/issues$", lambda r: r.issues.async_create("acme", "api", title="Disk full")),
+    "_get_pull": ("GET", r"/pulls/7$", lambda r: r.pulls.async_get("acme", "api", 7)),
+    "_get_issue": ("GET", r"/issues/1$", lambda r: r.issues.async_get("acme", "api", 1)),
+}
+
+
+def _fault(status: int, route: str) -> Call:
+    """A fault injected with its default body, on one of the FAULTED operations."""
+    method, path, request = FAULTED[route]
 
     async def call(r: RestNamespace, g: FakeGitHub) -> Any:
         g.fail_next(method, path, status)
-        if method == "POST":
-            return await r.issues.async_create("acme", "api", title="Disk full")
-        return await r.pulls.async_get("acme", "api", 7)
+        return await request(r)
 
     return call
 
@@ -138,19 +163,18 @@ def _fault(status: int, method: str, path: str) -> Call:
 def _faults() -> list[Case]:
     """Every default fault body, each on an operation that documents that status where one does."""
     made = [
-        case(f"an injected {status}", "_create_issue" if method == "POST" else "_get_pull", status)(
-            _fault(status, method, path)
-        )
-        for status, method, path in [
-            (401, "POST", r"/issues$"),
-            (403, "POST", r"/issues$"),
-            (404, "GET", r"/pulls/7$"),
-            (405, "POST", r"/issues$"),
-            (409, "POST", r"/issues$"),
-            (422, "POST", r"/issues$"),
-            (500, "GET", r"/pulls/7$"),
-            (502, "GET", r"/pulls/7$"),
-            (503, "GET", r"/pulls/7$"),
+        case(f"an injected {status}", route, status)(_fault(status, route))
+        for status, route in [
+            (401, "_create_issue"),
+            (403, "_create_issue"),
+            (404, "_get_pull"),
+            (405, "_create_issue"),
+            (409, "_create_issue"),
+            (410, "_get_issue"),
+            (422, "_create_issue"),
+            (500, "_get_pull"),
+            (502, "_get_pull"),
+            (503, "_get_pull"),
         ]
     ]
     made.append(case("a primary rate limit", "_user_repos", 403)(lambda r, g: _limited(r, g, retry_after=None)))
@@ -186,6 +210,17 @@ async def fake() -> AsyncIterator[FakeGitHub]:
         gh.repos["acme/api"].issues[1] = FakeIssue(
             number=1, title="Disk full on db-1", body=None, user="ben", created_at=gh.now()
         )
+        gh.repos["acme/api"].issues[2] = FakeIssue(
+            number=2,
+            title="Old alert",
+            body="Fixed.",
+            user="ana",
+            created_at=gh.now(),
+            state="closed",
+            state_reason="completed",
+            closed_at=gh.now(),
+            closed_by="ben",
+        )
         yield gh
 
 
@@ -220,7 +255,7 @@ def test_every_route_is_checked_with_a_success_and_every_fault_body_with_its_sta
     routes = {handler.__name__ for _, _, handler in ROUTES}
     assert routes == {c.route for c in ALL if c.status < 300}, "a route of the fake without a schema case"
     statuses = {c.status for c in ALL if c.status >= 400}
-    assert statuses >= {401, 403, 404, 405, 409, 422, 500, 502, 503}
+    assert statuses >= {401, 403, 404, 405, 409, 410, 422, 500, 502, 503}
 
 
 async def test_every_answer_carries_githubs_headers(fake: FakeGitHub) -> None:

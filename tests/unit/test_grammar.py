@@ -12,6 +12,7 @@ from bot.planner.grammar import GrammarPlanner, clean, parse_key_values
 from integrations.registry import ToolRegistry
 
 TOOL_NAMES = (
+    "close_issue",
     "comment",
     "create_issue",
     "dispatch_workflow",
@@ -71,6 +72,23 @@ def test_tool_names_match_the_real_registry(registry: ToolRegistry, no_network: 
         ),
         ("list failed runs in acme/api", "list_failed_workflow_runs", {"repo": "acme/api"}),
         ("comment on pr 3 in acme/api: Looks good", "comment", {"number": 3, "repo": "acme/api", "body": "Looks good"}),
+        ("close issue 12 in acme/api", "close_issue", {"number": 12, "repo": "acme/api"}),
+        (
+            "close issue #12 in acme/api as not planned",
+            "close_issue",
+            {"number": 12, "repo": "acme/api", "reason": "not_planned"},
+        ),
+        (
+            "close issue 12 in acme/api as Not-Planned: duplicate of #3",
+            "close_issue",
+            {"number": 12, "repo": "acme/api", "reason": "not_planned", "comment": "duplicate of #3"},
+        ),
+        (
+            "close pr 7 in acme/api as completed",
+            "close_issue",
+            {"number": 7, "repo": "acme/api", "reason": "completed"},
+        ),
+        ("close issue 12: Fixed in #13", "close_issue", {"number": 12, "comment": "Fixed in #13"}),
         (
             "dispatch workflow deploy.yml on main in acme/api",
             "dispatch_workflow",
@@ -97,6 +115,7 @@ def test_natural_forms(text: str, tool: str, args: dict[str, Any], ctx: PlanCont
         "rerun failed checks on pr 42 in acme/api",
         "list failed runs in acme/api on main",
         "comment on pr 3 in acme/api: body",
+        "close issue 12 in acme/api as not planned: body",
         "dispatch workflow deploy.yml on main in acme/api",
     ],
 )
@@ -209,6 +228,17 @@ def test_nested_keys_build_a_dict(ctx: PlanContext, registry: ToolRegistry) -> N
     registry.validate(tool, args)
 
 
+def test_close_issue_by_key_values_validates(ctx: PlanContext, registry: ToolRegistry) -> None:
+    tool, args = single("close_issue repo=acme/api number=12", ctx)
+    assert (tool, args) == ("close_issue", {"repo": "acme/api", "number": "12"})
+    assert registry.validate(tool, args).model_dump() == {
+        "repo": "acme/api",
+        "number": 12,
+        "reason": "completed",
+        "comment": None,
+    }
+
+
 def test_value_may_contain_equals_signs() -> None:
     assert parse_key_values("body=a=b") == {"body": "a=b"}
 
@@ -261,6 +291,7 @@ def test_default_repo_fills_in_a_missing_repo(registry: ToolRegistry) -> None:
     assert single("merge pr 42", context) == ("merge_pull_request", {"number": 42, "repo": "acme/web"})
     assert single("list prs", context) == ("list_pull_requests", {"repo": "acme/web"})
     assert single("create issue: Broken", context) == ("create_issue", {"title": "Broken", "repo": "acme/web"})
+    assert single("close issue 4", context) == ("close_issue", {"number": 4, "repo": "acme/web"})
     assert single("get_pull_request number=3", context) == ("get_pull_request", {"number": "3", "repo": "acme/web"})
 
 
@@ -294,6 +325,7 @@ def test_planning_is_deterministic(ctx: PlanContext) -> None:
         ("lsit prs in acme/api", "`list`"),
         ("merge_pul_request repo=acme/api number=4", "`merge_pull_request`"),
         ("dispath workflow deploy.yml", "`dispatch`"),
+        ("cloze issue 12 in acme/api", "`close`"),
     ],
 )
 def test_unknown_command_suggests(text: str, suggestion: str, ctx: PlanContext) -> None:

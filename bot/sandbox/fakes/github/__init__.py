@@ -164,6 +164,11 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
             self.check_runs[sha] = list(CHECKS[checks])
         return pull
 
+    def add_issue(self, repo: str, number: int, title: str, *, user: str = "ana", body: str | None = None) -> FakeIssue:
+        issue = FakeIssue(number=number, title=title, body=body, user=user, created_at=self.now() - timedelta(days=1))
+        self._repo(repo).issues[number] = issue
+        return issue
+
     def set_status(self, sha: str, context: str, state: str) -> None:
         """A commit status (the older API): state is success, failure, error or pending."""
         self.statuses.setdefault(sha, []).append((context, state))

@@ -46,7 +46,7 @@ class GitHubPayloads:
         item = FakeIssue(
             number=pull.number, title=pull.title, body=pull.body, user=pull.author, created_at=pull.created_at
         )
-        item.state = pull.state
+        item.state, item.closed_at = pull.state, pull.closed_at
         return objects.issue(repo, item, api=self.url, pull=True)
 
     def run_json(self, repo: FakeRepo, run: FakeRun) -> dict[str, Any]:

@@ -139,6 +139,42 @@ def _list_issues(gh: FakeGitHub, call: Call) -> Reply:
     return gh._page(call, kept)
 
 
+def _get_issue(gh: FakeGitHub, call: Call) -> Reply:
+    """An issue, or a pull request as the issues API shows it (with `pull_request`)."""
+    repo, number = _repo_of(call), int(call.params["number"])
+    if number in repo.issues:
+        return Reply(status=200, body=gh.issue_json(repo, repo.issues[number]))
+    if number in repo.pulls:
+        return Reply(status=200, body=gh.pull_as_issue_json(repo, repo.pulls[number]))
+    return Reply(status=404, body=dict(NOT_FOUND))
+
+
+def _update_issue(gh: FakeGitHub, call: Call) -> Reply:
+    """Close or reopen an issue (or a pull request), with a `state_reason`."""
+    repo, body, number = _repo_of(call), call.body or {}, int(call.params["number"])
+    item, pull = repo.issues.get(number), repo.pulls.get(number)
+    if item is None and pull is None:
+        return Reply(status=404, body=dict(NOT_FOUND))
+    state, reason = body.get("state"), body.get("state_reason")
+    docs = f"{DOCS}/issues/issues#update-an-issue"
+    if state not in (None, "open", "closed"):
+        return Reply(status=422, body=validation_failed("Issue", "state", "invalid", docs=docs))
+    if reason not in (None, "completed", "not_planned", "duplicate", "reopened"):
+        return Reply(status=422, body=validation_failed("Issue", "state_reason", "invalid", docs=docs))
+    if pull is not None:
+        if state is not None and not pull.merged:
+            pull.state, pull.closed_at = state, gh.now() if state == "closed" else None
+        return Reply(status=200, body=gh.pull_as_issue_json(repo, pull))
+    assert item is not None
+    if state == "closed":
+        item.state_reason = reason or ("completed" if item.state == "open" else item.state_reason)
+        if item.state == "open":
+            item.state, item.closed_at, item.closed_by = "closed", gh.now(), gh.login
+    elif state == "open" and item.state == "closed":
+        item.state, item.state_reason, item.closed_at, item.closed_by = "open", "reopened", None, None
+    return Reply(status=200, body=gh.issue_json(repo, item))
+
+
 def _comment(gh: FakeGitHub, call: Call) -> Reply:
     repo, body = _repo_of(call), call.body or {}
     number = int(call.params["number"])
@@ -203,6 +239,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[FakeGitHub, Call], Reply]]] =
         ("POST", rf"{R}/actions/runs/(?P<run_id>\d+)/rerun-failed-jobs", _rerun),
         ("GET", rf"{R}/issues", _list_issues),
         ("POST", rf"{R}/issues", _create_issue),
+        ("GET", rf"{R}/issues/(?P<number>\d+)", _get_issue),
+        ("PATCH", rf"{R}/issues/(?P<number>\d+)", _update_issue),
         ("POST", rf"{R}/issues/(?P<number>\d+)/comments", _comment),
         ("GET", rf"{R}/actions/workflows/(?P<workflow>[^/]+)", _get_workflow),
         ("POST", rf"{R}/actions/workflows/(?P<workflow>[^/]+)/dispatches", _dispatch),

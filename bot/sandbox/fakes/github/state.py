@@ -61,6 +61,9 @@ class FakeIssue:
     user: str
     created_at: datetime
     state: str = "open"
+    state_reason: str | None = None  # completed, not_planned, duplicate once closed; reopened
+    closed_at: datetime | None = None
+    closed_by: str | None = None  # a login
 
 
 @dataclass(kw_only=True)

@@ -28,6 +28,7 @@ MERGE_CONFLICT = error("Merge conflict", f"{DOCS}/pulls/pulls#merge-a-pull-reque
 BAD_JSON = error("Problems parsing JSON")
 SERVER_ERROR = {"message": "Server Error"}  # a 500 or 502 from GitHub says no more than that
 UNAVAILABLE = {"code": "unavailable", "message": "Service Unavailable", "documentation_url": DOCS}
+ISSUES_DISABLED = error("Issues are disabled for this repo", f"{DOCS}/issues/issues#get-an-issue")
 NO_DISPATCH_TRIGGER = error(
     "Workflow does not have 'workflow_dispatch' trigger",
     f"{DOCS}/actions/workflows#create-a-workflow-dispatch-event",
@@ -57,6 +58,7 @@ def default_fault_body(status: int) -> Any:
         404: NOT_FOUND,
         405: NOT_MERGEABLE,
         409: MERGE_CONFLICT,
+        410: ISSUES_DISABLED,
         422: validation_failed("Issue", "title", "custom", message="title is too long (maximum is 256 characters)"),
         500: SERVER_ERROR,
         502: SERVER_ERROR,
