@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.approvals import Click, Refusal, action_hash, check_click, needs_membership, quorum_met
+from bot.cards import Cards
 from bot.clock import Clock
 from bot.domain import ApprovalRecord, ApprovalStatus, Decision, RunStatus, StepStatus
 from bot.membership import LookupFailed, Membership, describe_specs
-from bot.ports import Audit, Chat, Store
+from bot.ports import Audit, Chat, Messages, Store
 from bot.runner import Runner
 
 
@@ -17,6 +18,8 @@ class Decider:
         repo: Store,
         audit: Audit,
         runner: Runner,
+        cards: Cards,
+        messages: Messages,
         chat: Chat,
         clock: Clock,
         membership: Membership,
@@ -24,6 +27,8 @@ class Decider:
         self.repo = repo
         self.audit = audit
         self.runner = runner
+        self.cards = cards
+        self.messages = messages
         self.chat = chat
         self.clock = clock
         self.membership = membership
@@ -37,7 +42,7 @@ class Decider:
         elif click.from_modal or not click.trigger_id:
             await self._reject(click, approval)
         elif not await self.chat.open_modal(
-            click.trigger_id, self.runner.messages.reject_modal(approval.id, approval.channel)
+            click.trigger_id, self.messages.reject_modal(approval.id, approval.channel)
         ):
             await self._reject(click, approval)  # the modal could not open: reject without a reason
 
@@ -84,7 +89,7 @@ class Decider:
         run_id = approval.run_id
         await self.audit.append("approval.decision", at=now, run_id=run_id, actor=click.user, decision="approve")
         if not quorum_met(approval, await self.repo.decisions_of(approval.id)):
-            await self.runner.cards.refresh(approval.id)
+            await self.cards.refresh(approval.id)
             return
         if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.APPROVED, now):
             await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
@@ -92,7 +97,7 @@ class Decider:
         await self.repo.move_step(approval.step_id, [StepStatus.WAITING_APPROVAL], StepStatus.APPROVED)
         await self.repo.move_run(run_id, RunStatus.RUNNING, now)
         await self.audit.append("approval.approved", at=now, run_id=run_id, actor=click.user, approval=approval.id)
-        await self.runner.cards.refresh(approval.id, status="executing")
+        await self.cards.refresh(approval.id, status="executing")
         await self.runner.advance(run_id)
 
     async def _reject(self, click: Click, approval: ApprovalRecord) -> None:
@@ -117,7 +122,7 @@ class Decider:
             approval=approval.id,
             reason=click.reason,
         )
-        await self.runner.cards.refresh(approval.id)
+        await self.cards.refresh(approval.id)
         await self.runner.advance(approval.run_id)  # an agent hears about the rejection; a command ends
 
     async def expire(self, approval: ApprovalRecord) -> bool:
@@ -132,7 +137,7 @@ class Decider:
             result={"error": "expired", "message": "The approval request expired."},
         )
         await self.audit.append("approval.expired", at=now, run_id=approval.run_id, approval=approval.id)
-        await self.runner.cards.refresh(approval.id)
+        await self.cards.refresh(approval.id)
         await self.runner.advance(approval.run_id)
         return True
 

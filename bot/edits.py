@@ -28,7 +28,7 @@ class Editor:
         assert step is not None
         fields = form_fields(self.registry.get(step.tool).args, step.args)
         await self.decider.chat.open_modal(
-            click.trigger_id, self.decider.runner.messages.edit_modal(approval.id, approval.channel, step.tool, fields)
+            click.trigger_id, self.decider.messages.edit_modal(approval.id, approval.channel, step.tool, fields)
         )
 
     async def submit(self, click: Click, values: dict[str, str | None]) -> None:
@@ -60,7 +60,7 @@ class Editor:
             approval=approval.id,
             args=args,
         )
-        await self.decider.runner.cards.refresh(approval.id)
+        await self.decider.cards.refresh(approval.id)
         await self.decider.runner.advance(approval.run_id)
 
     async def _requester_approval(self, click: Click) -> ApprovalRecord | None:

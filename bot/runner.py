@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -25,7 +25,8 @@ from bot.domain import (
     ToolCall,
 )
 from bot.errors import OutcomeUnknown, ToolError
-from bot.ports import Audit, Chat, Messages, Store
+from bot.ports import Audit, Messages, Store
+from bot.thread_poster import ThreadPoster
 from integrations.registry import CURRENT_RUN, Preview, Risk, ToolRegistry, ToolResult
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,23 @@ class RunnerConfig:
     execution_timeout: timedelta = timedelta(minutes=10)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Turn:
+    """What a planner's turn did: `more` when it added steps to the run, `start` for other runs it started."""
+
+    more: bool = False
+    start: tuple[str, ...] = ()
+
+
+class Driver(Protocol):
+    """The planner of a kind of run (the agent, runbooks): asked for its next steps whenever the run's steps are all
+    final — and, when `eager`, whenever one of them finishes. Commands have none: their steps are planned up front."""
+
+    eager: bool
+
+    async def next_turn(self, run_id: str) -> Turn: ...
+
+
 class Runner:
     def __init__(
         self,
@@ -58,22 +76,22 @@ class Runner:
         repo: Store,
         audit: Audit,
         registry: ToolRegistry,
-        chat: Chat,
+        poster: ThreadPoster,
+        cards: Cards,
         messages: Messages,
         clock: Clock,
         config: RunnerConfig,
+        drivers: Mapping[RunKind, Driver],
     ) -> None:
         self.repo = repo
         self.audit = audit
         self.registry = registry
-        self.chat = chat
+        self.poster = poster
+        self.cards = cards
         self.messages = messages
         self.clock = clock
         self.config = config
-        # What to do when every step of a run of this kind is final ("agent", "runbook"); commands just finish.
-        self.hooks: dict[RunKind, Callable[[str], Awaitable[None]]] = {}
-        self.eager_hooks: set[RunKind] = set()  # kinds whose hook also hears about each finished step
-        self.cards = Cards(repo=repo, chat=chat, messages=messages, registry=registry)
+        self.drivers = dict(drivers)
 
     async def start(
         self, event: Event, calls: Sequence[ToolCall], *, inbox_id: int | None, thread_ts: str | None
@@ -107,24 +125,34 @@ class Runner:
 
     async def advance(self, run_id: str) -> None:
         """Move a run on: a command's steps one by one (stopping at a failure); an agent's tool calls all at
-        once (reads run, risky ones post cards); when nothing is left, finish — or hand back to the agent."""
+        once (reads run, risky ones post cards); when nothing is left, finish — or ask its driver for more."""
         while True:
             run = await self.repo.run(run_id)
             if run is None or run.status is RunStatus.QUEUED:
                 return
             open_steps = [s for s in await self.repo.steps_of(run_id) if s.status not in FINAL_STEP]
-            if not open_steps:
-                hook = self.hooks.get(run.kind)
-                if hook is not None:
-                    await hook(run_id)
-                else:
-                    await self._finish(run)
+            driver = self.drivers.get(run.kind)
+            if not open_steps and driver is None:
+                await self._finish(run)
                 return
-            todo = open_steps if run.kind is not RunKind.GRAMMAR else open_steps[:1]
-            if not any([await self._step_once(run, step) for step in todo]):
-                if run.kind in self.eager_hooks:
-                    await self.hooks[run.kind](run_id)  # it may start more steps while others still wait
+            if open_steps:
+                todo = open_steps if run.kind is not RunKind.GRAMMAR else open_steps[:1]
+                if any([await self._step_once(run, step) for step in todo]):
+                    continue
+                if driver is None or not driver.eager:
+                    return  # waiting: for approvals, or for a step another worker runs
+            assert driver is not None
+            turn = await driver.next_turn(run_id)  # it may start more steps while others still wait
+            for started in turn.start:
+                await self.advance(started)
+            if not turn.more:
                 return
+
+    async def resume_stalled(self) -> None:
+        """Periodic: runs a crash left between turns, or whose retry is due, go on (any replica may call it)."""
+        for kind in self.drivers:
+            for run in await self.repo.stalled_runs(kind, self.clock.now()):
+                await self.advance(run.id)
 
     async def _step_once(self, run: RunRecord, step: StepRecord) -> bool:
         """Do what this step allows now; True when it reached a final state (so the run may move on)."""
@@ -179,6 +207,8 @@ class Runner:
             return StepStatus.FAILED
         CURRENT_RUN.reset(token)
         await self._settle(run, step, StepStatus.SUCCEEDED, _result_data(result), result=result)
+        for started in result.starts:
+            await self.advance(started)
         return StepStatus.SUCCEEDED
 
     async def _settle(
@@ -277,17 +307,7 @@ class Runner:
         return False
 
     async def post(self, run: RunRecord, text: str, blocks: list[dict[str, Any]]) -> str:
-        """Post in the run's thread, starting the thread with this message when there is none yet."""
-        if run.channel is None:
-            return ""
-        thread = run.thread_ts
-        if thread is None:  # the record may predate an earlier post of this run that started the thread
-            stored = await self.repo.run(run.id)
-            thread = stored.thread_ts if stored is not None else None
-        ts = await self.chat.post(run.channel, text, blocks, thread_ts=thread)
-        if thread is None:
-            await self.repo.set_run_thread(run.id, ts)
-        return ts
+        return await self.poster.post(run, text, blocks)
 
 
 def trigger_of(event: Event) -> dict[str, Any]:

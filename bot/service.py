@@ -16,7 +16,7 @@ from bot.planner.base import Plan, PlanContext, Planner
 from bot.planner.grammar import parse_key_values
 from bot.ports import Chat
 from bot.queries import Queries
-from bot.runbooks.engine import RunbookEngine
+from bot.runbooks.launcher import RunbookLauncher
 from bot.runbooks.report import list_blocks
 from bot.runner import Runner
 from bot.store.audit import AuditLog
@@ -48,7 +48,7 @@ class Service:
         runner: Runner,
         actions: Actions,
         queries: Queries,
-        runbooks: RunbookEngine | None = None,
+        runbooks: RunbookLauncher | None = None,
         triggers: Triggers | None = None,
         agent: AgentLoop | None = None,
         chat: Chat,
@@ -125,7 +125,9 @@ class Service:
         # With an agent: mentions, DMs and free-text commands go to it; help, builtins and exact commands do not.
         free_text = event.source is not Source.SLACK_COMMAND or not plan.calls
         if self.agent is not None and free_text and not (plan.help or plan.builtin):
-            await self.agent.start(event, inbox_id=inbox_id, thread_ts=_thread_of(event))
+            run_id = await self.agent.start(event, inbox_id=inbox_id, thread_ts=_thread_of(event))
+            if run_id is not None:
+                await self.runner.advance(run_id)
             return
         if plan.builtin == "pending":
             text, blocks = await self.queries.pending(user=event.actor, channel=event.channel)
@@ -156,7 +158,8 @@ class Service:
             return
         name, _, rest = plan.query.partition(" ")
         inputs = parse_key_values(rest)
-        await self.runbooks.start(name, inputs, event=event, inbox_id=inbox_id, thread_ts=_thread_of(event))
+        run_id = await self.runbooks.start(name, inputs, event=event, inbox_id=inbox_id, thread_ts=_thread_of(event))
+        await self.runner.advance(run_id)
 
     async def _reaction(self, inbox_id: int, event: Event) -> None:
         if event.payload.get("reaction") not in TICKET_REACTIONS or not event.channel or not event.message_ts:
@@ -211,12 +214,11 @@ class Service:
             log.exception("could not tell the user about an error")
 
     async def recover(self) -> None:
-        """After a restart: continue approved steps; steps cut off mid-call become `unknown` (a later issue
-        adds the mark-done / retry buttons)."""
+        """After a restart: continue approved steps, and agent and runbook runs a crash left between turns
+        (steps cut off mid-call become `unknown` through the timers' recovery)."""
         for step in await self.repo.steps_in([StepStatus.APPROVED]):
             await self.runner.advance(step.run_id)
-        if self.agent is not None:
-            await self.agent.recover()
+        await self.runner.resume_stalled()
 
 
 def _thread_of(event: Event) -> str | None:

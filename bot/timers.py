@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.decisions import Decider
 from bot.domain import ApprovalRecord
@@ -15,12 +15,14 @@ log = logging.getLogger(__name__)
 
 
 class Timers:
-    def __init__(self, *, decider: Decider, recovery: Recovery) -> None:
+    def __init__(
+        self, *, decider: Decider, recovery: Recovery, periodic: Sequence[Callable[[], Awaitable[None]]] = ()
+    ) -> None:
         self.decider = decider
         self.recovery = recovery
         self.repo = decider.repo
         self._task: asyncio.Task[None] | None = None
-        self.extra: list[Callable[[], Awaitable[None]]] = []  # more periodic work (agent recovery, …)
+        self.periodic = tuple(periodic)  # more periodic work (runs a crash left between turns, retries due)
 
     async def tick(self) -> None:
         """One pass; safe to run on every replica at once (each change is a compare-and-set)."""
@@ -32,8 +34,8 @@ class Timers:
             if await self.decider.expire(approval):
                 await self._say(approval, "⌛ This request expired before enough people approved it; nothing was run.")
         await self.recovery.sweep()
-        for extra in self.extra:
-            await extra()
+        for work in self.periodic:
+            await work()
 
     async def _remind(self, approval: ApprovalRecord) -> None:
         ts = int(approval.expires_at.timestamp())
@@ -53,7 +55,7 @@ class Timers:
 
     async def _say(self, approval: ApprovalRecord, text: str) -> None:
         if approval.channel:
-            blocks = self.decider.runner.messages.note(text, f"Request `{approval.id[:8]}`")
+            blocks = self.decider.messages.note(text, f"Request `{approval.id[:8]}`")
             await self.decider.chat.post(approval.channel, text, blocks, thread_ts=approval.thread_ts)
 
     def start(self, interval: float = 30.0) -> None:

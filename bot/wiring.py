@@ -19,8 +19,11 @@ import handlers
 from bot.actions import Actions
 from bot.agent.conversation import Limits
 from bot.agent.loop import AgentLoop
+from bot.agent.progress import Progress
+from bot.cards import Cards
 from bot.clock import Clock, SystemClock
 from bot.decisions import Decider
+from bot.domain import RunKind
 from bot.edits import Editor
 from bot.membership import Membership
 from bot.planner.grammar import GrammarPlanner
@@ -29,15 +32,17 @@ from bot.policy_port import ResolvedPolicy
 from bot.queries import Queries
 from bot.recovery import Recovery
 from bot.runbooks.engine import RunbookEngine
+from bot.runbooks.launcher import RunbookLauncher
 from bot.runbooks.loader import load_runbooks
 from bot.runbooks.tools import run_runbook_tool
-from bot.runner import Runner, RunnerConfig
+from bot.runner import Driver, Runner, RunnerConfig
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
 from bot.slack_messages import SlackMessages
 from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.repository import Repository
+from bot.thread_poster import ThreadPoster
 from bot.timers import Timers
 from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
 from bot.triggers.rules import load_rules
@@ -47,6 +52,7 @@ from bot.worker import Worker
 from integrations.erp import erp_from_settings
 from integrations.github import GitHubGateway
 from integrations.openai_model import OpenAIModel
+from integrations.registry import ToolRegistry
 from integrations.slack import SlackChat, make_client
 from integrations.slack_directory import SlackDirectory
 from integrations.tools import build_registry
@@ -100,155 +106,85 @@ class Opsbot:
         await self.engine.dispose()
 
     async def healthy(self) -> bool:
-        try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
+        return await database_alive(self.engine)
 
 
 async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> Opsbot:
+    """Everything, in dependency order, top to bottom; nothing is changed after it is built."""
     clock = clock or SystemClock()
     engine = make_engine(settings.async_database_url)
     if migrate if migrate is not None else settings.async_database_url.startswith("sqlite"):
         await upgrade_database(engine)
     secrets = secrets_of(settings)
     session = aiohttp.ClientSession()
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    token = _secret(settings.slack_bot_token) or None
     client = make_client(token, settings.slack_api_url, session)
     chat = SlackChat(client, secrets)
+    directory = SlackDirectory(client, clock)
     repo = Repository(engine)
     audit = AuditLog(engine, secrets)
-    github = GitHubGateway(
-        token=settings.github_token.get_secret_value() if settings.github_token else None,
-        base_url=settings.github_api_url,
-        clock=clock,
-    )
-    registry = build_registry(github=github, erp=erp_from_settings(settings, session), clock=clock)
-    books = load_runbooks(settings.opsbot_runbooks, registry)
-    directory = SlackDirectory(client, clock)
+    messages = SlackMessages()
+    poster = ThreadPoster(store=repo, chat=chat)
+    progress = Progress(repo=repo, poster=poster, chat=chat, messages=messages, clock=clock)
+
+    github = GitHubGateway(token=_secret(settings.github_token) or None, base_url=settings.github_api_url, clock=clock)
+    tools = build_registry(github=github, erp=erp_from_settings(settings, session), clock=clock)
+    books = load_runbooks(settings.opsbot_runbooks, tools)  # runbooks call the integrations' tools
+    launcher = RunbookLauncher(repo=repo, audit=audit, clock=clock, books=books, progress=progress)
+    registry = ToolRegistry([*tools, run_runbook_tool(launcher.start_from_tool)])
     policy = load_policy(
         settings.opsbot_policy,
         approvers=tuple(sorted(settings.approvers)),
         ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes),
         known_tools=registry.names(),
     )
+
+    agent = _agent(settings, repo=repo, audit=audit, registry=registry, poster=poster, chat=chat, clock=clock)
+    runbooks = RunbookEngine(
+        repo=repo, audit=audit, registry=registry, poster=poster, messages=messages, clock=clock, books=books,
+        progress=progress,
+    )  # fmt: skip
+    drivers: dict[RunKind, Driver] = {RunKind.RUNBOOK: runbooks}
+    if agent is not None:
+        drivers[RunKind.AGENT] = agent
+    cards = Cards(repo=repo, chat=chat, messages=messages, registry=registry)
     runner = Runner(
-        repo=repo,
-        audit=audit,
-        registry=registry,
-        chat=chat,
-        messages=SlackMessages(),
-        clock=clock,
-        config=RunnerConfig(policy=ResolvedPolicy(policy, directory)),
-    )
-    decider = Decider(repo=repo, audit=audit, runner=runner, chat=chat, clock=clock, membership=Membership(directory))
-    runbooks = RunbookEngine(repo=repo, audit=audit, registry=registry, runner=runner, clock=clock, books=books)
-    registry.add(run_runbook_tool(runbooks.start_from_tool))
+        repo=repo, audit=audit, registry=registry, poster=poster, cards=cards, messages=messages, clock=clock,
+        config=RunnerConfig(policy=ResolvedPolicy(policy, directory)), drivers=drivers,
+    )  # fmt: skip
+    decider = Decider(
+        repo=repo, audit=audit, runner=runner, cards=cards, messages=messages, chat=chat, clock=clock,
+        membership=Membership(directory),
+    )  # fmt: skip
     recovery = Recovery(decider=decider)
-    timers = Timers(decider=decider, recovery=recovery)
-    service = Service(
-        repo=repo,
-        audit=audit,
-        registry=registry,
-        planner=GrammarPlanner(),
-        runner=runner,
-        queries=Queries(repo=repo, audit=audit, clock=clock),
-        runbooks=runbooks,
-        actions=Actions(decider=decider, editor=Editor(decider=decider, registry=registry), recovery=recovery),
-        chat=chat,
-        clock=clock,
-        config=ServiceConfig(channel_repos=settings.channel_repos),
-    )
-    timers.extra.append(runbooks.tick)
-    agent = None
-    if settings.openai_api_key is not None:
-        model = OpenAIModel(
-            api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url,
-            model=settings.opsbot_model,
-            timeout=settings.opsbot_model_timeout_seconds,
-        )
-        agent = AgentLoop(
-            repo=repo,
-            audit=audit,
-            registry=registry,
-            runner=runner,
-            chat=chat,
-            clock=clock,
-            model=model,
-            limits=Limits(
-                max_turns=settings.opsbot_agent_max_turns,
-                max_tokens=settings.opsbot_agent_max_tokens,
-                per_user_per_hour=settings.opsbot_agent_requests_per_hour,
-            ),
-            secrets=secrets,
-            refuse_double_texts_in=frozenset(
-                c.strip() for c in settings.opsbot_refuse_double_texts_in.split(",") if c.strip()
-            ),
-        )
-        service.agent = agent
-        timers.extra.append(agent.recover)
-    worker = Worker(repo=repo, handler=service.handle, clock=clock)
-    auth: dict[str, Any] = {}
+    timers = Timers(decider=decider, recovery=recovery, periodic=[runner.resume_stalled])
+
+    worker_name = Worker.new_name()
+    auth: dict[str, Any] = {}  # the bot's identity, from auth.test when it starts
+    planner = GrammarPlanner()
     triggers = build_triggers(
         load_rules(settings.opsbot_rules, known_tools=tuple(registry.names())),
         TriggerDeps(
-            engine=engine,
-            repo=repo,
-            runner=runner,
-            registry=registry,
-            planner=service.planner,
-            chat=chat,
-            clock=clock,
-            session=session,
-            team_id=lambda: str(auth.get("team_id") or ""),
-            name=worker.name,
-            stale_days=settings.opsbot_digest_stale_days,
-            agent=lambda: service.agent,
+            engine=engine, repo=repo, runner=runner, registry=registry, planner=planner, chat=chat, clock=clock,
+            session=session, team_id=lambda: str(auth.get("team_id") or ""), name=worker_name,
+            stale_days=settings.opsbot_digest_stale_days, agent=agent,
         ),
-    )
-    service.triggers = triggers
-
-    async def authorize(**_kwargs: Any) -> AuthorizeResult:
-        return AuthorizeResult(
-            enterprise_id=auth.get("enterprise_id"),
-            team_id=auth.get("team_id"),
-            bot_user_id=auth.get("user_id"),
-            bot_id=auth.get("bot_id"),
-            bot_token=token,
-        )
-
-    bolt = AsyncApp(
-        # Bolt gets its own tokenless client (the token comes from `authorize`); listeners never call Slack.
-        client=make_client(None, settings.slack_api_url, session),
-        authorize=authorize,
-        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
-        request_verification_enabled=False,  # verified at the HTTP edge, before anything else
-        process_before_response=True,
-    )
+    )  # fmt: skip
+    service = Service(
+        repo=repo, audit=audit, registry=registry, planner=planner, runner=runner,
+        queries=Queries(repo=repo, audit=audit, clock=clock), runbooks=launcher,
+        actions=Actions(decider=decider, editor=Editor(decider=decider, registry=registry), recovery=recovery),
+        triggers=triggers, agent=agent, chat=chat, clock=clock,
+        config=ServiceConfig(channel_repos=settings.channel_repos),
+    )  # fmt: skip
+    worker = Worker(repo=repo, handler=service.handle, clock=clock, name=worker_name)
+    bolt = _bolt(settings, session, token, auth)
     handlers.register_all(bolt, worker.accept)
-    bot = Opsbot(
-        settings=settings,
-        engine=engine,
-        session=session,
-        chat=chat,
-        service=service,
-        worker=worker,
-        bolt=bolt,
-        web=web.Application(),
-        audit=audit,
-        repo=repo,
-        auth=auth,
-        timers=timers,
-        triggers=triggers,
-    )
-    bot.web = build_web_app(
+    app = build_web_app(
         bolt,
-        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        signing_secret=_secret(settings.slack_signing_secret),
         clock=clock,
-        health=bot.healthy,
+        health=lambda: database_alive(engine),
         extra_routes=webhook_routes(
             worker.accept,
             HookConfig(
@@ -258,7 +194,79 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
             ),
         ),
     )
-    return bot
+    return Opsbot(
+        settings=settings, engine=engine, session=session, chat=chat, service=service, worker=worker, bolt=bolt,
+        web=app, audit=audit, repo=repo, auth=auth, timers=timers, triggers=triggers,
+    )  # fmt: skip
+
+
+def _agent(
+    settings: Settings,
+    *,
+    repo: Repository,
+    audit: AuditLog,
+    registry: ToolRegistry,
+    poster: ThreadPoster,
+    chat: SlackChat,
+    clock: Clock,
+) -> AgentLoop | None:
+    """The AI agent, when a model is configured (OPENAI_API_KEY)."""
+    if settings.openai_api_key is None:
+        return None
+    model = OpenAIModel(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        model=settings.opsbot_model,
+        timeout=settings.opsbot_model_timeout_seconds,
+    )
+    return AgentLoop(
+        repo=repo,
+        audit=audit,
+        registry=registry,
+        poster=poster,
+        chat=chat,
+        messages=SlackMessages(),
+        clock=clock,
+        model=model,
+        limits=Limits(
+            max_turns=settings.opsbot_agent_max_turns,
+            max_tokens=settings.opsbot_agent_max_tokens,
+            per_user_per_hour=settings.opsbot_agent_requests_per_hour,
+        ),
+        secrets=secrets_of(settings),
+        refuse_double_texts_in=frozenset(
+            c.strip() for c in settings.opsbot_refuse_double_texts_in.split(",") if c.strip()
+        ),
+    )
+
+
+def _bolt(settings: Settings, session: aiohttp.ClientSession, token: str | None, auth: dict[str, Any]) -> AsyncApp:
+    async def authorize(**_kwargs: Any) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=auth.get("enterprise_id"),
+            team_id=auth.get("team_id"),
+            bot_user_id=auth.get("user_id"),
+            bot_id=auth.get("bot_id"),
+            bot_token=token,
+        )
+
+    return AsyncApp(
+        # Bolt gets its own tokenless client (the token comes from `authorize`); listeners never call Slack.
+        client=make_client(None, settings.slack_api_url, session),
+        authorize=authorize,
+        signing_secret=_secret(settings.slack_signing_secret),
+        request_verification_enabled=False,  # verified at the HTTP edge, before anything else
+        process_before_response=True,
+    )
+
+
+async def database_alive(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
 
 
 def _secret(value: SecretStr | None) -> str:

@@ -21,6 +21,11 @@ Handler = Callable[[int, Event, int], Awaitable[None]]  # inbox id, event, attem
 
 
 class Worker:
+    @staticmethod
+    def new_name() -> str:
+        """This process's name in leases and claims: host and a random suffix."""
+        return f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+
     def __init__(
         self,
         *,
@@ -34,7 +39,7 @@ class Worker:
         self.handler = handler
         self.clock = clock
         self.lease = lease
-        self.name = name or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        self.name = name or self.new_name()
         self.paused = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None

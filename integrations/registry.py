@@ -40,6 +40,7 @@ class ToolResult:
     fields: tuple[tuple[str, str], ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
     link: str | None = None
+    starts: tuple[str, ...] = ()  # runs this call started (e.g. `run_runbook`): the runner drives them next
 
 
 @dataclass(frozen=True, kw_only=True)

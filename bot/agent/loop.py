@@ -15,8 +15,9 @@ from bot.domain import Event, RunKind, RunRecord, RunStatus, StepRecord, StepSta
 from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
 from bot.mrkdwn import escape
 from bot.planner.grammar import clean
-from bot.ports import Audit, Chat, Model, ModelToolCall, Store
-from bot.runner import FINAL_STEP, Runner, new_id, run_row, trigger_of
+from bot.ports import Audit, Chat, Messages, Model, ModelToolCall, Store
+from bot.runner import FINAL_STEP, Turn, new_id, run_row, trigger_of
+from bot.thread_poster import ThreadPoster
 from integrations.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
@@ -30,22 +31,26 @@ class AgentLoop:
         repo: Store,
         audit: Audit,
         registry: ToolRegistry,
-        runner: Runner,
+        poster: ThreadPoster,
         chat: Chat,
+        messages: Messages,
         clock: Clock,
         model: Model,
         limits: Limits,
         secrets: tuple[str, ...] = (),
         refuse_double_texts_in: frozenset[str] = frozenset(),
     ) -> None:
-        self.repo, self.audit, self.registry, self.runner = repo, audit, registry, runner
-        self.chat, self.clock, self.model, self.limits = chat, clock, model, limits
+        self.repo, self.audit, self.registry, self.poster = repo, audit, registry, poster
+        self.chat, self.messages, self.clock, self.model, self.limits = chat, messages, clock, model, limits
         self.secrets = secrets
         self.refuse_double_texts_in = refuse_double_texts_in
-        self.progress = Progress(repo=repo, runner=runner, clock=clock)
-        runner.hooks[RunKind.AGENT] = self.continue_
+        self.progress = Progress(repo=repo, poster=poster, chat=chat, messages=messages, clock=clock)
 
-    async def start(self, event: Event, *, inbox_id: int | None, thread_ts: str | None) -> None:
+    eager = False  # the model is asked again only when every tool call of its last turn has a result
+
+    async def start(self, event: Event, *, inbox_id: int | None, thread_ts: str | None) -> str | None:
+        """A new agent run for this request; its id for the runner to drive, or None when it waits its turn
+        behind another request in the same thread."""
         now = self.clock.now()
         if await self.repo.agent_runs_since(event.actor, now - timedelta(hours=1)) >= self.limits.per_user_per_hour:
             raise UserFacingError(
@@ -71,51 +76,47 @@ class AgentLoop:
         await self.repo.create_run(run, [])
         await self.audit.append("agent.request", at=now, run_id=run_id, actor=event.actor, trigger=trigger_of(event))
         if not locked:
-            await self.runner.post(
+            await self.poster.post(
                 run, "⏳ I'll answer this right after the request I'm working on in this thread.", []
             )
-            return
+            return None
         await self.progress.begin(run)
-        await self.continue_(run_id)
+        return run_id
 
-    async def continue_(self, run_id: str) -> None:
+    async def next_turn(self, run_id: str) -> Turn:
         """Take the next model turn if every tool call so far has a result. Safe to call from any worker."""
         now = self.clock.now()
         if not await self.repo.claim_turn(run_id, now, now + TURN_LEASE):
-            return
+            return Turn()
         try:
             run = await self.repo.run(run_id)
             steps = await self.repo.steps_of(run_id)
             active = run is not None and run.status in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL)
             if run is None or not active or any(s.status not in FINAL_STEP for s in steps):
                 await self.repo.release_turn(run_id)
-                return
+                return Turn()
             if run.status != RunStatus.RUNNING:
                 await self.repo.move_run(run_id, RunStatus.RUNNING, now)
-            await self._turn(run, steps)
+            return await self._turn(run, steps)
         except Exception:
             await self.repo.release_turn(run_id)
             raise
 
-    async def _turn(self, run: RunRecord, steps: list[StepRecord]) -> None:
+    async def _turn(self, run: RunRecord, steps: list[StepRecord]) -> Turn:
         state = dict(run.state or {})
         stop = self._limit_reached(state, steps)
         if stop is not None:
-            await self.finish(run, steps, stop, RunStatus.FAILED)
-            return
+            return await self.finish(run, steps, stop, RunStatus.FAILED)
         messages = build_messages(state, steps, self.secrets)
         try:
             reply = await self.model.complete(messages, list(self.registry))
         except ModelUnavailable as exc:
-            await self.finish(run, steps, f"{exc} Nothing else was done.", RunStatus.FAILED)
-            return
+            return await self.finish(run, steps, f"{exc} Nothing else was done.", RunStatus.FAILED)
         state["tokens"] = int(state.get("tokens", 0)) + reply.tokens
         if reply.refusal and not reply.tool_calls:
-            await self.finish(run, steps, f"The model declined: {reply.refusal}", RunStatus.FAILED)
-            return
+            return await self.finish(run, steps, f"The model declined: {reply.refusal}", RunStatus.FAILED)
         if reply.finish_reason == "length" and not reply.tool_calls:
-            await self.finish(run, steps, "My answer was cut off by the model's length limit.", RunStatus.FAILED)
-            return
+            return await self.finish(run, steps, "My answer was cut off by the model's length limit.", RunStatus.FAILED)
         state["turns"] = [*state.get("turns", []), _assistant_turn(reply.content, reply.tool_calls)]
         start = max((s.position for s in steps), default=-1) + 1
         new_steps = [self._step_for(run, call, start + i) for i, call in enumerate(reply.tool_calls)]
@@ -127,10 +128,9 @@ class AgentLoop:
             calls=[{"tool": s.tool, "args": s.args, "status": s.status.value} for s in new_steps],
         )
         if not new_steps:
-            await self.finish(run, steps, reply.content or "Done.", RunStatus.SUCCEEDED)
-            return
+            return await self.finish(run, steps, reply.content or "Done.", RunStatus.SUCCEEDED)
         await self.progress.update(run)
-        await self.runner.advance(run.id)
+        return Turn(more=True)
 
     def _limit_reached(self, state: dict[str, Any], steps: list[StepRecord]) -> str | None:
         if len(state.get("turns", [])) >= self.limits.max_turns:
@@ -166,35 +166,32 @@ class AgentLoop:
                 data["error"] = "unknown_tool"
             return replace(step, status=StepStatus.FAILED, result=data, finished_at=self.clock.now())
 
-    async def finish(self, run: RunRecord, steps: list[StepRecord], text: str, status: RunStatus) -> None:
+    async def finish(self, run: RunRecord, steps: list[StepRecord], text: str, status: RunStatus) -> Turn:
+        """The final answer; then the request queued next in the same thread, if any, takes its turn."""
         now = self.clock.now()
         await self.repo.release_turn(run.id)
         await self.repo.move_run(run.id, status, now)
         tried = what_i_tried(await self.repo.steps_of(run.id))
         footer = f"AI agent · {self.model.name} · answers can be wrong; risky actions always ask first"
         lines = [escape(tried), footer] if tried else [footer]
-        blocks = self.runner.messages.note(escape(text)[:2900] or "Done.", *lines)
-        await self.runner.post(run, escape(text)[:3000] or "Done.", blocks)
+        blocks = self.messages.note(escape(text)[:2900] or "Done.", *lines)
+        await self.poster.post(run, escape(text)[:3000] or "Done.", blocks)
         await self.progress.done(run, ok=status is RunStatus.SUCCEEDED)
         await self.audit.append("agent.finished", at=now, run_id=run.id, status=status.value)
-        await self._next_in_thread(run)
+        queued = await self._next_in_thread(run)
+        return Turn(start=(queued,) if queued else ())
 
-    async def _next_in_thread(self, run: RunRecord) -> None:
+    async def _next_in_thread(self, run: RunRecord) -> str | None:
         if not run.channel or not run.thread_ts:
-            return
+            return None
         await self.repo.unlock_thread(run.channel, run.thread_ts, run.id)
         queued = await self.repo.next_queued(run.channel, run.thread_ts)
         now = self.clock.now()
         if queued is None or not await self.repo.lock_thread(run.channel, run.thread_ts, queued.id, now):
-            return
+            return None
         await self.repo.move_run(queued.id, RunStatus.RUNNING, now)
         await self.progress.begin(replace(queued, status=RunStatus.RUNNING))
-        await self.continue_(queued.id)
-
-    async def recover(self) -> None:
-        """Runs left between turns by a crash (all tool calls answered, nobody asking the model) go on."""
-        for run in await self.repo.stalled_runs(RunKind.AGENT, self.clock.now()):
-            await self.continue_(run.id)
+        return queued.id
 
 
 def _parse_arguments(text: str) -> dict[str, Any]:

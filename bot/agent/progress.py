@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.clock import Clock
 from bot.domain import RunRecord, StepRecord
 from bot.mrkdwn import escape
-from bot.ports import Store
-from bot.runner import Runner
+from bot.ports import Chat, Messages, Store
+from bot.thread_poster import ThreadPoster
 
 ICONS = {
     "pending": "⏳",
@@ -22,13 +22,15 @@ LABELS = {"waiting_approval": "waiting for approval", "failed": "failed", "rejec
 
 
 class Progress:
-    def __init__(self, *, repo: Store, runner: Runner, clock: Clock) -> None:
+    def __init__(self, *, repo: Store, poster: ThreadPoster, chat: Chat, messages: Messages, clock: Clock) -> None:
         self.repo = repo
-        self.runner = runner
+        self.poster = poster
+        self.chat = chat
+        self.messages = messages
         self.clock = clock
 
     async def begin(self, run: RunRecord) -> None:
-        ts = await self.runner.post(run, "⏳ Working on it…", self.runner.messages.status("⏳ Working on it…"))
+        ts = await self.poster.post(run, "⏳ Working on it…", self.messages.status("⏳ Working on it…"))
         state = {**(run.state or {}), "status_ts": ts}
         await self.repo.save_turn(run.id, state, [], self.clock.now())
 
@@ -38,8 +40,7 @@ class Progress:
         if not ts or not fresh.channel:
             return
         lines = [_line(s) for s in await self.repo.steps_of(run.id)]
-        blocks = self.runner.messages.status(headline, lines[-20:])
-        await self.runner.chat.update(fresh.channel, ts, headline, blocks)
+        await self.chat.update(fresh.channel, ts, headline, self.messages.status(headline, lines[-20:]))
 
     async def done(self, run: RunRecord, *, ok: bool) -> None:
         await self.update(run, headline="✅ Finished" if ok else "⚠️ Stopped")

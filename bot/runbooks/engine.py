@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.agent.progress import Progress
 from bot.clock import Clock
-from bot.domain import Event, RunKind, RunRecord, RunStatus, Source, StepRecord, StepStatus
-from bot.errors import InvalidArguments, UserFacingError
+from bot.domain import RunRecord, RunStatus, StepRecord, StepStatus
+from bot.errors import InvalidArguments
 from bot.policy.durations import parse_duration
-from bot.ports import Audit, Store
-from bot.runbooks.inputs import coerce_inputs
+from bot.ports import Audit, Messages, Store
+from bot.runbooks.launcher import find_book
 from bot.runbooks.loader import GATE_TOOL, Runbook
 from bot.runbooks.model import StepSpec
 from bot.runbooks.templates import TemplateProblem, condition, render
-from bot.runner import FINAL_STEP, Runner, new_id, run_row, trigger_of
-from bot.suggest import did_you_mean
-from integrations.registry import CURRENT_RUN, ToolRegistry
+from bot.runner import FINAL_STEP, Turn, new_id
+from bot.thread_poster import ThreadPoster
+from integrations.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
@@ -27,102 +28,55 @@ WAIT, NEXT = "wait", "next"
 
 
 class RunbookEngine:
+    """Drives runbook runs for the runner: after each finished step it moves the run's cursor and plans the next
+    steps (a loop's next items, a retry once its backoff is over, `on_failure`)."""
+
+    eager = True  # a loop with concurrency launches its next item as soon as one finishes
+
     def __init__(
         self,
         *,
         repo: Store,
         audit: Audit,
         registry: ToolRegistry,
-        runner: Runner,
+        poster: ThreadPoster,
+        messages: Messages,
         clock: Clock,
-        books: dict[str, Runbook],
+        books: Mapping[str, Runbook],
+        progress: Progress,
     ) -> None:
-        self.repo, self.audit, self.registry, self.runner, self.clock = repo, audit, registry, runner, clock
-        self.books = books
-        self.progress = Progress(repo=repo, runner=runner, clock=clock)
-        runner.hooks[RunKind.RUNBOOK] = self.continue_
-        runner.eager_hooks.add(RunKind.RUNBOOK)
+        self.repo, self.audit, self.registry, self.clock = repo, audit, registry, clock
+        self.poster, self.messages, self.progress = poster, messages, progress
+        self.books = dict(books)
 
     def book(self, name: str) -> Runbook:
-        if name not in self.books:
-            hint = did_you_mean(name, self.books, limit=2)
-            raise UserFacingError(
-                f"There is no runbook called `{name}`.",
-                hint=("Did you mean " + " or ".join(f"`{h}`" for h in hint) + "? " if hint else "")
-                + "`/ops runbooks` lists them.",
-            )
-        return self.books[name]
+        return find_book(self.books, name)
 
-    async def start(
-        self, name: str, raw_inputs: dict[str, Any], *, event: Event, inbox_id: int | None, thread_ts: str | None
-    ) -> str:
-        book = self.book(name)
-        if book.unavailable:
-            raise UserFacingError(f"Runbook `{name}` can't run here: it {book.unavailable}.")
-        inputs = coerce_inputs(book.spec, raw_inputs)
-        now = self.clock.now()
-        state = {"runbook": name, "inputs": inputs, "phase": "steps", "cursor": 0, "results": {}}
-        run_id = new_id()
-        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind=RunKind.RUNBOOK, state=state)
-        await self.repo.create_run(run, [])
-        await self.audit.append(
-            "runbook.started",
-            at=now,
-            run_id=run_id,
-            actor=event.actor,
-            runbook=name,
-            inputs=inputs,
-            trigger=trigger_of(event),
-        )
-        await self.progress.begin(run)
-        await self.continue_(run_id)
-        return run_id
-
-    async def start_from_tool(self, name: str, inputs: dict[str, Any]) -> str:
-        """`run_runbook` called from another run (the agent, a rule): same requester, channel and thread."""
-        parent = CURRENT_RUN.get()
-        if parent is None:
-            raise UserFacingError("`run_runbook` can only be called from a run.")
-        event = Event(
-            source=Source(parent.source),
-            type="run_runbook",
-            dedupe_key=f"runbook:{new_id()}",
-            team_id=parent.team_id,
-            actor=parent.actor,
-            channel=parent.channel,
-            text=f"run {name}",
-        )
-        run_id = await self.start(name, inputs, event=event, inbox_id=None, thread_ts=parent.thread_ts)
-        return f"Started runbook *{name}* (run `{run_id[:8]}`); it reports in this thread."
-
-    async def continue_(self, run_id: str) -> None:
+    async def next_turn(self, run_id: str) -> Turn:
         """Move the cursor as far as it can go now. Any worker may call it; a lease keeps it to one at a time."""
         now = self.clock.now()
         if not await self.repo.claim_turn(run_id, now, now + LEASE):
-            return
+            return Turn()
         try:
             run = await self.repo.run(run_id)
             if run is None or run.status not in (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL):
                 await self.repo.release_turn(run_id)
-                return
-            await self._drive(run, copy.deepcopy(run.state or {}), run.state or {})
+                return Turn()
+            more = await self._drive(run, copy.deepcopy(run.state or {}), run.state or {})
+            return Turn(more=more)
         except Exception:
             await self.repo.release_turn(run_id)
             raise
 
-    async def tick(self) -> None:
-        """Periodic: runs whose retry is due, or left between steps by a crash, go on."""
-        for run in await self.repo.stalled_runs(RunKind.RUNBOOK, self.clock.now()):
-            await self.continue_(run.id)
-
-    async def _drive(self, run: RunRecord, state: dict[str, Any], before: dict[str, Any]) -> None:
+    async def _drive(self, run: RunRecord, state: dict[str, Any], before: dict[str, Any]) -> bool:
+        """True when it planned new steps for the runner."""
         steps = {s.id: s for s in await self.repo.steps_of(run.id)}
         book = self.book(state["runbook"])
         for _ in range(500):
             specs = book.spec.steps if state["phase"] == "steps" else book.spec.on_failure
             if state["cursor"] >= len(specs):
                 await self._finish(run, state, book)
-                return
+                return False
             spec = specs[state["cursor"]]
             try:
                 outcome = await self._step(run, state, spec, steps)
@@ -130,20 +84,19 @@ class RunbookEngine:
                 outcome = {"step": self._sid(state, spec), "error": exc.kind, "message": str(exc)}
             if outcome == WAIT and state == before:
                 await self.repo.release_turn(run.id)  # nothing changed: no write, no Slack update
-                return
+                return False
             if outcome == WAIT:
                 await self.repo.save_turn(run.id, state, [], self.clock.now())
                 await self.progress.update(run, headline=self._headline(state, book))
-                return
+                return False
             if isinstance(outcome, list):  # new steps to run
                 await self.repo.save_turn(run.id, state, outcome, self.clock.now())
                 await self.progress.update(run, headline=self._headline(state, book))
-                await self.runner.advance(run.id)
-                return
+                return True
             if isinstance(outcome, dict):
                 if not self._fail(state, outcome):
                     await self._finish(run, state, book)
-                    return
+                    return False
                 continue
             state["cursor"] += 1
         raise RuntimeError("runbook did not settle")  # a bug guard, not a user path
@@ -168,7 +121,7 @@ class RunbookEngine:
             return NEXT
         if spec.notify is not None:
             text = str(render(spec.notify, self._context(run, state)))
-            await self.runner.post(run, text, [])
+            await self.poster.post(run, text, [])
             state["results"][sid] = {"text": text}
             return NEXT
         if batch is None:
@@ -302,7 +255,7 @@ class RunbookEngine:
         now = self.clock.now()
         await self.repo.save_turn(run.id, state, [], now)
         await self.repo.move_run(run.id, status, now)
-        text, blocks = self.runner.messages.runbook_finished(book.name, state, outputs)
-        await self.runner.post(run, text, blocks)
+        text, blocks = self.messages.runbook_finished(book.name, state, outputs)
+        await self.poster.post(run, text, blocks)
         await self.progress.update(run, headline=("⚠️" if failed else "✅") + f" Runbook *{book.name}* finished")
         await self.audit.append("runbook.finished", at=now, run_id=run.id, status=status.value, outputs=outputs)

@@ -41,12 +41,12 @@ class RunRunbookArgs(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict, description="The runbook's inputs.")
 
 
-def run_runbook_tool(start: Callable[[str, dict[str, Any]], Awaitable[str]]) -> Tool:
+def run_runbook_tool(start: Callable[[str, dict[str, Any]], Awaitable[tuple[str, str]]]) -> Tool:
     """Starting a runbook is a read: every risky step inside it still asks for approval on its own."""
 
     async def run(args: RunRunbookArgs) -> ToolResult:
-        text = await start(args.name, args.inputs)
-        return ToolResult(text=text, data={"runbook": args.name})
+        text, run_id = await start(args.name, args.inputs)
+        return ToolResult(text=text, data={"runbook": args.name, "run": run_id}, starts=(run_id,))
 
     return ToolSpec(
         name="run_runbook",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,7 @@ class Followups:
         registry: ToolRegistry,
         planner: Planner,
         chat: Chat,
-        agent: Callable[[], AgentLoop | None] = lambda: None,
+        agent: AgentLoop | None = None,
     ) -> None:
         self.runner = runner
         self.registry = registry
@@ -63,9 +62,11 @@ class Followups:
 
     async def _ask(self, text: str, event: Event, *, inbox_id: int | None) -> None:
         event = replace(event, text=text)
-        agent = self.agent()
+        agent = self.agent
         if agent is not None:
-            await agent.start(event, inbox_id=inbox_id, thread_ts=event.thread_ts)
+            run_id = await agent.start(event, inbox_id=inbox_id, thread_ts=event.thread_ts)
+            if run_id is not None:
+                await self.runner.advance(run_id)
             return
         context = PlanContext(tool_names=tuple(self.registry.names()))
         plan = self.planner.plan(text, context)

@@ -167,7 +167,7 @@ class TriggerDeps:
     team_id: Callable[[], str]
     name: str
     stale_days: int = 7
-    agent: Callable[[], AgentLoop | None] = lambda: None
+    agent: AgentLoop | None = None
 
 
 def build_triggers(rules: Rules, deps: TriggerDeps) -> Triggers:

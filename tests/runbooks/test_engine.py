@@ -174,10 +174,7 @@ async def test_two_workers_racing_on_one_run_run_each_step_once(renv: Harness) -
             await click(renv, "opsbot.approve", card, "U2")
         async with renv.bot.engine.connect() as conn:
             run_id = (await conn.execute(select(runs.c.id).where(runs.c.kind == "runbook"))).scalar_one()
-        assert other.service.runbooks is not None and renv.bot.service.runbooks is not None
-        await asyncio.gather(
-            *(b.service.runbooks.continue_(run_id) for b in (renv.bot, other) for _ in range(3))  # type: ignore[union-attr]
-        )
+        await asyncio.gather(*(b.service.runner.advance(run_id) for b in (renv.bot, other) for _ in range(3)))
     finally:
         await other.close()
     async with renv.bot.engine.connect() as conn:

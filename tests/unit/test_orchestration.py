@@ -10,12 +10,14 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from bot.approvals import ApprovalRules, Click, Purpose
+from bot.cards import Cards
 from bot.clock import FakeClock
 from bot.decisions import Decider
 from bot.domain import ApprovalStatus, Event, RunStatus, Source, StepStatus, ToolCall
 from bot.membership import Membership
 from bot.runner import Runner, RunnerConfig
 from bot.slack_messages import SlackMessages
+from bot.thread_poster import ThreadPoster
 from integrations.registry import Preview, Risk, ToolRegistry, ToolResult, ToolSpec
 from tests.unit.memory import MemoryAudit, MemoryChat, MemoryDirectory, MemoryStore
 
@@ -89,12 +91,17 @@ def core(rules: ApprovalRules | None = None) -> Core:
     )  # fmt: skip
     store, audit, chat, clock = MemoryStore(), MemoryAudit(), MemoryChat(), FakeClock()
     policy = Policy(rules or ApprovalRules())
+    messages = SlackMessages()
+    cards = Cards(repo=store, chat=chat, messages=messages, registry=registry)
     runner = Runner(
-        repo=store, audit=audit, registry=registry, chat=chat, messages=SlackMessages(), clock=clock,
-        config=RunnerConfig(policy=policy),
+        repo=store, audit=audit, registry=registry, poster=ThreadPoster(store=store, chat=chat), cards=cards,
+        messages=messages, clock=clock, config=RunnerConfig(policy=policy), drivers={},
     )  # fmt: skip
     directory = MemoryDirectory(channels={"C1": frozenset({"U1", "U2", "U3", "U4"})})
-    decider = Decider(repo=store, audit=audit, runner=runner, chat=chat, clock=clock, membership=Membership(directory))
+    decider = Decider(
+        repo=store, audit=audit, runner=runner, cards=cards, messages=messages, chat=chat, clock=clock,
+        membership=Membership(directory),
+    )  # fmt: skip
     return Core(store=store, audit=audit, chat=chat, runner=runner, decider=decider, done=done)
 
 

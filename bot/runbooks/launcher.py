@@ -1,0 +1,79 @@
+"""Starting a runbook: find it, coerce its inputs, create its run (the runner then drives it through the engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.agent.progress import Progress
+from bot.clock import Clock
+from bot.domain import Event, RunKind, Source
+from bot.errors import UserFacingError
+from bot.ports import Audit, Store
+from bot.runbooks.inputs import coerce_inputs
+from bot.runbooks.loader import Runbook
+from bot.runner import new_id, run_row, trigger_of
+from bot.suggest import did_you_mean
+from integrations.registry import CURRENT_RUN
+
+
+def find_book(books: Mapping[str, Runbook], name: str) -> Runbook:
+    if name not in books:
+        hint = did_you_mean(name, books, limit=2)
+        raise UserFacingError(
+            f"There is no runbook called `{name}`.",
+            hint=("Did you mean " + " or ".join(f"`{h}`" for h in hint) + "? " if hint else "")
+            + "`/ops runbooks` lists them.",
+        )
+    return books[name]
+
+
+class RunbookLauncher:
+    def __init__(
+        self, *, repo: Store, audit: Audit, clock: Clock, books: Mapping[str, Runbook], progress: Progress
+    ) -> None:
+        self.repo, self.audit, self.clock, self.progress = repo, audit, clock, progress
+        self.books = dict(books)
+
+    async def start(
+        self, name: str, raw_inputs: dict[str, Any], *, event: Event, inbox_id: int | None, thread_ts: str | None
+    ) -> str:
+        """The new run's id; the caller has the runner drive it."""
+        book = find_book(self.books, name)
+        if book.unavailable:
+            raise UserFacingError(f"Runbook `{name}` can't run here: it {book.unavailable}.")
+        inputs = coerce_inputs(book.spec, raw_inputs)
+        now = self.clock.now()
+        state = {"runbook": name, "inputs": inputs, "phase": "steps", "cursor": 0, "results": {}}
+        run_id = new_id()
+        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind=RunKind.RUNBOOK, state=state)
+        await self.repo.create_run(run, [])
+        await self.audit.append(
+            "runbook.started",
+            at=now,
+            run_id=run_id,
+            actor=event.actor,
+            runbook=name,
+            inputs=inputs,
+            trigger=trigger_of(event),
+        )
+        await self.progress.begin(run)
+        return run_id
+
+    async def start_from_tool(self, name: str, inputs: dict[str, Any]) -> tuple[str, str]:
+        """`run_runbook` called from another run (the agent, a rule): same requester, channel and thread.
+        Returns what to say and the new run's id (the tool's result names it, so the runner drives it)."""
+        parent = CURRENT_RUN.get()
+        if parent is None:
+            raise UserFacingError("`run_runbook` can only be called from a run.")
+        event = Event(
+            source=Source(parent.source),
+            type="run_runbook",
+            dedupe_key=f"runbook:{new_id()}",
+            team_id=parent.team_id,
+            actor=parent.actor,
+            channel=parent.channel,
+            text=f"run {name}",
+        )
+        run_id = await self.start(name, inputs, event=event, inbox_id=None, thread_ts=parent.thread_ts)
+        return f"Started runbook *{name}* (run `{run_id[:8]}`); it reports in this thread.", run_id
