@@ -219,3 +219,17 @@ async def test_example_release_gate_then_two_dispatches(renv: Harness) -> None:
         await click(renv, "opsbot.approve", cards(renv)[-1], "U2")
     assert [d["workflow"] for d in renv.github.dispatches] == ["release.yml", "deploy.yml"]
     assert any("is on its way to production" in p for p in posts(renv))
+
+
+async def test_run_runbook_from_another_run_starts_it_in_the_same_thread(renv: Harness) -> None:
+    """`run_runbook` is a tool like any other: the runner drives the run it started, in the caller's thread."""
+    assert renv.bot is not None
+    await renv.driver.mention("run_runbook name=retry inputs.repo=acme/api", user="U1")
+    await renv.settle()
+    async with renv.bot.engine.connect() as conn:
+        rows = (await conn.execute(select(runs.c.kind, runs.c.status, runs.c.thread_ts, runs.c.actor))).all()
+    kinds = {kind: (status, thread, actor) for kind, status, thread, actor in rows}
+    assert set(kinds) == {"grammar", "runbook"}
+    assert kinds["runbook"][0] == "succeeded" and kinds["runbook"][2] == "U1"
+    assert kinds["runbook"][1] == kinds["grammar"][1]  # the caller's thread
+    assert any("got No open pull requests in `acme/api`" in p for p in posts(renv))
