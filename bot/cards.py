@@ -1,17 +1,18 @@
-"""Approval cards: post one, and redraw it in place from the stored approval whenever its state changes."""
+"""Approval cards: post one, and redraw it in place whenever its state changes — from the case in hand when the
+caller has it (a click), or read once from the store."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import replace
 
 from bot.card_view import CardView, preview_from_dict
-from bot.domain import Decision, RunRecord
+from bot.domain import ApprovalCase, Decision, RunRecord
 from bot.mrkdwn import escape
-from bot.ports import Chat, Messages, Store
+from bot.ports import Blocks, Chat, Messages, Store
 from integrations.registry import Risk, ToolRegistry, ToolResult
 
-Poster = Callable[[RunRecord, str, list[dict[str, Any]]], Awaitable[str]]
+Poster = Callable[[RunRecord, str, Blocks], Awaitable[str]]
 
 
 class Cards:
@@ -21,42 +22,48 @@ class Cards:
         self.messages = messages
         self.registry = registry
 
-    async def post_new(self, run: RunRecord, approval_id: str, *, thread_poster: Poster) -> None:
-        view = await self.view(approval_id)
-        if view is None:
-            return
-        ts = await thread_poster(run, f"Approval needed: {view.preview.title}", self.messages.approval_card(view))
-        if ts:
-            await self.repo.set_approval_message(approval_id, ts)
+    async def post_new(self, case: ApprovalCase, *, thread_poster: Poster) -> ApprovalCase:
+        """Post the card of a new request in the run's thread; the case comes back with the card's message."""
+        view = self.view(case)
+        ts = await thread_poster(case.run, f"Approval needed: {view.preview.title}", self.messages.approval_card(view))
+        if not ts:
+            return case
+        await self.repo.set_approval_message(case.approval.id, ts)
+        return replace(case, approval=replace(case.approval, message_ts=ts))
 
     async def refresh(self, approval_id: str, *, status: str | None = None, outcome: str | None = None) -> None:
-        approval = await self.repo.approval(approval_id)
-        view = await self.view(approval_id, status=status, outcome=outcome)
-        if approval is None or view is None or not approval.channel or not approval.message_ts:
+        case = await self.repo.approval_case(approval_id)
+        if case is not None:
+            await self.redraw(case, status=status, outcome=outcome)
+
+    async def redraw(self, case: ApprovalCase, *, status: str | None = None, outcome: str | None = None) -> None:
+        """Draw the card again from `case`, as it stands (no store read)."""
+        approval = case.approval
+        if not approval.channel or not approval.message_ts:
             return
+        view = self.view(case, status=status, outcome=outcome)
         text = f"{view.preview.title}: {view.status}"
         await self.chat.update(approval.channel, approval.message_ts, text, self.messages.approval_card(view))
 
-    async def refresh_for_step(
-        self, step_id: str, *, status: str, result: ToolResult | None, message: str | None
+    async def show_outcome(
+        self, case: ApprovalCase | None, step_id: str, *, status: str, result: ToolResult | None, message: str | None
     ) -> None:
-        approval = await self.repo.approval_for_step(step_id)
-        if approval is None:
+        """The card of a risky step that finished: its result, or what went wrong."""
+        if case is None or case.approval.step_id != step_id:
+            approval = await self.repo.approval_for_step(step_id)
+            case = await self.repo.approval_case(approval.id) if approval is not None else None
+        if case is None:
             return
         outcome = result.text if result is not None else (f":warning: {escape(message)}" if message else None)
-        await self.refresh(approval.id, status=status, outcome=outcome)
+        await self.redraw(case, status=status, outcome=outcome)
 
-    async def view(self, approval_id: str, *, status: str | None = None, outcome: str | None = None) -> CardView | None:
-        approval = await self.repo.approval(approval_id)
-        if approval is None:
-            return None
-        step = await self.repo.step(approval.step_id)
-        decisions = await self.repo.decisions_of(approval_id)
-        approved = tuple(d.user_id for d in decisions if d.decision == Decision.APPROVE.value)
-        rejection = next((d for d in decisions if d.decision == Decision.REJECT.value), None)
-        tool = step.tool if step else "?"
+    def view(self, case: ApprovalCase, *, status: str | None = None, outcome: str | None = None) -> CardView:
+        approval = case.approval
+        approved = tuple(d.user_id for d in case.decisions if d.decision == Decision.APPROVE.value)
+        rejection = next((d for d in case.decisions if d.decision == Decision.REJECT.value), None)
+        tool = case.step.tool
         return CardView(
-            approval_id=approval_id,
+            approval_id=approval.id,
             tool=tool,
             risk=self.registry.risk_of(tool) if tool in self.registry else Risk.DANGEROUS,
             preview=preview_from_dict(approval.preview),

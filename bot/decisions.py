@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.approvals import Click, Refusal, action_hash, check_click, needs_membership, quorum_met
 from bot.cards import Cards
 from bot.clock import Clock
-from bot.domain import ApprovalRecord, ApprovalStatus, Decision, RunStatus, StepStatus
+from bot.domain import ApprovalCase, ApprovalRecord, ApprovalStatus, Decision, RunStatus, StepStatus
 from bot.membership import LookupFailed, Membership, describe_specs
 from bot.ports import Audit, Chat, Messages, Store
 from bot.runner import Runner
@@ -34,11 +36,12 @@ class Decider:
         self.membership = membership
 
     async def decide(self, click: Click) -> None:
-        approval = await self.authorize(click)
-        if approval is None:
+        case = await self.authorize(click)
+        if case is None:
             return
+        approval = case.approval
         if click.decision is Decision.APPROVE:
-            await self._approve(click, approval)
+            await self._approve(click, case)
         elif click.from_modal or not click.trigger_id:
             await self._reject(click, approval)
         elif not await self.chat.open_modal(
@@ -46,26 +49,28 @@ class Decider:
         ):
             await self._reject(click, approval)  # the modal could not open: reject without a reason
 
-    async def authorize(self, click: Click) -> ApprovalRecord | None:
+    async def authorize(self, click: Click) -> ApprovalCase | None:
         """The one authorization path for every click and submission on an approval card (approve, reject, edit,
-        retry, mark done): `check_click` against stored state, then the approver list. Returns the approval, or
-        None after refusing (an ephemeral for the clicker and an audit row)."""
-        approval = await self.repo.approval(click.approval_id)
-        step = await self.repo.step(approval.step_id) if approval else None
-        run = await self.repo.run(approval.run_id) if approval else None
-        current = None
-        if step is not None and run is not None:
+        retry, mark done): `check_click` against stored state, then the approver list. Returns the case (the
+        approval with its run, steps and decisions, read once), or None after refusing (an ephemeral for the
+        clicker and an audit row)."""
+        case = await self.repo.approval_case(click.approval_id)
+        approval = case.approval if case is not None else None
+        current, status = None, None
+        if case is not None:
+            step, run = case.step, case.run
             current = action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id)
-        status = step.status if step is not None else None
+            status = step.status
         refusal = check_click(click, approval, step_status=status, current_hash=current, now=self.clock.now())
         if refusal is None and approval is not None and needs_membership(click, approval):
             refusal = await self._membership_refusal(click, approval)
-        if refusal is not None or approval is None:
-            await self.refuse(click, refusal or Refusal(reason="That request is gone.", audit_kind="click.unknown"))
+        if refusal is not None or case is None:
+            gone = Refusal(reason="That request is gone.", audit_kind="click.unknown")
+            await self.refuse(click, refusal or gone, approval=approval)
             if refusal is not None and refusal.audit_kind == "click.expired" and approval is not None:
                 await self.expire(approval)
             return None
-        return approval
+        return case
 
     async def _membership_refusal(self, click: Click, approval: ApprovalRecord) -> Refusal | None:
         try:
@@ -81,24 +86,36 @@ class Decider:
             reason=f"Only {describe_specs(approval.approvers)} can decide on this.", audit_kind="click.not_allowed"
         )
 
-    async def _approve(self, click: Click, approval: ApprovalRecord) -> None:
-        now = self.clock.now()
-        if not await self.repo.add_decision(approval.id, click.user, Decision.APPROVE, now):
-            await self.refuse(click, Refusal(reason="You already approved this.", audit_kind="click.duplicate"))
+    async def _approve(self, click: Click, case: ApprovalCase) -> None:
+        """Record the approval; at quorum, approve the step and run it — from the case in hand, not read again."""
+        now, approval = self.clock.now(), case.approval
+        decisions = await self.repo.add_decision(approval.id, click.user, Decision.APPROVE, now)
+        if decisions is None:
+            await self.refuse(
+                click, Refusal(reason="You already approved this.", audit_kind="click.duplicate"), approval=approval
+            )
             return
-        run_id = approval.run_id
-        await self.audit.append("approval.decision", at=now, run_id=run_id, actor=click.user, decision="approve")
-        if not quorum_met(approval, await self.repo.decisions_of(approval.id)):
-            await self.cards.refresh(approval.id)
+        case = replace(case, decisions=decisions)
+        await self.audit.append(
+            "approval.decision", at=now, run_id=approval.run_id, actor=click.user, decision="approve"
+        )
+        if not quorum_met(approval, decisions):
+            await self.cards.redraw(case)
             return
-        if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.APPROVED, now):
-            await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
+        if not await self.repo.approve_step(case, now):
+            decided = Refusal(reason="This request was already decided.", audit_kind="click.decided")
+            await self.refuse(click, decided, approval=approval)
             return
-        await self.repo.move_step(approval.step_id, [StepStatus.WAITING_APPROVAL], StepStatus.APPROVED)
-        await self.repo.move_run(run_id, RunStatus.RUNNING, now)
-        await self.audit.append("approval.approved", at=now, run_id=run_id, actor=click.user, approval=approval.id)
-        await self.cards.refresh(approval.id, status="executing")
-        await self.runner.advance(run_id)
+        case = replace(
+            case.with_step(replace(case.step, status=StepStatus.APPROVED)),
+            approval=replace(approval, status=ApprovalStatus.APPROVED, decided_at=now),
+            run=replace(case.run, status=RunStatus.RUNNING, updated_at=now),
+        )
+        await self.audit.append(
+            "approval.approved", at=now, run_id=approval.run_id, actor=click.user, approval=approval.id
+        )
+        await self.cards.redraw(case, status="executing")
+        await self.runner.advance(approval.run_id, case=case)
 
     async def _reject(self, click: Click, approval: ApprovalRecord) -> None:
         now = self.clock.now()
@@ -141,8 +158,10 @@ class Decider:
         await self.runner.advance(approval.run_id)
         return True
 
-    async def refuse(self, click: Click, refusal: Refusal) -> None:
-        approval = await self.repo.approval(click.approval_id)
+    async def refuse(self, click: Click, refusal: Refusal, *, approval: ApprovalRecord | None = None) -> None:
+        """Tell the clicker why nothing changed, and audit it. `approval` saves reading it again."""
+        if approval is None or approval.id != click.approval_id:
+            approval = await self.repo.approval(click.approval_id)
         await self.audit.append(
             refusal.audit_kind,
             at=self.clock.now(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -165,3 +165,21 @@ class DecisionRecord:
     decision: Decision
     created_at: datetime
     reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalCase:
+    """An approval request with everything a click is checked against and its card is drawn from — its run, the
+    run's steps and the decisions so far — read together, once, and passed along instead of read again."""
+
+    approval: ApprovalRecord
+    run: RunRecord
+    steps: tuple[StepRecord, ...]
+    decisions: tuple[DecisionRecord, ...] = ()
+
+    @property
+    def step(self) -> StepRecord:
+        return next(s for s in self.steps if s.id == self.approval.step_id)
+
+    def with_step(self, step: StepRecord) -> ApprovalCase:
+        return replace(self, steps=tuple(step if s.id == step.id else s for s in self.steps))

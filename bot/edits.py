@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from bot.approvals import Click, Refusal
 from bot.decisions import Decider
-from bot.domain import ApprovalRecord
+from bot.domain import ApprovalCase
 from bot.errors import InvalidArguments
 from integrations.registry import ToolRegistry
 
@@ -21,35 +21,31 @@ class Editor:
         self.repo = decider.repo
 
     async def open(self, click: Click) -> None:
-        approval = await self._requester_approval(click)
-        if approval is None or not click.trigger_id:
+        case = await self._requester_case(click)
+        if case is None or not click.trigger_id:
             return
-        step = await self.repo.step(approval.step_id)
-        assert step is not None
+        approval, step = case.approval, case.step
         fields = form_fields(self.registry.get(step.tool).args, step.args)
         await self.decider.chat.open_modal(
             click.trigger_id, self.decider.messages.edit_modal(approval.id, approval.channel, step.tool, fields)
         )
 
     async def submit(self, click: Click, values: dict[str, str | None]) -> None:
-        approval = await self._requester_approval(click)
-        if approval is None:
+        case = await self._requester_case(click)
+        if case is None:
             return
-        step = await self.repo.step(approval.step_id)
-        assert step is not None
+        approval, step = case.approval, case.step
         try:
             raw = parse_form(self.registry.get(step.tool).args, values)
             args = self.registry.validate(step.tool, raw).model_dump(mode="json")
         except InvalidArguments as exc:
-            await self.decider.refuse(
-                click, Refusal(reason=f"Your edit was not applied: {exc}", audit_kind="edit.invalid")
-            )
+            invalid = Refusal(reason=f"Your edit was not applied: {exc}", audit_kind="edit.invalid")
+            await self.decider.refuse(click, invalid, approval=approval)
             return
         now = self.decider.clock.now()
         if not await self.repo.supersede(approval.id, "edit", now):
-            await self.decider.refuse(
-                click, Refusal(reason="This request was already decided.", audit_kind="click.decided")
-            )
+            decided = Refusal(reason="This request was already decided.", audit_kind="click.decided")
+            await self.decider.refuse(click, decided, approval=approval)
             return
         await self.repo.replace_step_args(step.id, args)
         await self.decider.audit.append(
@@ -63,7 +59,7 @@ class Editor:
         await self.decider.cards.refresh(approval.id)
         await self.decider.runner.advance(approval.run_id)
 
-    async def _requester_approval(self, click: Click) -> ApprovalRecord | None:
+    async def _requester_case(self, click: Click) -> ApprovalCase | None:
         # The one click check, with purpose EDIT: a pending, unexpired, unchanged request of this conversation,
         # and only its requester (no approver list needed).
         return await self.decider.authorize(click)

@@ -10,7 +10,7 @@ from bot.ports import Directory
 
 
 class ResolvedPolicy:
-    """Implements bot.runner.PolicyPort over a parsed Policy; looks up a channel's name only when a rule
+    """Implements bot.ports.PolicyPort over a parsed Policy; looks up a channel's name only when a rule
     names channels by `#name`. A failed lookup refuses the action (fail closed)."""
 
     def __init__(self, policy: Policy, directory: Directory) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.domain import (
+    ApprovalCase,
     ApprovalRecord,
     ApprovalStatus,
     Decision,
@@ -22,6 +23,7 @@ from bot.domain import (
 )
 
 if TYPE_CHECKING:
+    from bot.approvals import ApprovalRules
     from bot.card_view import CardView
     from integrations.registry import ToolResult
 
@@ -56,8 +58,10 @@ class Store(Protocol):
     async def set_approval_message(self, approval_id: str, message_ts: str) -> None: ...
     async def add_decision(
         self, approval_id: str, user_id: str, decision: Decision, now: datetime, reason: str | None = None
-    ) -> bool: ...
+    ) -> tuple[DecisionRecord, ...] | None: ...
     async def decisions_of(self, approval_id: str) -> list[DecisionRecord]: ...
+    async def approval_case(self, approval_id: str) -> ApprovalCase | None: ...
+    async def approve_step(self, case: ApprovalCase, now: datetime) -> bool: ...
     async def move_approval(
         self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime
     ) -> bool: ...
@@ -69,6 +73,14 @@ class Store(Protocol):
     async def claim_reminder(self, approval_id: str, now: datetime) -> bool: ...
     async def stale_executing(self, started_before: datetime) -> list[StepRecord]: ...
     async def replace_step_args(self, step_id: str, args: dict[str, Any]) -> bool: ...
+
+
+class PolicyPort(Protocol):
+    """The approval policy as the runner sees it (bot.policy behind, with channel names resolved)."""
+
+    async def rules_for(self, tool: str, args: dict[str, Any], channel: str | None) -> ApprovalRules: ...
+
+    async def refusal(self, tool: str, rules: ApprovalRules, channel: str | None) -> str | None: ...
 
 
 class Audit(Protocol):

@@ -42,10 +42,10 @@ class Recovery:
         if approval is None:
             await self._refuse(click, "This step is no longer waiting for a human.")
             return
-        if await self.decider.authorize(click) is None:
+        case = await self.decider.authorize(click)
+        if case is None:
             return
-        step = await self.repo.step(step_id)
-        assert step is not None  # authorize found it `unknown`
+        step = case.step  # authorize found it `unknown`
         now = self.decider.clock.now()
         if purpose is Purpose.RETRY:
             if not await self.repo.move_step(step_id, [StepStatus.UNKNOWN], StepStatus.APPROVED):
@@ -60,9 +60,7 @@ class Recovery:
             await self._refuse(click, "Someone already decided about this step.")
             return
         await self.decider.audit.append("step.marked_done", at=now, run_id=step.run_id, actor=click.user, step=step_id)
-        run = await self.repo.run(step.run_id)
-        if run is not None:
-            await self.runner.post(run, f"<@{click.user}> marked `{step.tool}` as done.", [])
+        await self.runner.post(case.run, f"<@{click.user}> marked `{step.tool}` as done.", [])
         await self.runner.advance(step.run_id)
 
     async def _refuse(self, click: Click, reason: str) -> None:

@@ -25,6 +25,7 @@ RUN_MOVES: Mapping[RunStatus, frozenset[RunStatus]] = {
     RunStatus.FAILED: frozenset(),
     RunStatus.REJECTED: frozenset(),
 }
+FINAL_STEP = frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.REJECTED, StepStatus.UNKNOWN})
 STEP_MOVES: Mapping[StepStatus, frozenset[StepStatus]] = {
     # a read runs at once; a risky step asks first; either may fail before it runs (refused, no preview)
     StepStatus.PENDING: frozenset({StepStatus.EXECUTING, StepStatus.WAITING_APPROVAL, StepStatus.FAILED}),

@@ -24,6 +24,7 @@ from bot.cards import Cards
 from bot.clock import Clock, SystemClock
 from bot.decisions import Decider
 from bot.domain import RunKind
+from bot.drivers import Driver
 from bot.edits import Editor
 from bot.membership import Membership
 from bot.planner.grammar import GrammarPlanner
@@ -35,7 +36,7 @@ from bot.runbooks.engine import RunbookEngine
 from bot.runbooks.launcher import RunbookLauncher
 from bot.runbooks.loader import load_runbooks
 from bot.runbooks.tools import run_runbook_tool
-from bot.runner import Driver, Runner, RunnerConfig
+from bot.runner import Runner, RunnerConfig
 from bot.service import Service, ServiceConfig
 from bot.settings import Settings
 from bot.slack_messages import SlackMessages

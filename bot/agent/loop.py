@@ -12,12 +12,14 @@ from bot.agent.conversation import Limits, build_messages, corrections, request_
 from bot.agent.progress import Progress
 from bot.clock import Clock
 from bot.domain import Event, RunKind, RunRecord, RunStatus, StepRecord, StepStatus
+from bot.drivers import Turn
 from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
 from bot.mrkdwn import escape
 from bot.planner.grammar import clean
 from bot.ports import Audit, Chat, Messages, Model, ModelToolCall, Store
-from bot.runner import FINAL_STEP, Turn, new_id, run_row, trigger_of
+from bot.run_builders import new_id, run_row, trigger_of
 from bot.thread_poster import ThreadPoster
+from bot.transitions import FINAL_STEP
 from integrations.registry import ToolRegistry
 
 log = logging.getLogger(__name__)

@@ -11,15 +11,17 @@ from typing import Any
 from bot.agent.progress import Progress
 from bot.clock import Clock
 from bot.domain import RunRecord, RunStatus, StepRecord, StepStatus
+from bot.drivers import Turn
 from bot.errors import InvalidArguments
 from bot.policy.durations import parse_duration
 from bot.ports import Audit, Messages, Store
+from bot.run_builders import new_id
 from bot.runbooks.launcher import find_book
 from bot.runbooks.loader import GATE_TOOL, Runbook
 from bot.runbooks.model import StepSpec
 from bot.runbooks.templates import TemplateProblem, condition, render
-from bot.runner import FINAL_STEP, Turn, new_id
 from bot.thread_poster import ThreadPoster
+from bot.transitions import FINAL_STEP
 from integrations.registry import ToolRegistry
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from bot.clock import Clock
 from bot.domain import Event, RunKind, Source
 from bot.errors import UserFacingError
 from bot.ports import Audit, Store
+from bot.run_builders import new_id, run_row, trigger_of
 from bot.runbooks.inputs import coerce_inputs
 from bot.runbooks.loader import Runbook
-from bot.runner import new_id, run_row, trigger_of
 from bot.suggest import did_you_mean
 from integrations.registry import CURRENT_RUN
 

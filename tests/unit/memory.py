@@ -4,12 +4,14 @@ one decision per person, the thread set once."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from bot.domain import (
+    ApprovalCase,
     ApprovalRecord,
     ApprovalStatus,
     Decision,
@@ -34,10 +36,14 @@ class MemoryStore:
         self.locks: dict[tuple[str, str], str] = {}
         self.leases: dict[str, datetime] = {}
         self.inbox_runs: dict[int, str] = {}
-        self.calls = 0  # round trips, as a database would count them
+        self.trace: list[str] = []  # the round trips, by method name, as a database would count them
+
+    @property
+    def calls(self) -> int:
+        return len(self.trace)
 
     def _count(self) -> None:
-        self.calls += 1
+        self.trace.append(sys._getframe(1).f_code.co_name)
 
     async def create_run(self, run: RunRecord, run_steps: Sequence[StepRecord]) -> None:
         self._count()
@@ -156,18 +162,46 @@ class MemoryStore:
 
     async def add_decision(
         self, approval_id: str, user_id: str, decision: Decision, now: datetime, reason: str | None = None
-    ) -> bool:
+    ) -> tuple[DecisionRecord, ...] | None:
         self._count()
         if any(d.approval_id == approval_id and d.user_id == user_id for d in self.decisions):
-            return False
+            return None
         self.decisions.append(
             DecisionRecord(approval_id=approval_id, user_id=user_id, decision=decision, created_at=now, reason=reason)
         )
-        return True
+        return tuple(self._decisions(approval_id))
 
     async def decisions_of(self, approval_id: str) -> list[DecisionRecord]:
         self._count()
+        return self._decisions(approval_id)
+
+    def _decisions(self, approval_id: str) -> list[DecisionRecord]:
         return [d for d in self.decisions if d.approval_id == approval_id]
+
+    async def approval_case(self, approval_id: str) -> ApprovalCase | None:
+        self._count()
+        approval = self.approvals.get(approval_id)
+        run = self.runs.get(approval.run_id) if approval else None
+        if approval is None or run is None or approval.step_id not in self.steps:
+            return None
+        steps = sorted((s for s in self.steps.values() if s.run_id == run.id), key=lambda s: s.position)
+        return ApprovalCase(
+            approval=approval, run=run, steps=tuple(steps), decisions=tuple(self._decisions(approval_id))
+        )
+
+    async def approve_step(self, case: ApprovalCase, now: datetime) -> bool:
+        self._count()
+        approval = self.approvals.get(case.approval.id)
+        if approval is None or approval.status is not approval_move(ApprovalStatus.PENDING, ApprovalStatus.APPROVED):
+            return False
+        self.approvals[approval.id] = replace(approval, status=ApprovalStatus.APPROVED, decided_at=now)
+        step = self.steps[approval.step_id]
+        if step.status in step_move([StepStatus.WAITING_APPROVAL], StepStatus.APPROVED):
+            self.steps[step.id] = replace(step, status=StepStatus.APPROVED)
+        run = self.runs[approval.run_id]
+        if run.status in run_sources(RunStatus.RUNNING):
+            self.runs[run.id] = replace(run, status=RunStatus.RUNNING, updated_at=now)
+        return True
 
     async def move_approval(self, approval_id: str, from_: ApprovalStatus, to: ApprovalStatus, now: datetime) -> bool:
         source = approval_move(from_, to)

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain import Event, Source
 from bot.store.database import Database
 from bot.store.engine import make_engine, upgrade_database
-from bot.store.repository import _FINISH, Repository, event_to_dict
+from bot.store.inbox_rows import _FINISH, event_to_dict
+from bot.store.repository import Repository
 
 
 @pytest.fixture
