@@ -11,6 +11,7 @@ from bot.blocks import ActionId, ViewId
 from bot.decisions import Decider
 from bot.domain import Event
 from bot.edits import Editor
+from bot.jsonvalue import JsonObject, obj, text
 from bot.recovery import Recovery
 
 PURPOSES = {
@@ -29,9 +30,9 @@ class Actions:
         self.recovery = recovery
 
     async def on_click(self, event: Event) -> None:
-        action = event.payload.get("action_id", "")
+        action = text(event.payload.get("action_id"))
         value = str(event.payload.get("value") or "")
-        purpose = PURPOSES.get(action)
+        purpose = PURPOSES.get(ActionId(action)) if action in set(ActionId) else None
         if purpose in (Purpose.APPROVE, Purpose.REJECT):
             await self.decider.decide(_click(event, value, purpose))
         elif purpose is Purpose.EDIT:
@@ -43,7 +44,7 @@ class Actions:
         meta = _metadata(event.payload.get("private_metadata"))
         approval_id = str(meta.get("approval") or "")
         event = Event(**{**event.__dict__, "channel": meta.get("channel") or event.channel})
-        values: dict[str, str | None] = event.payload.get("values") or {}
+        values = {k: v if isinstance(v, str) else None for k, v in obj(event.payload.get("values")).items()}
         if event.type == ViewId.REJECT:
             reason = (values.get("reason") or "").strip() or None
             click = _click(event, approval_id, Purpose.REJECT)
@@ -61,11 +62,11 @@ def _click(event: Event, approval_id: str, purpose: Purpose) -> Click:
         team_id=event.team_id,
         channel=event.channel,
         purpose=purpose,
-        trigger_id=event.payload.get("trigger_id"),
+        trigger_id=text(event.payload.get("trigger_id")) or None,
     )
 
 
-def _metadata(text: Any) -> dict[str, Any]:
+def _metadata(text: Any) -> JsonObject:
     try:
         data = json.loads(text or "{}")
     except ValueError:

@@ -8,12 +8,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.domain import ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, StepStatus
+from bot.jsonvalue import JsonObject
 
 
-def action_hash(*, tool: str, args: dict[str, Any], requester: str, team_id: str) -> str:
+def action_hash(*, tool: str, args: JsonObject, requester: str, team_id: str) -> str:
     """Bind an approval to the exact action: any change of tool, argument, requester or team breaks it."""
     canonical = json.dumps(
         {"tool": tool, "args": args, "requester": requester, "team": team_id},

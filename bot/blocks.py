@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -25,6 +24,7 @@ from slack_sdk.models.views import View
 from bot.card_view import CardView as CardView  # re-exported for the adapters that draw cards
 from bot.card_view import preview_from_dict as preview_from_dict
 from bot.card_view import preview_to_dict as preview_to_dict
+from bot.jsonvalue import JsonObject
 from bot.membership import describe_specs
 from bot.mrkdwn import escape as escape
 from integrations.registry import Risk, ToolRegistry, ToolResult
@@ -78,7 +78,7 @@ def fields_block(pairs: Iterable[tuple[str, str]]) -> SectionBlock:
     return SectionBlock(fields=items)
 
 
-def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+def as_dicts(blocks: Sequence[Block]) -> list[JsonObject]:
     return [b.to_dict() for b in blocks[:MAX_BLOCKS]]
 
 
@@ -196,7 +196,7 @@ def _decided_line(view: CardView) -> str:
 # -- modals ------------------------------------------------------------------------------------------
 
 
-def reject_modal(approval_id: str, channel: str | None = None) -> dict[str, Any]:
+def reject_modal(approval_id: str, channel: str | None = None) -> JsonObject:
     view = View(
         type="modal",
         callback_id=ViewId.REJECT.value,
@@ -218,7 +218,7 @@ def reject_modal(approval_id: str, channel: str | None = None) -> dict[str, Any]
 
 def edit_modal(
     approval_id: str, channel: str | None, tool: str, fields: Sequence[tuple[str, str, bool]]
-) -> dict[str, Any]:
+) -> JsonObject:
     """`fields`: (name, current value as text, required) for each argument of the tool."""
     blocks: list[Block] = [section(f"Change the arguments of `{tool}`. A new approval will be needed.")]
     for name, value, required in fields[: MAX_BLOCKS - 1]:

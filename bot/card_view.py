@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from bot.jsonvalue import JsonObject, items, text
 from integrations.registry import Preview, Risk
 
 
@@ -28,16 +29,18 @@ class CardView:
     notes: tuple[str, ...] = field(default=())
 
 
-def preview_from_dict(data: dict[str, Any]) -> Preview:
+def preview_from_dict(data: Mapping[str, object]) -> Preview:
+    """The stored preview (as `preview_to_dict` wrote it) back as a Preview."""
+    pairs = [items(pair) for pair in items(data.get("fields"))]
     return Preview(
-        title=data.get("title", ""),
-        fields=tuple((str(k), str(v)) for k, v in data.get("fields", [])),
-        body=data.get("body"),
-        warnings=tuple(data.get("warnings", [])),
+        title=text(data.get("title")),
+        fields=tuple((str(pair[0]), str(pair[1])) for pair in pairs if len(pair) == 2),
+        body=text(data.get("body")) or None,
+        warnings=tuple(str(w) for w in items(data.get("warnings"))),
     )
 
 
-def preview_to_dict(preview: Preview) -> dict[str, Any]:
+def preview_to_dict(preview: Preview) -> JsonObject:
     return {
         "title": preview.title,
         "fields": [list(f) for f in preview.fields],

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+
+from bot.jsonvalue import JsonObject
 
 
 class Source(enum.StrEnum):
@@ -82,13 +83,13 @@ class Event:
     thread_ts: str | None = None
     message_ts: str | None = None
     text: str = ""
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: JsonObject = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ToolCall:
     tool: str
-    args: dict[str, Any]
+    args: JsonObject
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,7 +108,7 @@ class RunRecord:
     kind: RunKind
     created_at: datetime
     updated_at: datetime
-    state: dict[str, Any] | None = None
+    state: JsonObject | None = None
     turn_lease_until: datetime | None = None
 
 
@@ -119,10 +120,10 @@ class StepRecord:
     run_id: str
     position: int
     tool: str
-    args: dict[str, Any]
+    args: JsonObject
     risk: str
     status: StepStatus
-    result: dict[str, Any] | None = None
+    result: JsonObject | None = None
     call_id: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -143,7 +144,7 @@ class ApprovalRecord:
     status: ApprovalStatus
     required: int
     approvers: tuple[str, ...]
-    preview: dict[str, Any]
+    preview: JsonObject
     expires_at: datetime
     created_at: datetime
     message_ts: str | None = None

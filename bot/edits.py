@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -11,6 +10,7 @@ from bot.approvals import Click, Refusal
 from bot.decisions import Decider
 from bot.domain import ApprovalCase
 from bot.errors import InvalidArguments
+from bot.jsonvalue import JsonObject
 from integrations.registry import ToolRegistry
 
 
@@ -65,7 +65,7 @@ class Editor:
         return await self.decider.authorize(click)
 
 
-def form_fields(model: type[BaseModel], args: dict[str, Any]) -> list[tuple[str, str, bool]]:
+def form_fields(model: type[BaseModel], args: JsonObject) -> list[tuple[str, str, bool]]:
     fields = []
     for name, info in model.model_fields.items():
         value = args.get(name)
@@ -74,8 +74,8 @@ def form_fields(model: type[BaseModel], args: dict[str, Any]) -> list[tuple[str,
     return fields
 
 
-def parse_form(model: type[BaseModel], values: dict[str, str | None]) -> dict[str, Any]:
-    args: dict[str, Any] = {}
+def parse_form(model: type[BaseModel], values: dict[str, str | None]) -> JsonObject:
+    args: JsonObject = {}
     for name, info in model.model_fields.items():
         text = (values.get(name) or "").strip()
         if not text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.jsonvalue import JsonObject
+
 
 class OpsbotError(Exception):
     """Base class for every error opsbot raises on purpose."""
@@ -38,8 +40,8 @@ class ToolError(UserFacingError):
         super().__init__(message, hint=hint)
         self.suggestions = suggestions
 
-    def as_data(self) -> dict[str, object]:
-        data: dict[str, object] = {"error": self.kind, "message": self.message}
+    def as_data(self) -> JsonObject:
+        data: JsonObject = {"error": self.kind, "message": self.message}
         if self.hint:
             data["hint"] = self.hint
         if self.suggestions:

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from bot.approvals import action_hash, quorum_met
 from bot.card_view import preview_to_dict
@@ -110,7 +109,7 @@ class Execution:
         run: RunRecord,
         step: StepRecord,
         status: StepStatus,
-        data: dict[str, Any],
+        data: Mapping[str, object],
         *,
         result: ToolResult | None = None,
         message: str | None = None,
@@ -119,7 +118,7 @@ class Execution:
     ) -> None:
         now = self.clock.now()
         from_ = [StepStatus.EXECUTING] if claimed else [StepStatus.PENDING, StepStatus.APPROVED]
-        if not await self.repo.move_step(step.id, from_, status, result=data, finished_at=now):
+        if not await self.repo.move_step(step.id, from_, status, result=dict(data), finished_at=now):
             return
         await self.audit.append("step.result", at=now, run_id=run.id, tool=step.tool, status=status.value, result=data)
         if Risk(step.risk).needs_approval:

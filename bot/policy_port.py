@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.approvals import ApprovalRules
+from bot.jsonvalue import JsonObject
 from bot.policy import Policy
 from bot.ports import Directory
 
@@ -18,7 +17,7 @@ class ResolvedPolicy:
         self.directory = directory
         self._matches_names = any(c.startswith("#") for rule in policy.rules for c in rule.channels)
 
-    async def rules_for(self, tool: str, args: dict[str, Any], channel: str | None) -> ApprovalRules:
+    async def rules_for(self, tool: str, args: JsonObject, channel: str | None) -> ApprovalRules:
         name = None
         if channel and self._matches_names:
             try:

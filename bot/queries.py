@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
-from typing import Any
 
 from bot.blocks import as_dicts, context, escape, section
 from bot.clock import Clock
 from bot.domain import ApprovalRecord
 from bot.errors import UserFacingError
+from bot.jsonvalue import JsonObject
 from bot.membership import describe_specs
-from bot.store.audit import AuditLog
+from bot.store.audit import AuditEntry, AuditLog
 from bot.store.repository import Repository
 
 USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
@@ -24,7 +24,7 @@ class Queries:
         self.audit = audit
         self.clock = clock
 
-    async def pending(self, *, user: str, channel: str | None) -> tuple[str, list[dict[str, Any]]]:
+    async def pending(self, *, user: str, channel: str | None) -> tuple[str, list[JsonObject]]:
         rows = [
             a
             for a in await self.repo.pending_approvals()
@@ -49,7 +49,7 @@ class Queries:
             f"needs {approval.required} from {describe_specs(approval.approvers)} · `{approval.id[:8]}`"
         )
 
-    async def audit_trail(self, query: str) -> tuple[str, list[dict[str, Any]]]:
+    async def audit_trail(self, query: str) -> tuple[str, list[JsonObject]]:
         query = query.strip()
         if not query:
             raise UserFacingError(
@@ -78,12 +78,12 @@ class Queries:
         )
 
 
-def _audit_line(row: dict[str, Any]) -> str:
-    data = row["data"] or {}
+def _audit_line(row: AuditEntry) -> str:
+    data = row.data
     detail = data.get("decision") or data.get("tool") or data.get("reason") or data.get("status") or ""
-    who = f" by <@{row['actor']}>" if row["actor"] else ""
-    run = f" · run `{row['run_id'][:8]}`" if row["run_id"] else ""
-    return f"`{row['at']:%H:%M:%S}` {row['kind']}{who}{run} {escape(str(detail))[:120]}"
+    who = f" by <@{row.actor}>" if row.actor else ""
+    run = f" · run `{row.run_id[:8]}`" if row.run_id else ""
+    return f"`{row.at:%H:%M:%S}` {row.kind}{who}{run} {escape(str(detail))[:120]}"
 
 
 def _duration(seconds: float) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from bot.domain import Event, RunKind, RunRecord, RunStatus, StepRecord
+from bot.jsonvalue import JsonObject
 from integrations.registry import Preview, ToolResult
 
 
@@ -14,7 +14,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def trigger_of(event: Event) -> dict[str, Any]:
+def trigger_of(event: Event) -> JsonObject:
     """What started a run, for its first audit row."""
     return {"source": event.source.value, "type": event.type, "channel": event.channel, "text": event.text}
 
@@ -27,7 +27,7 @@ def run_row(
     thread_ts: str | None,
     now: datetime,
     kind: RunKind = RunKind.GRAMMAR,
-    state: dict[str, Any] | None = None,
+    state: JsonObject | None = None,
     status: RunStatus = RunStatus.RUNNING,
 ) -> RunRecord:
     """A new run for this event: a command, the AI agent or a runbook."""
@@ -52,6 +52,6 @@ def default_preview(step: StepRecord) -> Preview:
     return Preview(title=step.tool, fields=tuple((k, str(v)) for k, v in step.args.items()))
 
 
-def result_data(result: ToolResult) -> dict[str, Any]:
+def result_data(result: ToolResult) -> JsonObject:
     """A successful step's stored result."""
     return {"text": result.text, "data": result.data, "link": result.link}

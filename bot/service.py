@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.actions import Actions
 from bot.agent.loop import AgentLoop
@@ -12,6 +11,7 @@ from bot.blocks import as_dicts, error_blocks, help_blocks
 from bot.clock import Clock
 from bot.domain import Event, Source, StepStatus, ToolCall
 from bot.errors import UserFacingError
+from bot.jsonvalue import JsonObject
 from bot.planner.base import Plan, PlanContext, Planner
 from bot.planner.grammar import parse_key_values
 from bot.ports import Chat
@@ -65,7 +65,7 @@ class Service:
         self.runbooks = runbooks
         self.triggers = triggers
         self.agent = agent
-        self._help_card: list[dict[str, Any]] | None = None
+        self._help_card: list[JsonObject] | None = None
         self.chat = chat
         self.clock = clock
         self.config = config
@@ -178,7 +178,7 @@ class Service:
         call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
         await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
 
-    def _help(self) -> list[dict[str, Any]]:
+    def _help(self) -> list[JsonObject]:
         """The help card: the same for every request once the tools and planner are set, so built once."""
         if self._help_card is None:
             planner = self.planner.name if self.agent is None else f"AI agent ({self.agent.model.name}) for free text"
@@ -198,7 +198,7 @@ class Service:
 
     # -- replies -------------------------------------------------------------------------------------
 
-    async def reply(self, event: Event, text: str, blocks: list[dict[str, Any]]) -> None:
+    async def reply(self, event: Event, text: str, blocks: list[JsonObject]) -> None:
         """Answer in the event's thread; a slash command's help and errors go only to the person who typed it."""
         if not event.channel:
             return

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import Block
 
@@ -19,8 +18,10 @@ from bot.blocks import (
     unknown_outcome_blocks,
 )
 from bot.card_view import CardView
+from bot.jsonvalue import JsonObject
 from bot.ports import Blocks
 from bot.runbooks.report import finish_blocks
+from bot.runbooks.state import Failure
 from integrations.registry import ToolResult
 
 
@@ -37,12 +38,12 @@ class SlackMessages:
     def approval_card(self, view: CardView) -> Blocks:
         return as_dicts(approval_card(view))
 
-    def reject_modal(self, approval_id: str, channel: str | None) -> dict[str, Any]:
+    def reject_modal(self, approval_id: str, channel: str | None) -> JsonObject:
         return reject_modal(approval_id, channel)
 
     def edit_modal(
         self, approval_id: str, channel: str | None, tool: str, fields: list[tuple[str, str, bool]]
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         return edit_modal(approval_id, channel, tool, fields)
 
     def note(self, text: str, *context_lines: str) -> Blocks:
@@ -55,5 +56,5 @@ class SlackMessages:
             blocks.append(section("\n".join(lines)))
         return as_dicts(blocks)
 
-    def runbook_finished(self, name: str, state: dict[str, Any], outputs: dict[str, Any]) -> tuple[str, Blocks]:
-        return finish_blocks(name, state, outputs)
+    def runbook_finished(self, name: str, failure: Failure | None, outputs: Mapping[str, object]) -> tuple[str, Blocks]:
+        return finish_blocks(name, failure, outputs)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.domain import RunRecord
+from bot.jsonvalue import JsonObject
 from bot.ports import Chat, Store
 
 
@@ -13,7 +12,7 @@ class ThreadPoster:
         self.store = store
         self.chat = chat
 
-    async def post(self, run: RunRecord, text: str, blocks: list[dict[str, Any]]) -> str:
+    async def post(self, run: RunRecord, text: str, blocks: list[JsonObject]) -> str:
         """Post in the run's thread, starting the thread with this message when there is none yet."""
         if run.channel is None:
             return ""

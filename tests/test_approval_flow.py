@@ -53,7 +53,7 @@ async def test_requester_cannot_approve_their_own_request(env: Harness) -> None:
     assert env.github.merges == []
     assert await step_status(env) == "waiting_approval"
     assert env.bot is not None
-    kinds = [r["kind"] for r in await env.bot.audit.rows()]
+    kinds = [r.kind for r in await env.bot.audit.rows()]
     assert "click.self_approval" in kinds
 
 

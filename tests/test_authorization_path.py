@@ -52,7 +52,7 @@ async def named(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
 
 async def audit_kinds(env: Harness) -> list[str]:
     assert env.bot is not None
-    return [str(r["kind"]) for r in await env.bot.audit.rows()]
+    return [str(r.kind) for r in await env.bot.audit.rows()]
 
 
 async def step_status(env: Harness) -> str:

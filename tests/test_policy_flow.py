@@ -75,7 +75,7 @@ async def test_group_lookup_failure_refuses_and_changes_nothing(penv: Harness) -
     await click(penv, "opsbot.approve", card, "U2")
     assert "couldn't confirm" in penv.slack.calls_to("chat.postEphemeral")[0].params["text"]
     assert penv.bot is not None
-    kinds = [r["kind"] for r in await penv.bot.audit.rows()]
+    kinds = [r.kind for r in await penv.bot.audit.rows()]
     assert "click.lookup_failed" in kinds
     async with penv.bot.engine.connect() as conn:
         assert (await conn.execute(select(approvals.c.status))).scalar_one() == "pending"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -185,6 +186,8 @@ async def test_no_secret_reaches_slack_or_the_audit_log(env: Harness) -> None:
     await env.driver.mention(f"create issue in acme/api: leaked {GITHUB_TOKEN}", user="U1")
     await env.settle()
     assert env.bot is not None
-    everything = json.dumps([c.params for c in env.slack.calls]) + json.dumps(await env.bot.audit.rows(), default=str)
+    everything = json.dumps([c.params for c in env.slack.calls]) + json.dumps(
+        [asdict(r) for r in await env.bot.audit.rows()], default=str
+    )
     for secret in (BOT_TOKEN, GITHUB_TOKEN, SIGNING_SECRET):
         assert secret not in everything

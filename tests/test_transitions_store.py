@@ -53,7 +53,7 @@ async def test_the_service_audits_an_illegal_move_and_answers_plainly(
     monkeypatch.setattr(env.bot.service.queries, "pending", buggy)
     await env.driver.command("pending", user="U3")
     await env.settle()
-    rows = [r for r in await env.bot.audit.rows() if r["kind"] == "transition.illegal"]
-    assert len(rows) == 1 and rows[0]["actor"] == "U3" and "succeeded → executing" in rows[0]["data"]["move"]
+    rows = [r for r in await env.bot.audit.rows() if r.kind == "transition.illegal"]
+    assert len(rows) == 1 and rows[0].actor == "U3" and "succeeded → executing" in str(rows[0].data["move"])
     [reply] = [c.params for c in env.slack.calls_to("chat.postEphemeral") if c.params.get("user") == "U3"]
     assert "Something went wrong on my side" in reply["text"] and "Traceback" not in reply["text"]

@@ -6,14 +6,17 @@ import json
 import logging
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+
+from pydantic import JsonValue
 
 from bot.agent.conversation import Limits, build_messages, corrections, request_message, what_i_tried
 from bot.agent.progress import Progress
+from bot.agent.state import AgentState
 from bot.clock import Clock
 from bot.domain import Event, RunKind, RunRecord, RunStatus, StepRecord, StepStatus
 from bot.drivers import Turn
 from bot.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
+from bot.jsonvalue import JsonObject
 from bot.mrkdwn import escape
 from bot.planner.grammar import clean
 from bot.ports import Audit, Chat, Messages, Model, ModelToolCall, Store
@@ -63,7 +66,7 @@ class AgentLoop:
         locked = not (event.channel and thread_ts) or await self.repo.lock_thread(event.channel, thread_ts, run_id, now)
         if not locked and event.channel in self.refuse_double_texts_in:
             raise UserFacingError("I'm still working on the previous request in this thread; ask again when it's done.")
-        state = {"request": request_message(event.actor, clean(event.text)), "turns": [], "tokens": 0}
+        state = AgentState(request=request_message(event.actor, clean(event.text))).stored()
         status = RunStatus.RUNNING if locked else RunStatus.QUEUED
         run = run_row(
             run_id,
@@ -105,7 +108,7 @@ class AgentLoop:
             raise
 
     async def _turn(self, run: RunRecord, steps: list[StepRecord]) -> Turn:
-        state = dict(run.state or {})
+        state = AgentState.of(run.state)
         stop = self._limit_reached(state, steps)
         if stop is not None:
             return await self.finish(run, steps, stop, RunStatus.FAILED)
@@ -114,15 +117,15 @@ class AgentLoop:
             reply = await self.model.complete(messages, list(self.registry))
         except ModelUnavailable as exc:
             return await self.finish(run, steps, f"{exc} Nothing else was done.", RunStatus.FAILED)
-        state["tokens"] = int(state.get("tokens", 0)) + reply.tokens
+        state.tokens += reply.tokens
         if reply.refusal and not reply.tool_calls:
             return await self.finish(run, steps, f"The model declined: {reply.refusal}", RunStatus.FAILED)
         if reply.finish_reason == "length" and not reply.tool_calls:
             return await self.finish(run, steps, "My answer was cut off by the model's length limit.", RunStatus.FAILED)
-        state["turns"] = [*state.get("turns", []), _assistant_turn(reply.content, reply.tool_calls)]
+        state.turns.append(_assistant_turn(reply.content, reply.tool_calls))
         start = max((s.position for s in steps), default=-1) + 1
         new_steps = [self._step_for(run, call, start + i) for i, call in enumerate(reply.tool_calls)]
-        await self.repo.save_turn(run.id, state, new_steps, self.clock.now())
+        await self.repo.save_turn(run.id, state.stored(), new_steps, self.clock.now())
         await self.audit.append(
             "agent.turn",
             at=self.clock.now(),
@@ -134,10 +137,10 @@ class AgentLoop:
         await self.progress.update(run)
         return Turn(more=True)
 
-    def _limit_reached(self, state: dict[str, Any], steps: list[StepRecord]) -> str | None:
-        if len(state.get("turns", [])) >= self.limits.max_turns:
+    def _limit_reached(self, state: AgentState, steps: list[StepRecord]) -> str | None:
+        if len(state.turns) >= self.limits.max_turns:
             return f"I stopped after {self.limits.max_turns} rounds without finishing; here is where I got to."
-        if int(state.get("tokens", 0)) >= self.limits.max_tokens:
+        if state.tokens >= self.limits.max_tokens:
             return f"I stopped: this request used its budget of {self.limits.max_tokens} tokens."
         if len(corrections(steps)) > self.limits.max_corrections:
             return f"I stopped after {len(corrections(steps))} failed attempts; I couldn't work out the right call."
@@ -196,7 +199,7 @@ class AgentLoop:
         return queued.id
 
 
-def _parse_arguments(text: str) -> dict[str, Any]:
+def _parse_arguments(text: str) -> JsonObject:
     try:
         value = json.loads(text or "{}")
     except ValueError:
@@ -206,8 +209,8 @@ def _parse_arguments(text: str) -> dict[str, Any]:
     return value
 
 
-def _assistant_turn(content: str | None, calls: tuple[ModelToolCall, ...]) -> dict[str, Any]:
-    turn: dict[str, Any] = {"role": "assistant", "content": content}
+def _assistant_turn(content: str | None, calls: tuple[ModelToolCall, ...]) -> dict[str, JsonValue]:
+    turn: dict[str, JsonValue] = {"role": "assistant", "content": content}
     if calls:
         turn["tool_calls"] = [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.domain import RunRecord, StepRecord
+from bot.jsonvalue import text
 from bot.mrkdwn import escape
 from bot.ports import Chat, Messages, Store
 from bot.thread_poster import ThreadPoster
@@ -36,7 +37,7 @@ class Progress:
 
     async def update(self, run: RunRecord, *, headline: str = "⏳ Working on it…") -> None:
         fresh = await self.repo.run(run.id) or run
-        ts = (fresh.state or {}).get("status_ts")
+        ts = text((fresh.state or {}).get("status_ts"))
         if not ts or not fresh.channel:
             return
         lines = [_line(s) for s in await self.repo.steps_of(run.id)]

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain import ToolCall
 from bot.errors import UserFacingError
+from bot.jsonvalue import JsonObject
 from bot.planner.base import Plan, PlanContext
 from bot.suggest import did_you_mean
 
@@ -37,9 +38,9 @@ VERBS = (
 )
 
 
-def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, dict[str, Any]]]]]:
-    def with_repo(tool: str, **fixed: Any) -> Callable[[re.Match[str]], tuple[str, dict[str, Any]]]:
-        def build(m: re.Match[str]) -> tuple[str, dict[str, Any]]:
+def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, JsonObject]]]]:
+    def with_repo(tool: str, **fixed: Any) -> Callable[[re.Match[str]], tuple[str, JsonObject]]:
+        def build(m: re.Match[str]) -> tuple[str, JsonObject]:
             args = {k: v for k, v in m.groupdict().items() if v is not None}
             if "number" in args:
                 args["number"] = int(args["number"])
@@ -47,10 +48,10 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
 
         return build
 
-    def close(m: re.Match[str]) -> tuple[str, dict[str, Any]]:
+    def close(m: re.Match[str]) -> tuple[str, JsonObject]:
         tool, args = with_repo("close_issue")(m)
         if "reason" in args:  # "not planned", "Not-Planned" → not_planned
-            args["reason"] = "_".join(re.split(r"[\s_-]+", args["reason"].lower()))
+            args["reason"] = "_".join(re.split(r"[\s_-]+", str(args["reason"]).lower()))
         return tool, args
 
     forms = [
@@ -97,7 +98,7 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
     return [(re.compile(rf"^\s*{pattern}\s*$", re.I | re.S), build) for pattern, build in forms]
 
 
-def _erp_forms(with_repo: Callable[..., Callable[[re.Match[str]], tuple[str, dict[str, Any]]]]) -> list[Any]:
+def _erp_forms(with_repo: Callable[..., Callable[[re.Match[str]], tuple[str, JsonObject]]]) -> list[Any]:
     """ERP requests in plain words (the tools exist only when an ERP is configured)."""
     quantity = r"(?P<quantity>\d+(?:\.\d+)?)"
     return [
@@ -157,13 +158,13 @@ def clean(text: str) -> str:
     return " ".join(text.split()).strip()
 
 
-def parse_key_values(text: str) -> dict[str, Any]:
+def parse_key_values(text: str) -> JsonObject:
     """`repo=acme/api number=42 inputs.env=prod` → {"repo": …, "number": "42", "inputs": {"env": "prod"}}."""
     try:
         words = shlex.split(text)
     except ValueError as exc:
         raise UserFacingError(f"I could not read the arguments: {exc}.", hint="Quote values with spaces.") from None
-    args: dict[str, Any] = {}
+    args: JsonObject = {}
     positional = []
     for word in words:
         key, sep, value = word.partition("=")
@@ -173,9 +174,10 @@ def parse_key_values(text: str) -> dict[str, Any]:
         target = args
         *parents, leaf = key.split(".")
         for parent in parents:
-            target = target.setdefault(parent, {})
-            if not isinstance(target, dict):
+            inner = target.setdefault(parent, {})
+            if not isinstance(inner, dict):
                 raise UserFacingError(f"`{key}` mixes a value and nested values.")
+            target = inner
         target[leaf] = value
     if positional:
         # One bare owner/name is the repository, the common case (`/ops list_pull_requests acme/api`).
@@ -189,7 +191,7 @@ def parse_key_values(text: str) -> dict[str, Any]:
     return args
 
 
-def _with_repo(tool: str, args: dict[str, Any], context: PlanContext) -> dict[str, Any]:
+def _with_repo(tool: str, args: JsonObject, context: PlanContext) -> JsonObject:
     takes_repo = tool in context.repo_tools or not context.repo_tools  # no list given: assume it does
     if "repo" in args or context.default_repo is None or not takes_repo:
         return args

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from pydantic import JsonValue
 
 from bot.errors import UserFacingError
 from bot.runbooks.model import RunbookFile
 
-CASTS: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": None}
+CASTS: dict[str, Callable[[Any], JsonValue]] = {"string": str, "integer": int, "number": float}
 
 
-def coerce_inputs(spec: RunbookFile, raw: dict[str, Any]) -> dict[str, Any]:
+def coerce_inputs(spec: RunbookFile, raw: Mapping[str, object]) -> dict[str, JsonValue]:
     unknown = sorted(set(raw) - set(spec.inputs))
     if unknown:
         names = ", ".join(f"`{n}`" for n in spec.inputs) or "none"
         raise UserFacingError(f"`{spec.name}` has no input `{unknown[0]}`.", hint=f"Its inputs: {names}.")
-    values: dict[str, Any] = {}
+    values: dict[str, JsonValue] = {}
     for name, field in spec.inputs.items():
         if name not in raw:
             if field.required and field.default is None:
@@ -29,7 +32,7 @@ def coerce_inputs(spec: RunbookFile, raw: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _cast(name: str, kind: str, value: Any) -> Any:
+def _cast(name: str, kind: str, value: object) -> JsonValue:
     if kind == "boolean":
         if isinstance(value, bool):
             return value

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from bot.agent.progress import Progress
 from bot.clock import Clock
 from bot.domain import Event, RunKind, Source
 from bot.errors import UserFacingError
+from bot.jsonvalue import JsonObject
 from bot.ports import Audit, Store
 from bot.run_builders import new_id, run_row, trigger_of
 from bot.runbooks.inputs import coerce_inputs
 from bot.runbooks.loader import Runbook
+from bot.runbooks.state import RunbookState
 from bot.suggest import did_you_mean
 from integrations.registry import CURRENT_RUN
 
@@ -36,7 +37,7 @@ class RunbookLauncher:
         self.books = dict(books)
 
     async def start(
-        self, name: str, raw_inputs: dict[str, Any], *, event: Event, inbox_id: int | None, thread_ts: str | None
+        self, name: str, raw_inputs: JsonObject, *, event: Event, inbox_id: int | None, thread_ts: str | None
     ) -> str:
         """The new run's id; the caller has the runner drive it."""
         book = find_book(self.books, name)
@@ -44,7 +45,7 @@ class RunbookLauncher:
             raise UserFacingError(f"Runbook `{name}` can't run here: it {book.unavailable}.")
         inputs = coerce_inputs(book.spec, raw_inputs)
         now = self.clock.now()
-        state = {"runbook": name, "inputs": inputs, "phase": "steps", "cursor": 0, "results": {}}
+        state = RunbookState(runbook=name, inputs=inputs).stored()
         run_id = new_id()
         run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, kind=RunKind.RUNBOOK, state=state)
         await self.repo.create_run(run, [])
@@ -60,7 +61,7 @@ class RunbookLauncher:
         await self.progress.begin(run)
         return run_id
 
-    async def start_from_tool(self, name: str, inputs: dict[str, Any]) -> tuple[str, str]:
+    async def start_from_tool(self, name: str, inputs: JsonObject) -> tuple[str, str]:
         """`run_runbook` called from another run (the agent, a rule): same requester, channel and thread.
         Returns what to say and the new run's id (the tool's result names it, so the runner drives it)."""
         parent = CURRENT_RUN.get()

@@ -11,6 +11,7 @@ from jinja2 import meta
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.jsonvalue import JsonObject
 from bot.policy.source import ConfigFileError, Document, Problem, explain, read_yaml
 from bot.runbooks.model import InputSpec, RetrySpec, RunbookFile, StepSpec
 from bot.runbooks.templates import ENV, check, is_template
@@ -140,7 +141,7 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(v)
 
 
-def _tool_problems(name: str, args: dict[str, Any], registry: ToolRegistry) -> Iterable[str]:
+def _tool_problems(name: str, args: JsonObject, registry: ToolRegistry) -> Iterable[str]:
     if _optional(name, registry):
         return  # checked when that system is configured
     if name not in registry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from bot.policy.durations import parse_duration
 
@@ -49,7 +49,7 @@ class RetrySpec(Strict):
 class StepSpec(Strict):
     id: str | None = None
     tool: str | None = None
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, JsonValue] = Field(default_factory=dict)
     notify: str | None = None
     approval: str | None = None
     when: str | None = None

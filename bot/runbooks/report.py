@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from bot.blocks import as_dicts, context, escape, fields_block, section
+from bot.jsonvalue import JsonObject
 from bot.runbooks.loader import Runbook
+from bot.runbooks.state import Failure
 
 
-def finish_blocks(name: str, state: dict[str, Any], outputs: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    failure = state.get("failure")
-    if failure:
-        text = f"⚠️ Runbook *{escape(name)}* failed at `{escape(str(failure.get('step')))}`: " + escape(
-            str(failure.get("message") or failure.get("error"))
+def finish_blocks(name: str, failure: Failure | None, outputs: Mapping[str, object]) -> tuple[str, list[JsonObject]]:
+    if failure is not None:
+        text = f"⚠️ Runbook *{escape(name)}* failed at `{escape(failure.step)}`: " + escape(
+            failure.message or failure.error
         )
     else:
         text = f"✅ Runbook *{escape(name)}* finished."
@@ -23,7 +23,7 @@ def finish_blocks(name: str, state: dict[str, Any], outputs: dict[str, Any]) -> 
     return text, as_dicts(blocks)
 
 
-def list_blocks(books: Iterable[Runbook]) -> tuple[str, list[dict[str, Any]]]:
+def list_blocks(books: Iterable[Runbook]) -> tuple[str, list[JsonObject]]:
     lines = []
     for book in books:
         inputs = ", ".join(

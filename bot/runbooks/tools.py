@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from integrations.registry import Preview, Risk, Tool, ToolResult, ToolSpec
 
@@ -38,10 +37,10 @@ def gate_tool() -> Tool:
 class RunRunbookArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(description="The runbook's name, e.g. ci-failure.")
-    inputs: dict[str, Any] = Field(default_factory=dict, description="The runbook's inputs.")
+    inputs: dict[str, JsonValue] = Field(default_factory=dict, description="The runbook's inputs.")
 
 
-def run_runbook_tool(start: Callable[[str, dict[str, Any]], Awaitable[tuple[str, str]]]) -> Tool:
+def run_runbook_tool(start: Callable[[str, dict[str, JsonValue]], Awaitable[tuple[str, str]]]) -> Tool:
     """Starting a runbook is a read: every risky step inside it still asks for approval on its own."""
 
     async def run(args: RunRunbookArgs) -> ToolResult:

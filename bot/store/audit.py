@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.jsonvalue import JsonObject
 from bot.redact import redact
 from bot.store.database import Database, all_rows
 from bot.store.models import audit
@@ -30,6 +32,27 @@ def row_hash(prev_hash: str, at: datetime, kind: str, run_id: str | None, actor:
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
+    """One row of the audit log, as stored (its data already redacted)."""
+
+    id: int
+    at: datetime
+    kind: str
+    run_id: str | None
+    actor: str | None
+    data: JsonObject
+    prev_hash: str
+    hash: str
+
+
+def _entry(row: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"], at=row["at"], kind=row["kind"], run_id=row["run_id"], actor=row["actor"],
+        data=row["data"] or {}, prev_hash=row["prev_hash"], hash=row["hash"],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,7 +107,7 @@ class AuditLog:
         since: datetime | None = None,
         run_prefix: str | None = None,
         last: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AuditEntry]:
         stmt = select(audit).order_by(audit.c.id.desc() if last else audit.c.id)
         if run_id is not None:
             stmt = stmt.where(audit.c.run_id == run_id)
@@ -96,7 +119,7 @@ class AuditLog:
             stmt = stmt.where(audit.c.at >= since)
         if last:
             stmt = stmt.limit(last)
-        found = await self.db.read(all_rows(stmt))
+        found = [_entry(row) for row in await self.db.read(all_rows(stmt))]
         return list(reversed(found)) if last else found
 
     async def verify(self) -> ChainReport:
@@ -104,10 +127,10 @@ class AuditLog:
         count = 0
         for row in await self.rows():
             count += 1
-            if row["prev_hash"] != prev:
-                return ChainReport(rows=count, broken_at=row["id"], reason="a row before it was changed or removed")
-            expected = row_hash(prev, row["at"], row["kind"], row["run_id"], row["actor"], row["data"])
-            if row["hash"] != expected:
-                return ChainReport(rows=count, broken_at=row["id"], reason="its content does not match its hash")
-            prev = row["hash"]
+            if row.prev_hash != prev:
+                return ChainReport(rows=count, broken_at=row.id, reason="a row before it was changed or removed")
+            expected = row_hash(prev, row.at, row.kind, row.run_id, row.actor, row.data)
+            if row.hash != expected:
+                return ChainReport(rows=count, broken_at=row.id, reason="its content does not match its hash")
+            prev = row.hash
         return ChainReport(rows=count)

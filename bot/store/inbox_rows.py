@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import Event, InboxStatus, Source
+from bot.jsonvalue import JsonObject
 from bot.store.database import first, scalar, scalars
 from bot.store.models import inbox
 from bot.store.rows import Rows
@@ -109,7 +110,7 @@ class InboxRows(Rows):
         return status
 
 
-def event_to_dict(event: Event) -> dict[str, Any]:
+def event_to_dict(event: Event) -> JsonObject:
     return {
         "source": event.source.value,
         "type": event.type,

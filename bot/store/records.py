@@ -37,7 +37,7 @@ def run_record(row: Mapping[str, Any]) -> RunRecord:
     )
 
 
-def run_values(run: RunRecord) -> dict[str, Any]:
+def run_values(run: RunRecord) -> dict[str, object]:
     return {
         "id": run.id,
         "inbox_id": run.inbox_id,
@@ -72,7 +72,7 @@ def step_record(row: Mapping[str, Any]) -> StepRecord:
     )
 
 
-def step_values(step: StepRecord) -> dict[str, Any]:
+def step_values(step: StepRecord) -> dict[str, object]:
     return {
         "id": step.id,
         "run_id": step.run_id,
@@ -115,7 +115,7 @@ def approval_record(row: Mapping[str, Any]) -> ApprovalRecord:
     )
 
 
-def approval_values(approval: ApprovalRecord) -> dict[str, Any]:
+def approval_values(approval: ApprovalRecord) -> dict[str, object]:
     return {
         "id": approval.id,
         "run_id": approval.run_id,

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from bot.domain import RunKind, RunRecord, RunStatus, StepRecord, StepStatus
+from bot.jsonvalue import JsonObject
 from bot.store.approval_rows import ApprovalRows
 from bot.store.database import rowcount, scalar
 from bot.store.inbox_rows import InboxRows
@@ -139,7 +140,7 @@ class Repository(InboxRows, ApprovalRows):
         stmt = select(steps).where(steps.c.status == StepStatus.EXECUTING.value, steps.c.started_at < started_before)
         return [step_record(row) for row in await self._all(stmt)]
 
-    async def replace_step_args(self, step_id: str, args: dict[str, Any]) -> bool:
+    async def replace_step_args(self, step_id: str, args: JsonObject) -> bool:
         """An edited request: new arguments, back to pending, only while it waits for approval."""
         (source,) = step_move([StepStatus.WAITING_APPROVAL], StepStatus.PENDING)
         stmt = (

@@ -93,7 +93,7 @@ async def assert_nothing_risky_happened(env: Harness) -> None:
             assert status == "waiting_approval", (tool, status)
         elif tool == "run_shell":
             assert status == "failed", (tool, status)
-    executed = {r["data"]["tool"] for r in await env.bot.audit.rows() if r["kind"] == "step.executing"}
+    executed = {r.data["tool"] for r in await env.bot.audit.rows() if r.kind == "step.executing"}
     assert executed <= {"get_pull_request", "list_failed_workflow_runs"}
     sent = env.model.all_text_sent()
     for secret in (BOT_TOKEN, GITHUB_TOKEN, SIGNING_SECRET, OPENAI_KEY):

@@ -79,7 +79,7 @@ async def test_merging_green_dependabot_prs_asks_for_each_merge(aenv: Harness) -
     assert sorted(m["number"] for m in aenv.github.merges) == [11, 12]
     assert final_answers(aenv) == ["Merged #11 and #12; #13 has failing checks."]
     assert aenv.bot is not None
-    approvals = [r for r in await aenv.bot.audit.rows() if r["kind"] == "approval.approved"]
+    approvals = [r for r in await aenv.bot.audit.rows() if r.kind == "approval.approved"]
     assert len(approvals) == 2  # each merge individually approved and audited
 
 

@@ -56,13 +56,13 @@ async def test_an_empty_log_verifies(log: AuditLog) -> None:
 async def test_appended_rows_form_a_chain(log: AuditLog) -> None:
     await fill(log, 5)
     rows = await log.rows()
-    assert [r["kind"] for r in rows] == [f"kind.{i}" for i in range(5)]
-    assert rows[0]["prev_hash"] == GENESIS
+    assert [r.kind for r in rows] == [f"kind.{i}" for i in range(5)]
+    assert rows[0].prev_hash == GENESIS
     for before, after in itertools.pairwise(rows):
-        assert after["prev_hash"] == before["hash"]
-    assert rows[2]["data"] == {"n": 2}
-    assert rows[2]["at"] == T0 + timedelta(seconds=2)
-    assert rows[2]["at"].tzinfo is not None
+        assert after.prev_hash == before.hash
+    assert rows[2].data == {"n": 2}
+    assert rows[2].at == T0 + timedelta(seconds=2)
+    assert rows[2].at.tzinfo is not None
     report = await log.verify()
     assert (report.ok, report.rows, report.broken_at, report.reason) == (True, 5, None, None)
 
@@ -70,14 +70,14 @@ async def test_appended_rows_form_a_chain(log: AuditLog) -> None:
 async def test_row_hash_is_what_is_stored(log: AuditLog) -> None:
     await log.append("run.started", at=T0, run_id="r1", actor="U1", text="list prs")
     (row,) = await log.rows()
-    assert row["hash"] == row_hash(GENESIS, T0, "run.started", "r1", "U1", {"text": "list prs"})
+    assert row.hash == row_hash(GENESIS, T0, "run.started", "r1", "U1", {"text": "list prs"})
 
 
 async def test_rows_filter_by_run_and_actor(log: AuditLog) -> None:
     await fill(log, 4)
     await log.append("other", at=T0, actor="U2")
-    assert [r["kind"] for r in await log.rows(run_id="r1")] == ["kind.1", "kind.3"]
-    assert [r["kind"] for r in await log.rows(actor="U2")] == ["other"]
+    assert [r.kind for r in await log.rows(run_id="r1")] == ["kind.1", "kind.3"]
+    assert [r.kind for r in await log.rows(actor="U2")] == ["other"]
 
 
 async def test_edited_data_breaks_the_chain_at_that_row(log: AuditLog, engine: AsyncEngine) -> None:
@@ -134,17 +134,17 @@ async def test_a_rehashed_forgery_breaks_the_next_link(log: AuditLog, engine: As
     await fill(log, 3)
     rows = await log.rows()
     forged = row_hash(
-        rows[1]["prev_hash"], rows[1]["at"], rows[1]["kind"], rows[1]["run_id"], rows[1]["actor"], {"n": 99}
+        rows[1].prev_hash, rows[1].at, rows[1].kind, rows[1].run_id, rows[1].actor, {"n": 99}
     )
     await execute(
         engine,
         "UPDATE audit_events SET data = :data, hash = :hash WHERE id = :id",
         data=json.dumps({"n": 99}),
         hash=forged,
-        id=rows[1]["id"],
+        id=rows[1].id,
     )
     report = await log.verify()
-    assert report.broken_at == rows[2]["id"]
+    assert report.broken_at == rows[2].id
 
 
 async def test_truncating_the_tail_is_not_detectable_by_the_chain_alone(log: AuditLog, engine: AsyncEngine) -> None:
@@ -161,7 +161,7 @@ async def test_concurrent_appends_do_not_fork_the_chain(log: AuditLog) -> None:
     await asyncio.gather(*(log.append("click", at=T0, actor=f"U{i}", i=i) for i in range(20)))
     rows = await log.rows()
     assert len(rows) == 20
-    assert sorted(r["data"]["i"] for r in rows) == list(range(20))
+    assert sorted(int(str(r.data["i"])) for r in rows) == list(range(20))
     report = await log.verify()
     assert report.ok
     assert report.rows == 20
@@ -190,10 +190,10 @@ async def test_secrets_in_data_are_redacted(engine: AsyncEngine) -> None:
         echoed=["xoxb-1234567890-abcdefghijkl"],
     )
     (row,) = await log.rows()
-    stored = json.dumps(row["data"])
+    stored = json.dumps(row.data)
     assert "supersecretvalue" not in stored
     assert "xoxb-1234567890" not in stored
-    assert row["data"] == {
+    assert row.data == {
         "error": "GitHub said: bad credentials for [redacted]",
         "headers": {"Authorization": "[redacted]"},
         "echoed": ["[redacted]"],
