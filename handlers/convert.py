@@ -1,18 +1,24 @@
-"""Slack payloads → domain events. Defensive: a malformed payload gives None, never an exception."""
+"""Slack payloads → domain events. Defensive: a malformed payload gives None, never an exception; a field of the
+wrong type reads as absent."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from bot.domain import Event, Source
+from bot.jsonvalue import JsonObject, items, obj
 
 
-def _team(body: dict[str, Any]) -> str:
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+def _opt(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _team(body: Mapping[str, object]) -> str:
+    team = body.get("team_id") or obj(body.get("team")).get("id") or obj(body.get("user")).get("team_id")
     return str(team or "")
 
 
-def command_event(body: dict[str, Any]) -> Event:
+def command_event(body: Mapping[str, object]) -> Event:
     team = _team(body)
     return Event(
         source=Source.SLACK_COMMAND,
@@ -20,14 +26,14 @@ def command_event(body: dict[str, Any]) -> Event:
         dedupe_key=f"command:{team}:{body.get('trigger_id') or body.get('response_url') or ''}",
         team_id=team,
         actor=str(body.get("user_id", "")),
-        channel=body.get("channel_id"),
+        channel=_opt(body.get("channel_id")),
         text=str(body.get("text", "")),
-        payload={"command": body.get("command"), "response_url": body.get("response_url")},
+        payload={"command": _opt(body.get("command")), "response_url": _opt(body.get("response_url"))},
     )
 
 
-def message_event(body: dict[str, Any], source: Source) -> Event | None:
-    event = body.get("event") or {}
+def message_event(body: Mapping[str, object], source: Source) -> Event | None:
+    event = obj(body.get("event"))
     if event.get("bot_id") or event.get("subtype") or not event.get("user"):
         return None  # bots (ours or others), edits, deletions, joins: never a request
     return Event(
@@ -36,16 +42,16 @@ def message_event(body: dict[str, Any], source: Source) -> Event | None:
         dedupe_key=_event_key(body),
         team_id=_team(body),
         actor=str(event["user"]),
-        channel=event.get("channel"),
-        thread_ts=event.get("thread_ts"),
-        message_ts=event.get("ts"),
+        channel=_opt(event.get("channel")),
+        thread_ts=_opt(event.get("thread_ts")),
+        message_ts=_opt(event.get("ts")),
         text=str(event.get("text", "")),
     )
 
 
-def reaction_event(body: dict[str, Any]) -> Event | None:
-    event = body.get("event") or {}
-    item = event.get("item") or {}
+def reaction_event(body: Mapping[str, object]) -> Event | None:
+    event = obj(body.get("event"))
+    item = obj(event.get("item"))
     if item.get("type") != "message" or not event.get("user"):
         return None
     return Event(
@@ -54,56 +60,55 @@ def reaction_event(body: dict[str, Any]) -> Event | None:
         dedupe_key=_event_key(body),
         team_id=_team(body),
         actor=str(event["user"]),
-        channel=item.get("channel"),
-        message_ts=item.get("ts"),
-        payload={"reaction": event.get("reaction"), "item_user": event.get("item_user")},
+        channel=_opt(item.get("channel")),
+        message_ts=_opt(item.get("ts")),
+        payload={"reaction": _opt(event.get("reaction")), "item_user": _opt(event.get("item_user"))},
     )
 
 
-def action_event(body: dict[str, Any]) -> Event | None:
-    actions = body.get("actions") or []
+def action_event(body: Mapping[str, object]) -> Event | None:
+    actions = items(body.get("actions"))
     if not actions:
         return None
-    action = actions[0]
-    container = body.get("container") or {}
-    message = body.get("message") or {}
+    action = obj(actions[0])
+    container = obj(body.get("container"))
+    message = obj(body.get("message"))
     team = _team(body)
     return Event(
         source=Source.SLACK_ACTION,
         type="block_actions",
         dedupe_key=f"action:{team}:{body.get('trigger_id') or action.get('action_ts')}",
         team_id=team,
-        actor=str((body.get("user") or {}).get("id", "")),
-        channel=(body.get("channel") or {}).get("id") or container.get("channel_id"),
-        thread_ts=message.get("thread_ts"),
-        message_ts=container.get("message_ts") or message.get("ts"),
+        actor=str(obj(body.get("user")).get("id", "")),
+        channel=_opt(obj(body.get("channel")).get("id")) or _opt(container.get("channel_id")),
+        thread_ts=_opt(message.get("thread_ts")),
+        message_ts=_opt(container.get("message_ts")) or _opt(message.get("ts")),
         payload={
-            "action_id": action.get("action_id"),
-            "value": action.get("value"),
-            "trigger_id": body.get("trigger_id"),
+            "action_id": _opt(action.get("action_id")),
+            "value": _opt(action.get("value")),
+            "trigger_id": _opt(body.get("trigger_id")),
         },
     )
 
 
-def view_event(body: dict[str, Any]) -> Event | None:
-    view = body.get("view") or {}
+def view_event(body: Mapping[str, object]) -> Event | None:
+    view = obj(body.get("view"))
     if not view.get("callback_id"):
         return None
     team = _team(body)
-    values = {
-        block_id: _input_value(actions) for block_id, actions in ((view.get("state") or {}).get("values") or {}).items()
-    }
+    state = obj(view.get("state"))
+    values: JsonObject = {block_id: _input_value(actions) for block_id, actions in obj(state.get("values")).items()}
     return Event(
         source=Source.SLACK_VIEW,
         type=str(view["callback_id"]),
         dedupe_key=f"view:{team}:{body.get('trigger_id') or view.get('id')}",
         team_id=team,
-        actor=str((body.get("user") or {}).get("id", "")),
-        payload={"private_metadata": view.get("private_metadata"), "values": values},
+        actor=str(obj(body.get("user")).get("id", "")),
+        payload={"private_metadata": _opt(view.get("private_metadata")), "values": values},
     )
 
 
-def _input_value(actions: Any) -> str | None:
+def _input_value(actions: object) -> str | None:
     if not isinstance(actions, dict) or not actions:
         return None
     state = next(iter(actions.values())) or {}
@@ -111,7 +116,7 @@ def _input_value(actions: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def _event_key(body: dict[str, Any]) -> str:
-    event = body.get("event") or {}
+def _event_key(body: Mapping[str, object]) -> str:
+    event = obj(body.get("event"))
     event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('event_ts') or event.get('ts')}"
     return f"event:{_team(body)}:{event_id}"

@@ -3,36 +3,85 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
 
 from bot.domain import Event
-from bot.triggers.blocks import alert_card
+from bot.jsonvalue import JsonObject, dig, obj, text
+from bot.triggers.blocks import AlertCard, alert_card
 from bot.triggers.followups import Followups
+from bot.triggers.readers import objects, optional_text
+from bot.triggers.records import ThreadData
 from bot.triggers.rules import Facts, Rules
 from bot.triggers.threads import Threads
 
 log = logging.getLogger(__name__)
 
 
-def alert_facts(event: Event) -> Facts:
-    body = event.payload.get("body") or {}
-    labels = {str(k): str(v) for k, v in (body.get("commonLabels") or {}).items()}
-    notes = body.get("commonAnnotations") or {}
-    alerts = [a for a in body.get("alerts") or [] if isinstance(a, dict)]
+@dataclass(frozen=True, kw_only=True)
+class Alert:
+    """An Alertmanager notification (webhook payload version 4) as the card and the rules see it."""
+
+    status: str
+    alertname: str
+    severity: str | None
+    summary: str
+    runbook: str | None
+    source: str | None
+    labels: dict[str, str]
+    count: int
+    group: str | None
+
+    def card(self) -> AlertCard:
+        return {
+            "status": self.status,
+            "alertname": self.alertname,
+            "severity": self.severity,
+            "summary": self.summary,
+            "runbook": self.runbook,
+            "source": self.source,
+            "labels": self.labels,
+            "count": self.count,
+        }
+
+    def values(self) -> JsonObject:
+        """What a rule's templates can use."""
+        return {
+            "status": self.status,
+            "alertname": self.alertname,
+            "severity": self.severity,
+            "summary": self.summary,
+            "runbook": self.runbook,
+            "source": self.source,
+            "labels": dict(self.labels),
+            "count": self.count,
+            "group": self.group,
+        }
+
+
+def parse_alert(event: Event) -> Alert:
+    body = obj(event.payload.get("body"))
+    labels = {str(k): str(v) for k, v in obj(body.get("commonLabels")).items()}
+    notes = obj(body.get("commonAnnotations"))
+    alerts = objects(body.get("alerts"))
     first = alerts[0] if alerts else {}
-    first_notes = first.get("annotations") or {}
-    values: dict[str, Any] = {
-        "status": str(body.get("status") or "firing"),
-        "alertname": labels.get("alertname") or (first.get("labels") or {}).get("alertname", "alert"),
-        "severity": labels.get("severity") or (first.get("labels") or {}).get("severity"),
-        "summary": notes.get("summary") or first_notes.get("summary") or notes.get("description", ""),
-        "runbook": notes.get("runbook_url") or first_notes.get("runbook_url"),
-        "source": first.get("generatorURL") or body.get("externalURL"),
-        "labels": labels,
-        "count": sum(1 for a in alerts if a.get("status") == body.get("status")) or len(alerts),
-        "group": event.payload.get("group"),
-    }
-    return Facts(source="alertmanager", type=event.type, labels=labels, severity=values["severity"], values=values)
+    first_notes = obj(first.get("annotations"))
+    summary = optional_text(notes.get("summary")) or optional_text(first_notes.get("summary"))
+    return Alert(
+        status=str(body.get("status") or "firing"),
+        alertname=labels.get("alertname") or text(dig(first, "labels", "alertname"), "alert"),
+        severity=labels.get("severity") or optional_text(dig(first, "labels", "severity")),
+        summary=summary or text(notes.get("description")),
+        runbook=optional_text(notes.get("runbook_url")) or optional_text(first_notes.get("runbook_url")),
+        source=optional_text(first.get("generatorURL")) or optional_text(body.get("externalURL")),
+        labels=labels,
+        count=sum(1 for a in alerts if a.get("status") == body.get("status")) or len(alerts),
+        group=optional_text(event.payload.get("group")),
+    )
+
+
+def alert_facts(alert: Alert, event: Event) -> Facts:
+    values = alert.values()
+    return Facts(source="alertmanager", type=event.type, labels=alert.labels, severity=alert.severity, values=values)
 
 
 class AlertReactions:
@@ -42,24 +91,25 @@ class AlertReactions:
         self.followups = followups
 
     async def handle(self, inbox_id: int, event: Event) -> None:
-        facts = alert_facts(event)
+        alert = parse_alert(event)
+        facts = alert_facts(alert, event)
         route = self.rules.route(facts)
         if route is None or route.notify is None:
-            log.info("no route for alert %s", facts.values["alertname"])
+            log.info("no route for alert %s", alert.alertname)
             return
-        v = facts.values
-        card = {k: v[k] for k in ("status", "alertname", "severity", "summary", "runbook", "source", "labels", "count")}
-        text = f"[{v['status'].upper()}] {v['alertname']}: {v['summary']}"
-        key = f"am:{v['group']}"
-        thread = await self.threads.open([key], route.notify, text, alert_card(card), {"status": v["status"]})
+        card = alert.card()
+        text = f"[{alert.status.upper()}] {alert.alertname}: {alert.summary}"
+        key = f"am:{alert.group}"
+        data: ThreadData = {"status": alert.status}
+        thread = await self.threads.open([key], route.notify, text, alert_card(card), data)
         changed = thread.created
         if not thread.created:
-            changed = thread.data.get("status") != v["status"]
-            thread.data["status"] = v["status"]
+            changed = thread.data.get("status") != alert.status
+            thread.data["status"] = alert.status
             await self.threads.save(thread)
             await self.threads.update(thread, thread.card_ts, text, alert_card(card))
             if changed:
-                said = "✅ Resolved." if v["status"] == "resolved" else "🔥 Firing again."
+                said = "✅ Resolved." if alert.status == "resolved" else "🔥 Firing again."
                 await self.threads.reply(thread, said, [])
-        if changed and v["status"] == "firing":
+        if changed and alert.status == "firing":
             await self.followups.after(route, facts, event, inbox_id=inbox_id, thread_ts=thread.thread_ts)

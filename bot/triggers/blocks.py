@@ -5,25 +5,48 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 
 from bot.blocks import HEADER_LIMIT, ActionId, as_dicts, clip, context, escape, fields_block, section
+from bot.jsonvalue import JsonObject
+from bot.triggers.records import CiCard, PrCard
 
 FAILED = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
 SEVERITY_ICON = {"critical": "🔥", "error": "🔥", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001
 
 
-def rerun_button(args: dict[str, Any], label: str = "Rerun failed jobs") -> ButtonElement:
+class AlertCard(TypedDict, total=False):
+    status: str  # firing, resolved
+    alertname: str
+    severity: str | None
+    summary: str
+    runbook: str | None
+    source: str | None
+    labels: dict[str, str]
+    count: int
+
+
+class ProbeCard(TypedDict):
+    status: str  # ok, degraded
+    name: str
+    url: str
+    why: str
+    p95: NotRequired[int | None]
+    threshold: NotRequired[int | None]
+    failures: NotRequired[int]
+
+
+def rerun_button(args: JsonObject, label: str = "Rerun failed jobs") -> ButtonElement:
     return ButtonElement(text=label, action_id=ActionId.RERUN_FAILED.value, value=json.dumps(args, sort_keys=True))
 
 
-def remind_button(args: dict[str, Any], label: str) -> ButtonElement:
+def remind_button(args: JsonObject, label: str) -> ButtonElement:
     return ButtonElement(text=label, action_id=ActionId.REMIND_REVIEWERS.value, value=json.dumps(args, sort_keys=True))
 
 
-def pr_card(pr: dict[str, Any]) -> list[dict[str, Any]]:
+def pr_card(pr: PrCard) -> list[JsonObject]:
     checks = pr.get("checks") or {}
     failing = sorted(name for name, c in checks.items() if c in FAILED)
     if failing:
@@ -51,9 +74,10 @@ def pr_card(pr: dict[str, Any]) -> list[dict[str, Any]]:
     return as_dicts(blocks)
 
 
-def ci_failure(ci: dict[str, Any]) -> list[dict[str, Any]]:
+def ci_failure(ci: CiCard) -> list[JsonObject]:
     jobs = ci.get("jobs") or []
-    where = f" on `{escape(ci['branch'])}`" if ci.get("branch") else ""
+    branch = ci.get("branch")
+    where = f" on `{escape(branch)}`" if branch else ""
     commit = f" · commit `{str(ci.get('sha', ''))[:7]}`" if ci.get("sha") else ""
     lines = [f"❌ *{escape(ci.get('workflow') or 'CI')}* failed{where}{commit}"]
     lines.append("Failed jobs: " + (", ".join(f"`{escape(j)}`" for j in jobs) if jobs else "not reported yet"))
@@ -67,7 +91,7 @@ def ci_failure(ci: dict[str, Any]) -> list[dict[str, Any]]:
     return as_dicts(blocks)
 
 
-def alert_card(alert: dict[str, Any]) -> list[dict[str, Any]]:
+def alert_card(alert: AlertCard) -> list[JsonObject]:
     firing = alert["status"] == "firing"
     icon = SEVERITY_ICON.get(str(alert.get("severity", "")).lower(), "🔔") if firing else "✅"
     title = f"{icon} [{alert['status'].upper()}:{alert.get('count', 1)}] {alert.get('alertname', 'alert')}"
@@ -85,7 +109,7 @@ def alert_card(alert: dict[str, Any]) -> list[dict[str, Any]]:
     return as_dicts(blocks)
 
 
-def probe_card(probe: dict[str, Any]) -> list[dict[str, Any]]:
+def probe_card(probe: ProbeCard) -> list[JsonObject]:
     ok = probe["status"] == "ok"
     title = f"{'✅ Recovered' if ok else '🐢 Degraded'}: {probe['name']}"
     pairs = [
@@ -112,7 +136,7 @@ class DigestView:
     footer: str = ""
 
 
-def digest_blocks(view: DigestView) -> list[dict[str, Any]]:
+def digest_blocks(view: DigestView) -> list[JsonObject]:
     blocks: list[Block] = [HeaderBlock(text=clip(view.title, HEADER_LIMIT))]
     for part in view.sections:
         body = "\n".join(part.lines[:20]) or f"_{part.empty}_"

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.blocks import as_dicts, context, escape, section
 from bot.clock import Clock
 from bot.domain import Event
 from bot.errors import UserFacingError
+from bot.jsonvalue import JsonObject
 from bot.store.triggers import TriggerStore
 from bot.triggers.digests import KIND_NAMES, DigestBuilder
+from bot.triggers.records import DigestRecord, DigestSpec
 from bot.triggers.scheduler import next_slot
 
 USAGE = "`/ops digest add daily 09:00 Europe/Berlin prs acme/api`, `/ops digest list`, `/ops digest remove <id>`"
@@ -76,13 +77,13 @@ class DigestCommands:
         self.builder = builder
         self.clock = clock
 
-    async def run(self, query: str, event: Event, default_repo: str | None) -> tuple[str, list[dict[str, Any]]]:
+    async def run(self, query: str, event: Event, default_repo: str | None) -> tuple[str, list[JsonObject]]:
         words = query.split()
         verb = words[0].lower() if words else ""
         if not event.channel:
             raise UserFacingError("Digests are posted in a channel: use `/ops digest` in one.")
         if verb == "add":
-            return await self._add(parse_add(words[1:], default_repo), event)
+            return await self._add(parse_add(words[1:], default_repo), event, event.channel)
         if verb in ("list", "ls", ""):
             return await self._list(event.channel)
         if verb in ("remove", "rm", "delete") and len(words) == 2:
@@ -93,25 +94,25 @@ class DigestCommands:
             return _say(f"Digest `{escape(words[1])}` removed.")
         raise UserFacingError("I didn't understand that digest command.", hint=f"Try {USAGE}.")
 
-    async def _add(self, req: DigestRequest, event: Event) -> tuple[str, list[dict[str, Any]]]:
+    async def _add(self, req: DigestRequest, event: Event, channel: str) -> tuple[str, list[JsonObject]]:
         if not self.builder.available(req.kind):
             raise UserFacingError("Overdue invoices need an ERP.", hint="Set TRYTON_URL or ODOO_URL first.")
         digest_id = uuid.uuid4().hex
         now = self.clock.now()
         await self.store.add_digest(
-            {
-                "id": digest_id,
-                "team_id": event.team_id,
-                "channel": event.channel,
-                "created_by": event.actor,
-                "cadence": req.cadence,
-                "at": req.at,
-                "timezone": req.timezone,
-                "kind": req.kind,
-                "target": req.target,
-                "created_at": now,
-                "active": True,
-            }
+            DigestRecord(
+                id=digest_id,
+                team_id=event.team_id,
+                channel=channel,
+                created_by=event.actor,
+                cadence=req.cadence,
+                at=req.at,
+                timezone=req.timezone,
+                kind=req.kind,
+                target=req.target,
+                created_at=now,
+                active=True,
+            )
         )
         first = next_slot(req.cadence, req.at, req.timezone, now)
         when = (
@@ -119,23 +120,23 @@ class DigestCommands:
             if first
             else "?"
         )
-        return _say(f"Digest `{digest_id[:8]}` added: {describe(req.__dict__)}. First one: {when}.")
+        return _say(f"Digest `{digest_id[:8]}` added: {describe(req)}. First one: {when}.")
 
-    async def _list(self, channel: str) -> tuple[str, list[dict[str, Any]]]:
+    async def _list(self, channel: str) -> tuple[str, list[JsonObject]]:
         rows = await self.store.active_digests(channel)
         if not rows:
             return _say("No digests in this channel.", f"Add one: {USAGE}.")
-        lines = [f"• `{d['id'][:8]}` {describe(d)}" for d in rows]
+        lines = [f"• `{d.id[:8]}` {describe(d)}" for d in rows]
         return _say(f"{len(rows)} digest{'s' if len(rows) != 1 else ''} in this channel:", "\n".join(lines))
 
 
-def describe(d: dict[str, Any]) -> str:
-    cadence = {v: k for k, v in CADENCES.items()}.get(d["cadence"], d["cadence"])
-    what = KIND_NAMES.get(d["kind"], d["kind"]).lower() + (f" in {d['target']}" if d.get("target") else "")
-    return f"{cadence} at {d['at']} {d['timezone']} — {what}"
+def describe(d: DigestRequest | DigestSpec) -> str:
+    cadence = {v: k for k, v in CADENCES.items()}.get(d.cadence, d.cadence)
+    what = KIND_NAMES.get(d.kind, d.kind).lower() + (f" in {d.target}" if d.target else "")
+    return f"{cadence} at {d.at} {d.timezone} — {what}"
 
 
-def _say(text: str, more: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+def _say(text: str, more: str | None = None) -> tuple[str, list[JsonObject]]:
     blocks = (
         [section(text)] + ([section(more)] if more else []) + [context("Digests are skipped when nothing changed.")]
     )

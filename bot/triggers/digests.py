@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.blocks import escape, review_requested
 from bot.clock import Clock
+from bot.jsonvalue import JsonObject, items, number, text
 from bot.membership import describe_specs
 from bot.store.repository import Repository
 from bot.store.triggers import TriggerStore
 from bot.triggers.blocks import DigestSection, DigestView, digest_blocks, remind_button, rerun_button
+from bot.triggers.readers import optional_text
+from bot.triggers.records import DigestSpec, RunOutcome
 from integrations.registry import ToolRegistry
 
 KIND_NAMES = {
@@ -28,11 +31,40 @@ INVOICE_TOOL = "erp_overdue_invoices"
 @dataclass(frozen=True, kw_only=True)
 class DigestContent:
     text: str
-    blocks: list[dict[str, Any]]
+    blocks: list[JsonObject]
     fingerprint: str
 
 
-def fingerprint(data: Any) -> str:
+@dataclass(frozen=True, kw_only=True)
+class OpenPull:
+    """One pull request of `list_pull_requests`' data."""
+
+    number: int | None
+    title: str
+    author: str
+    age_days: int
+    checks: str | None  # passing, failing, pending, none
+    url: str
+    draft: bool
+    requested_reviewers: tuple[str, ...]
+    requested_teams: tuple[str, ...]
+
+    @classmethod
+    def of(cls, data: Mapping[str, object]) -> OpenPull:
+        return cls(
+            number=number(data.get("number")),
+            title=text(data.get("title")),
+            author=text(data.get("author")),
+            age_days=number(data.get("age_days")) or 0,
+            checks=optional_text(data.get("checks")),
+            url=text(data.get("url")),
+            draft=data.get("draft") is True,
+            requested_reviewers=tuple(text(name) for name in items(data.get("requested_reviewers"))),
+            requested_teams=tuple(text(slug) for slug in items(data.get("requested_teams"))),
+        )
+
+
+def fingerprint(data: object) -> str:
     """A hash of what the digest says (not of ages or times), so an unchanged digest can be skipped."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -50,42 +82,43 @@ class DigestBuilder:
     def available(self, kind: str) -> bool:
         return kind in KIND_NAMES and (kind != "invoices" or INVOICE_TOOL in self.registry)
 
-    async def build(self, digest: dict[str, Any], since: datetime | None) -> DigestContent:
-        kind = digest["kind"]
+    async def build(self, digest: DigestSpec | Mapping[str, object], since: datetime | None) -> DigestContent:
+        """The digest's content now (runs: those since `since`). A mapping is read as a DigestSpec's fields."""
+        spec = digest if isinstance(digest, DigestSpec) else _spec(digest)
+        kind = spec.kind
+        sections: list[DigestSection]
+        data: object
         if kind == "prs":
-            sections, data = await self._prs(str(digest["target"]))
+            sections, data = await self._prs(str(spec.target))
         elif kind == "approvals":
-            sections, data = await self._approvals(digest["channel"])
+            sections, data = await self._approvals(spec.channel)
         elif kind == "runs":
             sections, data = await self._runs(since or self.clock.now() - timedelta(days=1))
         else:
             sections, data = await self._invoices()
-        where = f" · {digest['target']}" if digest.get("target") else ""
+        where = f" · {spec.target}" if spec.target else ""
         title = f"{KIND_NAMES.get(kind, kind)}{where}"
-        footer = f"Digest `{digest['id'][:8]}` · {digest['cadence']} {digest['at']} {digest['timezone']}"
+        footer = f"Digest `{spec.id[:8]}` · {spec.cadence} {spec.at} {spec.timezone}"
         view = DigestView(title=f"📋 {title}", sections=sections, footer=footer)
         return DigestContent(text=title, blocks=digest_blocks(view), fingerprint=fingerprint([kind, data]))
 
-    async def _prs(self, repo: str) -> tuple[list[DigestSection], Any]:
+    async def _prs(self, repo: str) -> tuple[list[DigestSection], object]:
         tool = self.registry.get("list_pull_requests")
         result = await tool.run(tool.args.model_validate({"repo": repo, "state": "open", "limit": 50}))
-        pulls = list(result.data.get("pull_requests", []))
-        stale = [p for p in pulls if int(p.get("age_days", 0)) >= self.stale_days]
-        failing = [p for p in pulls if p.get("checks") == "failing"]
+        pulls = [OpenPull.of(p) for p in items(result.data.get("pull_requests")) if isinstance(p, Mapping)]
+        stale = [p for p in pulls if p.age_days >= self.stale_days]
+        failing = [p for p in pulls if p.checks == "failing"]
         # a draft is not asking for review yet; a review given removes the reviewer from GitHub's requested list
-        ready = [p for p in pulls if p.get("checks") == "passing" and p not in stale and not p.get("draft")]
+        ready = [p for p in pulls if p.checks == "passing" and p not in stale and not p.draft]
 
-        def line(p: dict[str, Any]) -> str:
-            draft = " (draft)" if p.get("draft") else ""
-            return (
-                f"• <{p['url']}|#{p['number']}> {escape(p['title'])}{draft} — {escape(p['author'])}, {p['age_days']}d"
-            )
+        def line(p: OpenPull) -> str:
+            draft = " (draft)" if p.draft else ""
+            return f"• <{p.url}|#{p.number}> {escape(p.title)}{draft} — {escape(p.author)}, {p.age_days}d"
 
-        asked = [p for p in ready if p.get("requested_reviewers") or p.get("requested_teams")]
+        asked = [p for p in ready if p.requested_reviewers or p.requested_teams]
 
-        def waiting(p: dict[str, Any]) -> str:
-            teams = p.get("requested_teams") or ()
-            return f"{line(p)} → {review_requested(p.get('requested_reviewers') or (), teams)}"
+        def waiting(p: OpenPull) -> str:
+            return f"{line(p)} → {review_requested(p.requested_reviewers, p.requested_teams)}"
 
         sections = [
             DigestSection(title=f"Open ({len(pulls)})", lines=[line(p) for p in pulls], empty="No open PRs."),
@@ -93,21 +126,18 @@ class DigestBuilder:
             DigestSection(
                 title=f"Failing checks ({len(failing)})",
                 lines=[line(p) for p in failing],
-                buttons=[rerun_button({"repo": repo, "pr": p["number"]}, f"Rerun #{p['number']}") for p in failing],
+                buttons=[rerun_button({"repo": repo, "pr": p.number}, f"Rerun #{p.number}") for p in failing],
             ),
             DigestSection(
                 title=f"Waiting for review, checks green ({len(ready)})",
                 lines=[waiting(p) for p in ready],
-                buttons=[remind_button(remind_args(repo, p), f"Remind reviewers of #{p['number']}") for p in asked],
+                buttons=[remind_button(remind_args(repo, p), f"Remind reviewers of #{p.number}") for p in asked],
             ),
         ]
-        data = [
-            (p["number"], p["title"], p.get("checks"), p in stale, p.get("draft"), p.get("requested_reviewers"))
-            for p in pulls
-        ]
+        data = [(p.number, p.title, p.checks, p in stale, p.draft, list(p.requested_reviewers)) for p in pulls]
         return sections, data
 
-    async def _approvals(self, channel: str) -> tuple[list[DigestSection], Any]:
+    async def _approvals(self, channel: str) -> tuple[list[DigestSection], object]:
         now = self.clock.now()
         rows = [a for a in await self.repo.pending_approvals() if a.channel in (channel, None)]
         lines = [
@@ -119,22 +149,22 @@ class DigestBuilder:
         section = DigestSection(title=f"Waiting ({len(rows)})", lines=lines, empty="Nothing is waiting for approval.")
         return [section], [(a.id, a.status.value) for a in rows]
 
-    async def _runs(self, since: datetime) -> tuple[list[DigestSection], Any]:
+    async def _runs(self, since: datetime) -> tuple[list[DigestSection], object]:
         rows = await self.store.runs_since(since)
-        failed = [r for r in rows if not r["corrected"]]
-        corrected = [r for r in rows if r["corrected"]]
+        failed = [r for r in rows if not r.corrected]
+        corrected = [r for r in rows if r.corrected]
 
-        def line(r: dict[str, Any]) -> str:
-            where = f" in <#{r['channel']}>" if r["channel"] else ""
-            return f"• `{r['id'][:8]}` {escape(str(r['text'])[:80])}{where} — {r['status']}"
+        def line(r: RunOutcome) -> str:
+            where = f" in <#{r.channel}>" if r.channel else ""
+            return f"• `{r.id[:8]}` {escape(str(r.text)[:80])}{where} — {r.status}"
 
         sections = [
             DigestSection(title=f"Failed or unknown ({len(failed)})", lines=[line(r) for r in failed]),
             DigestSection(title=f"Corrected themselves ({len(corrected)})", lines=[line(r) for r in corrected]),
         ]
-        return sections, [(r["id"], r["status"]) for r in rows]
+        return sections, [(r.id, r.status) for r in rows]
 
-    async def _invoices(self) -> tuple[list[DigestSection], Any]:
+    async def _invoices(self) -> tuple[list[DigestSection], object]:
         if INVOICE_TOOL not in self.registry:
             return [DigestSection(title="Overdue invoices", empty="No ERP is configured.")], None
         tool = self.registry.get(INVOICE_TOOL)
@@ -142,13 +172,25 @@ class DigestBuilder:
         return [DigestSection(title=result.text, lines=list(result.lines))], [result.text, list(result.lines)]
 
 
-def remind_args(repo: str, pull: dict[str, Any]) -> dict[str, Any]:
+def remind_args(repo: str, pull: OpenPull) -> JsonObject:
     return {
         "repo": repo,
-        "pr": pull["number"],
-        "reviewers": list(pull.get("requested_reviewers") or ()),
-        "teams": list(pull.get("requested_teams") or ()),
+        "pr": pull.number,
+        "reviewers": list(pull.requested_reviewers),
+        "teams": list(pull.requested_teams),
     }
+
+
+def _spec(digest: Mapping[str, object]) -> DigestSpec:
+    return DigestSpec(
+        id=text(digest.get("id")),
+        channel=text(digest.get("channel")),
+        cadence=text(digest.get("cadence")),
+        at=text(digest.get("at")),
+        timezone=text(digest.get("timezone")),
+        kind=text(digest.get("kind")),
+        target=optional_text(digest.get("target")),
+    )
 
 
 def _age(delta: timedelta) -> str:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
 
 from bot.domain import Event, Source
+from bot.jsonvalue import JsonObject, items, obj
 
 
 class BadPayload(ValueError):
     """The body is not the JSON object the sender documents."""
 
 
-def parse_object(body: bytes) -> dict[str, Any]:
+def parse_object(body: bytes) -> JsonObject:
     try:
-        data = json.loads(body)
+        data: object = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BadPayload("not JSON") from None
     if not isinstance(data, dict):
@@ -23,11 +24,11 @@ def parse_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-def github_event(name: str, delivery: str, payload: dict[str, Any], *, team_id: str) -> Event:
+def github_event(name: str, delivery: str, payload: JsonObject, *, team_id: str) -> Event:
     """`X-GitHub-Event` + `X-GitHub-Delivery`: a redelivery of the same delivery id is the same event."""
     action = payload.get("action")
-    sender = (payload.get("sender") or {}).get("login") or "github"
-    repo = (payload.get("repository") or {}).get("full_name") or ""
+    sender = obj(payload.get("sender")).get("login") or "github"
+    repo = obj(payload.get("repository")).get("full_name") or ""
     kind = f"{name}.{action}" if isinstance(action, str) and action else name
     return Event(
         source=Source.GITHUB,
@@ -40,9 +41,9 @@ def github_event(name: str, delivery: str, payload: dict[str, Any], *, team_id: 
     )
 
 
-def alert_fingerprint(payload: dict[str, Any]) -> str:
+def alert_fingerprint(payload: Mapping[str, object]) -> str:
     """A hash of the alerts in the group: a changed group (or a new firing) is a new event, a repeat is not."""
-    alerts = payload.get("alerts") or []
+    alerts = items(payload.get("alerts"))
     parts = sorted(
         f"{a.get('fingerprint', '')}|{a.get('status', '')}|{a.get('startsAt', '')}"
         for a in alerts
@@ -51,14 +52,14 @@ def alert_fingerprint(payload: dict[str, Any]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def alertmanager_event(payload: dict[str, Any], *, team_id: str) -> Event:
+def alertmanager_event(payload: JsonObject, *, team_id: str) -> Event:
     """Alertmanager webhook payload version 4."""
     if str(payload.get("version")) != "4" or not isinstance(payload.get("alerts"), list):
         raise BadPayload("not an Alertmanager version 4 payload")
     group_key = str(payload.get("groupKey") or "")
     status = str(payload.get("status") or "firing")
     group = hashlib.sha256(group_key.encode()).hexdigest()[:24]
-    labels = payload.get("commonLabels") or {}
+    labels = obj(payload.get("commonLabels"))
     return Event(
         source=Source.ALERTMANAGER,
         type=f"alert.{status}"[:64],

@@ -12,7 +12,7 @@ from bot.errors import UserFacingError
 from bot.planner.base import PlanContext, Planner
 from bot.ports import Chat
 from bot.runner import Runner
-from bot.triggers.rules import Facts, RouteSpec, ToolAction, render
+from bot.triggers.rules import Facts, RouteSpec, ToolAction, render_args, render_text
 from integrations.registry import ToolRegistry
 
 if TYPE_CHECKING:
@@ -49,13 +49,13 @@ class Followups:
                 await self.run_tool(route.run, facts, event, inbox_id=inbox_id)
                 inbox_id = None  # one run per inbox item; the prompt below gets its own
             if route.ask is not None:
-                await self._ask(render(route.ask, facts.values), event, inbox_id=inbox_id)
+                await self._ask(render_text(route.ask, facts.values), event, inbox_id=inbox_id)
         except UserFacingError as exc:
             text = f"The rule {route.name or ''} could not run: {exc.message}".replace("  ", " ")
             await self.chat.post(channel, text, as_dicts(error_blocks(text, exc.hint)), thread_ts=thread_ts)
 
     async def run_tool(self, action: ToolAction, facts: Facts, event: Event, *, inbox_id: int | None) -> str:
-        args = render(action.args, facts.values)
+        args = render_args(action.args, facts.values)
         model = self.registry.validate(action.tool, args)
         call = ToolCall(tool=action.tool, args=model.model_dump(mode="json"))
         return await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.thread_ts)

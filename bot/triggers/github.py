@@ -3,77 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bot.domain import Event
+from bot.jsonvalue import JsonObject
 from bot.triggers.blocks import FAILED, ci_failure, pr_card
 from bot.triggers.followups import Followups
-from bot.triggers.rules import Facts, Rules
+from bot.triggers.github_changes import CiRun, Comment, GitHubChange, Pull, github_change, thread_keys
+from bot.triggers.records import CiCard, PrCard, ThreadData
+from bot.triggers.rules import Rules
 from bot.triggers.threads import Thread, Threads
 
 log = logging.getLogger(__name__)
 
 PR_OPENED = {"opened", "reopened", "ready_for_review"}
-
-
-def github_facts(event: Event) -> Facts:
-    name, body = event.payload.get("event", ""), event.payload.get("body") or {}
-    repo = str((body.get("repository") or {}).get("full_name") or "")
-    values: dict[str, Any] = {"repo": repo, "sender": event.actor.removeprefix("github:"), "event": event.type}
-    found = body.get(name)
-    item: dict[str, Any] = found if isinstance(found, dict) else {}
-    if name == "pull_request":
-        values.update(_pull_values(item))
-    elif name in ("workflow_run", "workflow_job", "check_run"):
-        values.update(_ci_values(name, item))
-    elif name == "push":
-        values.update(branch=str(body.get("ref", "")).removeprefix("refs/heads/"), sha=body.get("after"))
-    elif name == "issue_comment":
-        values.update(number=(body.get("issue") or {}).get("number"), comment=(body.get("comment") or {}).get("body"))
-    return Facts(source="github", type=event.type, repo=repo or None, branch=values.get("branch"), values=values)
-
-
-def _pull_values(pr: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "number": pr.get("number"),
-        "title": pr.get("title", ""),
-        "url": pr.get("html_url"),
-        "author": (pr.get("user") or {}).get("login"),
-        "sha": (pr.get("head") or {}).get("sha"),
-        "head": (pr.get("head") or {}).get("ref"),
-        "base": (pr.get("base") or {}).get("ref"),
-        "branch": (pr.get("base") or {}).get("ref"),
-        "additions": pr.get("additions", 0),
-        "deletions": pr.get("deletions", 0),
-        "changed_files": pr.get("changed_files", 0),
-        "merged": bool(pr.get("merged")),
-        "state": pr.get("state"),
-    }
-
-
-def _ci_values(name: str, item: dict[str, Any]) -> dict[str, Any]:
-    suite = item.get("check_suite") or {}
-    prs = [p.get("number") for p in item.get("pull_requests") or [] if isinstance(p, dict)]
-    run_id = item.get("id") if name == "workflow_run" else item.get("run_id")
-    return {
-        "run_id": run_id,
-        "job": item.get("name") if name != "workflow_run" else None,
-        "workflow": item.get("workflow_name") or item.get("name") or (item.get("workflow") or {}).get("name"),
-        "branch": item.get("head_branch") or suite.get("head_branch"),
-        "sha": item.get("head_sha"),
-        "conclusion": item.get("conclusion"),
-        "attempt": item.get("run_attempt", 1),
-        "url": item.get("html_url"),
-        "prs": [n for n in prs if isinstance(n, int)],
-        "number": prs[0] if prs else None,
-    }
-
-
-def thread_keys(facts: Facts) -> list[str]:
-    repo, v = (facts.repo or "").lower(), facts.values
-    numbers = v.get("prs") or ([v["number"]] if v.get("number") else [])
-    keys = [f"gh:{repo}:pr:{n}" for n in numbers]
-    return keys + ([f"gh:{repo}:commit:{v['sha']}"] if v.get("sha") else [])
 
 
 class GitHubReactions:
@@ -83,30 +25,43 @@ class GitHubReactions:
         self.followups = followups
 
     async def handle(self, inbox_id: int, event: Event) -> None:
-        facts = github_facts(event)
+        change = github_change(event)
+        facts = change.facts
         route = self.rules.route(facts)
         if route is None or route.notify is None:
             log.info("no route for %s in %s", facts.type, facts.repo)
             return
-        name, action = event.payload.get("event"), event.type.partition(".")[2]
+        detail = change.detail
         thread: Thread | None = None
-        if name == "pull_request":
-            thread = await self._pull_request(facts, action, route.notify)
-        elif name in ("workflow_run", "workflow_job", "check_run") and action == "completed":
-            thread = await self._ci(facts, name, route.notify)
-        elif name == "issue_comment":
-            thread = await self._comment(facts)
+        if isinstance(detail, Pull):
+            thread = await self._pull_request(change, detail, route.notify)
+        elif isinstance(detail, CiRun) and change.action == "completed":
+            thread = await self._ci(change, detail, route.notify)
+        elif isinstance(detail, Comment):
+            thread = await self._comment(change, detail)
         thread_ts = thread.thread_ts if thread is not None else None
         await self.followups.after(route, facts, event, inbox_id=inbox_id, thread_ts=thread_ts)
 
-    async def _pull_request(self, facts: Facts, action: str, channel: str) -> Thread | None:
-        v = facts.values
-        pr = {k: v.get(k) for k in ("number", "title", "url", "author", "head", "base", "merged", "state")}
-        pr.update(repo=facts.repo, additions=v["additions"], deletions=v["deletions"], changed_files=v["changed_files"])
-        keys = thread_keys(facts)
+    async def _pull_request(self, change: GitHubChange, pull: Pull, channel: str) -> Thread | None:
+        repo, action = change.facts.repo, change.action
+        pr: PrCard = {
+            "number": pull.number,
+            "title": pull.title,
+            "url": pull.url,
+            "author": pull.author,
+            "head": pull.head,
+            "base": pull.base,
+            "merged": pull.merged,
+            "state": pull.state,
+            "repo": repo,
+            "additions": pull.additions,
+            "deletions": pull.deletions,
+            "changed_files": pull.changed_files,
+        }
+        keys = thread_keys(change)
         if action not in PR_OPENED and await self.threads.find(keys) is None and action != "closed":
             return None  # edits, labels, syncs of a PR we never announced
-        text = f"PR #{pr['number']} {pr['title']} in {facts.repo}"
+        text = f"PR #{pr['number']} {pr['title']} in {repo}"
         thread = await self.threads.open(keys, channel, text, pr_card(pr), {"pr": pr, "checks": {}})
         if thread.created:
             return thread
@@ -117,69 +72,68 @@ class GitHubReactions:
         for key in keys:  # a PR announced after its commit's CI thread, or a new head commit: same thread
             await self.threads.alias(key, thread)
         if action == "closed":
-            said = f"🟣 Merged by {v['sender']}." if v.get("merged") else f"⚪ Closed without merging by {v['sender']}."
+            who = change.sender
+            said = f"🟣 Merged by {who}." if pull.merged else f"⚪ Closed without merging by {who}."
             await self.threads.reply(thread, said, [])
         return thread
 
-    async def _ci(self, facts: Facts, name: str, channel: str) -> Thread | None:
-        v = facts.values
-        failed = v.get("conclusion") in FAILED
-        thread = await self.threads.find(thread_keys(facts))
+    async def _ci(self, change: GitHubChange, ci: CiRun, channel: str) -> Thread | None:
+        failed = ci.conclusion in FAILED
+        thread = await self.threads.find(thread_keys(change))
         if thread is None and not failed:
             return None
         if thread is None:
-            thread = await self._ci_thread(facts, channel)
-        if name == "check_run" and v.get("job"):
-            thread.data.setdefault("checks", {})[v["job"]] = v.get("conclusion")
+            thread = await self._ci_thread(change, ci, channel)
+        if ci.kind == "check_run" and ci.job:
+            thread.data.setdefault("checks", {})[ci.job] = ci.conclusion
             if "pr" in thread.data:
                 await self.threads.update(thread, thread.card_ts, "PR checks", pr_card(_with_checks(thread.data)))
-        if failed or str(v.get("run_id")) in thread.data.get("ci", {}):
-            await self._ci_message(thread, facts, name, failed)
+        if failed or str(ci.run_id) in thread.data.get("ci", {}):
+            await self._ci_message(thread, change, ci, failed)
         await self.threads.save(thread)
         return thread
 
-    async def _ci_thread(self, facts: Facts, channel: str) -> Thread:
-        v = facts.values
-        text = f"CI on {facts.repo} {str(v.get('sha') or '')[:7]}"
-        head = f"🔧 CI for `{facts.repo}` · commit `{str(v.get('sha') or '')[:7]}` on `{v.get('branch') or '?'}`"
-        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
-        return await self.threads.open(thread_keys(facts), channel, text, blocks, {"checks": {}})
+    async def _ci_thread(self, change: GitHubChange, ci: CiRun, channel: str) -> Thread:
+        repo = change.facts.repo
+        text = f"CI on {repo} {str(ci.sha or '')[:7]}"
+        head = f"🔧 CI for `{repo}` · commit `{str(ci.sha or '')[:7]}` on `{ci.branch or '?'}`"
+        blocks: list[JsonObject] = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
+        return await self.threads.open(thread_keys(change), channel, text, blocks, {"checks": {}})
 
-    async def _ci_message(self, thread: Thread, facts: Facts, name: str, failed: bool) -> None:
+    async def _ci_message(self, thread: Thread, change: GitHubChange, run: CiRun, failed: bool) -> None:
         """One message per workflow run (or failing check), updated in place as jobs report."""
-        v = facts.values
-        key = str(v.get("run_id") or f"check:{v.get('job')}")
+        key = str(run.run_id or f"check:{run.job}")
         runs = thread.data.setdefault("ci", {})
-        ci = runs.get(key) or {"key": key, "jobs": [], "branch": v.get("branch"), "sha": v.get("sha")}
-        if name != "workflow_run" and failed and v.get("job") and v["job"] not in ci["jobs"]:
-            ci["jobs"].append(v["job"])
-        if name == "workflow_run" or not ci.get("workflow"):
-            ci["workflow"] = v.get("workflow") or ci.get("workflow")
-        ci["url"] = ci.get("url") or v.get("url")
-        ci["rerun"] = _rerun_args(facts)
-        if name == "workflow_run" and not failed:
-            ci["passed"] = v.get("attempt") or 2
-        text = f"CI failed: {ci.get('workflow') or 'CI'} in {facts.repo}"
+        ci: CiCard = runs.get(key) or {"key": key, "jobs": [], "branch": run.branch, "sha": run.sha}
+        if run.kind != "workflow_run" and failed and run.job and run.job not in ci["jobs"]:
+            ci["jobs"].append(run.job)
+        if run.kind == "workflow_run" or not ci.get("workflow"):
+            ci["workflow"] = run.workflow or ci.get("workflow")
+        ci["url"] = ci.get("url") or run.url
+        ci["rerun"] = _rerun_args(change, run)
+        if run.kind == "workflow_run" and not failed:
+            ci["passed"] = run.attempt or 2
+        text = f"CI failed: {ci.get('workflow') or 'CI'} in {change.facts.repo}"
         if ci.get("ts"):
             await self.threads.update(thread, ci["ts"], text, ci_failure(ci))
         else:
             ci["ts"] = await self.threads.reply(thread, text, ci_failure(ci))
         runs[key] = ci
 
-    async def _comment(self, facts: Facts) -> Thread | None:
-        thread = await self.threads.find(thread_keys(facts))
+    async def _comment(self, change: GitHubChange, comment: Comment) -> Thread | None:
+        thread = await self.threads.find(thread_keys(change))
         if thread is not None:
-            said = f"💬 {facts.values['sender']} commented: {str(facts.values.get('comment') or '')[:300]}"
+            said = f"💬 {change.sender} commented: {str(comment.body or '')[:300]}"
             await self.threads.reply(thread, said.replace("<", "&lt;").replace(">", "&gt;"), [])
         return thread
 
 
-def _with_checks(data: dict[str, Any]) -> dict[str, Any]:
+def _with_checks(data: ThreadData) -> PrCard:
     return {**data["pr"], "checks": data.get("checks") or {}}
 
 
-def _rerun_args(facts: Facts) -> dict[str, Any]:
-    v = facts.values
-    if v.get("run_id"):
-        return {"repo": facts.repo, "run_id": int(v["run_id"])}
-    return {"repo": facts.repo, "pr": int(v["number"])} if v.get("number") else {}
+def _rerun_args(change: GitHubChange, run: CiRun) -> JsonObject:
+    repo = change.facts.repo
+    if run.run_id:
+        return {"repo": repo, "run_id": run.run_id}
+    return {"repo": repo, "pr": run.number} if run.number else {}

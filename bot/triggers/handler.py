@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +17,7 @@ from bot.blocks import ActionId
 from bot.clock import Clock
 from bot.domain import Event, Source, ToolCall
 from bot.errors import UserFacingError
+from bot.jsonvalue import JsonObject, items
 from bot.planner.base import Planner
 from bot.ports import Chat
 from bot.runner import Runner
@@ -90,16 +91,15 @@ class Triggers:
         call = ToolCall(tool=tool, args=model.model_dump(mode="json"))
         await runner.start(replace(event, thread_ts=thread_ts), [call], inbox_id=inbox_id, thread_ts=thread_ts)
 
-    async def digest_command(
-        self, query: str, event: Event, default_repo: str | None
-    ) -> tuple[str, list[dict[str, Any]]]:
+    async def digest_command(self, query: str, event: Event, default_repo: str | None) -> tuple[str, list[JsonObject]]:
         return await self.commands.run(query, event, default_repo)
 
     def dispose(self) -> None:
         self.store.dispose()
 
 
-def _button_args(value: str, button: Button) -> dict[str, Any]:
+def _button_args(value: str, button: Button) -> JsonObject:
+    args: object
     try:
         args = json.loads(value)
     except ValueError:
@@ -115,18 +115,18 @@ class Button:
     verb: str
     already: str
     hint: str
-    call: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
+    call: Callable[[JsonObject], tuple[str, JsonObject]]  # the button's arguments → the tool call it proposes
 
 
 GITHUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,38})")
 
 
-def reminder(args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def reminder(args: JsonObject) -> tuple[str, JsonObject]:
     """A comment that @-mentions the requested reviewers and teams (names GitHub would accept, nothing else)."""
     repo = str(args["repo"])
     owner = repo.split("/")[0]
-    names = [f"@{login}" for login in args.get("reviewers") or () if GITHUB_NAME.fullmatch(str(login))]
-    names += [f"@{owner}/{slug}" for slug in args.get("teams") or () if GITHUB_NAME.fullmatch(str(slug))]
+    names = [f"@{login}" for login in items(args.get("reviewers")) if GITHUB_NAME.fullmatch(str(login))]
+    names += [f"@{owner}/{slug}" for slug in items(args.get("teams")) if GITHUB_NAME.fullmatch(str(slug))]
     if not names:
         raise UserFacingError("Nobody is requested to review that pull request any more: nothing to remind.")
     body = (

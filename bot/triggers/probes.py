@@ -7,13 +7,14 @@ import math
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import aiohttp
 
 from bot.domain import Event, Source
-from bot.triggers.blocks import probe_card
+from bot.jsonvalue import JsonObject
+from bot.triggers.blocks import ProbeCard, probe_card
 from bot.triggers.followups import Followups
+from bot.triggers.records import ProbeSample
 from bot.triggers.rules import Facts, ProbeSpec
 from bot.triggers.threads import Threads
 
@@ -73,27 +74,33 @@ class Prober:
         elapsed_ms, ok = await self.measure(spec)
         state = await self.store.probe_state(spec.name, now)
         cutoff = now.timestamp() - spec.window.total_seconds()
-        samples = [s for s in state["samples"] if s[0] > cutoff] + [[now.timestamp(), elapsed_ms, ok]]
-        failures = 0 if ok else int(state["failures"]) + 1
+        samples = [s for s in state.samples if s.at > cutoff] + [ProbeSample(at=now.timestamp(), ms=elapsed_ms, ok=ok)]
+        failures = 0 if ok else state.failures + 1
         await self.store.save_probe(spec.name, samples, failures, now)
-        latencies = [float(s[1]) for s in samples if s[2]]
+        latencies = [s.ms for s in samples if s.ok]
         needed = max(1, min(5, int(spec.window / spec.every)))
         slow_p95 = p95(latencies) if len(latencies) >= needed else None
         slow = spec.p95_ms is not None and slow_p95 is not None and slow_p95 > spec.p95_ms
-        view = {
-            "name": spec.name,
-            "url": spec.url,
-            "p95": None if slow_p95 is None else round(slow_p95),
-            "threshold": spec.p95_ms,
-            "failures": failures,
-        }
+        p95_ms = None if slow_p95 is None else round(slow_p95)
+
+        def view(status: str, why: str) -> ProbeCard:
+            return {
+                "name": spec.name,
+                "url": spec.url,
+                "p95": p95_ms,
+                "threshold": spec.p95_ms,
+                "failures": failures,
+                "status": status,
+                "why": why,
+            }
+
         if (slow or failures >= spec.failures) and await self.store.move_probe(spec.name, "ok", "degraded", now):
             why = f"{failures} checks failed in a row" if failures >= spec.failures else "p95 latency over threshold"
-            await self._degraded(spec, {**view, "status": "degraded", "why": why}, now)
+            await self._degraded(spec, view("degraded", why), now)
         elif not slow and failures == 0 and await self.store.move_probe(spec.name, "degraded", "ok", now):
-            await self._recovered(spec, {**view, "status": "ok", "why": "Back under the threshold."})
+            await self._recovered(spec, view("ok", "Back under the threshold."))
 
-    async def _degraded(self, spec: ProbeSpec, view: dict[str, Any], now: datetime) -> None:
+    async def _degraded(self, spec: ProbeSpec, view: ProbeCard, now: datetime) -> None:
         log.warning("probe %s degraded: %s", spec.name, view["why"])
         if spec.notify is None:
             return
@@ -111,13 +118,13 @@ class Prober:
             thread_ts=thread.thread_ts,
             text=text,
         )
-        facts = Facts(source="probe", type="probe.degraded", probe=spec.name, values={**view, "probe": spec.name})
+        facts = Facts(source="probe", type="probe.degraded", probe=spec.name, values=_values(view))
         try:
             await self.followups.run_tool(spec.on_slow, facts, event, inbox_id=None)
         except Exception:
             log.exception("probe %s: the on_slow action could not start", spec.name)
 
-    async def _recovered(self, spec: ProbeSpec, view: dict[str, Any]) -> None:
+    async def _recovered(self, spec: ProbeSpec, view: ProbeCard) -> None:
         log.info("probe %s recovered", spec.name)
         thread = await self.threads.find([f"probe:{spec.name}"])
         if thread is None:
@@ -125,3 +132,17 @@ class Prober:
         text = f"Probe {spec.name} recovered"
         await self.threads.update(thread, thread.card_ts, text, probe_card(view))
         await self.threads.reply(thread, f"✅ {spec.name} recovered: p95 {view['p95']} ms, checks passing.", [])
+
+
+def _values(view: ProbeCard) -> JsonObject:
+    """What the on_slow action's templates can use: the card's values, and `probe` (the probe's name)."""
+    return {
+        "name": view["name"],
+        "url": view["url"],
+        "p95": view.get("p95"),
+        "threshold": view.get("threshold"),
+        "failures": view.get("failures"),
+        "status": view["status"],
+        "why": view["why"],
+        "probe": view["name"],
+    }

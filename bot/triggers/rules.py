@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic_core import ErrorDetails
 
 from bot.errors import ConfigurationError
+from bot.jsonvalue import JsonObject
 from bot.policy.durations import parse_duration
 from bot.policy.source import Document, PolicyError, Problem, explain, read_yaml
 from bot.suggest import did_you_mean
@@ -25,17 +28,17 @@ class RulesError(PolicyError):
     """The rules file can't be used: `file, line N: problem`."""
 
 
-def _as_list(value: Any) -> Any:
+def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-def _channel(value: Any, info: ValidationInfo) -> str:
+def _channel(value: object, info: ValidationInfo) -> str:
     if not isinstance(value, str) or not CHANNEL_ID.match(value.strip()):
         raise ValueError(f"`{info.field_name}` must be a channel id like C0123ABCD (names can change), not {value!r}")
     return value.strip()
 
 
-def _duration(value: Any, info: ValidationInfo) -> timedelta:
+def _duration(value: object, info: ValidationInfo) -> timedelta:
     if not isinstance(value, str):
         raise ValueError(f"`{info.field_name}` must be a duration like 30s or 5m, not {value!r}")
     return parse_duration(value)
@@ -62,7 +65,7 @@ class When(Strict):
 
 class ToolAction(Strict):
     tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, object] = Field(default_factory=dict)  # YAML: JSON, and perhaps a date
 
 
 class RouteSpec(Strict):
@@ -101,7 +104,7 @@ class Facts:
     labels: dict[str, str] = field(default_factory=dict)
     severity: str | None = None
     probe: str | None = None
-    values: dict[str, Any] = field(default_factory=dict)
+    values: JsonObject = field(default_factory=dict)
 
 
 def _any(patterns: list[str], value: str | None) -> bool:
@@ -122,10 +125,10 @@ def matches(when: When, facts: Facts) -> bool:
     )
 
 
-def render(value: Any, values: dict[str, Any]) -> Any:
+def render(value: object, values: Mapping[str, object]) -> object:
     """Fill `{name}` placeholders from the event; a whole-string placeholder keeps the value's type."""
     if isinstance(value, dict):
-        return {k: render(v, values) for k, v in value.items()}
+        return render_args(value, values)
     if isinstance(value, list):
         return [render(v, values) for v in value]
     if not isinstance(value, str):
@@ -133,7 +136,17 @@ def render(value: Any, values: dict[str, Any]) -> Any:
     whole = TEMPLATE_FIELD.fullmatch(value)
     if whole is not None:
         return values.get(whole.group(1))
-    return TEMPLATE_FIELD.sub(lambda m: str(values.get(m.group(1), "")), value)
+    return render_text(value, values)
+
+
+def render_args(args: Mapping[str, object], values: Mapping[str, object]) -> dict[str, object]:
+    """A tool's arguments with their placeholders filled."""
+    return {k: render(v, values) for k, v in args.items()}
+
+
+def render_text(template: str, values: Mapping[str, object]) -> str:
+    """A text with its placeholders filled by the values' text (a missing one by nothing)."""
+    return TEMPLATE_FIELD.sub(lambda m: str(values.get(m.group(1), "")), template)
 
 
 @dataclass(frozen=True)
@@ -182,7 +195,7 @@ def parse_rules(text: str, source: str, *, known_tools: tuple[str, ...] = ()) ->
     return Rules(routes=tuple(parsed.routes), probes=tuple(parsed.probes), source=source)
 
 
-def _explain(err: Any) -> str:
+def _explain(err: ErrorDetails) -> str:
     if err["type"] == "extra_forbidden":
         key = str(err["loc"][-1])
         known = [*When.model_fields, *RouteSpec.model_fields, *ProbeSpec.model_fields, *RulesFile.model_fields]

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -18,6 +17,7 @@ from bot.ports import Chat
 from bot.store.triggers import TriggerStore
 from bot.triggers.digests import DigestBuilder
 from bot.triggers.probes import Prober
+from bot.triggers.records import DigestRecord
 
 log = logging.getLogger(__name__)
 
@@ -72,37 +72,37 @@ class DigestScheduler:
         self.name = name
         self.prober = prober
         self._scheduler: AsyncIOScheduler | None = None
-        self._running: set[asyncio.Task[Any]] = set()
+        self._running: set[asyncio.Task[object]] = set()
 
     async def fire_due(self, now: datetime | None = None) -> list[Fired]:
         """Post every digest whose latest slot (up to `now`) no replica has claimed yet."""
         now = now or self.clock.now()
         fired = []
         for digest in await self.store.active_digests():
-            after = max(digest["created_at"], await self.store.last_slot(digest["id"]) or digest["created_at"])
-            slot = latest_slot(cron_for(digest["cadence"], digest["at"], digest["timezone"]), after, now)
-            if slot is None or not await self.store.claim_slot(digest["id"], slot, self.name, now):
+            after = max(digest.created_at, await self.store.last_slot(digest.id) or digest.created_at)
+            slot = latest_slot(cron_for(digest.cadence, digest.at, digest.timezone), after, now)
+            if slot is None or not await self.store.claim_slot(digest.id, slot, self.name, now):
                 continue
-            fired.append(Fired(digest_id=digest["id"], slot=slot, outcome=await self._post(digest, slot, after)))
+            fired.append(Fired(digest_id=digest.id, slot=slot, outcome=await self._post(digest, slot, after)))
         return fired
 
-    async def _post(self, digest: dict[str, Any], slot: datetime, since: datetime) -> str:
+    async def _post(self, digest: DigestRecord, slot: datetime, since: datetime) -> str:
         try:
             content = await self.builder.build(digest, since)
         except Exception:
-            log.exception("digest %s: could not build the slot %s", digest["id"], slot)
-            await self.store.finish_slot(digest["id"], slot, "failed", None)
+            log.exception("digest %s: could not build the slot %s", digest.id, slot)
+            await self.store.finish_slot(digest.id, slot, "failed", None)
             return "failed"
-        if content.fingerprint == digest["last_hash"]:
-            await self.store.finish_slot(digest["id"], slot, "skipped", None)
+        if content.fingerprint == digest.last_hash:
+            await self.store.finish_slot(digest.id, slot, "skipped", None)
             return "skipped"
         try:
-            await self.chat.post(digest["channel"], content.text, content.blocks)
+            await self.chat.post(digest.channel, content.text, content.blocks)
         except Exception:
-            log.exception("digest %s: could not post the slot %s", digest["id"], slot)
-            await self.store.finish_slot(digest["id"], slot, "failed", None)
+            log.exception("digest %s: could not post the slot %s", digest.id, slot)
+            await self.store.finish_slot(digest.id, slot, "failed", None)
             return "failed"
-        await self.store.finish_slot(digest["id"], slot, "posted", content.fingerprint)
+        await self.store.finish_slot(digest.id, slot, "posted", content.fingerprint)
         return "posted"
 
     async def tick(self) -> None:
@@ -131,13 +131,13 @@ class DigestScheduler:
     async def _sync(self) -> None:
         """Keep one CronTrigger job per active digest (digests are added on any replica), then catch up."""
         assert self._scheduler is not None
-        wanted = {f"digest:{d['id']}": d for d in await self.store.active_digests()}
+        wanted = {f"digest:{d.id}": d for d in await self.store.active_digests()}
         for job in self._scheduler.get_jobs():
             if job.id.startswith("digest:") and job.id not in wanted:
                 job.remove()
         for job_id, d in wanted.items():
             if self._scheduler.get_job(job_id) is None:
-                trigger = cron_for(d["cadence"], d["at"], d["timezone"])
+                trigger = cron_for(d.cadence, d.at, d.timezone)
                 self._scheduler.add_job(self._run_job, trigger, args=[self.tick], id=job_id, misfire_grace_time=None)
         await self.tick()
 

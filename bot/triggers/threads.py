@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.clock import Clock
+from bot.jsonvalue import JsonObject
 from bot.ports import Chat
 from bot.store.triggers import TriggerStore
+from bot.triggers.records import ThreadData
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ class Thread:
     channel: str
     thread_ts: str | None
     card_ts: str | None
-    data: dict[str, Any] = field(default_factory=dict)
+    data: ThreadData = field(default_factory=lambda: ThreadData())
     created: bool = False
 
 
@@ -32,16 +33,14 @@ class Threads:
 
     async def find(self, keys: Sequence[str]) -> Thread | None:
         row = await self.store.first_thread(list(keys))
-        if row is not None and row["data"].get("alias_of"):
-            row = await self.store.thread(row["data"]["alias_of"]) or row
-        if row is None or row["thread_ts"] is None:
+        if row is not None and (target := row.data.get("alias_of")):
+            row = await self.store.thread(target) or row
+        if row is None or row.thread_ts is None:
             return None
-        return Thread(
-            key=row["key"], channel=row["channel"], thread_ts=row["thread_ts"], card_ts=row["card_ts"], data=row["data"]
-        )
+        return Thread(key=row.key, channel=row.channel, thread_ts=row.thread_ts, card_ts=row.card_ts, data=row.data)
 
     async def open(
-        self, keys: Sequence[str], channel: str, text: str, blocks: list[dict[str, Any]], data: dict[str, Any]
+        self, keys: Sequence[str], channel: str, text: str, blocks: Sequence[JsonObject], data: ThreadData
     ) -> Thread:
         """The thread of the first known key; else post `blocks` as its card, under `keys[0]`, exactly once."""
         found = await self.find(keys)
@@ -63,7 +62,7 @@ class Threads:
         return thread
 
     async def restart(
-        self, key: str, channel: str, text: str, blocks: list[dict[str, Any]], data: dict[str, Any]
+        self, key: str, channel: str, text: str, blocks: Sequence[JsonObject], data: ThreadData
     ) -> Thread:
         """A new incident under a known key (a probe that degrades again): a new card and thread."""
         now = self.clock.now()
@@ -73,13 +72,14 @@ class Threads:
         return Thread(key=key, channel=channel, thread_ts=ts, card_ts=ts, data=data, created=True)
 
     async def alias(self, key: str, thread: Thread) -> None:
-        row = {"key": thread.key, "channel": thread.channel, "thread_ts": thread.thread_ts}
-        await self.store.alias_thread(key, row, self.clock.now())
+        await self.store.alias_thread(
+            key, of=thread.key, channel=thread.channel, thread_ts=thread.thread_ts, now=self.clock.now()
+        )
 
-    async def reply(self, thread: Thread, text: str, blocks: list[dict[str, Any]]) -> str:
+    async def reply(self, thread: Thread, text: str, blocks: Sequence[JsonObject]) -> str:
         return await self.chat.post(thread.channel, text, blocks, thread_ts=thread.thread_ts)
 
-    async def update(self, thread: Thread, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> None:
+    async def update(self, thread: Thread, ts: str | None, text: str, blocks: Sequence[JsonObject]) -> None:
         if ts:
             await self.chat.update(thread.channel, ts, text, blocks)
 

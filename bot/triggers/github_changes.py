@@ -1,0 +1,193 @@
+"""GitHub webhook bodies (as the inbox keeps them) → typed changes: a PR, a CI run, job or check, a push, a comment.
+
+Read once here, with readers that never raise: a field of the wrong type reads as absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import Event
+from bot.jsonvalue import JsonObject, dig, number, obj, text
+from bot.triggers.readers import objects, optional_text
+from bot.triggers.rules import Facts
+
+CI_EVENTS = ("workflow_run", "workflow_job", "check_run")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pull:
+    number: int | None
+    title: str
+    url: str | None
+    author: str | None
+    sha: str | None  # the head commit
+    head: str | None
+    base: str | None
+    additions: int
+    deletions: int
+    changed_files: int
+    merged: bool
+    state: str | None
+
+    @property
+    def branch(self) -> str | None:
+        return self.base
+
+    def values(self) -> JsonObject:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "url": self.url,
+            "author": self.author,
+            "sha": self.sha,
+            "head": self.head,
+            "base": self.base,
+            "branch": self.base,
+            "additions": self.additions,
+            "deletions": self.deletions,
+            "changed_files": self.changed_files,
+            "merged": self.merged,
+            "state": self.state,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class CiRun:
+    """A workflow run, a workflow job or a check run."""
+
+    kind: str  # one of CI_EVENTS
+    run_id: int | None
+    job: str | None  # a job's or check's name
+    workflow: str | None
+    branch: str | None
+    sha: str | None
+    conclusion: str | None
+    attempt: int
+    url: str | None
+    prs: tuple[int, ...]
+    number: int | None  # the first PR
+
+    def values(self) -> JsonObject:
+        return {
+            "run_id": self.run_id,
+            "job": self.job,
+            "workflow": self.workflow,
+            "branch": self.branch,
+            "sha": self.sha,
+            "conclusion": self.conclusion,
+            "attempt": self.attempt,
+            "url": self.url,
+            "prs": list(self.prs),
+            "number": self.number,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Push:
+    branch: str
+    sha: str | None
+
+    def values(self) -> JsonObject:
+        return {"branch": self.branch, "sha": self.sha}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comment:
+    number: int | None
+    body: str | None
+
+    def values(self) -> JsonObject:
+        return {"number": self.number, "comment": self.body}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitHubChange:
+    """One GitHub event: what the handlers use (`detail`), and what rules match and fill templates from (`facts`)."""
+
+    action: str
+    repo: str
+    sender: str
+    detail: Pull | CiRun | Push | Comment | None
+    facts: Facts
+
+
+def github_change(event: Event) -> GitHubChange:
+    name, body = text(event.payload.get("event")), obj(event.payload.get("body"))
+    repo = text(dig(body, "repository", "full_name"))
+    sender = event.actor.removeprefix("github:")
+    detail = _detail(name, body)
+    values: JsonObject = {"repo": repo, "sender": sender, "event": event.type}
+    if detail is not None:
+        values.update(detail.values())
+    branch = detail.branch if isinstance(detail, Pull | CiRun | Push) else None
+    facts = Facts(source="github", type=event.type, repo=repo or None, branch=branch, values=values)
+    action = event.type.partition(".")[2]
+    return GitHubChange(action=action, repo=repo, sender=sender, detail=detail, facts=facts)
+
+
+def _detail(name: str, body: dict[str, object]) -> Pull | CiRun | Push | Comment | None:
+    item = obj(body.get(name))
+    if name == "pull_request":
+        return _pull(item)
+    if name in CI_EVENTS:
+        return _ci(name, item)
+    if name == "push":
+        return Push(branch=text(body.get("ref")).removeprefix("refs/heads/"), sha=optional_text(body.get("after")))
+    if name == "issue_comment":
+        return Comment(number=number(dig(body, "issue", "number")), body=optional_text(dig(body, "comment", "body")))
+    return None
+
+
+def _int(value: object, default: int) -> int:
+    found = number(value)
+    return default if found is None else found
+
+
+def _pull(pr: dict[str, object]) -> Pull:
+    return Pull(
+        number=number(pr.get("number")),
+        title=text(pr.get("title")),
+        url=optional_text(pr.get("html_url")),
+        author=optional_text(dig(pr, "user", "login")),
+        sha=optional_text(dig(pr, "head", "sha")),
+        head=optional_text(dig(pr, "head", "ref")),
+        base=optional_text(dig(pr, "base", "ref")),
+        additions=_int(pr.get("additions"), 0),
+        deletions=_int(pr.get("deletions"), 0),
+        changed_files=_int(pr.get("changed_files"), 0),
+        merged=pr.get("merged") is True,
+        state=optional_text(pr.get("state")),
+    )
+
+
+def _ci(name: str, item: dict[str, object]) -> CiRun:
+    found = (number(p.get("number")) for p in objects(item.get("pull_requests")))
+    prs = tuple(n for n in found if n is not None)
+    workflow = optional_text(item.get("workflow_name")) or optional_text(item.get("name"))
+    return CiRun(
+        kind=name,
+        run_id=number(item.get("id") if name == "workflow_run" else item.get("run_id")),
+        job=optional_text(item.get("name")) if name != "workflow_run" else None,
+        workflow=workflow or optional_text(dig(item, "workflow", "name")),
+        branch=optional_text(item.get("head_branch")) or optional_text(dig(item, "check_suite", "head_branch")),
+        sha=optional_text(item.get("head_sha")),
+        conclusion=optional_text(item.get("conclusion")),
+        attempt=_int(item.get("run_attempt"), 1),
+        url=optional_text(item.get("html_url")),
+        prs=prs,
+        number=prs[0] if prs else None,
+    )
+
+
+def thread_keys(change: GitHubChange) -> list[str]:
+    """The thread keys of the change: its PRs' first, then its commit's."""
+    repo, d = change.repo.lower(), change.detail
+    numbers: list[int] = []
+    if isinstance(d, CiRun) and d.prs:
+        numbers = list(d.prs)
+    elif isinstance(d, Pull | CiRun | Comment) and d.number:
+        numbers = [d.number]
+    sha = d.sha if isinstance(d, Pull | CiRun | Push) else None
+    keys = [f"gh:{repo}:pr:{n}" for n in numbers]
+    return keys + ([f"gh:{repo}:commit:{sha}"] if sha else [])
