@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import openai
+from openai.types.chat import (
+    ChatCompletionAssistantMessageParam,
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessageFunctionToolCallParam,
+    ChatCompletionMessageParam,
+)
 
 from bot.errors import ModelUnavailable
+from bot.jsonvalue import dig, items, text
 from bot.ports import ModelReply, ModelToolCall
 from integrations.registry import Tool
 
 log = logging.getLogger(__name__)
 
 
-def tool_schema(tool: Tool) -> dict[str, Any]:
+def tool_schema(tool: Tool) -> ChatCompletionFunctionToolParam:
     """The function tool the model sees: strict JSON schema from the pydantic Args model, never by hand."""
     try:
-        schema: dict[str, Any] = dict(
-            openai.pydantic_function_tool(tool.args, name=tool.name, description=tool.description)
-        )
+        schema = openai.pydantic_function_tool(tool.args, name=tool.name, description=tool.description)
     except Exception:  # a model strict mode cannot express: fall back to the plain schema
         schema = {
             "type": "function",
@@ -33,6 +37,36 @@ def tool_schema(tool: Tool) -> dict[str, Any]:
     return schema
 
 
+def chat_message(message: Mapping[str, object]) -> ChatCompletionMessageParam:
+    """One message of the conversation, as bot.agent.conversation builds it in JSON, in the SDK's typed form."""
+    role, content = message.get("role"), message.get("content")
+    if role == "assistant":
+        turn: ChatCompletionAssistantMessageParam = {
+            "role": "assistant",
+            "content": content if isinstance(content, str) else None,
+        }
+        if "tool_calls" in message:
+            turn["tool_calls"] = [tool_call(c) for c in items(message["tool_calls"])]
+        return turn
+    if role == "tool":
+        return {"role": "tool", "tool_call_id": text(message.get("tool_call_id")), "content": text(content)}
+    if role == "system":
+        return {"role": "system", "content": text(content)}
+    if role == "user":
+        return {"role": "user", "content": text(content)}
+    raise ValueError(f"not a chat message role: {role!r}")
+
+
+def tool_call(call: object) -> ChatCompletionMessageFunctionToolCallParam:
+    """A function call of an earlier assistant turn, as the model made it."""
+    function = dig(call, "function")
+    return {
+        "id": text(dig(call, "id")),
+        "type": "function",
+        "function": {"name": text(dig(function, "name")), "arguments": text(dig(function, "arguments"))},
+    }
+
+
 class OpenAIModel:
     """Implements bot.ports.Model. Retries (429, 5xx, timeouts) are the client's, bounded by `max_retries`."""
 
@@ -42,12 +76,13 @@ class OpenAIModel:
         self.name = model
         self.client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
 
-    async def complete(self, messages: Sequence[dict[str, Any]], tools: Sequence[Tool]) -> ModelReply:
+    async def complete(self, messages: Sequence[Mapping[str, object]], tools: Sequence[Tool]) -> ModelReply:
+        conversation = [chat_message(m) for m in messages]
         try:
             response = await self.client.chat.completions.create(
                 model=self.name,
-                messages=list(messages),  # type: ignore[arg-type]
-                tools=[tool_schema(t) for t in tools],  # type: ignore[misc]
+                messages=conversation,
+                tools=[tool_schema(t) for t in tools],
                 parallel_tool_calls=True,
             )
         except openai.APIStatusError as exc:

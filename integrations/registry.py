@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from bot.domain import RunRecord
 from bot.errors import InvalidArguments, NotFound
+from bot.jsonvalue import JsonObject
 from bot.suggest import did_you_mean
 
 A = TypeVar("A", bound=BaseModel)
@@ -38,7 +39,7 @@ class ToolResult:
     text: str
     lines: tuple[str, ...] = ()
     fields: tuple[tuple[str, str], ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
+    data: JsonObject = field(default_factory=dict)
     link: str | None = None
     starts: tuple[str, ...] = ()  # runs this call started (e.g. `run_runbook`): the runner drives them next
 
@@ -68,6 +69,14 @@ class ToolSpec(Generic[A]):
 Tool = ToolSpec[Any]
 
 
+class ToolSchema(TypedDict):
+    """A tool as a planner sees it: its name, what it does and the JSON schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: JsonObject
+
+
 class ToolRegistry:
     """An explicit list of tools. Risk comes from here, never from a planner."""
 
@@ -84,7 +93,7 @@ class ToolRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._tools
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Tool]:
         return iter(sorted(self._tools.values(), key=lambda t: t.name))
 
     def names(self) -> list[str]:
@@ -102,7 +111,7 @@ class ToolRegistry:
     def risk_of(self, name: str) -> Risk:
         return self.get(name).risk
 
-    def validate(self, name: str, args: dict[str, Any]) -> BaseModel:
+    def validate(self, name: str, args: Mapping[str, object]) -> BaseModel:
         """Parse arguments with the tool's model; a failure names each wrong field."""
         tool = self.get(name)
         try:
@@ -114,7 +123,7 @@ class ToolRegistry:
                 hint=f"Example: `{tool.example}`",
             ) from None
 
-    def json_schemas(self) -> list[dict[str, Any]]:
+    def json_schemas(self) -> list[ToolSchema]:
         return [{"name": t.name, "description": t.description, "parameters": t.args.model_json_schema()} for t in self]
 
 

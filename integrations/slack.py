@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.jsonvalue import JsonObject
 from bot.redact import contains_secret, redact, redact_text
 
 
@@ -29,9 +29,7 @@ class SlackChat:
         self.client = client
         self._secrets = secrets
 
-    async def post(
-        self, channel: str, text: str, blocks: Sequence[dict[str, Any]], *, thread_ts: str | None = None
-    ) -> str:
+    async def post(self, channel: str, text: str, blocks: Sequence[JsonObject], *, thread_ts: str | None = None) -> str:
         resp = await self.client.chat_postMessage(
             channel=channel,
             text=self._clean(text),
@@ -42,7 +40,7 @@ class SlackChat:
         )
         return str(resp["ts"])
 
-    async def update(self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]]) -> None:
+    async def update(self, channel: str, ts: str, text: str, blocks: Sequence[JsonObject]) -> None:
         await self.client.chat_update(channel=channel, ts=ts, text=self._clean(text), blocks=self._clean_blocks(blocks))
 
     async def ephemeral(
@@ -50,7 +48,7 @@ class SlackChat:
         channel: str,
         user: str,
         text: str,
-        blocks: Sequence[dict[str, Any]] = (),
+        blocks: Sequence[JsonObject] = (),
         *,
         thread_ts: str | None = None,
     ) -> None:
@@ -68,7 +66,7 @@ class SlackChat:
         text = message.get("text")
         return str(text) if text else None
 
-    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> bool:
+    async def open_modal(self, trigger_id: str, view: JsonObject) -> bool:
         """Open a modal; False when Slack refuses (the trigger is older than 3 seconds, for example)."""
         try:
             await self.client.views_open(trigger_id=trigger_id, view=view)
@@ -79,9 +77,9 @@ class SlackChat:
     def _clean(self, text: str) -> str:
         return redact_text(text, self._secrets)
 
-    def _clean_blocks(self, blocks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _clean_blocks(self, blocks: Sequence[JsonObject]) -> list[JsonObject]:
         given = list(blocks)
         if not contains_secret(given, self._secrets):
             return given
-        cleaned: list[dict[str, Any]] = redact(given, self._secrets)
+        cleaned: list[JsonObject] = redact(given, self._secrets)
         return cleaned

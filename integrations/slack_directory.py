@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
+from bot.jsonvalue import dig, items, text
 
 CACHE_TTL = timedelta(seconds=60)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class SlackDirectory:
@@ -19,17 +24,18 @@ class SlackDirectory:
         self.client = client
         self.clock = clock
         self.ttl = ttl
-        self._cache: dict[tuple[str, str], tuple[datetime, Any]] = {}
+        self._members: dict[tuple[str, str], tuple[datetime, frozenset[str]]] = {}  # ("group" | "channel", id)
+        self._names: dict[str, tuple[datetime, str | None]] = {}
+        self._handles: dict[str, tuple[datetime, dict[str, str]]] = {}
 
     async def group_members(self, group: str) -> frozenset[str]:
         group_id = await self._group_id(group)
 
         async def load() -> frozenset[str]:
             resp = await self.client.usergroups_users_list(usergroup=group_id)
-            return frozenset(resp.get("users") or [])
+            return frozenset(user for user in items(resp.get("users")) if isinstance(user, str))
 
-        members: frozenset[str] = await self._cached(("group", group_id), load)
-        return members
+        return await self._cached(self._members, ("group", group_id), load)
 
     async def channel_members(self, channel: str) -> frozenset[str]:
         async def load() -> frozenset[str]:
@@ -37,23 +43,20 @@ class SlackDirectory:
             cursor = None
             for _page in range(50):
                 resp = await self.client.conversations_members(channel=channel, cursor=cursor, limit=1000)
-                users.update(resp.get("members") or [])
-                cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                users.update(user for user in items(resp.get("members")) if isinstance(user, str))
+                cursor = text(dig(resp.get("response_metadata"), "next_cursor")) or None
                 if not cursor:
                     break
             return frozenset(users)
 
-        members: frozenset[str] = await self._cached(("channel", channel), load)
-        return members
+        return await self._cached(self._members, ("channel", channel), load)
 
     async def channel_name(self, channel: str) -> str | None:
         async def load() -> str | None:
             resp = await self.client.conversations_info(channel=channel)
-            name = (resp.get("channel") or {}).get("name")
-            return str(name) if name else None
+            return text(dig(resp.get("channel"), "name")) or None
 
-        name: str | None = await self._cached(("name", channel), load)
-        return name
+        return await self._cached(self._names, channel, load)
 
     async def _group_id(self, group: str) -> str:
         if group.startswith("S") and group.isupper():
@@ -61,18 +64,18 @@ class SlackDirectory:
 
         async def load() -> dict[str, str]:
             resp = await self.client.usergroups_list()
-            return {str(g["handle"]): str(g["id"]) for g in resp.get("usergroups") or []}
+            return {text(dig(g, "handle")): text(dig(g, "id")) for g in items(resp.get("usergroups"))}
 
-        handles: dict[str, str] = await self._cached(("handles", ""), load)
+        handles = await self._cached(self._handles, "", load)
         if group not in handles:
             raise LookupError(f"there is no user group @{group}")
         return handles[group]
 
-    async def _cached(self, key: tuple[str, str], load: Any) -> Any:
+    async def _cached(self, cache: dict[K, tuple[datetime, V]], key: K, load: Callable[[], Awaitable[V]]) -> V:
         now = self.clock.now()
-        hit = self._cache.get(key)
+        hit = cache.get(key)
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]
         value = await load()
-        self._cache[key] = (now, value)
+        cache[key] = (now, value)
         return value

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
+from bot.jsonvalue import JsonObject
 from integrations.erp.port import Invoice, Money, OrderLine, PurchaseOrder, SaleOrder
 
 
@@ -28,7 +28,7 @@ def line_text(line: OrderLine) -> str:
     return f"{qty(line.quantity)}{unit} x {escape(line.product)} @ {line.unit_price} = {line.amount}"
 
 
-def line_data(line: OrderLine) -> dict[str, Any]:
+def line_data(line: OrderLine) -> JsonObject:
     return {
         "product": line.product,
         "quantity": str(line.quantity),
@@ -39,7 +39,7 @@ def line_data(line: OrderLine) -> dict[str, Any]:
     }
 
 
-def money_data(money: Money) -> dict[str, str]:
+def money_data(money: Money) -> JsonObject:
     return {"amount": str(money.amount), "currency": money.currency}
 
 
@@ -67,7 +67,7 @@ def sale_fields(order: SaleOrder) -> tuple[tuple[str, str], ...]:
     return tuple(fields)
 
 
-def sale_data(order: SaleOrder) -> dict[str, Any]:
+def sale_data(order: SaleOrder) -> JsonObject:
     return {
         "number": order.number,
         "customer": order.customer,
@@ -84,7 +84,7 @@ def sale_data(order: SaleOrder) -> dict[str, Any]:
     }
 
 
-def purchase_data(order: PurchaseOrder) -> dict[str, Any]:
+def purchase_data(order: PurchaseOrder) -> JsonObject:
     return {
         "number": order.number,
         "supplier": order.supplier,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from bot.errors import Conflict
-from integrations.erp.odoo_base import OdooBase, dec, label, parse_date
+from integrations.erp.odoo_base import OdooBase, label, parse_date
+from integrations.erp.odoo_rpc import Param
 from integrations.erp.port import (
     Invoice,
     Money,
@@ -22,6 +22,7 @@ from integrations.erp.port import (
     StockLevel,
     total_of,
 )
+from integrations.erp.rows import Row, record_id
 
 SALE_FIELDS = [
     *("name", "partner_id", "state", "date_order", "currency_id"),
@@ -39,47 +40,48 @@ class Odoo(OdooBase):
     # -- partners and sales ------------------------------------------------------------------------
 
     async def find_partners(self, query: str, *, limit: int = 10) -> list[Partner]:
-        domain = ["|", ("name", "ilike", query), ("ref", "=", query)]
+        domain: list[Param] = ["|", ("name", "ilike", query), ("ref", "=", query)]
         rows = await self._rows("res.partner", domain, ["name", "ref", "email", "city"], limit=limit)
         return [
             Partner(
-                id=r["id"],
-                name=r["name"],
-                code=r.get("ref") or None,
-                email=r.get("email") or None,
-                city=r.get("city") or None,
+                id=r.id,
+                name=r.text("name"),
+                code=r.optional("ref") or None,
+                email=r.optional("email") or None,
+                city=r.optional("city") or None,
             )
             for r in rows
         ]
 
-    def _sale(self, row: dict[str, Any], lines: tuple[OrderLine, ...]) -> SaleOrder:
-        currency = label(row["currency_id"])
+    def _sale(self, row: Row, lines: tuple[OrderLine, ...]) -> SaleOrder:
+        currency = label(row.get("currency_id"))
 
         def money(name: str) -> Money:
-            return Money(amount=dec(row[name]), currency=currency)
+            return Money(amount=row.decimal(name), currency=currency)
 
         return SaleOrder(
-            id=row["id"],
-            number=row["name"],
-            customer=label(row["partner_id"]),
-            state=row["state"],
+            id=row.id,
+            number=row.text("name"),
+            customer=label(row.get("partner_id")),
+            state=row.text("state"),
             date=parse_date(row.get("date_order")),
             lines=lines,
             untaxed=money("amount_untaxed"),
             tax=money("amount_tax"),
             total=money("amount_total"),
-            invoice_state=row.get("invoice_status") or None,
-            url=self._link("sale.order", row["id"]),
+            invoice_state=row.optional("invoice_status") or None,
+            url=self._link("sale.order", row.id),
         )
 
     async def get_sale_order(self, ref: str) -> SaleOrder:
         record = await self._order_id("sale.order", "Sale order", ref, "client_order_ref")
-        [row] = await self._x("sale.order", "read", [[record]], fields=SALE_FIELDS, action=f"read sale order {ref}")
-        lines = await self._lines("sale.order.line", "order_id", record, "product_uom_qty", label(row["currency_id"]))
+        [row] = await self._read("sale.order", [record], SALE_FIELDS, action=f"read sale order {ref}")
+        currency = label(row.get("currency_id"))
+        lines = await self._lines("sale.order.line", "order_id", record, "product_uom_qty", currency)
         return self._sale(row, lines)
 
     async def list_sale_orders(self, *, customer: str | None, limit: int = 20) -> list[SaleOrder]:
-        domain: list[Any] = []
+        domain: list[Param] = []
         if customer:
             partner, _ = await self._find("res.partner", "Customer", customer)
             domain.append(("partner_id", "=", partner))
@@ -88,16 +90,16 @@ class Odoo(OdooBase):
 
     async def confirm_sale(self, ref: str) -> SaleOrder:
         record = await self._order_id("sale.order", "Sale order", ref, "client_order_ref")
-        [row] = await self._x("sale.order", "read", [[record]], fields=["state"], action=f"read sale order {ref}")
-        if row["state"] not in ("draft", "sent"):
-            raise Conflict(f"Sale order {ref} is already {row['state']}; nothing to confirm.")
+        [row] = await self._read("sale.order", [record], ["state"], action=f"read sale order {ref}")
+        if (state := row.text("state")) not in ("draft", "sent"):
+            raise Conflict(f"Sale order {ref} is already {state}; nothing to confirm.")
         await self._x("sale.order", "action_confirm", [[record]], action=f"confirm sale order {ref}", write=True)
         return await self.get_sale_order(ref)
 
     # -- invoices and stock ------------------------------------------------------------------------
 
     async def overdue_invoices(self, *, customer: str | None, today: dt.date) -> list[Invoice]:
-        domain: list[Any] = [
+        domain: list[Param] = [
             ("move_type", "=", "out_invoice"),
             ("state", "=", "posted"),
             ("payment_state", "in", ["not_paid", "partial"]),
@@ -112,11 +114,11 @@ class Odoo(OdooBase):
         )
         return [
             Invoice(
-                number=r["name"],
-                customer=label(r["partner_id"]),
-                due_date=parse_date(r["invoice_date_due"]) or today,
-                amount_due=Money(amount=dec(r["amount_residual"]), currency=label(r["currency_id"])),
-                total=Money(amount=dec(r["amount_total"]), currency=label(r["currency_id"])),
+                number=r.text("name"),
+                customer=label(r.get("partner_id")),
+                due_date=parse_date(r.get("invoice_date_due")) or today,
+                amount_due=Money(amount=r.decimal("amount_residual"), currency=label(r.get("currency_id"))),
+                total=Money(amount=r.decimal("amount_total"), currency=label(r.get("currency_id"))),
             )
             for r in rows
         ]
@@ -126,21 +128,20 @@ class Odoo(OdooBase):
         warehouses = await self._rows("stock.warehouse", [], ["name"], order="name")
         levels = []
         for wh in warehouses:
-            context = {"warehouse": wh["id"], "warehouse_id": wh["id"]}
-            [row] = await self._x(
+            context: dict[str, Param] = {"warehouse": wh.id, "warehouse_id": wh.id}
+            [row] = await self._read(
                 "product.product",
-                "read",
-                [[record]],
-                fields=["qty_available", "virtual_available", "uom_id"],
+                [record],
+                ["qty_available", "virtual_available", "uom_id"],
                 context=context,
                 action=f"read stock of {name}",
             )
             levels.append(
                 StockLevel(
-                    warehouse=wh["name"],
-                    on_hand=dec(row["qty_available"]),
-                    forecast=dec(row["virtual_available"]),
-                    unit=label(row["uom_id"]),
+                    warehouse=wh.text("name"),
+                    on_hand=row.decimal("qty_available"),
+                    forecast=row.decimal("virtual_available"),
+                    unit=label(row.get("uom_id")),
                 )
             )
         return ProductStock(product=name, levels=tuple(levels))
@@ -150,23 +151,22 @@ class Odoo(OdooBase):
     async def _company_currency(self) -> str:
         if self._currency is None:
             [company] = await self._rows("res.company", [], ["currency_id"], limit=1, action="read the company")
-            self._currency = label(company["currency_id"])
+            self._currency = label(company.get("currency_id"))
         return self._currency
 
     async def _plan_purchase(
         self, supplier: str, lines: Sequence[RequestedLine]
-    ) -> tuple[PurchaseDraft, dict[str, Any]]:
+    ) -> tuple[PurchaseDraft, dict[str, Param]]:
         partner, partner_name = await self._find("res.partner", "Supplier", supplier)
         currency = await self._company_currency()
-        planned, values = [], []
+        planned: list[OrderLine] = []
+        values: list[Param] = []
         for line in lines:
             product, product_name = await self._find(
                 "product.product", "Product", line.product, [("purchase_ok", "=", True)]
             )
-            [p] = await self._x(
-                "product.product", "read", [[product]], fields=["standard_price"], action=f"read {product_name}"
-            )
-            price = line.unit_price if line.unit_price is not None else dec(p["standard_price"])
+            [p] = await self._read("product.product", [product], ["standard_price"], action=f"read {product_name}")
+            price = line.unit_price if line.unit_price is not None else p.decimal("standard_price")
             amount = (price * line.quantity).quantize(CENT)
             planned.append(
                 OrderLine(
@@ -209,19 +209,19 @@ class Odoo(OdooBase):
             action=f"create a purchase request to {draft.supplier.name}",
         )
         record = created[0] if isinstance(created, list) else created
-        return await self._purchase(int(record))
+        return await self._purchase(record_id(record))
 
     async def _purchase(self, record: int) -> PurchaseOrder:
-        [row] = await self._x("purchase.order", "read", [[record]], fields=PURCHASE_FIELDS, action="read the purchase")
-        currency = label(row["currency_id"])
+        [row] = await self._read("purchase.order", [record], PURCHASE_FIELDS, action="read the purchase")
+        currency = label(row.get("currency_id"))
         lines = await self._lines("purchase.order.line", "order_id", record, "product_qty", currency)
         return PurchaseOrder(
             id=record,
-            number=row["name"],
-            supplier=label(row["partner_id"]),
-            state=row["state"],
+            number=row.text("name"),
+            supplier=label(row.get("partner_id")),
+            state=row.text("state"),
             lines=lines,
-            total=Money(amount=dec(row["amount_total"]), currency=currency),
+            total=Money(amount=row.decimal("amount_total"), currency=currency),
             url=self._link("purchase.order", record),
         )
 

@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any
 
 import aiohttp
 
 from bot.errors import ToolError
+from bot.jsonvalue import Json, obj
 from bot.suggest import did_you_mean
 from integrations.erp.errors import not_found
-from integrations.erp.odoo_rpc import Json2, JsonRpc, OdooTransport
+from integrations.erp.odoo_rpc import Json2, JsonRpc, OdooTransport, Param
 from integrations.erp.port import Money, OrderLine
 from integrations.erp.resolve import choose, variants
+from integrations.erp.rows import Row
 
 FIRST_JSON2_VERSION = 19
 UNIT_FIELDS = ("product_uom_id", "product_uom")  # an order line's unit; the name differs between Odoo versions
 
 
-def dec(value: Any) -> Decimal:
-    return Decimal(str(value or 0))
-
-
-def label(value: Any) -> str:
+def label(value: object) -> str:
     """A many2one as Odoo returns it, `[id, "display name"]`, or `false`."""
     return str(value[1]) if isinstance(value, list) and len(value) > 1 else ""
 
 
-def parse_date(value: Any) -> dt.date | None:
+def parse_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10]) if value else None
 
 
@@ -75,31 +71,42 @@ class OdooBase:
     def _link(self, model: str, record: int) -> str:
         return f"{self._url}/web#id={record}&model={model}&view_type=form"
 
-    async def _x(self, model: str, method: str, args: list[Any], *, action: str, write: bool = False, **kw: Any) -> Any:
+    async def _x(
+        self, model: str, method: str, args: Sequence[Param], *, action: str, write: bool = False, **kw: Param
+    ) -> Json:
         transport = await self.transport()
         return await transport.execute(model, method, args, kw, action=action, write=write)
 
-    async def _rows(self, model: str, domain: list[Any], fields: list[str], **kw: Any) -> list[dict[str, Any]]:
-        action = kw.pop("action", f"read {model}")
-        rows: list[dict[str, Any]] = await self._x(model, "search_read", [domain], action=action, fields=fields, **kw)
-        return rows
+    async def _read(
+        self, model: str, ids: Sequence[int], fields: Sequence[str], *, action: str, **kw: Param
+    ) -> list[Row]:
+        transport = await self.transport()
+        return Row.many(await transport.execute(model, "read", [ids], {"fields": fields, **kw}, action=action))
 
-    async def _find(self, model: str, kind: str, query: str, domain: Sequence[Any] = ()) -> tuple[int, str]:
+    async def _rows(
+        self, model: str, domain: Sequence[Param], fields: Sequence[str], *, action: str | None = None, **kw: Param
+    ) -> list[Row]:
+        transport = await self.transport()
+        kwargs: dict[str, Param] = {"fields": fields, **kw}
+        rows = await transport.execute(model, "search_read", [domain], kwargs, action=action or f"read {model}")
+        return Row.many(rows)
+
+    async def _find(self, model: str, kind: str, query: str, domain: Sequence[Param] = ()) -> tuple[int, str]:
         for form in variants(query):
             rows = await self._rows(model, [*domain, ("name", "ilike", form)], ["display_name"], limit=20)
             if rows:
-                return choose(kind, query, [(r["id"], r["display_name"]) for r in rows], [])
+                return choose(kind, query, [(r.id, r.text("display_name")) for r in rows], [])
         known = await self._rows(model, list(domain), ["display_name"], limit=500)
-        return choose(kind, query, [], [r["display_name"] for r in known])
+        return choose(kind, query, [], [r.text("display_name") for r in known])
 
     async def _order_id(self, model: str, kind: str, ref: str, other_ref: str) -> int:
         ref = ref.strip()
-        domain: list[Any] = ["|", ("name", "=", ref), (other_ref, "=", ref)]
+        domain: list[Param] = ["|", ("name", "=", ref), (other_ref, "=", ref)]
         rows = await self._rows(model, domain, ["name"], limit=1, action=f"find {kind.lower()} {ref}")
         if not rows:
             recent = await self._rows(model, [], ["name"], limit=200, order="id desc")
-            raise not_found(kind, ref, did_you_mean(ref, [r["name"] for r in recent]))
-        return int(rows[0]["id"])
+            raise not_found(kind, ref, did_you_mean(ref, [r.text("name") for r in recent]))
+        return rows[0].id
 
     async def _unit_field(self, model: str) -> str | None:
         """Which of UNIT_FIELDS this server's `model` has (asked once with `fields_get`); None: show no unit."""
@@ -108,7 +115,7 @@ class OdooBase:
                 fields = await self._x(model, "fields_get", [], attributes=["type", "relation"], action="read fields")
             except ToolError:
                 return None  # not remembered: the next order asks again
-            self._unit_fields[model] = next((f for f in UNIT_FIELDS if f in fields), None)
+            self._unit_fields[model] = next((f for f in UNIT_FIELDS if f in obj(fields)), None)
         return self._unit_fields[model]
 
     async def _lines(
@@ -121,11 +128,11 @@ class OdooBase:
         rows = await self._rows(model, [(parent, "=", record)], fields, order="sequence, id")
         return tuple(
             OrderLine(
-                product=label(r["product_id"]) or str(r.get("name") or "?"),
-                quantity=dec(r[qty_field]),
+                product=label(r.get("product_id")) or r.text("name") or "?",
+                quantity=r.decimal(qty_field),
                 unit=label(r.get(unit)) if unit else "",
-                unit_price=Money(amount=dec(r["price_unit"]), currency=currency),
-                amount=Money(amount=dec(r["price_subtotal"]), currency=currency),
+                unit_price=Money(amount=r.decimal("price_unit"), currency=currency),
+                amount=Money(amount=r.decimal("price_subtotal"), currency=currency),
             )
             for r in rows
             if not r.get("display_type")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeAlias
 
 import aiohttp
 
 from bot.errors import NotFound, ToolError
+from bot.jsonvalue import Json, number, obj
 from integrations.erp.errors import denied, login_failed, rejected, server_failed, shorten, unreachable
 
 SYSTEM = "Odoo"
 SETTINGS = "ODOO_USER and ODOO_API_KEY"
 REJECTIONS = ("ValidationError", "UserError", "RedirectWarning")
+
+# What opsbot sends: JSON, where a domain is a list of tuples. Odoo answers plain JSON (bot.jsonvalue.Json).
+Param: TypeAlias = "bool | int | float | str | Sequence[Param] | Mapping[str, Param] | None"
 
 
 class OdooTransport(Protocol):
@@ -24,11 +29,18 @@ class OdooTransport(Protocol):
     async def version(self) -> str: ...
 
     async def execute(
-        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, action: str, write: bool = False
-    ) -> Any: ...
+        self,
+        model: str,
+        method: str,
+        args: Sequence[Param],
+        kwargs: Mapping[str, Param],
+        *,
+        action: str,
+        write: bool = False,
+    ) -> Json: ...
 
 
-def odoo_error(data: dict[str, Any], action: str, status: int | None = None) -> ToolError:
+def odoo_error(data: Mapping[str, object], action: str, status: int | None = None) -> ToolError:
     """Odoo's error object (`name`, `message`, `arguments`, …) as an opsbot error, by exception class name."""
     name = str(data.get("name") or "")
     message = str(data.get("message") or "") or f"HTTP {status}"
@@ -51,8 +63,8 @@ class _Http:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def request(
-        self, method: str, path: str, body: Any, headers: dict[str, str], *, action: str, write: bool
-    ) -> tuple[int, Any]:
+        self, method: str, path: str, body: Param, headers: dict[str, str], *, action: str, write: bool
+    ) -> tuple[int, Json]:
         data = None if body is None else json.dumps(body)
         try:
             async with self._http.request(
@@ -65,9 +77,10 @@ class _Http:
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise unreachable(SYSTEM, action, write=write, reason=type(exc).__name__) from None
         try:
-            return status, json.loads(text) if text else None
+            answer: Json = json.loads(text) if text else None
         except ValueError:
             raise server_failed(SYSTEM, action, f"HTTP {status}, not JSON") from None
+        return status, answer
 
 
 class JsonRpc(_Http):
@@ -83,16 +96,16 @@ class JsonRpc(_Http):
         self._ids = itertools.count(1)
         self.uid: int | None = None
 
-    async def call(self, service: str, method: str, args: list[Any], *, action: str, write: bool = False) -> Any:
-        params = {"service": service, "method": method, "args": args}
-        body: dict[str, Any] = {"jsonrpc": "2.0", "method": "call", "params": params, "id": next(self._ids)}
+    async def call(self, service: str, method: str, args: Sequence[Param], *, action: str, write: bool = False) -> Json:
+        params: dict[str, Param] = {"service": service, "method": method, "args": args}
+        body: dict[str, Param] = {"jsonrpc": "2.0", "method": "call", "params": params, "id": next(self._ids)}
         headers = {"Content-Type": "application/json"}
         status, payload = await self.request("POST", "/jsonrpc", body, headers, action=action, write=write)
         if status != 200 or not isinstance(payload, dict):
             raise server_failed(SYSTEM, action, f"HTTP {status}")
         if payload.get("error"):
-            error = payload["error"]
-            raise odoo_error(error.get("data") or {"message": error.get("message")}, action)
+            error = obj(payload["error"])
+            raise odoo_error(obj(error.get("data")) or {"message": error.get("message")}, action)
         return payload.get("result")
 
     async def version(self) -> str:
@@ -100,17 +113,24 @@ class JsonRpc(_Http):
         return str(info.get("server_version") if isinstance(info, dict) else info)
 
     async def login(self) -> int:
-        uid = await self.call("common", "authenticate", [self._db, self._user, self._key, {}], action="log in")
+        uid = number(await self.call("common", "authenticate", [self._db, self._user, self._key, {}], action="log in"))
         if not uid:
             raise login_failed(SYSTEM, SETTINGS)
-        self.uid = int(uid)
+        self.uid = uid
         return self.uid
 
     async def execute(
-        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, action: str, write: bool = False
-    ) -> Any:
+        self,
+        model: str,
+        method: str,
+        args: Sequence[Param],
+        kwargs: Mapping[str, Param],
+        *,
+        action: str,
+        write: bool = False,
+    ) -> Json:
         uid = self.uid if self.uid is not None else await self.login()
-        params = [self._db, uid, self._key, model, method, args, kwargs]
+        params: list[Param] = [self._db, uid, self._key, model, method, args, kwargs]
         return await self.call("object", "execute_kw", params, action=action, write=write)
 
 
@@ -136,9 +156,16 @@ class Json2(_Http):
         return str(payload.get("version"))
 
     async def execute(
-        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any], *, action: str, write: bool = False
-    ) -> Any:
-        body = {**json2_arguments(method, args), **kwargs}
+        self,
+        model: str,
+        method: str,
+        args: Sequence[Param],
+        kwargs: Mapping[str, Param],
+        *,
+        action: str,
+        write: bool = False,
+    ) -> Json:
+        body: dict[str, Param] = {**json2_arguments(method, args), **kwargs}
         path = f"/json/2/{model}/{method}"
         status, payload = await self.request("POST", path, body, self._headers, action=action, write=write)
         if status == 200:
@@ -147,7 +174,7 @@ class Json2(_Http):
         raise odoo_error(return_error, action, status)
 
 
-def json2_arguments(method: str, args: list[Any]) -> dict[str, Any]:
+def json2_arguments(method: str, args: Sequence[Param]) -> dict[str, Param]:
     """The positional arguments the adapter uses, named as JSON-2 wants them (`ids`, `domain`, `vals_list`, …)."""
     if not args:
         return {}
@@ -155,7 +182,7 @@ def json2_arguments(method: str, args: list[Any]) -> dict[str, Any]:
         return {"domain": args[0]}
     if method == "create":
         return {"vals_list": args[0]}
-    named: dict[str, Any] = {"ids": args[0]}
+    named: dict[str, Param] = {"ids": args[0]}
     if method == "write" and len(args) > 1:
         named["vals"] = args[1]
     return named

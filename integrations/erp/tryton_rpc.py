@@ -7,8 +7,9 @@ import base64
 import datetime as dt
 import itertools
 import json
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TypeAlias
 
 import aiohttp
 
@@ -18,6 +19,11 @@ from integrations.erp.errors import denied, login_failed, rejected, server_faile
 SYSTEM = "Tryton"
 SETTINGS = "TRYTON_USER and TRYTON_PASSWORD"
 ACCESS_ERROR_PREFIX = "You are not allowed to"
+
+# What opsbot sends (a domain is a list of tuples) and what Tryton answers: JSON with Tryton's `__class__` objects
+# decoded, so amounts are Decimals and dates dates (a datetime is a date too).
+Param: TypeAlias = "bool | int | float | str | Decimal | dt.date | Sequence[Param] | Mapping[str, Param] | None"
+Value: TypeAlias = "bool | int | float | str | Decimal | dt.date | list[Value] | dict[str, Value] | None"
 
 
 class ConfirmationNeeded(InvalidArguments):
@@ -32,7 +38,7 @@ class SessionExpired(Exception):
     """Tryton answered 401 to a call made with a session: log in again."""
 
 
-def encode(value: Any) -> Any:
+def encode(value: object) -> dict[str, str | int]:
     """Tryton's JSON extensions (`__class__` objects) for the values opsbot sends."""
     if isinstance(value, Decimal):
         return {"__class__": "Decimal", "decimal": str(value)}
@@ -43,15 +49,26 @@ def encode(value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__} to Tryton")
 
 
-def decode(obj: dict[str, Any]) -> Any:
+def decode(obj: dict[str, Value]) -> Value:
     kind = obj.get("__class__")
     if kind == "Decimal":
-        return Decimal(obj["decimal"])
+        return Decimal(str(obj["decimal"]))
     if kind == "date":
-        return dt.date(obj["year"], obj["month"], obj["day"])
+        year, month, day = _integers(obj, "year", "month", "day")
+        return dt.date(year, month, day)
     if kind == "datetime":
-        return dt.datetime(obj["year"], obj["month"], obj["day"], obj["hour"], obj["minute"], obj["second"])
+        year, month, day, hour, minute, second = _integers(obj, "year", "month", "day", "hour", "minute", "second")
+        return dt.datetime(year, month, day, hour, minute, second)
     return obj
+
+
+def _integers(obj: dict[str, Value], *names: str) -> list[int]:
+    """The parts of a date or datetime (`year`, `month`, …), which Tryton sends as integers."""
+    parts = [obj[name] for name in names]
+    integers = [part for part in parts if isinstance(part, int)]
+    if len(integers) != len(parts):
+        raise TypeError(f"Tryton sent a {obj.get('__class__')} with a part that is not an integer")
+    return integers
 
 
 class TrytonRpc:
@@ -76,19 +93,21 @@ class TrytonRpc:
         self._ids = itertools.count(1)
         self._auth: str | None = None
         self._lock = asyncio.Lock()
-        self.context: dict[str, Any] = {}
+        self.context: dict[str, Value] = {}
         self.user_id: int | None = None
 
     async def version(self) -> str:
         return str(await self._post(self._root, "common.server.version", [], auth=None, action="ask its version"))
 
     async def login(self) -> None:
-        result = await self._post(
+        match await self._post(
             self._endpoint, "common.db.login", [self._user, {"password": self._password}], auth=None, action="log in"
-        )
-        user_id, session = int(result[0]), str(result[1])
-        token = base64.b64encode(f"{self._user}:{user_id}:{session}".encode()).decode()
-        self._auth, self.user_id = f"Session {token}", user_id
+        ):
+            case [int(user_id), str(session)]:
+                token = base64.b64encode(f"{self._user}:{user_id}:{session}".encode()).decode()
+                self._auth, self.user_id = f"Session {token}", user_id
+            case _:
+                raise TypeError("Tryton answered the login with something other than [user id, session]")
         prefs = await self._post(
             self._endpoint, "model.res.user.get_preferences", [True, {}], auth=self._auth, action="log in"
         )
@@ -103,21 +122,21 @@ class TrytonRpc:
         self,
         name: str,
         method: str,
-        *args: Any,
+        *args: Param,
         action: str,
         write: bool = False,
-        context: dict[str, Any] | None = None,
-    ) -> Any:
+        context: Mapping[str, Param] | None = None,
+    ) -> Value:
         """Call `model.<name>.<method>(*args, context)`; the user's context comes last, as Tryton expects."""
         return await self.call(f"model.{name}.{method}", *args, action=action, write=write, context=context)
 
     async def call(
-        self, method: str, *args: Any, action: str, write: bool = False, context: dict[str, Any] | None = None
-    ) -> Any:
+        self, method: str, *args: Param, action: str, write: bool = False, context: Mapping[str, Param] | None = None
+    ) -> Value:
         """Any authenticated call (`model.…`, `wizard.…`); a session Tryton no longer knows is renewed once."""
         for attempt in (1, 2):
             auth = await self._session(renew=attempt == 2)
-            params = [*args, {**self.context, **(context or {})}]
+            params: list[Param] = [*args, {**self.context, **(context or {})}]
             try:
                 return await self._post(self._endpoint, method, params, auth=auth, action=action, write=write)
             except SessionExpired:
@@ -134,8 +153,8 @@ class TrytonRpc:
             return self._auth
 
     async def _post(
-        self, url: str, method: str, params: list[Any], *, auth: str | None, action: str, write: bool = False
-    ) -> Any:
+        self, url: str, method: str, params: Sequence[Param], *, auth: str | None, action: str, write: bool = False
+    ) -> Value:
         body = json.dumps({"id": next(self._ids), "method": method, "params": params}, default=encode)
         headers = {"Content-Type": "application/json"}
         if auth is not None:
@@ -144,12 +163,13 @@ class TrytonRpc:
             async with self._http.post(url, data=body, headers=headers, timeout=self._timeout) as resp:
                 if resp.status != 200:
                     raise http_failure(resp.status, auth is not None, action)
-                payload = json.loads(await resp.text(), object_hook=decode)
+                answer: Value = json.loads(await resp.text(), object_hook=decode)
         except aiohttp.ClientConnectorError:
             raise unreachable(SYSTEM, action, write=False, reason="connection refused") from None
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise unreachable(SYSTEM, action, write=write, reason=type(exc).__name__) from None
-        if "error" in payload and payload["error"] is not None:
+        payload = answer if isinstance(answer, dict) else {}
+        if payload.get("error") is not None:
             raise fault(payload["error"], action)
         return payload.get("result")
 
@@ -166,7 +186,7 @@ def http_failure(status: int, with_session: bool, action: str) -> Exception:
     return server_failed(SYSTEM, action, f"HTTP {status}")
 
 
-def fault(error: Any, action: str) -> ToolError:
+def fault(error: Value, action: str) -> ToolError:
     """Tryton reports exceptions as `error: [name, args]` (its own kinds) or `[text, traceback]`."""
     kind, args = (error[0], error[1]) if isinstance(error, list) and len(error) == 2 else (str(error), None)
     details = args if isinstance(args, list) else [args]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import requests
 from github.GithubException import GithubException
@@ -86,7 +85,7 @@ def validation_details(exc: GithubException) -> str:
     return _shorten("; ".join(d for d in details if d)) + "."
 
 
-def _describe_validation_error(error: Any) -> str:
+def _describe_validation_error(error: object) -> str:
     if isinstance(error, str):
         return error
     if not isinstance(error, dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks import review_requested
+from bot.jsonvalue import JsonObject
 from integrations.github.models import CheckState, IssueDetail, PullDetail, PullSummary, RunSummary
 
 READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
@@ -68,7 +69,7 @@ def pull_line(pull: PullSummary, now: datetime) -> str:
     )
 
 
-def pull_data(pull: PullSummary, now: datetime) -> dict[str, object]:
+def pull_data(pull: PullSummary, now: datetime) -> JsonObject:
     return {
         "number": pull.number,
         "title": pull.title,
@@ -96,7 +97,7 @@ def run_fields(run: RunSummary) -> tuple[tuple[str, str], ...]:
     )
 
 
-def run_data(run: RunSummary) -> dict[str, object]:
+def run_data(run: RunSummary) -> JsonObject:
     return {
         "id": run.id,
         "name": run.name,

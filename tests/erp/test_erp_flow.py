@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from integrations.erp.rows import Row
 from integrations.erp.tryton_rpc import TrytonRpc
 from tests.approvals_helpers import cards, click
 from tests.erp.conftest import TrytonEnv
@@ -38,17 +39,19 @@ async def test_purchase_request_is_created_after_approval(
     done = [p for p in replies(env) if "Created purchase PO" in text_of(p)]
     assert len(done) == 1
     number = text_of(done[0]).split("Created purchase ", 1)[1].split(" ", 1)[0]
-    rows = await rpc.model(
-        "purchase.purchase",
-        "search_read",
-        [("number", "=", number)],
-        0,
-        None,
-        None,
-        ["state", "total_amount"],
-        action="check",
+    rows = Row.many(
+        await rpc.model(
+            "purchase.purchase",
+            "search_read",
+            [("number", "=", number)],
+            0,
+            None,
+            None,
+            ["state", "total_amount"],
+            action="check",
+        )
     )
-    assert [(r["state"], str(r["total_amount"])) for r in rows] == [("quotation", "1100.00")]
+    assert [(r.get("state"), str(r.get("total_amount"))) for r in rows] == [("quotation", "1100.00")]
 
 
 async def test_a_read_answers_in_the_thread_at_once(erp_env: Harness, tryton_env: TrytonEnv) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.errors import Conflict, InvalidArguments, NotFound, PermissionDenied
+from bot.jsonvalue import dig, items
 from bot.sandbox.fakes import odoo_wire
 from integrations.erp import Odoo, erp_tools
 from integrations.registry import ToolRegistry
@@ -91,7 +92,7 @@ async def test_order_lines_carry_their_unit_whatever_the_server_calls_the_field(
             again = await run(tools, "erp_get_order", order="S00001")
         assert result.lines[0] == "4 Dozens x [CHR-100] Office Chair @ $120.00 = $480.00", field
         assert result.lines[1] == "2 x [DSK-160] Standing Desk 160 @ $560.00 = $1,120.00"  # "Units" goes unsaid
-        assert [line["unit"] for line in result.data["lines"]] == ["Dozens", "Units", "Units"]
+        assert [dig(line, "unit") for line in items(result.data["lines"])] == ["Dozens", "Units", "Units"]
         assert again.lines == result.lines
         asked = [r for r in odoo.requests if "fields_get" in json.dumps(r.body) or r.path.endswith("/fields_get")]
         assert len(asked) == 1  # the field name is asked once per adapter
@@ -99,15 +100,15 @@ async def test_order_lines_carry_their_unit_whatever_the_server_calls_the_field(
 
 async def test_list_orders_of_a_customer(tools: ToolRegistry) -> None:
     result = await run(tools, "erp_list_orders", customer="Birchwood Studio")
-    assert [o["number"] for o in result.data["orders"]] == ["S00004", "S00001"]
-    assert [o["state"] for o in result.data["orders"]] == ["sale", "draft"]
+    assert [dig(o, "number") for o in items(result.data["orders"])] == ["S00004", "S00001"]
+    assert [dig(o, "state") for o in items(result.data["orders"])] == ["sale", "draft"]
 
 
 async def test_find_partner_by_name_or_reference(tools: ToolRegistry) -> None:
     result = await run(tools, "erp_find_partner", query="oakline")
     assert result.lines == ("Oakline Supplies — code V-201 — Tacoma — sales@oakline.example",)
     by_ref = await run(tools, "erp_find_partner", query="C-102")
-    assert [p["name"] for p in by_ref.data["partners"]] == ["Harbor Lane Cafe"]
+    assert [dig(p, "name") for p in items(by_ref.data["partners"])] == ["Harbor Lane Cafe"]
 
 
 async def test_overdue_invoices(tools: ToolRegistry, odoo: FakeOdoo) -> None:

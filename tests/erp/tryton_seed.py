@@ -6,11 +6,12 @@ The names are those of the loopback Odoo's demo book (bot/sandbox/fakes/odoo_dem
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from integrations.erp.tryton_rpc import ConfirmationNeeded, TrytonRpc
+from integrations.erp.rows import Row, record_ids
+from integrations.erp.tryton_rpc import ConfirmationNeeded, Param, TrytonRpc
 
 CHAIR_PRICE = Decimal("120.00")
 CHAIR_COST = Decimal("55.00")
@@ -37,20 +38,27 @@ class Seeded:
     ids: dict[str, int] = field(default_factory=dict)
 
 
-async def one(rpc: TrytonRpc, model: str, domain: list[Any]) -> int:
-    ids = await rpc.model(model, "search", domain, 0, 2, None, action=f"find {model}")
+async def one(rpc: TrytonRpc, model: str, domain: Sequence[Param]) -> int:
+    ids = record_ids(await rpc.model(model, "search", domain, 0, 2, None, action=f"find {model}"))
     assert len(ids) == 1, (model, domain, ids)
-    return int(ids[0])
+    return ids[0]
 
 
-async def create(rpc: TrytonRpc, model: str, values: dict[str, Any], **context: Any) -> int:
-    [new] = await rpc.model(model, "create", [values], action=f"create {model}", context=context)
-    return int(new)
+async def create(rpc: TrytonRpc, model: str, values: Mapping[str, Param], **context: Param) -> int:
+    [new] = record_ids(await rpc.model(model, "create", [values], action=f"create {model}", context=context))
+    return new
 
 
-async def wizard(rpc: TrytonRpc, name: str, steps: list[tuple[str, dict[str, Any]]]) -> None:
+async def read(rpc: TrytonRpc, model: str, record: int, fields: list[str], *, action: str) -> Row:
+    [row] = Row.many(await rpc.model(model, "read", [record], fields, action=action))
+    return row
+
+
+async def wizard(rpc: TrytonRpc, name: str, steps: list[tuple[str, Mapping[str, Param]]]) -> None:
     """Run a wizard the way Tryton's clients do: a session, then each state with the forms filled in."""
-    session, start, _end = await rpc.call(f"wizard.{name}.create", action=f"start {name}")
+    started = await rpc.call(f"wizard.{name}.create", action=f"start {name}")
+    assert isinstance(started, list), started
+    session, start, _end = started
     await rpc.call(f"wizard.{name}.execute", session, {}, start, action=f"run {name}")
     for state, data in steps:
         await rpc.call(f"wizard.{name}.execute", session, data, state, action=f"run {name}")
@@ -81,16 +89,16 @@ async def _company(rpc: TrytonRpc, s: Seeded) -> None:
     )
     party = await create(rpc, "party.party", {"name": "Opsbot Trading"})
     s.company = await create(rpc, "company.company", {"party": party, "currency": euro})
-    values = {"companies": [("add", [s.company])], "company": s.company}
+    values: dict[str, Param] = {"companies": [("add", [s.company])], "company": s.company}
     await rpc.model("res.user", "write", [rpc.user_id], values, action="set the company")
 
 
 async def _accounts(rpc: TrytonRpc, s: Seeded) -> None:
     data = await one(rpc, "ir.model.data", [("module", "=", "account"), ("fs_id", "=", "account_template_root_en")])
-    [template] = await rpc.model("ir.model.data", "read", [data], ["db_id"], action="read the chart template")
-    account = {"account_template": template["db_id"], "company": s.company}
+    template = await read(rpc, "ir.model.data", data, ["db_id"], action="read the chart template")
+    account = {"account_template": template.number("db_id"), "company": s.company}
     company = [("company", "=", s.company)]
-    kinds = {}
+    kinds: dict[str, list[Param]] = {}
     for kind in ("receivable", "payable", "revenue", "expense"):
         kinds[kind] = [(f"type.{kind}", "=", True), *company]
     await wizard(rpc, "account.create_chart", [("create_account", {"account": account})])
@@ -142,7 +150,7 @@ async def _numbering(rpc: TrytonRpc) -> None:
 
 
 async def _parties(rpc: TrytonRpc, s: Seeded) -> None:
-    def party(name: str, city: str) -> dict[str, Any]:
+    def party(name: str, city: str) -> dict[str, Param]:
         return {"name": name, "addresses": [("create", [{"street": "1 Main Street", "city": city}])]}
 
     s.customer = await create(rpc, "party.party", party("Birchwood Studio", "Portland"))
@@ -190,12 +198,12 @@ async def _products(rpc: TrytonRpc, s: Seeded) -> None:
 
 async def _stock(rpc: TrytonRpc, s: Seeded) -> None:
     s.warehouse = await one(rpc, "stock.location", [("type", "=", "warehouse")])
-    [wh] = await rpc.model("stock.location", "read", [s.warehouse], ["storage_location"], action="read warehouse")
+    wh = await read(rpc, "stock.location", s.warehouse, ["storage_location"], action="read warehouse")
     inventory = await create(
         rpc,
         "stock.inventory",
         {
-            "location": wh["storage_location"],
+            "location": wh.number("storage_location"),
             "company": s.company,
             "lines": [("create", [{"product": s.chair, "quantity": 35}, {"product": s.lamp, "quantity": 12}])],
         },
@@ -205,15 +213,17 @@ async def _stock(rpc: TrytonRpc, s: Seeded) -> None:
 
 async def make_sale(rpc: TrytonRpc, s: Seeded, product: int, quantity: int, *buttons: str) -> str:
     """A sale of one product to Birchwood Studio, pushed through Tryton's buttons; its number (or id while a draft)."""
-    [address] = await rpc.model("party.address", "search", [("party", "=", s.customer)], action="find address")
-    line = {"type": "line", "product": product, "quantity": quantity, "unit": s.ids["unit"]}
+    [address] = record_ids(
+        await rpc.model("party.address", "search", [("party", "=", s.customer)], action="find address")
+    )
+    line: dict[str, Param] = {"type": "line", "product": product, "quantity": quantity, "unit": s.ids["unit"]}
     line["unit_price"] = CHAIR_PRICE if product == s.chair else LAMP_PRICE
     values = {"party": s.customer, "invoice_address": address, "shipment_address": address}
     sale_id = await create(rpc, "sale.sale", {**values, "lines": [("create", [line])]})
     for button in buttons:
         await rpc.model("sale.sale", button, [sale_id], action=button)
-    [read] = await rpc.model("sale.sale", "read", [sale_id], ["number"], action="read sale")
-    return str(read["number"] or sale_id)
+    sale = await read(rpc, "sale.sale", sale_id, ["number"], action="read sale")
+    return str(sale.get("number") or sale_id)
 
 
 async def _sales(rpc: TrytonRpc, s: Seeded) -> None:
@@ -226,8 +236,10 @@ async def _invoices(rpc: TrytonRpc, s: Seeded, today: dt.date) -> None:
     s.ids["journal"] = await one(rpc, "account.journal", [("type", "=", "revenue")])
 
     async def invoice(party: int, amount: str, days_ago: int) -> str:
-        [address] = await rpc.model("party.address", "search", [("party", "=", party)], action="find address")
-        line = {
+        [address] = record_ids(
+            await rpc.model("party.address", "search", [("party", "=", party)], action="find address")
+        )
+        line: dict[str, Param] = {
             "type": "line",
             "account": s.ids["revenue"],
             "description": "Consulting",
@@ -253,8 +265,8 @@ async def _invoices(rpc: TrytonRpc, s: Seeded, today: dt.date) -> None:
         except ConfirmationNeeded as warning:  # "payment date in the past": accept it, as a person would
             await create(rpc, "res.user.warning", {"user": rpc.user_id, "name": warning.key, "always": False})
             await rpc.model("account.invoice", "post", [invoice_id], action="post invoice")
-        [read] = await rpc.model("account.invoice", "read", [invoice_id], ["number"], action="read invoice")
-        return str(read["number"])
+        posted = await read(rpc, "account.invoice", invoice_id, ["number"], action="read invoice")
+        return str(posted.get("number"))
 
     s.overdue_invoice = await invoice(s.customer, "1500.00", 45)
     s.other_overdue_invoice = await invoice(s.ids["kestrel"], "230.50", 10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.jsonvalue import dig, text
 from bot.planner.base import PlanContext
 from bot.planner.grammar import GrammarPlanner
 from integrations.registry import Risk, ToolRegistry
@@ -37,4 +38,4 @@ def test_schemas_come_from_the_models(tools: ToolRegistry) -> None:
         Risk.WRITE,
     ) * 4
     assert (risks["merge_pull_request"], risks["dispatch_workflow"]) == (Risk.DANGEROUS,) * 2
-    assert "owner/name" in schemas["comment"]["properties"]["repo"]["description"]
+    assert "owner/name" in text(dig(schemas["comment"], "properties", "repo", "description"))

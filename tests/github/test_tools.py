@@ -8,6 +8,7 @@ from bot.errors import (
     Conflict,
     InvalidArguments,
 )
+from bot.jsonvalue import dig, items, obj
 from integrations.registry import ToolRegistry
 from tests.fakes.github import FakeGitHub
 from tests.github.helpers import sent
@@ -34,7 +35,7 @@ async def test_list_pull_requests_shows_author_age_and_checks(tools: ToolRegistr
         "⏳ pending",
         "—",
     }
-    first = result.data["pull_requests"][-1]
+    first = items(result.data["pull_requests"])[-1]
     assert first == {
         "number": 42,
         "title": "Fix <login> redirect",
@@ -46,7 +47,7 @@ async def test_list_pull_requests_shows_author_age_and_checks(tools: ToolRegistr
         "requested_reviewers": [],
         "requested_teams": [],
     }
-    assert [p["checks"] for p in result.data["pull_requests"]][:2] == ["none", "passing"]
+    assert [dig(p, "checks") for p in items(result.data["pull_requests"])][:2] == ["none", "passing"]
 
 
 async def test_list_pull_requests_shows_drafts_and_who_a_review_waits_on(tools: ToolRegistry, gh: FakeGitHub) -> None:
@@ -60,7 +61,7 @@ async def test_list_pull_requests_shows_drafts_and_who_a_review_waits_on(tools: 
         "#51 Ready — @octocat, 3d old, checks: ✅ passing, review: @ben, @&lt;!channel&gt;, team platform"
         in result.lines
     )
-    ready = next(p for p in result.data["pull_requests"] if p["number"] == 51)
+    ready = next(obj(p) for p in items(result.data["pull_requests"]) if dig(p, "number") == 51)
     assert (ready["draft"], ready["requested_reviewers"], ready["requested_teams"]) == (
         False,
         ["ben", "<!channel>"],
