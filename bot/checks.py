@@ -1,17 +1,14 @@
-"""`opsbot check`: what is configured, and whether Slack, GitHub and the database answer. No secrets printed."""
+"""`opsbot check`: what is configured, and whether the database and each integration (its unit's probe) answer.
+No secrets printed."""
 
 from __future__ import annotations
 
-import aiohttp
 from sqlalchemy import text
 
-from bot.clock import SystemClock
 from bot.errors import OpsbotError
 from bot.settings import Settings
 from bot.store.engine import make_engine
-from integrations.erp import erp_from_settings
-from integrations.github import GitHubGateway
-from integrations.slack import make_client
+from bot.units import probes
 
 
 def _mark(ok: bool) -> str:
@@ -26,10 +23,7 @@ async def run_checks(settings: Settings) -> bool:
     except OpsbotError as exc:
         results.append((False, f"settings: {exc}"))
     results.append(await _check_database(settings))
-    results.append(await _check_slack(settings))
-    results.append(await _check_github(settings))
-    results.append(await _check_model(settings))
-    results.append(await _check_erp(settings))
+    results.extend((probe.ok, probe.line) for probe in await probes(settings))
     results.extend(_check_policy(settings))
     results.extend(_check_rules(settings))
     repos = settings.channel_repos
@@ -84,62 +78,3 @@ async def _check_database(settings: Settings) -> tuple[bool, str]:
         return False, f"database: {where} unreachable ({type(exc).__name__})"
     finally:
         await engine.dispose()
-
-
-async def _check_slack(settings: Settings) -> tuple[bool, str]:
-    if settings.slack_bot_token is None:
-        return False, "slack: SLACK_BOT_TOKEN is not set"
-    async with aiohttp.ClientSession() as session:
-        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, session)
-        try:
-            resp = await client.auth_test()
-        except Exception as exc:
-            return False, f"slack: auth.test failed at {settings.slack_api_url} ({_reason(exc)})"
-    return True, f"slack: bot {resp.get('user')} ({resp.get('user_id')}) in team {resp.get('team')}"
-
-
-async def _check_github(settings: Settings) -> tuple[bool, str]:
-    if settings.github_token is None:
-        return False, "github: GITHUB_TOKEN is not set"
-    gateway = GitHubGateway(
-        token=settings.github_token.get_secret_value(), base_url=settings.github_api_url, clock=SystemClock()
-    )
-    try:
-        return True, await gateway.check()
-    except Exception as exc:
-        return False, f"github: {settings.github_api_url} ({_reason(exc)})"
-
-
-async def _check_erp(settings: Settings) -> tuple[bool, str]:
-    async with aiohttp.ClientSession() as session:
-        try:
-            erp = erp_from_settings(settings, session)
-            if erp is None:
-                return True, "erp: none configured (set TRYTON_URL or ODOO_URL for the ERP tools)"
-            return True, f"erp: {erp.name} adapter, reachable: {await erp.check()}"
-        except OpsbotError as exc:
-            return False, f"erp: unreachable or refused ({exc})".replace("\n", " ")
-
-
-async def _check_model(settings: Settings) -> tuple[bool, str]:
-    if settings.openai_api_key is None:
-        return True, "planner: command grammar (set OPENAI_API_KEY for the AI agent)"
-    from integrations.openai_model import OpenAIModel
-
-    model = OpenAIModel(
-        api_key=settings.openai_api_key.get_secret_value(),
-        base_url=settings.openai_base_url,
-        model=settings.opsbot_model,
-    )
-    try:
-        return True, f"planner: AI agent, {await model.check()}"
-    except Exception as exc:
-        return False, f"planner: AI agent, model server at {settings.openai_base_url or 'OpenAI'} ({_reason(exc)})"
-    finally:
-        await model.close()
-
-
-def _reason(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    error = response.get("error") if response is not None and hasattr(response, "get") else None
-    return str(error or type(exc).__name__)

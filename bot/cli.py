@@ -69,7 +69,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check":
         return await commands.check(settings)
     if args.command == "runbooks":
-        return commands.runbooks_check(settings)
+        return await commands.runbooks_check(settings)
     return await commands.audit_verify(settings)
 
 

@@ -83,14 +83,17 @@ async def check(settings: Settings) -> int:
     return 0 if ok else 1
 
 
-def runbooks_check(settings: Settings) -> int:
+async def runbooks_check(settings: Settings) -> int:
     """Validate every runbook against the tools this configuration has; errors name file and line."""
+    import aiohttp
+
     from bot.clock import SystemClock
     from bot.runbooks.loader import load_runbooks
-    from integrations.github import GitHubGateway
-    from integrations.tools import build_registry
+    from bot.units import build_registry
+    from integrations.unit import ToolContext
 
-    registry = build_registry(github=GitHubGateway(None, settings.github_api_url, SystemClock()))
+    async with aiohttp.ClientSession() as http:  # nothing is called: the tools are only listed
+        registry = build_registry(settings, ToolContext(http=http, clock=SystemClock()))
     books = load_runbooks(settings.opsbot_runbooks, registry)  # raises a ConfigurationError with file and line
     for book in books.values():
         note = f" (unavailable: {book.unavailable})" if book.unavailable else ""

@@ -2,45 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError
+from integrations.erp.erp_units import OdooSettings, TrytonSettings
+from integrations.github.github_unit import GitHubSettings
+from integrations.openai_unit import OpenAISettings
+from integrations.slack_unit import SlackSettings
+from integrations.unit import secret_values
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///opsbot.db"
 
 
-class Settings(BaseSettings):
+class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, OdooSettings, BaseSettings):
+    """Every setting: each integration's section (integrations/*: Slack, GitHub, OpenAI, Tryton, Odoo, inherited
+    here so the environment names stay flat) and opsbot's own."""
+
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_api_url: str = "https://slack.com/api/"
     database_url: str | None = None
-    github_token: SecretStr | None = None
-    github_api_url: str = "https://api.github.com"
-    github_webhook_secret: SecretStr | None = None
-    openai_api_key: SecretStr | None = None
-    openai_base_url: str | None = None
-    opsbot_model: str = "gpt-4o-mini"
-    tryton_url: str | None = None
-    tryton_database: str | None = None
-    tryton_user: str | None = None
-    tryton_password: SecretStr | None = None
-    odoo_url: str | None = None
-    odoo_database: str | None = None
-    odoo_user: str | None = None
-    odoo_api_key: SecretStr | None = None
-    odoo_protocol: Literal["auto", "jsonrpc", "json2"] = "auto"
     opsbot_policy: str | None = None
     opsbot_channel_repos: str = Field(default="", description="C123=acme/api,C456=acme/web")
     opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
     opsbot_approval_ttl_minutes: int = 120
     opsbot_runbooks: str = "runbooks"
-    opsbot_model_timeout_seconds: float = 60.0
     opsbot_agent_max_turns: int = 8
     opsbot_agent_max_tokens: int = 40_000
     opsbot_agent_requests_per_hour: int = 30
@@ -50,11 +36,6 @@ class Settings(BaseSettings):
     opsbot_digest_stale_days: int = 7
     host: str = "0.0.0.0"  # noqa: S104 - a server binds all interfaces unless told otherwise
     port: int = 3000
-
-    @field_validator("slack_api_url")
-    @classmethod
-    def _slash(cls, value: str) -> str:
-        return value if value.endswith("/") else value + "/"
 
     @property
     def socket_mode(self) -> bool:
@@ -73,10 +54,9 @@ class Settings(BaseSettings):
         return frozenset(u.strip() for u in self.opsbot_approvers.split(",") if u.strip())
 
     def secret_values(self) -> tuple[str, ...]:
-        """Every secret setting's value, found by type (each `SecretStr` field), so a new one cannot be forgotten:
-        these are redacted from logs, Slack messages, prompts and the database."""
-        values = (getattr(self, name) for name in type(self).model_fields)
-        return tuple(v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value())
+        """Every secret setting's value, found by type (each `SecretStr` field, of every section), so a new one
+        cannot be forgotten: these are redacted from logs, Slack messages, prompts and the database."""
+        return secret_values(self)
 
     def require_for_run(self) -> None:
         """Fail with one clear line when a setting the chosen mode needs is missing."""

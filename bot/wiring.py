@@ -47,22 +47,17 @@ from bot.thread_poster import ThreadPoster
 from bot.timers import Timers
 from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
 from bot.triggers.rules import load_rules
+from bot.units import build_registry
 from bot.web import build_web_app
 from bot.web_hooks import HookConfig, webhook_routes
 from bot.worker import Worker
-from integrations.erp import erp_from_settings
-from integrations.github import GitHubGateway
-from integrations.openai_model import OpenAIModel
+from integrations.openai_unit import OPENAI
 from integrations.registry import ToolRegistry
 from integrations.slack import SlackChat, make_client
 from integrations.slack_directory import SlackDirectory
-from integrations.tools import build_registry
+from integrations.unit import ToolContext
 
 log = logging.getLogger(__name__)
-
-
-def secrets_of(settings: Settings) -> tuple[str, ...]:
-    return settings.secret_values()
 
 
 @dataclass
@@ -116,7 +111,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     engine = make_engine(settings.async_database_url)
     if migrate if migrate is not None else settings.async_database_url.startswith("sqlite"):
         await upgrade_database(engine)
-    secrets = secrets_of(settings)
+    secrets = settings.secret_values()  # every SecretStr of every section: redacted everywhere
     session = aiohttp.ClientSession()
     token = _secret(settings.slack_bot_token) or None
     client = make_client(token, settings.slack_api_url, session)
@@ -128,11 +123,10 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     poster = ThreadPoster(store=repo, chat=chat)
     progress = Progress(repo=repo, poster=poster, chat=chat, messages=messages, clock=clock)
 
-    github = GitHubGateway(token=_secret(settings.github_token) or None, base_url=settings.github_api_url, clock=clock)
-    tools = build_registry(github=github, erp=erp_from_settings(settings, session), clock=clock)
-    books = load_runbooks(settings.opsbot_runbooks, tools)  # runbooks call the integrations' tools
+    context = ToolContext(http=session, clock=clock)
+    books = load_runbooks(settings.opsbot_runbooks, build_registry(settings, context))  # they call these tools
     launcher = RunbookLauncher(repo=repo, audit=audit, clock=clock, books=books, progress=progress)
-    registry = ToolRegistry([*tools, run_runbook_tool(launcher.start_from_tool)])
+    registry = build_registry(settings, context, extra=[run_runbook_tool(launcher.start_from_tool)])
     policy = load_policy(
         settings.opsbot_policy,
         approvers=tuple(sorted(settings.approvers)),
@@ -212,14 +206,9 @@ def _agent(
     clock: Clock,
 ) -> AgentLoop | None:
     """The AI agent, when a model is configured (OPENAI_API_KEY)."""
-    if settings.openai_api_key is None:
+    model = OPENAI.model(OPENAI.of(settings))
+    if model is None:
         return None
-    model = OpenAIModel(
-        api_key=settings.openai_api_key.get_secret_value(),
-        base_url=settings.openai_base_url,
-        model=settings.opsbot_model,
-        timeout=settings.opsbot_model_timeout_seconds,
-    )
     return AgentLoop(
         repo=repo,
         audit=audit,
@@ -234,7 +223,7 @@ def _agent(
             max_tokens=settings.opsbot_agent_max_tokens,
             per_user_per_hour=settings.opsbot_agent_requests_per_hour,
         ),
-        secrets=secrets_of(settings),
+        secrets=settings.secret_values(),
         refuse_double_texts_in=frozenset(
             c.strip() for c in settings.opsbot_refuse_double_texts_in.split(",") if c.strip()
         ),

@@ -7,14 +7,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.checks import _check_erp
 from bot.errors import ConfigurationError
 from bot.planner.base import PlanContext
 from bot.planner.grammar import GrammarPlanner
 from bot.settings import Settings
-from bot.wiring import secrets_of
-from integrations.erp import Odoo, Tryton, erp_from_settings, erp_tools
-from integrations.tools import build_registry
+from bot.units import build_registry, configured_units, probes
+from integrations.erp import Odoo, Tryton, erp_tools
+from integrations.erp.erp_units import ODOO, TRYTON
+from integrations.unit import ToolContext
 from tests.erp.conftest import TrytonEnv
 from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo
 
@@ -30,31 +30,42 @@ def tryton_settings(env: TrytonEnv, password: str | None = None) -> Settings:
     )
 
 
+def erp_names(values: dict[str, str]) -> list[str]:
+    return [unit.name for unit in configured_units(settings(**values)) if unit.exclusive == "erp"]
+
+
 async def test_settings_choose_the_adapter() -> None:
+    assert erp_names({}) == []
+    odoo = settings(odoo_url="http://odoo", odoo_database="db", odoo_user="me", odoo_api_key="k")
+    tryton = settings(tryton_url="http://t", tryton_database="db", tryton_user="me", tryton_password="pw")
+    assert erp_names({"odoo_url": "http://odoo"}) == ["odoo"] and erp_names({"tryton_url": "http://t"}) == ["tryton"]
     async with aiohttp.ClientSession() as http:
-        assert erp_from_settings(settings(), http) is None
-        odoo = settings(odoo_url="http://odoo", odoo_database="db", odoo_user="me", odoo_api_key="k")
-        assert isinstance(erp_from_settings(odoo, http), Odoo)
-        tryton = settings(tryton_url="http://t", tryton_database="db", tryton_user="me", tryton_password="pw")
-        assert isinstance(erp_from_settings(tryton, http), Tryton)
+        assert isinstance(ODOO.adapter(ODOO.of(odoo), http), Odoo)
+        assert isinstance(TRYTON.adapter(TRYTON.of(tryton), http), Tryton)
         with pytest.raises(ConfigurationError, match="Missing setting: TRYTON_DATABASE, TRYTON_PASSWORD"):
-            erp_from_settings(settings(tryton_url="http://t", tryton_user="me"), http)
-        with pytest.raises(ConfigurationError, match="not both"):
-            erp_from_settings(settings(tryton_url="http://t", odoo_url="http://o"), http)
+            TRYTON.adapter(TRYTON.of(settings(tryton_url="http://t", tryton_user="me")), http)
+    with pytest.raises(ConfigurationError, match="not both"):
+        erp_names({"tryton_url": "http://t", "odoo_url": "http://o"})
 
 
-def test_erp_secrets_are_redacted_everywhere() -> None:
+def test_erp_secrets_are_their_units_and_redacted_everywhere() -> None:
     both = settings(tryton_password="tryton-secret-pw", odoo_api_key="odoo-secret-key")
-    assert {"tryton-secret-pw", "odoo-secret-key"} <= set(secrets_of(both))
+    assert TRYTON.secrets(both) == ("tryton-secret-pw",) and ODOO.secrets(both) == ("odoo-secret-key",)
+    assert {"tryton-secret-pw", "odoo-secret-key"} <= set(both.secret_values())
+
+
+async def erp_line(s: Settings) -> tuple[bool, str]:
+    [line] = [p for p in await probes(s) if p.line.startswith("erp:")]
+    return line.ok, line.line
 
 
 async def test_check_reports_a_reachable_tryton(tryton_env: TrytonEnv) -> None:
-    ok, line = await _check_erp(tryton_settings(tryton_env))
+    ok, line = await erp_line(tryton_settings(tryton_env))
     assert ok and line.startswith("erp: Tryton adapter, reachable: Tryton 7.0.")
 
 
 async def test_check_reports_refused_credentials_without_the_password(tryton_env: TrytonEnv) -> None:
-    ok, line = await _check_erp(tryton_settings(tryton_env, password="wrong-password-123"))
+    ok, line = await erp_line(tryton_settings(tryton_env, password="wrong-password-123"))
     assert not ok and "Tryton rejected opsbot's credentials" in line
     assert "wrong-password-123" not in line
 
@@ -62,23 +73,22 @@ async def test_check_reports_refused_credentials_without_the_password(tryton_env
 async def test_check_reports_odoo_and_its_api() -> None:
     async with FakeOdoo("key-1", version="19.0") as odoo:
         values = {"odoo_url": odoo.url, "odoo_database": DATABASE, "odoo_user": LOGIN, "odoo_api_key": "key-1"}
-        ok, line = await _check_erp(settings(**values))
+        ok, line = await erp_line(settings(**values))
     assert ok and line == f"erp: Odoo adapter, reachable: Odoo 19.0 at {odoo.url} over json2"
 
 
 async def test_check_without_an_erp_is_fine() -> None:
-    assert await _check_erp(settings()) == (True, "erp: none configured (set TRYTON_URL or ODOO_URL for the ERP tools)")
+    assert await erp_line(settings()) == (True, "erp: none configured (set TRYTON_URL or ODOO_URL for the ERP tools)")
 
 
 async def test_registry_adds_erp_tools_only_when_configured() -> None:
     from bot.clock import FakeClock
-    from integrations.github import GitHubGateway
 
-    github = GitHubGateway(None, "http://127.0.0.1:9", FakeClock())
-    assert not any(n.startswith("erp_") for n in build_registry(github=github).names())
+    tryton = settings(tryton_url="http://127.0.0.1:9", tryton_database="d", tryton_user="u", tryton_password="p")
     async with aiohttp.ClientSession() as http:
-        erp = Tryton(http, url="http://127.0.0.1:9", database="d", user="u", password="p")
-        assert len([n for n in build_registry(github=github, erp=erp).names() if n.startswith("erp_")]) == 8
+        context = ToolContext(http=http, clock=FakeClock())
+        assert not any(n.startswith("erp_") for n in build_registry(settings(), context).names())
+        assert len([n for n in build_registry(tryton, context).names() if n.startswith("erp_")]) == 8
 
 
 async def test_every_example_is_understood_by_the_grammar_planner() -> None:

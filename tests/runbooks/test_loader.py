@@ -6,15 +6,15 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.runbooks.loader import RunbookError, load_runbooks, parse_runbook
-from integrations.github import GitHubGateway
+from bot.runbooks.tools import gate_tool
+from integrations.github import GitHubGateway, github_tools
 from integrations.registry import ToolRegistry
-from integrations.tools import build_registry
 from tests.harness import RUNBOOKS
 
 
 @pytest.fixture(scope="module")
 def registry() -> ToolRegistry:
-    return build_registry(github=GitHubGateway(None, "http://127.0.0.1:9", FakeClock()))
+    return ToolRegistry([*github_tools(GitHubGateway(None, "http://127.0.0.1:9", FakeClock())), gate_tool()])
 
 
 def problem(text: str, registry: ToolRegistry) -> str:

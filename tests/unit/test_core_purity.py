@@ -141,7 +141,7 @@ IMPORT_WIRING = textwrap.dedent(
 
     import bot.wiring  # noqa: F401
     import handlers  # noqa: F401
-    import integrations.tools  # noqa: F401
+    import bot.units  # noqa: F401
     print("imported")
     """
 )

@@ -182,7 +182,6 @@ def test_every_secret_setting_is_redacted_even_one_added_later() -> None:
     """Secrets are found by type, not by a hand-kept list: a new `SecretStr` setting is redacted, nothing else to do."""
 
     from bot.redact import redact_text
-    from bot.wiring import secrets_of
 
     class Later(Settings):
         pagerduty_token: SecretStr | None = None
@@ -190,10 +189,36 @@ def test_every_secret_setting_is_redacted_even_one_added_later() -> None:
     configured = Later(
         _env_file=None, pagerduty_token="pd-routing-key-0123456789", tryton_password="tryton-pw-42", odoo_api_key=None
     )
-    secrets = secrets_of(configured)
+    secrets = configured.secret_values()
     assert {"pd-routing-key-0123456789", "tryton-pw-42"} <= set(secrets)
     text = redact_text("paging with pd-routing-key-0123456789 and tryton-pw-42", secrets)
     assert "pd-routing-key" not in text and "tryton-pw-42" not in text
     every = {name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)}
     filled = Settings(_env_file=None, **{name: f"value-of-{name}" for name in every})  # type: ignore[arg-type]
-    assert set(secrets_of(filled)) == {f"value-of-{name}" for name in every}
+    assert set(filled.secret_values()) == {f"value-of-{name}" for name in every}
+
+
+def test_every_secret_setting_belongs_to_one_unit_and_a_new_units_secret_is_its_own() -> None:
+    """Each integration's secrets are its section's `SecretStr` fields; only opsbot's own webhook token is not an
+    integration's. A unit with a new secret setting finds it without a list to update."""
+    from bot.units import UNITS
+    from integrations.unit import Section, Unit
+
+    secret_fields = {name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
+    owned = [name for unit in UNITS for name in unit.section.model_fields if name in secret_fields]
+    assert len(owned) == len(set(owned)) and secret_fields - set(owned) == {"opsbot_alertmanager_token"}
+
+    class PagerSettings(Section):
+        pager_url: str = "https://pager.example"
+        pager_token: SecretStr | None = None
+
+    class PagerUnit(Unit[PagerSettings]):
+        name = "pager"
+        section = PagerSettings
+
+    class WithPager(Settings, PagerSettings):
+        pass
+
+    configured = WithPager(_env_file=None, pager_token="pager-secret-77", github_token="ghp_other")
+    assert PagerUnit().secrets(configured) == ("pager-secret-77",)
+    assert {"pager-secret-77", "ghp_other"} <= set(configured.secret_values())

@@ -1,0 +1,41 @@
+"""GitHub as a unit: the token, the API address and the webhook secret; its tools; `GET /user` as its probe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import SecretStr
+
+from bot.clock import SystemClock
+from integrations.github.gateway import GitHubGateway
+from integrations.github.tools import github_tools
+from integrations.registry import Tool
+from integrations.unit import Probe, Section, ToolContext, Unit, reason, secret
+
+
+class GitHubSettings(Section):
+    github_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    github_webhook_secret: SecretStr | None = None
+
+
+class GitHubUnit(Unit[GitHubSettings]):
+    name = "github"
+    section = GitHubSettings
+
+    def tools(self, section: GitHubSettings, context: ToolContext) -> Sequence[Tool]:
+        """Always offered: without a token, GitHub answers public reads and refuses the rest with a clear error."""
+        return github_tools(GitHubGateway(secret(section.github_token), section.github_api_url, context.clock))
+
+    async def check(self, section: GitHubSettings) -> Probe:
+        token = secret(section.github_token)
+        if token is None:
+            return Probe(ok=False, line="github: GITHUB_TOKEN is not set")
+        gateway = GitHubGateway(token=token, base_url=section.github_api_url, clock=SystemClock())
+        try:
+            return Probe(ok=True, line=await gateway.check())
+        except Exception as exc:
+            return Probe(ok=False, line=f"github: {section.github_api_url} ({reason(exc)})")
+
+
+GITHUB = GitHubUnit()
