@@ -9,22 +9,30 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import aiohttp
 from aiohttp import web
 
 from bot.clock import Clock
+from bot.jsonvalue import Json, JsonObject, obj
 from bot.sandbox import demo
 from bot.sandbox.fakes.github import FakeGitHub
 from bot.sandbox.fakes.odoo import FakeOdoo
 from bot.sandbox.fakes.slack_api import FakeSlackApi
 from bot.sandbox.fakes.slack_driver import SlackDriver
-from bot.sandbox.view import JsonDict, conversation, github_panel, modal
+from bot.sandbox.view import Conversation, PageState, conversation, github_panel, modal
 from bot.settings import Settings
 from bot.wiring import Opsbot, build
 
 log = logging.getLogger(__name__)
+
+
+class Sent(TypedDict, total=False):
+    """What the composer learns when it sent a message: its ts, and the thread the page should open ("" none)."""
+
+    ts: str
+    open_thread: str
 
 
 class _Driver(SlackDriver):
@@ -157,9 +165,9 @@ class Sandbox:
 
     # -- what the page shows -----------------------------------------------------------------------
 
-    def state(self, user: str) -> JsonDict:
+    def state(self, user: str) -> PageState:
         me = demo.person(user)
-        conversations = [
+        conversations: list[Conversation] = [
             {"id": demo.CHANNEL, "name": f"#{demo.CHANNEL_NAME}", "kind": "channel"},
             {"id": me.dm, "name": demo.BOT_NAME, "kind": "dm"},
         ]
@@ -180,7 +188,7 @@ class Sandbox:
         real_erp = None if self.odoo is not None else "TRYTON_URL or ODOO_URL is set: this demo reads the demo Odoo"
         return {"ci-failure": real_github, "digest": real_github, "erp-overdue": real_erp}
 
-    def _open_modal(self, user: str) -> JsonDict | None:
+    def _open_modal(self, user: str) -> JsonObject | None:
         assert self.driver is not None
         mine = [
             view_id
@@ -191,7 +199,7 @@ class Sandbox:
 
     # -- what people do on the page: each becomes a real signed request to the bot ----------------
 
-    async def send(self, user: str, channel: str, text: str, thread_ts: str = "") -> JsonDict:
+    async def send(self, user: str, channel: str, text: str, thread_ts: str = "") -> Sent:
         """The composer: ``/ops …`` is a slash command, ``@opsbot …`` a mention, anything in the DM a message."""
         driver, text = self._driver(user), text.strip()
         thread = thread_ts or None
@@ -224,7 +232,7 @@ class Sandbox:
             action_id, value, as_user=user, channel=channel, message_ts=ts, block_id=block_id, message=message
         )
 
-    async def submit(self, user: str, view_id: str, values: dict[str, dict[str, str]]) -> JsonDict:
+    async def submit(self, user: str, view_id: str, values: dict[str, dict[str, str]]) -> JsonObject:
         view = self.slack.views[view_id]
         resp = await self._driver(user).submit_view(
             str(view.get("callback_id", "")),
@@ -233,9 +241,10 @@ class Sandbox:
             private_metadata=str(view.get("private_metadata", "")),
             view_id=view_id,
         )
-        answer: JsonDict = json.loads(resp.text) if resp.text.startswith("{") else {}
+        reply: Json = json.loads(resp.text) if resp.text.startswith("{") else {}
+        answer = reply if isinstance(reply, dict) else {}
         if answer.get("response_action") == "errors":
-            self.view_errors[view_id] = dict(answer.get("errors") or {})
+            self.view_errors[view_id] = {k: str(v) for k, v in obj(answer.get("errors")).items()}
         else:
             self.closed_views.add(view_id)
         self.notify()

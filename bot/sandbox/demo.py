@@ -6,10 +6,10 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from pydantic import SecretStr
 
@@ -124,7 +124,7 @@ def ci_failure_webhooks() -> list[webhooks.Webhook]:
     return [*jobs, run]
 
 
-def signed_webhook(event: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+def signed_webhook(event: str, payload: Mapping[str, object]) -> tuple[bytes, dict[str, str]]:
     """The body and headers GitHub would send, signed with the sandbox's webhook secret."""
     body = json.dumps(payload).encode()
     signature = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -153,7 +153,7 @@ def settings_for(
     GitHub stays the real one when a GITHUB_TOKEN is configured; otherwise it is the local demo. The same goes
     for the ERP: the local demo Odoo unless TRYTON_URL or ODOO_URL is set.
     """
-    values: dict[str, Any] = {
+    values: dict[str, SecretStr | str | None] = {
         "slack_bot_token": SecretStr(BOT_TOKEN),
         "slack_signing_secret": SecretStr(SIGNING_SECRET),
         "slack_app_token": None,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+from bot.jsonvalue import obj
 
 if TYPE_CHECKING:
     from bot.sandbox.app import Sandbox
@@ -71,40 +73,50 @@ async def _events(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _body(request: web.Request, *keys: str) -> dict[str, Any]:
-    data: Any = await request.json()
+async def _body(request: web.Request, *keys: str) -> tuple[list[str], dict[str, object]]:
+    """The string fields `keys` of the page's JSON (a 400 when one is missing), and the whole object."""
+    data: object = await request.json()
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in keys):
         raise web.HTTPBadRequest(text=f"expected JSON with {', '.join(keys)}")
-    return {k: str(data[k]) for k in keys} | {k: v for k, v in data.items() if k not in keys}
+    return [str(data[k]) for k in keys], data
 
 
 async def _send(request: web.Request) -> web.Response:
-    b = await _body(request, "user", "channel", "text")
-    answer = await request.app[SANDBOX].send(b["user"], b["channel"], b["text"], str(b.get("thread_ts") or ""))
+    (user, channel, text), data = await _body(request, "user", "channel", "text")
+    answer = await request.app[SANDBOX].send(user, channel, text, str(data.get("thread_ts") or ""))
     return web.json_response(answer)
 
 
 async def _react(request: web.Request) -> web.Response:
-    b = await _body(request, "user", "channel", "ts", "name")
-    await request.app[SANDBOX].react(b["user"], b["channel"], b["ts"], b["name"])
+    (user, channel, ts, name), _ = await _body(request, "user", "channel", "ts", "name")
+    await request.app[SANDBOX].react(user, channel, ts, name)
     return web.json_response({})
 
 
 async def _click(request: web.Request) -> web.Response:
-    b = await _body(request, "user", "channel", "ts", "action_id", "value", "block_id")
-    await request.app[SANDBOX].click(b["user"], b["channel"], b["ts"], b["action_id"], b["value"], b["block_id"])
+    (user, channel, ts, action_id, value, block_id), _ = await _body(
+        request, "user", "channel", "ts", "action_id", "value", "block_id"
+    )
+    await request.app[SANDBOX].click(user, channel, ts, action_id, value, block_id)
     return web.json_response({})
 
 
 async def _submit(request: web.Request) -> web.Response:
-    b = await _body(request, "user", "view_id")
-    values: dict[str, dict[str, str]] = b["values"] if isinstance(b.get("values"), dict) else {}
-    return web.json_response(await request.app[SANDBOX].submit(b["user"], b["view_id"], values))
+    (user, view_id), data = await _body(request, "user", "view_id")
+    return web.json_response(await request.app[SANDBOX].submit(user, view_id, _state_values(data.get("values"))))
+
+
+def _state_values(values: object) -> dict[str, dict[str, str]]:
+    """A modal's typed values as the page sends them: `{block_id: {action_id: text}}`."""
+    return {
+        block: {action: value for action, value in obj(actions).items() if isinstance(value, str)}
+        for block, actions in obj(values).items()
+    }
 
 
 async def _close(request: web.Request) -> web.Response:
-    b = await _body(request, "view_id")
-    request.app[SANDBOX].close_view(b["view_id"])
+    (view_id,), _ = await _body(request, "view_id")
+    request.app[SANDBOX].close_view(view_id)
     return web.json_response({})
 
 
@@ -113,19 +125,19 @@ DEMOS = ("ci-failure", "digest", "erp-overdue")
 
 async def _demo(request: web.Request) -> web.Response:
     """The demo buttons: a signed GitHub CI-failure webhook, a digest now, `/ops erp overdue` as this person."""
-    b = await _body(request, "user", "name")
+    (user, name), _ = await _body(request, "user", "name")
     sandbox = request.app[SANDBOX]
-    if b["name"] not in DEMOS:
+    if name not in DEMOS:
         raise web.HTTPBadRequest(text=f"unknown demo; expected one of {', '.join(DEMOS)}")
-    unavailable = sandbox.demos()[b["name"]]
+    unavailable = sandbox.demos()[name]
     if unavailable is not None:
         raise web.HTTPConflict(text=unavailable)
-    if b["name"] == "ci-failure":
+    if name == "ci-failure":
         await sandbox.simulate_ci_failure()
-    elif b["name"] == "digest":
+    elif name == "digest":
         await sandbox.digest_now()
-    elif b["name"] == "erp-overdue":
+    elif name == "erp-overdue":
         from bot.sandbox import demo
 
-        await sandbox.send(b["user"], demo.CHANNEL, "/ops erp overdue")
+        await sandbox.send(user, demo.CHANNEL, "/ops erp overdue")
     return web.json_response({})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping
 
-JsonDict = dict[str, Any]
+from bot.jsonvalue import dig, items, obj, text
+
+Block = Mapping[str, object]  # a Block Kit block or element, read (as Slack would) only for what it shows
 Names = Mapping[str, str]
 
 EMOJI = {
@@ -105,21 +106,22 @@ def _special(inner: str, names: Names) -> str:
     return f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{shown}</a>'
 
 
-def text_object(obj: JsonDict | None, names: Names) -> str:
-    if not obj:
+def text_object(value: object, names: Names) -> str:
+    if not value:
         return ""
-    if obj.get("type") == "mrkdwn":
-        return mrkdwn(str(obj.get("text", "")), names)
-    return plain(str(obj.get("text", "")))
+    shown = obj(value)
+    if shown.get("type") == "mrkdwn":
+        return mrkdwn(str(shown.get("text", "")), names)
+    return plain(str(shown.get("text", "")))
 
 
-def button(element: JsonDict, block_id: str) -> str:
+def button(element: Block, block_id: str) -> str:
     style = element.get("style")
     cls = "bk-button" + (f" {style}" if style in ("primary", "danger") else "")
+    label = plain(text(dig(element, "text", "text")))
     if element.get("url"):
         url = str(element["url"])
         href = html.escape(url) if _SAFE_URL.match(url) else "#"
-        label = plain(element["text"]["text"])
         return f'<a class="{cls}" href="{href}" target="_blank" rel="noopener noreferrer">{label}</a>'
     attrs = {
         "data-action-id": element.get("action_id", ""),
@@ -127,10 +129,11 @@ def button(element: JsonDict, block_id: str) -> str:
         "data-block-id": block_id,
     }
     data = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
-    return f'<button type="button" class="{cls}" {data}>{plain(element["text"]["text"])}</button>'
+    return f'<button type="button" class="{cls}" {data}>{label}</button>'
 
 
-def element(el: JsonDict, block_id: str, names: Names) -> str:
+def element(value: object, block_id: str, names: Names) -> str:
+    el = obj(value)
     kind = el.get("type")
     if kind == "button":
         return button(el, block_id)
@@ -141,7 +144,7 @@ def element(el: JsonDict, block_id: str, names: Names) -> str:
     return f'<span class="bk-unsupported">[{html.escape(str(kind))}]</span>'
 
 
-def _image_link(el: JsonDict) -> str:
+def _image_link(el: Block) -> str:
     url = str(el.get("image_url", ""))
     alt = html.escape(str(el.get("alt_text", "image")))
     if not _SAFE_URL.match(url):
@@ -149,26 +152,28 @@ def _image_link(el: JsonDict) -> str:
     return f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">🖼 {alt}</a>'
 
 
-def _section(block: JsonDict, names: Names) -> str:
+def _section(block: Block, names: Names) -> str:
     parts = []
     if block.get("text"):
         parts.append(f'<div class="bk-text">{text_object(block["text"], names)}</div>')
     if block.get("fields"):
-        cells = "".join(f"<div>{text_object(f, names)}</div>" for f in block["fields"])
+        cells = "".join(f"<div>{text_object(f, names)}</div>" for f in items(block["fields"]))
         parts.append(f'<div class="bk-fields">{cells}</div>')
     if block.get("accessory"):
-        parts.append(f'<div class="bk-accessory">{element(block["accessory"], block.get("block_id", ""), names)}</div>')
+        accessory = element(block["accessory"], str(block.get("block_id", "")), names)
+        parts.append(f'<div class="bk-accessory">{accessory}</div>')
     return f'<section class="bk-section">{"".join(parts)}</section>'
 
 
-def _input(block: JsonDict, names: Names) -> str:
-    el = block.get("element") or {}
+def _input(block: Block, names: Names) -> str:
+    el = obj(block.get("element"))
     block_id, action_id = str(block.get("block_id", "")), str(el.get("action_id", ""))
     field_id = html.escape(f"in-{block_id}-{action_id}")
     label = text_object(block.get("label"), names) + ("" if block.get("optional") else " *")
     attrs = f'id="{field_id}" data-block-id="{html.escape(block_id)}" data-action-id="{html.escape(action_id)}"'
-    if el.get("max_length"):
-        attrs += f' maxlength="{int(el["max_length"])}"'
+    max_length = el.get("max_length")
+    if max_length and isinstance(max_length, int | float | str):
+        attrs += f' maxlength="{int(max_length)}"'
     if not block.get("optional"):
         attrs += " required"
     value = html.escape(str(el.get("initial_value") or ""))
@@ -181,17 +186,17 @@ def _input(block: JsonDict, names: Names) -> str:
     return f'<div class="bk-input"><label for="{field_id}">{label}</label>{control}</div>'
 
 
-def _actions(block: JsonDict, names: Names) -> str:
-    inner = "".join(element(e, str(block.get("block_id", "")), names) for e in block.get("elements", []))
+def _actions(block: Block, names: Names) -> str:
+    inner = "".join(element(e, str(block.get("block_id", "")), names) for e in items(block.get("elements")))
     return f'<div class="bk-actions">{inner}</div>'
 
 
-def _context(block: JsonDict, names: Names) -> str:
-    return f'<div class="bk-context">{"".join(element(e, "", names) for e in block.get("elements", []))}</div>'
+def _context(block: Block, names: Names) -> str:
+    return f'<div class="bk-context">{"".join(element(e, "", names) for e in items(block.get("elements")))}</div>'
 
 
-def _rich_text(block: JsonDict, names: Names) -> str:
-    def walk(node: Any) -> str:
+def _rich_text(block: Block, names: Names) -> str:
+    def walk(node: object) -> str:
         if isinstance(node, dict):
             if node.get("type") == "text":
                 return html.escape(str(node.get("text", "")))
@@ -203,7 +208,7 @@ def _rich_text(block: JsonDict, names: Names) -> str:
     return f'<div class="bk-text">{walk(block).replace(chr(10), "<br>")}</div>'
 
 
-BLOCKS: dict[str, Callable[[JsonDict, Names], str]] = {
+BLOCKS: dict[str, Callable[[Block, Names], str]] = {
     "header": lambda b, n: f'<h3 class="bk-header">{text_object(b.get("text"), n)}</h3>',
     "section": _section,
     "context": _context,
@@ -215,21 +220,24 @@ BLOCKS: dict[str, Callable[[JsonDict, Names], str]] = {
 }
 
 
-def blocks_html(blocks: Sequence[JsonDict], names: Names | None = None) -> str:
+def blocks_html(blocks: object, names: Names | None = None) -> str:
+    """A list of blocks as Slack shows them (anything else shows nothing)."""
     names = names or {}
     out = []
-    for block in blocks:
+    for each in items(blocks):
+        block = obj(each)
         render = BLOCKS.get(str(block.get("type")))
         out.append(render(block, names) if render else f'<div class="bk-unsupported">[{block.get("type")} block]</div>')
     return "".join(out)
 
 
-def message_html(message: JsonDict, names: Names | None = None) -> str:
+def message_html(message: Mapping[str, object], names: Names | None = None) -> str:
     """The body of one message: its blocks when it has any (Slack then ignores `text`), else its text."""
     names = names or {}
-    body = blocks_html(message["blocks"], names) if message.get("blocks") else mrkdwn(message.get("text", ""), names)
-    for attachment in message.get("attachments") or []:
+    body = blocks_html(message["blocks"], names) if message.get("blocks") else mrkdwn(text(message.get("text")), names)
+    for each in items(message.get("attachments")):
+        attachment = obj(each)
         color = html.escape(str(attachment.get("color", "#ddd")))
-        inner = blocks_html(attachment.get("blocks", []), names) or mrkdwn(attachment.get("text", ""), names)
+        inner = blocks_html(attachment.get("blocks"), names) or mrkdwn(text(attachment.get("text")), names)
         body += f'<div class="bk-attachment" style="border-color:{color}">{inner}</div>'
     return body

@@ -17,16 +17,17 @@ from bot.blocks import (
     unknown_outcome_blocks,
 )
 from bot.clock import SystemClock
+from bot.jsonvalue import JsonObject
+from bot.runbooks.tools import gate_tool
 from bot.sandbox.render import blocks_html, message_html, mrkdwn
-from integrations.github import GitHubGateway
-from integrations.registry import Preview, Risk, ToolResult
-from integrations.tools import build_registry
+from integrations.github import GitHubGateway, github_tools
+from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
 
 NAMES = {"U1": "ana", "U2": "ben", "W111": "opsbot"}
 EXPIRES = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
 
 
-def card(**changes: object) -> list[dict[str, object]]:
+def card(**changes: object) -> list[JsonObject]:
     preview = Preview(
         title="Merge #7 Add rate limiting",
         fields=(("Branches", "`rate-limit` → `main`"), ("Checks", "✅ passing")),
@@ -79,7 +80,7 @@ def test_rejected_card_quotes_the_reason_escaped() -> None:
 
 
 def test_help_lists_every_tool_with_its_risk() -> None:
-    registry = build_registry(github=GitHubGateway(None, "http://127.0.0.1:9", SystemClock()))
+    registry = ToolRegistry([*github_tools(GitHubGateway(None, "http://127.0.0.1:9", SystemClock())), gate_tool()])
     html = blocks_html(as_dicts(help_blocks(registry, "grammar")), NAMES)
     assert '<h3 class="bk-header">opsbot — what I can do</h3>' in html
     for tool in registry:

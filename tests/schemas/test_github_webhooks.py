@@ -70,7 +70,7 @@ def test_every_builder_is_checked() -> None:
 def test_a_webhook_missing_a_required_field_fails_the_check() -> None:
     payload = webhooks.workflow_run_completed().payload
     validate(webhook_event("workflow_run"), json.dumps(payload))  # as built, it passes
-    broken = copy.deepcopy(payload)
+    broken: dict[str, Any] = copy.deepcopy(payload)
     del broken["workflow_run"]["head_sha"]
     with pytest.raises(pydantic.ValidationError, match=r"workflow_run\.head_sha\n  Field required"):
         validate(webhook_event("workflow_run"), json.dumps(broken))

@@ -74,7 +74,7 @@ def message() -> dict[str, Any]:
     return posted | {"blocks": [SECTION]}
 
 
-OK_ANSWERS = {
+OK_ANSWERS: dict[str, dict[str, Any]] = {
     "auth.test": answers.auth_test(team="Acme", team_id="T111", user_id="W111", bot_id="B111"),
     "chat.postMessage": answers.posted("C1", message()),
     "chat.update": answers.updated("C1", message()),
@@ -113,7 +113,7 @@ def test_auth_test_is_read_by_bolts_authorize_result() -> None:
 
 
 def test_a_page_with_a_cursor_says_it_has_more() -> None:
-    page = answers.messages_page([message()], next_cursor="dGVhbTpDMQ==")
+    page: dict[str, Any] = answers.messages_page([message()], next_cursor="dGVhbTpDMQ==")
     assert page["has_more"] is True and page["response_metadata"]["next_cursor"] == "dGVhbTpDMQ=="
 
 
@@ -143,7 +143,7 @@ def test_the_429_has_a_retry_after_in_whole_seconds() -> None:
 
 
 def test_a_typed_message_has_the_rich_text_block_slack_adds() -> None:
-    block = bodies.rich_text("<@W111> merge pr 42 in acme/api")
+    block: dict[str, Any] = bodies.rich_text("<@W111> merge pr 42 in acme/api")
     parsed = Block.parse(block)
     assert isinstance(parsed, RichTextBlock) and parsed.to_dict() == block
     assert block_problems([block]) == []
@@ -152,7 +152,7 @@ def test_a_typed_message_has_the_rich_text_block_slack_adds() -> None:
 
 def test_the_clicked_button_message_parses_and_round_trips() -> None:
     action = bodies.button_action("opsbot.approve", "ap_1", block_id="opsbot.actions", action_ts="1.2")
-    clicked = bodies.button_message(action, ts="1.000001", user="W111", bot_id="B111", team="T111")
+    clicked: dict[str, Any] = bodies.button_message(action, ts="1.000001", user="W111", bot_id="B111", team="T111")
     [block] = clicked["blocks"]
     parsed = Block.parse(block)
     assert isinstance(parsed, SectionBlock) and parsed.to_dict() == block
@@ -160,7 +160,7 @@ def test_the_clicked_button_message_parses_and_round_trips() -> None:
 
 
 def test_views_we_build_and_answer_parse_through_view() -> None:
-    answered = answers.view_object(MODAL, **IDS)
+    answered: dict[str, Any] = answers.view_object(MODAL, **IDS)
     parsed = View(**answered)
     parsed.validate_json()
     assert parsed.id == "V0001" and parsed.callback_id == "opsbot.reject"

@@ -34,8 +34,9 @@ def test_our_web_api_answers_have_the_recorded_keys() -> None:
     web = {n: json.loads(t) for n, t in recorded("slack/web_api", "*.json", "Slack's Web API answers").items()}
     message = answers.bot_message(text="hi", ts="1.000001", user="W111", bot_id="B111", team="T111")
     text = {"type": "plain_text", "text": "x"}
-    view = {"type": "modal", "title": text, "submit": text, "blocks": [bodies.rich_text("x")]}  # what the app sent
-    ours = {
+    blocks = [bodies.rich_text("x")]
+    view: dict[str, Any] = {"type": "modal", "title": text, "submit": text, "blocks": blocks}  # what the app sent
+    ours: dict[str, dict[str, Any]] = {
         "auth_test_bot_ok.json": answers.auth_test(team="Acme", team_id="T111", user_id="W111", bot_id="B111"),
         "chat_postMessage_ok.json": answers.posted("C1", message),
         "chat_update_ok.json": answers.updated("C1", message),

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.jsonvalue import Json, JsonList, JsonObject, items, number
 from bot.sandbox.fakes import odoo_wire as wire
 from bot.sandbox.fakes.odoo_orm import OdooError, Orm
 
@@ -25,7 +26,11 @@ MODEL_METHODS = ("create", "fields_get", "search", "search_read", "search_count"
 
 @dataclass
 class Seen:
-    """One request and the answer the fake gave it (`status`, `headers`, parsed `reply`)."""
+    """One request and the answer the fake gave it (`status`, `headers`, parsed `reply`).
+
+    `body` (the decoded JSON-RPC body, or JSON-2's raw text) and `reply` are kept for tests to read as they know
+    them to be (`seen.body["params"]`), so they are typed `Any`.
+    """
 
     method: str
     path: str
@@ -82,7 +87,7 @@ class FakeOdoo:
     def add_invoice(self, partner: str, amount: float, due: str, *, paid: float = 0.0) -> str:
         [partner_id] = self.orm.search("res.partner", [("name", "=", partner)])
         name = self.orm.next_name("INV/2025/", 5)
-        values = {"name": name, "move_type": "out_invoice", "state": "posted", "partner_id": partner_id}
+        values: JsonObject = {"name": name, "move_type": "out_invoice", "state": "posted", "partner_id": partner_id}
         values |= {"invoice_date_due": due, "amount_total": amount, "amount_residual": amount - paid}
         values |= {"payment_state": "partial" if paid else "not_paid", "currency_id": 1}
         self.orm.add("account.move", values)
@@ -97,16 +102,17 @@ class FakeOdoo:
         return self._answer(seen, wire.web_version(self.version))
 
     async def _jsonrpc(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body: Json = await request.json()
         seen = self._record(request, body)
-        params = body["params"]
+        call = _object(body)
+        params = _object(call["params"])
         try:
-            result = self._jsonrpc_call(params["service"], params["method"], params["args"])
+            result = self._jsonrpc_call(params["service"], params["method"], _list(params["args"]))
         except OdooError as exc:
-            return self._answer(seen, wire.jsonrpc_error(body.get("id"), exc))  # still HTTP 200
-        return self._answer(seen, wire.jsonrpc_result(body.get("id"), result))
+            return self._answer(seen, wire.jsonrpc_error(call.get("id"), exc))  # still HTTP 200
+        return self._answer(seen, wire.jsonrpc_result(call.get("id"), result))
 
-    def _jsonrpc_call(self, service: str, method: str, args: list[Any]) -> Any:
+    def _jsonrpc_call(self, service: Json, method: Json, args: JsonList) -> Json:
         if (service, method) == ("common", "version"):
             return wire.common_version(self.version)
         if service == "common" and method in ("authenticate", "login"):
@@ -116,7 +122,8 @@ class FakeOdoo:
             db, uid, key, model, model_method, positional, *rest = args
             if (db, uid, key) != (DATABASE, UID, self.api_key):
                 raise wire.access_denied()
-            return self._execute(model, model_method, list(positional), rest[0] if rest else {})
+            named = _object(rest[0]) if rest else {}
+            return self._execute(_string(model), _string(model_method), list(_list(positional)), named)
         raise OdooError("builtins.NameError", f"No service or method {service}.{method} on this server")
 
     async def _json2(self, request: web.Request) -> web.Response:
@@ -140,8 +147,8 @@ class FakeOdoo:
         return self._answer(seen, result)
 
     @staticmethod
-    def _json2_positional(model: str, method: str, body: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-        named = dict(body)
+    def _json2_positional(model: str, method: str, body: Json) -> tuple[JsonList, JsonObject]:
+        named = dict(_object(body))
         if method in MODEL_METHODS and "ids" in named:
             raise wire.unprocessable(f"cannot call {model}.{method} with ids")
         if method == "fields_get":
@@ -150,18 +157,20 @@ class FakeOdoo:
         first = key.get(method, "ids")
         if first not in named:
             raise wire.unprocessable(f"missing a required argument: '{first}'")
-        positional = [named.pop(first)]
+        positional: JsonList = [named.pop(first)]
         if method == "write":
             positional.append(named.pop("vals"))
         return positional, named
 
-    def _record(self, request: web.Request, body: Any) -> Seen:
+    def _record(self, request: web.Request, body: Json) -> Seen:
         seen = Seen(request.method, request.path, dict(request.headers), body)
         self.requests.append(seen)
         return seen
 
     @staticmethod
-    def _answer(seen: Seen, reply: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    def _answer(
+        seen: Seen, reply: object, *, status: int = 200, headers: dict[str, str] | None = None
+    ) -> web.Response:
         seen.status, seen.reply, seen.reply_headers = status, reply, dict(headers or {})
         if isinstance(reply, str):
             return web.Response(status=status, text=reply, headers=headers)
@@ -169,52 +178,63 @@ class FakeOdoo:
 
     # -- the object service -------------------------------------------------------------------------
 
-    def _execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    def _execute(self, model: str, method: str, args: JsonList, kwargs: JsonObject) -> Json:
         failure = self._failures.pop((model, method), None)
         if failure is not None:
             raise failure
         context = kwargs.get("context") or {}
+        context = context if isinstance(context, dict) else {}
+        fields = [f for f in items(kwargs.get("fields")) if isinstance(f, str)] or ["name"]
         orm = self.orm
         if method in ("search", "search_count", "search_read"):
-            page: dict[str, Any] = {"order": kwargs.get("order"), "limit": kwargs.get("limit")}
-            ids = orm.search(model, args[0], **page, offset=kwargs.get("offset") or 0)
+            order, limit = kwargs.get("order"), kwargs.get("limit")
+            ids = orm.search(
+                model,
+                _list(args[0]),
+                order=order if isinstance(order, str) else None,
+                limit=number(limit),
+                offset=number(kwargs.get("offset")) or 0,
+            )
             if method == "search_count":
                 return len(ids)
-            return ids if method == "search" else orm.read(model, ids, kwargs.get("fields") or ["name"], context)
+            return [*ids] if method == "search" else orm.read(model, ids, fields, context)
         if method == "read":
-            return orm.read(model, args[0], kwargs.get("fields") or ["name"], context)
+            return orm.read(model, _list(args[0]), fields, context)
         if method == "create":
             many = isinstance(args[0], list)
-            ids = [self._create(model, values) for values in (args[0] if many else [args[0]])]
-            return ids if many else ids[0]
+            created = [self._create(model, _object(values)) for values in (_list(args[0]) if many else [args[0]])]
+            return [*created] if many else created[0]
         if method in ("write", "unlink"):
-            orm.read(model, args[0], [], context)  # MissingError for an unknown id
-            for record in args[0]:
+            for record in orm.existing(model, _list(args[0])):  # MissingError for an unknown id
                 if method == "write":
-                    orm.tables[model][record].update(args[1])
+                    orm.tables[model][record].update(_object(args[1]))
                 else:
                     del orm.tables[model][record]
             return True
         if method == "fields_get":
-            return orm.fields_get(model, kwargs.get("attributes"))
-        return self._button(model, method, args[0])
+            attributes = [a for a in items(kwargs.get("attributes")) if isinstance(a, str)]
+            return orm.fields_get(model, attributes or None)
+        return self._button(model, method, _list(args[0]))
 
-    def _create(self, model: str, values: dict[str, Any]) -> int:
-        lines = values.pop("order_line", [])
+    def _create(self, model: str, values: JsonObject) -> int:
+        lines = _list(values.pop("order_line", []))
         if model == "purchase.order":
             if not values.get("partner_id"):
                 raise self.validation_error()
             values = {"name": self.orm.next_name("P", 5), "state": "draft", "currency_id": 1, **values}
         record = self.orm.add(model, values)
-        for _command, _zero, line in lines:
-            product = self.orm.tables["product.product"].get(line.get("product_id"), {})
+        for entry in lines:
+            _command, _zero, given = _list(entry)
+            line = _object(given)
+            product_id = line.get("product_id")
+            product = self.orm.tables["product.product"].get(product_id, {}) if isinstance(product_id, int) else {}
             unit = {self.orm.unit_field: product.get("uom_id", 1)}  # Odoo fills the unit in from the product
             self.orm.add(f"{model}.line", {"order_id": record, "sequence": 10, "display_type": False, **unit, **line})
         if lines:
             self.orm.compute_order(model, record)
         return record
 
-    def _button(self, model: str, method: str, ids: list[int]) -> Any:
+    def _button(self, model: str, method: str, ids: JsonList) -> Json:
         buttons = {
             ("sale.order", "action_confirm"): (("draft", "sent"), "sale"),
             ("purchase.order", "button_confirm"): (("draft", "sent"), "purchase"),
@@ -222,10 +242,30 @@ class FakeOdoo:
         if (model, method) not in buttons:
             raise OdooError("builtins.AttributeError", f"The method '{method}' does not exist on the model '{model}'")
         allowed, new_state = buttons[(model, method)]
-        self.orm.read(model, ids, [], {})  # MissingError for an unknown id
-        rows = [self.orm.tables[model][i] for i in ids]
+        rows = [self.orm.tables[model][i] for i in self.orm.existing(model, ids)]  # MissingError for an unknown id
         if any(r["state"] not in allowed for r in rows):
             raise wire.user_error("Some orders are not in a state requiring confirmation.")
         for row in rows:
             row["state"] = new_state
         return True
+
+
+# -- reading a call: what the fake cannot read is a TypeError, which aiohttp answers with a 500 ---------------------
+
+
+def _object(value: Json) -> JsonObject:
+    if isinstance(value, dict):
+        return value
+    raise TypeError(f"expected a JSON object, got {value!r}")
+
+
+def _list(value: Json) -> JsonList:
+    if isinstance(value, list):
+        return value
+    raise TypeError(f"expected a JSON array, got {value!r}")
+
+
+def _string(value: Json) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"expected a string, got {value!r}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot.jsonvalue import JsonObject
 
 if TYPE_CHECKING:
     from bot.sandbox.fakes.odoo_orm import Orm
@@ -72,13 +74,13 @@ ORDERS = (  # numbered S00001 … in this order
 )
 
 
-def partner_values(p: Partner, country: int) -> dict[str, Any]:
-    values = {"name": p.name, "ref": p.ref, "is_company": True, "city": p.city, "email": p.email}
+def partner_values(p: Partner, country: int) -> JsonObject:
+    values: JsonObject = {"name": p.name, "ref": p.ref, "is_company": True, "city": p.city, "email": p.email}
     return values | {"country_id": country, "customer_rank": 0 if p.supplier else 1, "supplier_rank": int(p.supplier)}
 
 
-def product_values(p: Product, category: int, unit: int) -> dict[str, Any]:
-    values = {"name": p.name, "default_code": p.code, "categ_id": category, "type": p.kind, "uom_id": unit}
+def product_values(p: Product, category: int, unit: int) -> JsonObject:
+    values: JsonObject = {"name": p.name, "default_code": p.code, "categ_id": category, "type": p.kind, "uom_id": unit}
     return values | {"list_price": p.price, "standard_price": p.cost, "sale_ok": True, "purchase_ok": True}
 
 
@@ -98,13 +100,14 @@ def seed(orm: Orm) -> None:
     for p in PRODUCTS:
         orm.stock[(products[p.name], warehouses[0])] = (p.on_hand, p.on_hand)
     for order in ORDERS:
-        values = {"name": orm.next_name("S", 5), "partner_id": partners[order.customer], "state": order.state}
-        values |= {"date_order": order.date, "currency_id": usd, "client_order_ref": False}
+        values: JsonObject = {"name": orm.next_name("S", 5), "partner_id": partners[order.customer]}
+        values |= {"state": order.state, "date_order": order.date, "currency_id": usd, "client_order_ref": False}
         values |= {"invoice_status": "to invoice" if order.state == "sale" else "no"}
         record = orm.add("sale.order", values)
         for name, quantity, price in order.lines:
             product = products[name]
-            line = {"order_id": record, "product_id": product, "name": orm.display_name("product.product", product)}
+            label = orm.display_name("product.product", product)
+            line: JsonObject = {"order_id": record, "product_id": product, "name": label}
             line |= {"product_uom_qty": float(quantity), "price_unit": price, "sequence": 10, "display_type": False}
             orm.add("sale.order.line", {**line, orm.unit_field: orm.tables["product.product"][product]["uom_id"]})
         orm.compute_order("sale.order", record)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from bot.jsonvalue import Json, JsonList, JsonObject
 from bot.sandbox.fakes import odoo_demo
 from bot.sandbox.fakes.odoo_wire import OdooError, missing_error
 
@@ -22,6 +23,7 @@ MANY2ONE = {
     "product_uom_id": "uom.uom",  # the same, under the name Odoo 19 uses
     "categ_id": "product.category",
 }
+# Any: a domain compares whatever a record holds with whatever the call names, and fails (a 500) as Python would
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -42,12 +44,12 @@ class Orm:
     def __init__(self, *, unit_field: str = "product_uom", uid: int = 2) -> None:
         self.unit_field = unit_field  # what order lines call their unit on this server
         self.uid = uid  # the API user, as error messages name it
-        self.tables: dict[str, dict[int, dict[str, Any]]] = {}
+        self.tables: dict[str, dict[int, JsonObject]] = {}
         self.stock: dict[tuple[int, int], tuple[float, float]] = {}
         self.sequences: dict[str, int] = {}
         odoo_demo.seed(self)
 
-    def add(self, model: str, values: dict[str, Any]) -> int:
+    def add(self, model: str, values: JsonObject) -> int:
         table = self.tables.setdefault(model, {})
         new = max(table, default=0) + 1
         table[new] = {"id": new, **values}
@@ -62,8 +64,9 @@ class Orm:
         lines = [r for r in self.tables.get(f"{model}.line", {}).values() if r["order_id"] == order]
         total = 0.0
         for line in lines:
-            line["price_subtotal"] = round(line[qty] * line["price_unit"], 2)
-            total += line["price_subtotal"]
+            subtotal = round(_amount(line[qty]) * _amount(line["price_unit"]), 2)
+            line["price_subtotal"] = subtotal
+            total += subtotal
         self.tables[model][order].update(amount_untaxed=round(total, 2), amount_tax=0.0, amount_total=round(total, 2))
 
     # -- reading --------------------------------------------------------------------------------------
@@ -73,56 +76,67 @@ class Orm:
         code = row.get("default_code")
         return f"[{code}] {row['name']}" if code else str(row.get("name"))
 
-    def value(self, model: str, row: dict[str, Any], field: str, context: dict[str, Any]) -> Any:
+    def value(self, model: str, record: int, field: str, context: Mapping[str, Json]) -> Json:
         if field == "display_name":
-            return self.display_name(model, row["id"])
+            return self.display_name(model, record)
         if field in ("qty_available", "virtual_available"):
-            stock = self.stock.get((row["id"], int(context.get("warehouse_id") or 0)), (0.0, 0.0))
+            stock = self.stock.get((record, _integer(context.get("warehouse_id") or 0)), (0.0, 0.0))
             return stock[0] if field == "qty_available" else stock[1]
-        value = row.get(field, False)
+        value = self.tables[model][record].get(field, False)
         if field in MANY2ONE and isinstance(value, int) and not isinstance(value, bool):
             return [value, self.display_name(relation(model, field), value)]
         return value
 
-    def fields_get(self, model: str, attributes: list[str] | None) -> dict[str, dict[str, Any]]:
+    def fields_get(self, model: str, attributes: Sequence[str] | None) -> JsonObject:
         """Field descriptions (`string`, `help`, `type`, `relation`) of what this fake stores for `model`."""
         names = {key for row in self.tables.get(model, {}).values() for key in row}
         if model.endswith(".order.line"):  # known even before the first line exists
             qty = "product_uom_qty" if model == "sale.order.line" else "product_qty"
             names |= {"order_id", "product_id", "name", "sequence", "display_type", "price_unit", "price_subtotal", qty}
             names.add(self.unit_field)
-        described = {}
+        described: JsonObject = {}
         for name in sorted(names | {"id", "display_name"}):
-            field: dict[str, Any] = {"string": name.replace("_", " ").title(), "help": "", "type": "char"}
+            field: JsonObject = {"string": name.replace("_", " ").title(), "help": "", "type": "char"}
             if name in MANY2ONE:
                 field.update(type="many2one", relation=relation(model, name))
             described[name] = {k: v for k, v in field.items() if not attributes or k in attributes}
         return described
 
-    def read(self, model: str, ids: list[int], fields: list[str], context: dict[str, Any]) -> list[dict[str, Any]]:
+    def existing(self, model: str, ids: Sequence[object]) -> list[int]:
+        """`ids`, when each names a record of `model`; else Odoo's MissingError, naming those that do not."""
         table = self.tables.get(model, {})
-        missing = [i for i in ids if i not in table]
-        if missing:
-            raise missing_error(model, missing, self.uid)
-        return [{"id": i, **{f: self.value(model, table[i], f, context) for f in fields if f != "id"}} for i in ids]
+        found = [i for i in ids if isinstance(i, int) and i in table]
+        if len(found) < len(ids):
+            raise missing_error(model, [i for i in ids if i not in found], self.uid)
+        return found
+
+    def read(self, model: str, ids: Sequence[object], fields: Sequence[str], context: Mapping[str, Json]) -> JsonList:
+        found = self.existing(model, ids)
+        return [{"id": i, **{f: self.value(model, i, f, context) for f in fields if f != "id"}} for i in found]
 
     def search(
-        self, model: str, domain: list[Any], *, order: str | None = None, limit: int | None = None, offset: int = 0
+        self,
+        model: str,
+        domain: Sequence[object],
+        *,
+        order: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[int]:
         for term in domain:  # checked whether or not there is a record to test
             if isinstance(term, list | tuple) and term[1] not in OPERATORS:
                 raise OdooError("builtins.ValueError", f"Invalid operator {term[1]!r} in condition {tuple(term)!r}")
-        rows = [r for r in self.tables.get(model, {}).values() if self.matches(r, list(domain))]
+        rows = [(i, r) for i, r in self.tables.get(model, {}).items() if self.matches(r, list(domain))]
         for key in reversed([k.strip() for k in (order or "id").split(",")]):
             name, _, direction = key.partition(" ")
             rows.sort(key=_sort_key(name), reverse=direction.lower() == "desc")
-        ids = [r["id"] for r in rows][offset:]
+        ids = [i for i, _ in rows][offset:]
         return ids[:limit] if limit else ids
 
-    def matches(self, row: dict[str, Any], domain: list[Any]) -> bool:
+    def matches(self, row: JsonObject, domain: Sequence[object]) -> bool:
         return self._term(row, domain) if domain else True
 
-    def _term(self, row: dict[str, Any], domain: list[Any]) -> bool:
+    def _term(self, row: JsonObject, domain: Sequence[object]) -> bool:
         results: list[bool] = []
         stack = list(reversed(domain))  # Odoo domains are prefix (Polish) notation with implicit '&'
         for item in stack:
@@ -132,7 +146,7 @@ class Orm:
             elif item == "!":
                 results.append(not results.pop())
             else:
-                field, op, expected = item
+                field, op, expected = _condition(item)
                 results.append(OPERATORS[op](row.get(field, False), expected))
         return all(results)
 
@@ -144,10 +158,32 @@ def relation(model: str, field: str) -> str:
     return MANY2ONE[field] or model
 
 
-def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
-    """Odoo's order: unset (False) values last, then by value."""
+def _sort_key(name: str) -> Callable[[tuple[int, JsonObject]], tuple[bool, Any]]:
+    """Odoo's order of `(id, record)` pairs: unset (False) values last, then by value (Any: as Python compares)."""
 
-    def key(row: dict[str, Any]) -> tuple[bool, Any]:
+    def key(pair: tuple[int, JsonObject]) -> tuple[bool, Any]:
+        row = pair[1]
         return (row.get(name) is False, row.get(name) or 0)
 
     return key
+
+
+def _condition(item: object) -> tuple[str, str, object]:
+    """A domain's `(field, operator, value)` term; a ValueError (a 500) for anything else."""
+    if isinstance(item, list | tuple) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[1], str):
+        return item[0], item[1], item[2]
+    raise ValueError(f"Invalid domain term {item!r}")
+
+
+def _amount(value: Json) -> int | float:
+    """A number a record holds, as it is (a TypeError, as arithmetic on it would raise, for anything else)."""
+    if isinstance(value, int | float):
+        return value
+    raise TypeError(f"not a number: {value!r}")
+
+
+def _integer(value: Json) -> int:
+    """`int(value)`, for the JSON values it takes."""
+    if isinstance(value, bool | int | float | str):
+        return int(value)
+    raise TypeError(f"int() cannot take {value!r}")

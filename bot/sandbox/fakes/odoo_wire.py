@@ -6,10 +6,15 @@ field names, the exception names, their HTTP statuses and the wording of the mes
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TypedDict
+
+from bot.jsonvalue import Json, JsonList, JsonObject
 
 __all__ = [
     "SERVER_ERROR",
+    "JsonRpcError",
+    "JsonRpcResult",
     "OdooError",
     "access_denied",
     "access_error",
@@ -26,7 +31,15 @@ __all__ = [
     "web_version",
 ]
 
-SERVER_ERROR = {"code": 200, "message": "Odoo Server Error"}  # JSON-RPC's `error` for any server-side exception
+
+class ServerError(TypedDict):
+    """JSON-RPC's `error` member: Odoo's code and message for any server-side exception."""
+
+    code: int
+    message: str
+
+
+SERVER_ERROR: ServerError = {"code": 200, "message": "Odoo Server Error"}
 STATUS = {  # the HTTP status JSON-2 answers an exception with (`http_status` in odoo.exceptions)
     "odoo.exceptions.UserError": 422,
     "odoo.exceptions.ValidationError": 422,
@@ -48,13 +61,13 @@ class OdooError(Exception):
         super().__init__(message)
         self.name, self.message = name, message
         self.status = status or STATUS.get(name, 500)
-        self.arguments: list[Any] = [message, self.status] if name.startswith(WERKZEUG) else [message]
+        self.arguments: JsonList = [message, self.status] if name.startswith(WERKZEUG) else [message]
 
-    def json2(self) -> dict[str, Any]:
+    def json2(self) -> JsonObject:
         """The JSON-2 error body (its keys in the order Odoo writes them)."""
         return {"name": self.name, "message": self.message, "arguments": self.arguments, "context": {}, "debug": ""}
 
-    def data(self) -> dict[str, Any]:
+    def data(self) -> JsonObject:
         """The `data` member of a JSON-RPC error (the same facts; serialize_exception's key order)."""
         body = self.json2()
         return {key: body[key] for key in ("name", "debug", "message", "arguments", "context")}
@@ -93,7 +106,7 @@ def user_error(message: str) -> OdooError:
     return OdooError("odoo.exceptions.UserError", message)
 
 
-def missing_error(model: str, ids: list[int], uid: int) -> OdooError:
+def missing_error(model: str, ids: Sequence[object], uid: int) -> OdooError:
     message = f"Record does not exist or has been deleted.\n(Record: {model}{tuple(ids)!r}, User: {uid})"
     return OdooError("odoo.exceptions.MissingError", message)
 
@@ -113,27 +126,43 @@ def unprocessable(message: str) -> OdooError:
 # -- envelopes and version answers -------------------------------------------------------------------
 
 
-def jsonrpc_result(request_id: Any, result: Any) -> dict[str, Any]:
+class RpcError(ServerError):
+    data: JsonObject  # the exception, as `OdooError.data()` gives it
+
+
+class JsonRpcResult(TypedDict):
+    jsonrpc: str
+    id: Json
+    result: Json
+
+
+class JsonRpcError(TypedDict):
+    jsonrpc: str
+    id: Json
+    error: RpcError
+
+
+def jsonrpc_result(request_id: Json, result: Json) -> JsonRpcResult:
     return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
 
-def jsonrpc_error(request_id: Any, error: OdooError) -> dict[str, Any]:
+def jsonrpc_error(request_id: Json, error: OdooError) -> JsonRpcError:
     """A failed call over /jsonrpc: still HTTP 200, the exception in `error.data`."""
     return {"jsonrpc": "2.0", "id": request_id, "error": {**SERVER_ERROR, "data": error.data()}}
 
 
-def version_info(version: str) -> list[Any]:
+def version_info(version: str) -> JsonList:
     """`19.0` → `[19, 0, 0, "final", 0, ""]` (major, minor, micro, release level, serial, suffix)."""
     major, _, minor = version.partition(".")
     return [int(major), int(minor or 0), 0, "final", 0, ""]
 
 
-def common_version(version: str) -> dict[str, Any]:
+def common_version(version: str) -> JsonObject:
     """The result of `common.version()` (no login needed)."""
     info = version_info(version)
     return {"server_version": version, "server_version_info": info, "server_serie": version, "protocol_version": 1}
 
 
-def web_version(version: str) -> dict[str, Any]:
+def web_version(version: str) -> JsonObject:
     """`GET /web/version`, which Odoo 19 offers in place of `common.version()`."""
     return {"version_info": version_info(version), "version": version}

@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Self
+from dataclasses import dataclass
+from typing import Self
 
 from aiohttp import web
 
+from bot.jsonvalue import Json, JsonObject
 from bot.sandbox.fakes import slack_payloads as answers
-from bot.sandbox.fakes.slack_methods import SlackMethods
-from bot.sandbox.fakes.slack_payloads import JsonDict, SlackError
+from bot.sandbox.fakes.slack_calls import Call, CallLog
+from bot.sandbox.fakes.slack_methods import SlackMethods, add_reaction
+from bot.sandbox.fakes.slack_payloads import SlackError
 
-__all__ = ["Call", "FakeSlackApi", "JsonDict", "SlackError"]
+__all__ = ["Call", "FakeSlackApi", "SlackError"]
 
 _JSON_PARAMS = ("blocks", "attachments", "view", "metadata")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Call:
-    """One request the fake answered: its decoded params (token removed) and the reply it got."""
-
-    method: str
-    params: JsonDict
-    time: float
-    status: int = 200
-    response: JsonDict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200 and self.response.get("ok") is True
 
 
 @dataclass(kw_only=True)
@@ -45,7 +31,7 @@ class _Fault:
     times: int
 
 
-class FakeSlackApi(SlackMethods):
+class FakeSlackApi(SlackMethods, CallLog):
     """The fake server; use as ``async with FakeSlackApi(token) as slack:`` and pass ``slack.url``."""
 
     check_blocks = False  # on (per instance or class): blocks and views slack_sdk refuses are refused, as Slack does
@@ -64,23 +50,23 @@ class FakeSlackApi(SlackMethods):
         self.team_id, self.team = team_id, team
         self.app_tokens: set[str] = set()  # app-level tokens (xapp-…) accepted by apps.connections.open
         self.calls: list[Call] = []
-        self.views: dict[str, JsonDict] = {}
+        self.views: dict[str, JsonObject] = {}
         self._epoch = int(time.time()) if epoch is None else epoch
         self._seq = 0
-        self._history: defaultdict[str, list[JsonDict]] = defaultdict(list)
-        self._ephemeral: defaultdict[str, list[JsonDict]] = defaultdict(list)
+        self._history: defaultdict[str, list[JsonObject]] = defaultdict(list)
+        self._ephemeral: defaultdict[str, list[JsonObject]] = defaultdict(list)
         self._members: dict[str, list[str]] = {}
         self._groups: dict[str, list[str]] = {}
         self._handles: dict[str, str] = {}
         self._channel_names: dict[str, str] = {}
-        self._users: dict[str, JsonDict] = {}
+        self._users: dict[str, JsonObject] = {}
         self._faults: defaultdict[str, list[_Fault]] = defaultdict(list)
         self._latency: dict[str, float] = {}
         self._changed = asyncio.Condition()
         self._listeners: list[Callable[[Call], None]] = []
         self._runner: web.AppRunner | None = None
         self._port = 0
-        self._methods: dict[str, Callable[[JsonDict], JsonDict]] = {
+        self._methods: dict[str, Callable[[JsonObject], JsonObject]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
@@ -135,36 +121,26 @@ class FakeSlackApi(SlackMethods):
 
     def add_message(self, channel: str, text: str, user: str = "U1", *, thread_ts: str | None = None) -> str:
         """Seed a message written by ``user``; returns its ts."""
-        message = {"type": "message", "user": user, "text": text, "ts": self._next_ts(), "team": self.team_id}
+        ts = self._next_ts()
+        message: JsonObject = {"type": "message", "user": user, "text": text, "ts": ts, "team": self.team_id}
         if thread_ts:
             message["thread_ts"] = thread_ts
         self._history[channel].append(message)
-        return message["ts"]
+        return ts
 
     def add_ephemeral(self, channel: str, user: str, text: str, *, author: str | None = None) -> str:
         """Seed a message only ``user`` sees (written by ``author``, the bot by default); returns its ts."""
-        message = {"channel": channel, **self._bot_message({"text": text}, self._next_ts())}
+        ts = self._next_ts()
+        message: JsonObject = {"channel": channel, **self._bot_message({"text": text}, ts)}
         if author is not None:
             message.pop("bot_id")
             message["user"] = author
         self._ephemeral[user].append(message)
-        return str(message["ts"])
+        return ts
 
     def add_reaction(self, channel: str, ts: str, name: str, user: str) -> None:
         """Record ``user``'s reaction on a stored message (what Slack does before sending ``reaction_added``)."""
-        reactions: list[JsonDict] = self._find(channel, ts).setdefault("reactions", [])
-        reaction = next((r for r in reactions if r["name"] == name), None)
-        if reaction is None:
-            reaction = {"name": name, "users": [], "count": 0}
-            reactions.append(reaction)
-        if user not in reaction["users"]:
-            reaction["users"].append(user)
-            reaction["count"] += 1
-
-    def subscribe(self, listener: Callable[[Call], None]) -> Callable[[], None]:
-        """Call ``listener`` after every answered call; returns the function that unsubscribes it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        add_reaction(self._find(channel, ts), name, user)
 
     def set_members(self, channel: str, users: list[str]) -> None:
         self._members[channel] = list(users)
@@ -176,7 +152,7 @@ class FakeSlackApi(SlackMethods):
     def set_channel_name(self, channel: str, name: str) -> None:
         self._channel_names[channel] = name
 
-    def set_user(self, user: str, **fields: Any) -> None:
+    def set_user(self, user: str, **fields: Json) -> None:
         """Override fields of the ``users.info`` answer for ``user`` (e.g. ``is_admin=True``)."""
         self._users[user] = {**self._users.get(user, {}), **fields}
 
@@ -195,45 +171,13 @@ class FakeSlackApi(SlackMethods):
     def set_latency(self, method: str, seconds: float) -> None:
         self._latency[method] = seconds
 
-    # -- inspection --------------------------------------------------------------------------------
-
-    def calls_to(self, method: str) -> list[Call]:
-        return [call for call in self.calls if call.method == method]
-
-    def ephemerals(self, user: str) -> list[JsonDict]:
-        """Ephemeral messages shown to ``user`` (each with its channel), oldest first."""
-        return copy.deepcopy(self._ephemeral.get(user, []))
-
-    async def wait_for(
-        self,
-        method: str,
-        predicate: Callable[[Call], bool] | None = None,
-        count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - tests give a deadline per wait
-    ) -> list[Call]:
-        """Wait until ``count`` matching calls were answered; returns all matching calls so far."""
-
-        def matching() -> list[Call]:
-            return [c for c in self.calls_to(method) if predicate is None or predicate(c)]
-
-        try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: len(matching()) >= count)
-        except TimeoutError:
-            seen = "\n".join(f"  {c.method} {c.status} {c.params} -> {c.response}" for c in self.calls)
-            raise AssertionError(
-                f"expected {count} matching {method} call(s) within {timeout}s, got {len(matching())}; "
-                f"calls seen:\n{seen or '  (none)'}"
-            ) from None
-        return matching()
-
     # -- HTTP --------------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
         received = time.time()
         method = request.match_info["method"]
         params = await _decode_params(request)
-        token = _bearer(request) or params.pop("token", None)
+        token = _bearer(request) or _param_token(params)
         if method in self._latency:
             await asyncio.sleep(self._latency[method])  # sleep-ok: latency injection
         status, headers, body = self._answer(method, params, token)
@@ -246,14 +190,7 @@ class FakeSlackApi(SlackMethods):
         await self._record(Call(method="response_url", params=params, time=time.time(), response={"ok": True}))
         return web.Response(text="ok")
 
-    async def _record(self, call: Call) -> None:
-        async with self._changed:
-            self.calls.append(call)
-            self._changed.notify_all()
-        for listener in list(self._listeners):
-            listener(call)
-
-    def _answer(self, method: str, params: JsonDict, token: str | None) -> tuple[int, dict[str, str], JsonDict]:
+    def _answer(self, method: str, params: JsonObject, token: str | None) -> tuple[int, dict[str, str], JsonObject]:
         app_level = method == "apps.connections.open" and token is not None and token in self.app_tokens
         if token != self.token and not app_level:
             return 200, {}, SlackError("invalid_auth").body()
@@ -279,7 +216,7 @@ class FakeSlackApi(SlackMethods):
         return fault
 
 
-def _fault_reply(fault: _Fault) -> tuple[int, dict[str, str], JsonDict]:
+def _fault_reply(fault: _Fault) -> tuple[int, dict[str, str], JsonObject]:
     if fault.status == 429:
         return answers.rate_limited(fault.retry_after)
     if fault.error is not None:
@@ -292,15 +229,23 @@ def _bearer(request: web.Request) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-async def _decode_params(request: web.Request) -> JsonDict:
-    params: JsonDict = dict(request.query)
+def _param_token(params: JsonObject) -> str | None:
+    """The token sent among the params (taken out of them, so no recorded call holds it), if it is a string."""
+    token = params.pop("token", None)
+    return token if isinstance(token, str) else None
+
+
+async def _decode_params(request: web.Request) -> JsonObject:
+    """The call's arguments: the query string, then the JSON body or the form (whose JSON-valued fields decoded)."""
+    params: JsonObject = dict(request.query)
     if request.content_type == "application/json":
-        body = await request.json()
+        body: Json = await request.json()
         params.update(body if isinstance(body, dict) else {})
     elif request.can_read_body:
         form = await request.post()
         params.update({k: v for k, v in form.items() if isinstance(v, str)})
     for key in _JSON_PARAMS:
-        if isinstance(params.get(key), str) and params[key][:1] in "[{":
-            params[key] = json.loads(params[key])
+        value = params.get(key)
+        if isinstance(value, str) and value[:1] in "[{":
+            params[key] = json.loads(value)
     return params

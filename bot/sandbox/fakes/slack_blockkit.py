@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View, ViewState
 
 
-def block_problems(blocks: Any, *, where: str = "blocks") -> list[str]:
+def block_problems(blocks: object, *, where: str = "blocks") -> list[str]:
     """What slack_sdk finds wrong with a list of blocks (empty when every block is valid and survives a round trip).
 
     A block is wrong when slack_sdk does not know its type, when one of its validators refuses it (a required
@@ -29,7 +28,7 @@ def block_problems(blocks: Any, *, where: str = "blocks") -> list[str]:
 ANSWERED_VIEW_FIELDS = frozenset({"app_installed_team_id"})
 
 
-def view_problems(view: Any, *, where: str = "view", extra: frozenset[str] = frozenset()) -> list[str]:
+def view_problems(view: object, *, where: str = "view", extra: frozenset[str] = frozenset()) -> list[str]:
     """The same for a view (a modal or a Home tab): the view's own validators, then each of its blocks.
 
     A key that is not a field of slack_sdk's ``View`` is a problem, unless it is one of ``extra`` (pass
@@ -53,7 +52,7 @@ def view_problems(view: Any, *, where: str = "view", extra: frozenset[str] = fro
     return problems
 
 
-def state_problems(state: Any, *, where: str = "state") -> list[str]:
+def state_problems(state: object, *, where: str = "state") -> list[str]:
     """A view's ``state`` (``{"values": {block_id: {action_id: value}}}``) through slack_sdk's ``ViewState``."""
     if not isinstance(state, dict) or not isinstance(state.get("values"), dict):
         return [f"{where}: values is missing"]
@@ -64,20 +63,20 @@ def state_problems(state: Any, *, where: str = "state") -> list[str]:
     return _differences(state, rendered, where)
 
 
-def check_blocks(blocks: Any) -> None:
+def check_blocks(blocks: object) -> None:
     """Raise ``SlackObjectFormationError`` listing every problem (for tests that want an exception)."""
     problems = block_problems(blocks)
     if problems:
         raise SlackObjectFormationError("; ".join(problems))
 
 
-def check_view(view: Any) -> None:
+def check_view(view: object) -> None:
     problems = view_problems(view)
     if problems:
         raise SlackObjectFormationError("; ".join(problems))
 
 
-def _one_block(raw: Any, where: str) -> list[str]:
+def _one_block(raw: object, where: str) -> list[str]:
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
         return [f"{where}: not a block (an object with a type)"]
     try:
@@ -90,7 +89,7 @@ def _one_block(raw: Any, where: str) -> list[str]:
     return _differences(raw, rendered, where)
 
 
-def _differences(sent: Any, rendered: Any, where: str) -> list[str]:
+def _differences(sent: object, rendered: object, where: str) -> list[str]:
     """Where the round trip changed what was sent: dropped keys, added keys, changed values."""
     if isinstance(sent, dict) and isinstance(rendered, dict):
         # slack_sdk leaves empty values out ("", [], {}), so only a non-empty value that vanished was dropped

@@ -6,9 +6,9 @@ import base64
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from bot.sandbox.fakes.slack_payloads import APP_ID, JsonDict
+from bot.jsonvalue import Json, JsonList, JsonObject, dig
+from bot.sandbox.fakes.slack_payloads import APP_ID
 
 VERIFICATION_TOKEN = "opsbot-verification-token"  # noqa: S105 - the deprecated `token` every body still carries
 TEAM_DOMAIN = "acme"
@@ -20,15 +20,15 @@ def username(user: str) -> str:
     return NAMES.get(user, user.lower())
 
 
-def rich_text(text: str, *, block_id: str = "rt1") -> JsonDict:
+def rich_text(text: str, *, block_id: str = "rt1") -> JsonObject:
     """The ``rich_text`` block Slack adds to a typed message: its text, with ``<@U…>`` as user elements."""
-    elements: list[JsonDict] = []
+    elements: JsonList = []
     for index, part in enumerate(_MENTION.split(text)):
         if index % 2:
             elements.append({"type": "user", "user_id": part})
         elif part:
             elements.append({"type": "text", "text": part})
-    section = {"type": "rich_text_section", "elements": elements}
+    section: JsonObject = {"type": "rich_text_section", "elements": elements}
     return {"type": "rich_text", "block_id": block_id, "elements": [section]}
 
 
@@ -46,9 +46,9 @@ def message_event(
     thread_ts: str | None = None,
     channel_type: str | None = None,
     type: str = "message",
-) -> JsonDict:
+) -> JsonObject:
     """A person's message (``message`` with a ``channel_type``, or ``app_mention``), as the inner ``event``."""
-    event: JsonDict = {
+    event: JsonObject = {
         "type": type,
         "user": user,
         "text": text,
@@ -66,7 +66,9 @@ def message_event(
     return event
 
 
-def reaction_added(reaction: str, *, user: str, channel: str, item_ts: str, item_user: str, event_ts: str) -> JsonDict:
+def reaction_added(
+    reaction: str, *, user: str, channel: str, item_ts: str, item_user: str, event_ts: str
+) -> JsonObject:
     """A ``reaction_added`` inner event on a message."""
     return {
         "type": "reaction_added",
@@ -79,10 +81,10 @@ def reaction_added(reaction: str, *, user: str, channel: str, item_ts: str, item
 
 
 def event_callback(
-    event: JsonDict, *, team_id: str, bot_user_id: str, event_id: str, event_time: int, app_id: str = APP_ID
-) -> JsonDict:
+    event: JsonObject, *, team_id: str, bot_user_id: str, event_id: str, event_time: int, app_id: str = APP_ID
+) -> JsonObject:
     """The ``event_callback`` envelope around an inner event, with the installation it is for."""
-    authorization = {
+    authorization: JsonObject = {
         "enterprise_id": None,
         "team_id": team_id,
         "user_id": bot_user_id,
@@ -105,14 +107,14 @@ def event_callback(
     }
 
 
-def event_context(event: JsonDict, *, team_id: str, app_id: str = APP_ID) -> str:
+def event_context(event: Mapping[str, object], *, team_id: str, app_id: str = APP_ID) -> str:
     """An opaque id of the event's context (Slack's is also a prefix and base64 JSON; apps only compare it)."""
-    channel = event.get("channel") or (event.get("item") or {}).get("channel") or ""
+    channel = event.get("channel") or dig(event, "item", "channel") or ""
     facts = {"et": event.get("type"), "tid": team_id, "aid": app_id, "cid": channel}
     return "4-" + base64.urlsafe_b64encode(json.dumps(facts, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def url_verification(challenge: str) -> JsonDict:
+def url_verification(challenge: str) -> JsonObject:
     """The handshake Slack sends when the Request URL is saved; the app answers with the challenge."""
     return {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
 
@@ -141,12 +143,12 @@ def slash_command(
     }
 
 
-def user_ref(user: str, team_id: str) -> JsonDict:
+def user_ref(user: str, team_id: str) -> JsonObject:
     """The ``user`` object of an interactivity payload."""
     return {"id": user, "username": username(user), "name": username(user), "team_id": team_id}
 
 
-def button_action(action_id: str, value: str, *, block_id: str, action_ts: str, label: str = "Open") -> JsonDict:
+def button_action(action_id: str, value: str, *, block_id: str, action_ts: str, label: str = "Open") -> JsonObject:
     """One entry of ``actions``: the button that was clicked."""
     return {
         "type": "button",
@@ -158,10 +160,10 @@ def button_action(action_id: str, value: str, *, block_id: str, action_ts: str, 
     }
 
 
-def button_message(action: JsonDict, *, ts: str, user: str, bot_id: str, team: str) -> JsonDict:
+def button_message(action: JsonObject, *, ts: str, user: str, bot_id: str, team: str) -> JsonObject:
     """A bot message holding just the clicked button (when the test does not give the real one)."""
-    button = {k: action[k] for k in ("type", "action_id", "text", "value")}
-    block = {
+    button: JsonObject = {k: action[k] for k in ("type", "action_id", "text", "value")}
+    block: JsonObject = {
         "type": "section",
         "block_id": action["block_id"],
         "text": {"type": "mrkdwn", "text": "A request that needs a click.", "verbatim": False},
@@ -180,15 +182,15 @@ def button_message(action: JsonDict, *, ts: str, user: str, bot_id: str, team: s
 
 
 def block_actions(
-    action: JsonDict,
+    action: JsonObject,
     *,
     user: str,
     channel: str,
     team_id: str,
-    message: JsonDict,
+    message: JsonObject,
     trigger_id: str,
     response_url: str,
-) -> JsonDict:
+) -> JsonObject:
     """A ``block_actions`` payload for a click on a button of ``message`` in ``channel``."""
     return {
         "type": "block_actions",
@@ -213,24 +215,26 @@ def block_actions(
     }
 
 
-def state_value(value: Any) -> Any:
+def state_value(value: Json) -> Json:
     """A submitted input's state: a string becomes a ``plain_text_input`` value, anything else is kept."""
     return {"type": "plain_text_input", "value": value} if isinstance(value, str) else value
 
 
 def submitted_view(
     callback_id: str,
-    values: Mapping[str, Mapping[str, Any]],
+    values: Mapping[str, Mapping[str, Json]],
     *,
     view_id: str,
     team_id: str,
     bot_id: str,
     private_metadata: str = "",
     hash: str = "1700000000.opsbot",
-) -> JsonDict:
+) -> JsonObject:
     """The ``view`` of a ``view_submission``: one text input per submitted value, and their ``state``."""
-    state = {block: {action: state_value(v) for action, v in actions.items()} for block, actions in values.items()}
-    blocks = [
+    state: JsonObject = {
+        block: {action: state_value(v) for action, v in actions.items()} for block, actions in values.items()
+    }
+    blocks: JsonList = [
         {
             "type": "input",
             "block_id": block,
@@ -264,7 +268,7 @@ def submitted_view(
     }
 
 
-def view_submission(view: JsonDict, *, user: str, team_id: str, trigger_id: str) -> JsonDict:
+def view_submission(view: JsonObject, *, user: str, team_id: str, trigger_id: str) -> JsonObject:
     """A ``view_submission`` payload: who submitted which view."""
     return {
         "type": "view_submission",

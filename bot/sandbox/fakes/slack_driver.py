@@ -16,10 +16,10 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 
+from bot.jsonvalue import Json, JsonObject
 from bot.sandbox.fakes import slack_bodies as bodies
-from bot.sandbox.fakes.slack_payloads import JsonDict
 
-__all__ = ["DriverResponse", "JsonDict", "SlackDriver"]
+__all__ = ["DriverResponse", "SlackDriver"]
 
 _ids = itertools.count(1)  # module-wide, so two drivers (two replicas) never reuse an id
 
@@ -31,7 +31,7 @@ class DriverResponse:
     status: int
     text: str
     headers: Mapping[str, str]
-    payload: JsonDict = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)  # Any: tests read it as they know it, like Call.params
 
     def json(self) -> Any:
         return json.loads(self.text)
@@ -82,7 +82,9 @@ class SlackDriver:
         ):
             return DriverResponse(status=resp.status, text=await resp.text(), headers=dict(resp.headers))
 
-    async def _send(self, payload: JsonDict, body: str, content_type: str, extra: Mapping[str, str]) -> DriverResponse:
+    async def _send(
+        self, payload: JsonObject | dict[str, str], body: str, content_type: str, extra: Mapping[str, str]
+    ) -> DriverResponse:  # the body encodes the payload: JSON, or a form's fields
         headers = {**self.signed_headers(body, content_type=content_type), **extra}
         resp = await self.post(body, headers)
         return DriverResponse(status=resp.status, text=resp.text, headers=resp.headers, payload=payload)
@@ -91,7 +93,7 @@ class SlackDriver:
 
     async def event(
         self,
-        event: JsonDict,
+        event: Mapping[str, Json],
         *,
         event_id: str | None = None,
         event_time: int | None = None,
@@ -104,7 +106,7 @@ class SlackDriver:
         Extra keyword headers use underscores for dashes: ``X_Slack_No_Retry="1"``.
         """
         if event.get("type") in ("event_callback", "url_verification"):
-            payload = copy.deepcopy(event)
+            payload = copy.deepcopy(dict(event))
         else:
             payload = self._envelope(event, event_id, event_time)
         extra = {name.replace("_", "-"): value for name, value in headers.items()}
@@ -199,7 +201,7 @@ class SlackDriver:
         channel: str = "C1",
         message_ts: str = "1700000000.000100",
         block_id: str = "opsbot.actions",
-        message: JsonDict | None = None,
+        message: JsonObject | None = None,
     ) -> DriverResponse:
         """A ``block_actions`` button click on the message ``channel``/``message_ts``.
 
@@ -228,7 +230,7 @@ class SlackDriver:
     async def submit_view(
         self,
         callback_id: str,
-        values: Mapping[str, Mapping[str, Any]],
+        values: Mapping[str, Mapping[str, Json]],
         *,
         as_user: str,
         private_metadata: str = "",
@@ -246,15 +248,15 @@ class SlackDriver:
         payload = bodies.view_submission(view, user=as_user, team_id=self.team_id, trigger_id=self._trigger_id())
         return await self._send_payload(payload)
 
-    async def _send_payload(self, payload: JsonDict) -> DriverResponse:
+    async def _send_payload(self, payload: JsonObject) -> DriverResponse:
         body = "payload=" + quote(json.dumps(payload))
         return await self._send(payload, body, "application/x-www-form-urlencoded", {})
 
     # -- builders ----------------------------------------------------------------------------------
 
-    def _envelope(self, event: JsonDict, event_id: str | None, event_time: int | None) -> JsonDict:
+    def _envelope(self, event: Mapping[str, Json], event_id: str | None, event_time: int | None) -> JsonObject:
         return bodies.event_callback(
-            copy.deepcopy(event),
+            copy.deepcopy(dict(event)),
             team_id=self.team_id,
             bot_user_id=self.bot_user_id,
             event_id=event_id or f"Ev{next(_ids):08d}",
@@ -271,7 +273,7 @@ class SlackDriver:
         *,
         type: str = "message",
         channel_type: str | None = None,
-    ) -> JsonDict:
+    ) -> JsonObject:
         message_ts = ts or self._new_ts()
         return bodies.message_event(
             text,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
+from bot.jsonvalue import JsonObject, number
 from bot.sandbox.fakes import slack_payloads as answers
 from bot.sandbox.fakes.slack_blockkit import block_problems, view_problems
-from bot.sandbox.fakes.slack_payloads import JsonDict, SlackError
+from bot.sandbox.fakes.slack_payloads import SlackError
 
 
 class SlackMethods:
@@ -18,26 +21,33 @@ class SlackMethods:
     check_blocks: bool
     team_id: str
     team: str
-    views: dict[str, JsonDict]
+    views: dict[str, JsonObject]
     _epoch: int
     _seq: int
-    _history: defaultdict[str, list[JsonDict]]
-    _ephemeral: defaultdict[str, list[JsonDict]]
+    _history: defaultdict[str, list[JsonObject]]
+    _ephemeral: defaultdict[str, list[JsonObject]]
     _members: dict[str, list[str]]
     _groups: dict[str, list[str]]
     _handles: dict[str, str]
     _channel_names: dict[str, str]
-    _users: dict[str, JsonDict]
+    _users: dict[str, JsonObject]
 
     # -- reading the state -------------------------------------------------------------------------
 
-    def messages(self, channel: str) -> list[JsonDict]:
+    def messages(self, channel: str) -> list[JsonObject]:
         """Every message in ``channel``, thread replies included, oldest first."""
         return copy.deepcopy(self._history.get(channel, []))
 
-    def thread(self, channel: str, ts: str) -> list[JsonDict]:
+    def thread(self, channel: str, ts: str) -> list[JsonObject]:
         """The parent message and its replies, oldest first."""
         return [m for m in self.messages(channel) if ts in (m["ts"], m.get("thread_ts"))]
+
+    def ephemerals(self, user: str) -> list[dict[str, Any]]:
+        """Ephemeral messages shown to ``user`` (each with its channel), oldest first.
+
+        A copy for tests to read as they know it to be (``ephemerals("U1")[-1]["text"]``), so its values are ``Any``.
+        """
+        return copy.deepcopy(self._ephemeral.get(user, []))
 
     # -- state helpers -----------------------------------------------------------------------------
 
@@ -45,13 +55,13 @@ class SlackMethods:
         self._seq += 1
         return f"{self._epoch + self._seq // 1_000_000}.{self._seq % 1_000_000:06d}"
 
-    def _find(self, channel: str, ts: str) -> JsonDict:
+    def _find(self, channel: str, ts: object) -> JsonObject:
         for message in self._history.get(channel, []):
             if message["ts"] == ts:
                 return message
         raise SlackError("message_not_found")
 
-    def _bot_message(self, params: JsonDict, ts: str) -> JsonDict:
+    def _bot_message(self, params: JsonObject, ts: str) -> JsonObject:
         text = str(params.get("text", ""))
         message = answers.bot_message(text=text, ts=ts, user=self.bot_user_id, bot_id=self.bot_id, team=self.team_id)
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
@@ -61,23 +71,23 @@ class SlackMethods:
 
     # -- methods -----------------------------------------------------------------------------------
 
-    def _check_blocks(self, params: JsonDict) -> None:
+    def _check_blocks(self, params: JsonObject) -> None:
         """With ``check_blocks`` on, refuse blocks slack_sdk's models refuse, as Slack answers (``invalid_blocks``)."""
         if self.check_blocks and "blocks" in params and params["blocks"] is not None:
             problems = block_problems(params["blocks"])
             if problems:
-                raise SlackError("invalid_blocks", errors=problems, messages=[f"[ERROR] {p}" for p in problems])
+                raise SlackError("invalid_blocks", errors=[*problems], messages=[f"[ERROR] {p}" for p in problems])
 
-    def _check_view(self, params: JsonDict) -> None:
+    def _check_view(self, params: JsonObject) -> None:
         if self.check_blocks:
             problems = view_problems(params["view"])
             if problems:
                 raise SlackError("invalid_arguments", messages=[f"[ERROR] {p}" for p in problems])
 
-    def _auth_test(self, params: JsonDict) -> JsonDict:
+    def _auth_test(self, params: JsonObject) -> JsonObject:
         return answers.auth_test(team=self.team, team_id=self.team_id, user_id=self.bot_user_id, bot_id=self.bot_id)
 
-    def _post_message(self, params: JsonDict) -> JsonDict:
+    def _post_message(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         if not params.get("text") and not params.get("blocks") and not params.get("attachments"):
             raise SlackError("no_text")
@@ -86,7 +96,7 @@ class SlackMethods:
         self._history[channel].append(message)
         return answers.posted(channel, message)
 
-    def _update(self, params: JsonDict) -> JsonDict:
+    def _update(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         message = self._find(channel, _require(params, "ts", "message_not_found"))
         if message.get("bot_id") != self.bot_id:
@@ -98,35 +108,29 @@ class SlackMethods:
         message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
         return answers.updated(channel, message)
 
-    def _post_ephemeral(self, params: JsonDict) -> JsonDict:
+    def _post_ephemeral(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         user = _require(params, "user", "user_not_found")
         if channel in self._members and user not in self._members[channel]:
             raise SlackError("user_not_in_channel")
         self._check_blocks(params)
-        message = {"channel": channel, **self._bot_message(params, self._next_ts())}
+        ts = self._next_ts()
+        message: JsonObject = {"channel": channel, **self._bot_message(params, ts)}
         self._ephemeral[user].append(message)
-        return answers.ephemeral_posted(message["ts"])
+        return answers.ephemeral_posted(ts)
 
-    def _reactions_add(self, params: JsonDict) -> JsonDict:
+    def _reactions_add(self, params: JsonObject) -> JsonObject:
         name = _require(params, "name", "invalid_name")
         message = self._find(_require(params, "channel", "channel_not_found"), params.get("timestamp", ""))
-        reactions: list[JsonDict] = message.setdefault("reactions", [])
-        reaction = next((r for r in reactions if r["name"] == name), None)
-        if reaction is None:
-            reaction = {"name": name, "users": [], "count": 0}
-            reactions.append(reaction)
-        if self.bot_user_id in reaction["users"]:
+        if not add_reaction(message, name, self.bot_user_id):
             raise SlackError("already_reacted")
-        reaction["users"].append(self.bot_user_id)
-        reaction["count"] += 1
         return answers.done()
 
-    def _reactions_get(self, params: JsonDict) -> JsonDict:
+    def _reactions_get(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         return answers.reactions_of(channel, self._find(channel, params.get("timestamp", "")))
 
-    def _replies(self, params: JsonDict) -> JsonDict:
+    def _replies(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         messages = self.thread(channel, _require(params, "ts", "thread_not_found"))
         if not messages:
@@ -135,16 +139,16 @@ class SlackMethods:
             messages[0].update(thread_ts=params["ts"], reply_count=len(messages) - 1)
         return answers.messages_page(messages)
 
-    def _history_page(self, params: JsonDict) -> JsonDict:
+    def _history_page(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         top = [m for m in self.messages(channel) if m.get("thread_ts", m["ts"]) == m["ts"]]
         return answers.messages_page(top[::-1], pin_count=0)
 
-    def _conversation_members(self, params: JsonDict) -> JsonDict:
+    def _conversation_members(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         return answers.members_page(self._members.get(channel, []))
 
-    def _users_info(self, params: JsonDict) -> JsonDict:
+    def _users_info(self, params: JsonObject) -> JsonObject:
         user = _require(params, "user", "user_not_found")
         return answers.user_info(
             user,
@@ -155,58 +159,81 @@ class SlackMethods:
             **self._users.get(user, {}),
         )
 
-    def _usergroup_users(self, params: JsonDict) -> JsonDict:
+    def _usergroup_users(self, params: JsonObject) -> JsonObject:
         group = _require(params, "usergroup", "no_such_subteam")
         if group not in self._groups:
             raise SlackError("no_such_subteam")
         return answers.usergroup_users(self._groups[group])
 
-    def _usergroups_list(self, params: JsonDict) -> JsonDict:
+    def _usergroups_list(self, params: JsonObject) -> JsonObject:
         groups = [
             answers.usergroup(gid, team_id=self.team_id, handle=self._handles[gid], users=users)
             for gid, users in self._groups.items()
         ]
         return answers.usergroups(groups)
 
-    def _conversation_info(self, params: JsonDict) -> JsonDict:
+    def _conversation_info(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         return answers.channel_info(channel, name=self._channel_names.get(channel, channel.lower()))
 
-    def _views_open(self, params: JsonDict) -> JsonDict:
+    def _views_open(self, params: JsonObject) -> JsonObject:
         if not params.get("trigger_id"):
             raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: trigger_id"])
-        if not isinstance(params.get("view"), dict):
+        view = params.get("view")
+        if not isinstance(view, dict):
             raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: view"])
         self._check_view(params)
         self._seq += 1
         view_id = f"V{self._seq:08d}"
-        self.views[view_id] = {"trigger_id": params["trigger_id"], **params["view"]}
+        self.views[view_id] = {"trigger_id": params["trigger_id"], **view}
         return self._view_reply(view_id)
 
-    def _views_update(self, params: JsonDict) -> JsonDict:
+    def _views_update(self, params: JsonObject) -> JsonObject:
         view_id = params.get("view_id") or next(
             (vid for vid, v in self.views.items() if v.get("external_id") == params.get("external_id")), None
         )
-        if view_id not in self.views or not isinstance(params.get("view"), dict):
+        view = params.get("view")
+        if not isinstance(view_id, str) or view_id not in self.views or not isinstance(view, dict):
             raise SlackError("not_found")
         if params.get("hash") and params["hash"] != self._view_hash(view_id):
             raise SlackError("hash_conflict")
         self._check_view(params)
         self._seq += 1
-        self.views[view_id] = {**self.views[view_id], **params["view"], "version": self._seq}
+        self.views[view_id] = {**self.views[view_id], **view, "version": self._seq}
         return self._view_reply(view_id)
 
     def _view_hash(self, view_id: str) -> str:
         return f"{self._epoch}.{view_id}.{self.views[view_id].get('version', 0)}"
 
-    def _view_reply(self, view_id: str) -> JsonDict:
+    def _view_reply(self, view_id: str) -> JsonObject:
         stored = {k: v for k, v in self.views[view_id].items() if k not in ("trigger_id", "version")}
         return answers.view_opened(
             stored, view_id=view_id, team_id=self.team_id, bot_id=self.bot_id, hash=self._view_hash(view_id)
         )
 
 
-def _require(params: JsonDict, key: str, error: str) -> str:
+def add_reaction(message: JsonObject, name: str, user: str) -> bool:
+    """Add ``user``'s ``:name:`` to a stored message's ``reactions``, as Slack keeps them; False if it was there."""
+    reactions = message.get("reactions")
+    if not isinstance(reactions, list):
+        reactions = []
+        message["reactions"] = reactions
+    reaction = next((r for r in reactions if isinstance(r, dict) and r.get("name") == name), None)
+    if reaction is None:
+        reaction = {"name": name, "users": [], "count": 0}
+        reactions.append(reaction)
+    users = reaction.get("users")
+    if not isinstance(users, list):
+        users = []
+        reaction["users"] = users
+    if user in users:
+        return False
+    users.append(user)
+    reaction["count"] = (number(reaction.get("count")) or 0) + 1
+    return True
+
+
+def _require(params: Mapping[str, object], key: str, error: str) -> str:
     value = params.get(key)
     if not value or not isinstance(value, str):
         raise SlackError(error)

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Sequence
 
-JsonDict = dict[str, Any]
+from bot.jsonvalue import Json, JsonObject
 
 APP_ID = "A111"  # the app opsbot is installed as, in every payload the fakes build
-RATELIMITED: JsonDict = {"ok": False, "error": "ratelimited"}
+RATELIMITED: JsonObject = {"ok": False, "error": "ratelimited"}
 
 
-def error(code: str, *, messages: list[str] | None = None, **fields: Any) -> JsonDict:
+def error(code: str, *, messages: Sequence[str] | None = None, **fields: Json) -> JsonObject:
     """The envelope of a refused call: ``{"ok": false, "error": code}``, and what Slack adds for some codes.
 
     ``messages`` become ``response_metadata.messages`` (``invalid_arguments``, ``invalid_blocks`` explain
     themselves there, one ``[ERROR] ...`` line each); ``fields`` are top-level extras such as ``needed`` and
     ``provided`` for ``missing_scope``, or ``errors`` for ``invalid_blocks``.
     """
-    body: JsonDict = {"ok": False, "error": code, **fields}
+    body: JsonObject = {"ok": False, "error": code, **fields}
     if messages:
-        body["response_metadata"] = {"messages": list(messages)}
+        body["response_metadata"] = {"messages": [*messages]}
     return body
 
 
-def rate_limited(retry_after: int) -> tuple[int, dict[str, str], JsonDict]:
+def rate_limited(retry_after: int) -> tuple[int, dict[str, str], JsonObject]:
     """Slack's 429: status, the ``Retry-After`` header (seconds), and the ``ratelimited`` body."""
     return 429, {"Retry-After": str(retry_after)}, copy.deepcopy(RATELIMITED)
 
@@ -32,20 +32,20 @@ def rate_limited(retry_after: int) -> tuple[int, dict[str, str], JsonDict]:
 class SlackError(Exception):
     """Raised by a method handler to answer ``{"ok": false, "error": ...}``."""
 
-    def __init__(self, error: str, *, messages: list[str] | None = None, **fields: Any) -> None:
+    def __init__(self, error: str, *, messages: Sequence[str] | None = None, **fields: Json) -> None:
         super().__init__(error)
         self.error = error
         self.messages = messages
         self.fields = fields
 
-    def body(self) -> JsonDict:
+    def body(self) -> JsonObject:
         return error(self.error, messages=self.messages, **self.fields)
 
 
 # -- ok answers, one per method ----------------------------------------------------------------------
 
 
-def auth_test(*, team: str, team_id: str, user_id: str, bot_id: str, user: str = "opsbot") -> JsonDict:
+def auth_test(*, team: str, team_id: str, user_id: str, bot_id: str, user: str = "opsbot") -> JsonObject:
     """``auth.test`` for a bot token: who the token is (the bot user) and where (the workspace)."""
     return {
         "ok": True,
@@ -59,7 +59,7 @@ def auth_test(*, team: str, team_id: str, user_id: str, bot_id: str, user: str =
     }
 
 
-def bot_message(*, text: str, ts: str, user: str, bot_id: str, team: str, app_id: str = APP_ID) -> JsonDict:
+def bot_message(*, text: str, ts: str, user: str, bot_id: str, team: str, app_id: str = APP_ID) -> JsonObject:
     """A message the bot wrote, as Slack stores it (and echoes it in ``chat.postMessage``)."""
     return {
         "type": "message",
@@ -72,16 +72,16 @@ def bot_message(*, text: str, ts: str, user: str, bot_id: str, team: str, app_id
     }
 
 
-def user_message(*, text: str, ts: str, user: str, team: str) -> JsonDict:
+def user_message(*, text: str, ts: str, user: str, team: str) -> JsonObject:
     return {"type": "message", "user": user, "text": text, "ts": ts, "team": team}
 
 
-def posted(channel: str, message: JsonDict) -> JsonDict:
+def posted(channel: str, message: JsonObject) -> JsonObject:
     """``chat.postMessage``: where it went, its ts, and the stored message echoed back."""
     return {"ok": True, "channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
 
 
-def updated(channel: str, message: JsonDict) -> JsonDict:
+def updated(channel: str, message: JsonObject) -> JsonObject:
     """``chat.update``: the same ts, the new text, and the edited message."""
     return {
         "ok": True,
@@ -92,41 +92,43 @@ def updated(channel: str, message: JsonDict) -> JsonDict:
     }
 
 
-def ephemeral_posted(message_ts: str) -> JsonDict:
+def ephemeral_posted(message_ts: str) -> JsonObject:
     """``chat.postEphemeral``: only the ts (an ephemeral message cannot be fetched later)."""
     return {"ok": True, "message_ts": message_ts}
 
 
-def done() -> JsonDict:
+def done() -> JsonObject:
     """The answer of methods with nothing to return (``reactions.add``)."""
     return {"ok": True}
 
 
-def reactions_of(channel: str, message: JsonDict) -> JsonDict:
+def reactions_of(channel: str, message: JsonObject) -> JsonObject:
     """``reactions.get``: the item (a message) with its ``reactions``."""
     return {"ok": True, "type": "message", "channel": channel, "message": copy.deepcopy(message)}
 
 
-def messages_page(messages: list[JsonDict], *, next_cursor: str = "", **fields: Any) -> JsonDict:
+def messages_page(messages: Sequence[Json], *, next_cursor: str = "", **fields: Json) -> JsonObject:
     """A page of ``conversations.history`` / ``conversations.replies``: ``has_more`` and the next cursor agree."""
     return {
         "ok": True,
-        "messages": copy.deepcopy(messages),
+        "messages": copy.deepcopy([*messages]),
         "has_more": bool(next_cursor),
         **fields,
         "response_metadata": {"next_cursor": next_cursor},
     }
 
 
-def members_page(members: list[str], *, next_cursor: str = "") -> JsonDict:
+def members_page(members: Sequence[str], *, next_cursor: str = "") -> JsonObject:
     """A page of ``conversations.members`` (user ids)."""
-    return {"ok": True, "members": list(members), "response_metadata": {"next_cursor": next_cursor}}
+    return {"ok": True, "members": [*members], "response_metadata": {"next_cursor": next_cursor}}
 
 
-def user_info(user: str, *, team_id: str, name: str, real_name: str, is_bot: bool = False, **fields: Any) -> JsonDict:
+def user_info(
+    user: str, *, team_id: str, name: str, real_name: str, is_bot: bool = False, **fields: Json
+) -> JsonObject:
     """``users.info``: the user object, with its ``profile``."""
-    profile = {"real_name": real_name, "display_name": name}
-    body: JsonDict = {
+    profile: JsonObject = {"real_name": real_name, "display_name": name}
+    body: JsonObject = {
         "id": user,
         "team_id": team_id,
         "name": name,
@@ -140,7 +142,7 @@ def user_info(user: str, *, team_id: str, name: str, real_name: str, is_bot: boo
     return {"ok": True, "user": {**body, **fields}}
 
 
-def usergroup(group: str, *, team_id: str, handle: str, users: list[str]) -> JsonDict:
+def usergroup(group: str, *, team_id: str, handle: str, users: Sequence[str]) -> JsonObject:
     """One entry of ``usergroups.list``."""
     return {
         "id": group,
@@ -152,16 +154,16 @@ def usergroup(group: str, *, team_id: str, handle: str, users: list[str]) -> Jso
     }
 
 
-def usergroups(groups: list[JsonDict]) -> JsonDict:
-    return {"ok": True, "usergroups": copy.deepcopy(groups)}
+def usergroups(groups: Sequence[Json]) -> JsonObject:
+    return {"ok": True, "usergroups": copy.deepcopy([*groups])}
 
 
-def usergroup_users(users: list[str]) -> JsonDict:
+def usergroup_users(users: Sequence[str]) -> JsonObject:
     """``usergroups.users.list``."""
-    return {"ok": True, "users": list(users)}
+    return {"ok": True, "users": [*users]}
 
 
-def channel_info(channel: str, *, name: str, is_member: bool = True) -> JsonDict:
+def channel_info(channel: str, *, name: str, is_member: bool = True) -> JsonObject:
     """``conversations.info`` for a public channel."""
     return {
         "ok": True,
@@ -170,10 +172,10 @@ def channel_info(channel: str, *, name: str, is_member: bool = True) -> JsonDict
 
 
 def view_object(
-    view: JsonDict, *, view_id: str, team_id: str, bot_id: str, hash: str, app_id: str = APP_ID
-) -> JsonDict:
+    view: JsonObject, *, view_id: str, team_id: str, bot_id: str, hash: str, app_id: str = APP_ID
+) -> JsonObject:
     """A view as Slack answers it: what the app sent, plus the ids, hash and defaults Slack fills in."""
-    full: JsonDict = {
+    full: JsonObject = {
         "id": view_id,
         "team_id": team_id,
         "type": "modal",
@@ -196,6 +198,9 @@ def view_object(
     return full
 
 
-def view_opened(view: JsonDict, **ids: Any) -> JsonDict:
-    """``views.open`` / ``views.update``: ``{"ok": true, "view": ...}`` (see ``view_object`` for ``ids``)."""
-    return {"ok": True, "view": view_object(view, **ids)}
+def view_opened(
+    view: JsonObject, *, view_id: str, team_id: str, bot_id: str, hash: str, app_id: str = APP_ID
+) -> JsonObject:
+    """``views.open`` / ``views.update``: ``{"ok": true, "view": ...}`` (the ids as in ``view_object``)."""
+    full = view_object(view, view_id=view_id, team_id=team_id, bot_id=bot_id, hash=hash, app_id=app_id)
+    return {"ok": True, "view": full}

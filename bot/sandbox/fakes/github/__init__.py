@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bot.jsonvalue import Json, JsonList
 from bot.sandbox.fakes.github.faults import GitHubFaults
 from bot.sandbox.fakes.github.payloads import GitHubPayloads
 from bot.sandbox.fakes.github.routes import ROUTES, R
@@ -25,7 +25,11 @@ from bot.sandbox.fakes.github.state import (
     FakeRun,
     FakeWorkflow,
     Fault,
+    RecordedComment,
+    RecordedDispatch,
+    RecordedMerge,
     RecordedRequest,
+    RecordedRerun,
     Reply,
     _sha,
 )
@@ -83,10 +87,10 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         self.statuses: dict[str, list[tuple[str, str]]] = {}
         self.check_runs: dict[str, list[CheckRun]] = {}
         self.issues: list[FakeIssue] = []
-        self.comments: list[dict[str, Any]] = []
-        self.merges: list[dict[str, Any]] = []
-        self.dispatches: list[dict[str, Any]] = []
-        self.reruns: list[dict[str, Any]] = []
+        self.comments: list[RecordedComment] = []
+        self.merges: list[RecordedMerge] = []
+        self.dispatches: list[RecordedDispatch] = []
+        self.reruns: list[RecordedRerun] = []
         self.requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
         self._ids = itertools.count(1000)
@@ -227,7 +231,7 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         try:
-            body = json.loads(raw) if raw else None
+            body: Json = json.loads(raw) if raw else None
         except ValueError:
             return self._respond(Reply(status=400, body=dict(BAD_JSON)))
         self.requests.append(
@@ -241,7 +245,7 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         )
         return self._respond(self._answer(request, body))
 
-    def _answer(self, request: web.Request, body: Any) -> Reply:
+    def _answer(self, request: web.Request, body: Json) -> Reply:
         if not self._authorized(request.headers.get("Authorization")):
             return Reply(status=401, body=dict(BAD_CREDENTIALS))
         fault = self._take_fault(request.method, request.path)
@@ -254,7 +258,7 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         # token=None accepts any credentials; set a token to get GitHub's 401 for any other
         return self.token is None or header in (f"token {self.token}", f"Bearer {self.token}")
 
-    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
+    def _route(self, method: str, path: str, query: dict[str, str], body: Json) -> Reply:
         for route_method, pattern, handler in ROUTES:
             match = pattern.fullmatch(path)
             if route_method != method or match is None:
@@ -282,9 +286,9 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         headers["Content-Type"] = "application/json; charset=utf-8"
         return web.Response(status=reply.status, body=json.dumps(reply.body).encode(), headers=headers)
 
-    def _page(self, call: Call, items: list[Any], wrap: str | None = None) -> Reply:
+    def _page(self, call: Call, items: Sequence[Json], wrap: str | None = None) -> Reply:
         per_page, page = int(call.query.get("per_page", 30)), int(call.query.get("page", 1))
-        chunk = items[(page - 1) * per_page : page * per_page]
+        chunk: JsonList = [*items[(page - 1) * per_page : page * per_page]]
         headers = {}
         if page * per_page < len(items):
             nxt = urlencode({**call.query, "page": page + 1})

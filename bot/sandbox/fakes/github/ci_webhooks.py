@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.jsonvalue import JsonList, JsonObject
 from bot.sandbox.fakes.github import objects
 from bot.sandbox.fakes.github.shapes import API, WEB, node_id, number_of, repository_links, sha, stamp
 from bot.sandbox.fakes.github.state import FakeRun, FakeWorkflow
@@ -25,9 +26,9 @@ def check_run_completed(
     when, owner = now_or(at), repo_of(repo)
     commit = head_sha or (sha(f"{repo}#{pull}") if pull else sha(f"{repo}@{branch}"))
     check_id, suite_id = number_of(f"{repo}@{commit}/{name}"), number_of(f"{repo}@{commit}")
-    prs = [pull_minimal(owner, pull, branch, commit, "main")] if pull else []
+    prs: JsonList = [pull_minimal(owner, pull, branch, commit, "main")] if pull else []
     html = f"{WEB}/{repo}/runs/{check_id}"
-    check = {
+    check: JsonObject = {
         "id": check_id,
         "name": name,
         "node_id": node_id("CR", check_id),
@@ -65,7 +66,8 @@ def check_run_completed(
         "app": objects.actions_app(),
         "pull_requests": prs,
     }
-    return Webhook("check_run", {"action": "completed", "check_run": check} | envelope(owner, sender))
+    payload: JsonObject = {"action": "completed", "check_run": check}
+    return Webhook("check_run", payload | envelope(owner, sender))
 
 
 def workflow_job_completed(
@@ -85,11 +87,11 @@ def workflow_job_completed(
     when, owner = now_or(at), repo_of(repo)
     job_id, commit = number_of(f"{repo}/{run_id}/{job}"), head_sha or sha(f"run{run_id}")
     started, step = stamp(when - timedelta(minutes=3)), {"status": "completed", "completed_at": stamp(when)}
-    steps = [
+    steps: JsonList = [
         {"name": "Set up job", "number": 1, "conclusion": "success", "started_at": started, **step},
         {"name": f"Run {job}", "number": 2, "conclusion": conclusion, "started_at": started, **step},
     ]
-    item = {
+    item: JsonObject = {
         "id": job_id,
         "run_id": run_id,
         "workflow_name": workflow,
@@ -114,7 +116,8 @@ def workflow_job_completed(
         "runner_group_id": 2,
         "runner_group_name": "GitHub Actions",
     }
-    return Webhook("workflow_job", {"action": "completed", "workflow_job": item} | envelope(owner, sender))
+    payload: JsonObject = {"action": "completed", "workflow_job": item}
+    return Webhook("workflow_job", payload | envelope(owner, sender))
 
 
 def workflow_run_completed(
@@ -154,5 +157,6 @@ def workflow_run_completed(
     data.update(repository=links, head_repository=links, updated_at=stamp(when))
     data["pull_requests"] = [pull_minimal(owner, n, branch, run.head_sha, "main") for n in pulls]
     del data["head_repository_id"]
-    body = {"action": "completed", "workflow": objects.workflow(owner, flow, when=when), "workflow_run": data}
+    workflow_json = objects.workflow(owner, flow, when=when)
+    body: JsonObject = {"action": "completed", "workflow": workflow_json, "workflow_run": data}
     return Webhook("workflow_run", body | envelope(owner, sender))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.sandbox.fakes.github.shapes import number_of
 from bot.sandbox.fakes.github.state import Fault, Reply
@@ -30,7 +29,7 @@ class GitHubFaults:
         method: str,
         path_regex: str,
         status: int,
-        body: Any = None,
+        body: object = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
         *,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from bot.jsonvalue import JsonObject
 from bot.sandbox.fakes.github.shapes import (
     API,
     WEB,
@@ -27,7 +27,7 @@ def _association(login: str) -> str:
     return "NONE" if user_kind(login) == "Bot" else "MEMBER"
 
 
-def _ref(repo: FakeRepo, branch: str, commit: str, api: str) -> dict[str, Any]:
+def _ref(repo: FakeRepo, branch: str, commit: str, api: str) -> JsonObject:
     owner = repo.full_name.split("/")[0]
     return {
         "label": f"{owner}:{branch}",
@@ -38,14 +38,14 @@ def _ref(repo: FakeRepo, branch: str, commit: str, api: str) -> dict[str, Any]:
     }
 
 
-def pull_request(repo: FakeRepo, pull: FakePull, *, api: str = API, listed: bool = False) -> dict[str, Any]:
+def pull_request(repo: FakeRepo, pull: FakePull, *, api: str = API, listed: bool = False) -> JsonObject:
     """`GET /pulls/{n}` ("pull-request"); `listed` gives the list endpoint's "pull-request-simple"."""
     base = f"{api}/repos/{repo.full_name}"
     url, html = f"{base}/pulls/{pull.number}", f"{WEB}/{repo.full_name}/pull/{pull.number}"
     issue = f"{base}/issues/{pull.number}"
     pr_id = repo.id * 1000 + pull.number
     org = repo.full_name.split("/")[0]
-    data: dict[str, Any] = {
+    data: JsonObject = {
         "url": url,
         "id": pr_id,
         "node_id": node_id("PR", pr_id),
@@ -114,13 +114,13 @@ def pull_request(repo: FakeRepo, pull: FakePull, *, api: str = API, listed: bool
     }
 
 
-def issue(repo: FakeRepo, item: FakeIssue, *, api: str = API, pull: bool = False) -> dict[str, Any]:
+def issue(repo: FakeRepo, item: FakeIssue, *, api: str = API, pull: bool = False) -> JsonObject:
     """The "issue" shape; `pull=True` for a pull request as the issues API lists it."""
     base = f"{api}/repos/{repo.full_name}"
     url = f"{base}/issues/{item.number}"
     html = f"{WEB}/{repo.full_name}/{'pull' if pull else 'issues'}/{item.number}"
     issue_id = repo.id * 1000 + item.number
-    data: dict[str, Any] = {
+    data: JsonObject = {
         "id": issue_id,
         "node_id": node_id("I", issue_id),
         "url": url,
@@ -162,14 +162,14 @@ def issue(repo: FakeRepo, item: FakeIssue, *, api: str = API, pull: bool = False
     return data
 
 
-def reactions(url: str) -> dict[str, Any]:
+def reactions(url: str) -> JsonObject:
     counts = ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket")
     return {"url": url, "total_count": 0, **dict.fromkeys(counts, 0)}
 
 
 def comment(
     repo: FakeRepo, number: int, comment_id: int, body: str, *, login: str, when: datetime, api: str = API
-) -> dict[str, Any]:
+) -> JsonObject:
     """The "issue-comment" shape: a comment on an issue or a pull request's conversation."""
     base = f"{api}/repos/{repo.full_name}"
     return {
@@ -193,7 +193,7 @@ def workflow_id(repo: FakeRepo, path: str) -> int:
     return found if found is not None else number_of(f"{repo.full_name}:{path}")
 
 
-def workflow(repo: FakeRepo, item: FakeWorkflow, *, when: datetime, api: str = API) -> dict[str, Any]:
+def workflow(repo: FakeRepo, item: FakeWorkflow, *, when: datetime, api: str = API) -> JsonObject:
     """The "workflow" shape: one workflow file of a repository."""
     path = f".github/workflows/{item.file}"
     return {
@@ -210,8 +210,8 @@ def workflow(repo: FakeRepo, item: FakeWorkflow, *, when: datetime, api: str = A
     }
 
 
-def head_commit(commit: str, message: str, author: str, when: datetime) -> dict[str, Any]:
-    person = {"name": author.title(), "email": f"{author}@acme.test"}
+def head_commit(commit: str, message: str, author: str, when: datetime) -> JsonObject:
+    person: JsonObject = {"name": author.title(), "email": f"{author}@acme.test"}
     return {
         "id": commit,
         "tree_id": sha(f"tree {commit}"),
@@ -222,7 +222,7 @@ def head_commit(commit: str, message: str, author: str, when: datetime) -> dict[
     }
 
 
-def workflow_run(repo: FakeRepo, run: FakeRun, *, api: str = API) -> dict[str, Any]:
+def workflow_run(repo: FakeRepo, run: FakeRun, *, api: str = API) -> JsonObject:
     """The "workflow-run" shape (`GET /actions/runs/{id}`, and the list's `workflow_runs`)."""
     base = f"{api}/repos/{repo.full_name}"
     url, suite = f"{base}/actions/runs/{run.id}", run.id * 7
@@ -268,7 +268,7 @@ def workflow_run(repo: FakeRepo, run: FakeRun, *, api: str = API) -> dict[str, A
     }
 
 
-def actions_app(*, api: str = API) -> dict[str, Any]:
+def actions_app(*, api: str = API) -> JsonObject:
     """The GitHub Actions app ("integration"), which owns the check runs of workflow jobs."""
     return {
         "id": ACTIONS_APP,

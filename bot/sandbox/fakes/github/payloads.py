@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
+from bot.jsonvalue import JsonList, JsonObject
 from bot.sandbox.fakes.github import objects
 from bot.sandbox.fakes.github.shapes import (
     WEB,
@@ -27,43 +27,43 @@ class GitHubPayloads:
     login: str
     now: Callable[[], datetime]
 
-    def user_json(self, login: str) -> dict[str, Any]:
+    def user_json(self, login: str) -> JsonObject:
         return private_user(login, api=self.url, now=self.now())
 
-    def repo_json(self, repo: FakeRepo) -> dict[str, Any]:
+    def repo_json(self, repo: FakeRepo) -> JsonObject:
         return full_repository(repo.full_name, repo.id, private=repo.private, api=self.url)
 
-    def listed_repo_json(self, repo: FakeRepo) -> dict[str, Any]:
+    def listed_repo_json(self, repo: FakeRepo) -> JsonObject:
         return repository(repo.full_name, repo.id, private=repo.private, api=self.url)
 
-    def pull_json(self, repo: FakeRepo, pull: FakePull, *, listed: bool = False) -> dict[str, Any]:
+    def pull_json(self, repo: FakeRepo, pull: FakePull, *, listed: bool = False) -> JsonObject:
         return objects.pull_request(repo, pull, api=self.url, listed=listed)
 
-    def issue_json(self, repo: FakeRepo, issue: FakeIssue) -> dict[str, Any]:
+    def issue_json(self, repo: FakeRepo, issue: FakeIssue) -> JsonObject:
         return objects.issue(repo, issue, api=self.url)
 
-    def pull_as_issue_json(self, repo: FakeRepo, pull: FakePull) -> dict[str, Any]:
+    def pull_as_issue_json(self, repo: FakeRepo, pull: FakePull) -> JsonObject:
         item = FakeIssue(
             number=pull.number, title=pull.title, body=pull.body, user=pull.author, created_at=pull.created_at
         )
         item.state, item.closed_at = pull.state, pull.closed_at
         return objects.issue(repo, item, api=self.url, pull=True)
 
-    def run_json(self, repo: FakeRepo, run: FakeRun) -> dict[str, Any]:
+    def run_json(self, repo: FakeRepo, run: FakeRun) -> JsonObject:
         return objects.workflow_run(repo, run, api=self.url)
 
-    def workflow_json(self, repo: FakeRepo, workflow: FakeWorkflow) -> dict[str, Any]:
+    def workflow_json(self, repo: FakeRepo, workflow: FakeWorkflow) -> JsonObject:
         return objects.workflow(repo, workflow, when=self.now(), api=self.url)
 
-    def comment_json(self, repo: FakeRepo, number: int, comment_id: int, body: str) -> dict[str, Any]:
+    def comment_json(self, repo: FakeRepo, number: int, comment_id: int, body: str) -> JsonObject:
         return objects.comment(repo, number, comment_id, body, login=self.login, when=self.now(), api=self.url)
 
-    def merge_json(self, commit: str, method: str) -> dict[str, Any]:
+    def merge_json(self, commit: str, method: str) -> JsonObject:
         """`PUT /pulls/{n}/merge` ("pull-request-merge-result")."""
         done = {"merge": "merged", "squash": "squashed and merged", "rebase": "rebased and merged"}[method]
         return {"sha": commit, "merged": True, "message": f"Pull Request successfully {done}"}
 
-    def combined_status_json(self, repo: FakeRepo, commit: str, statuses: list[tuple[str, str]]) -> dict[str, Any]:
+    def combined_status_json(self, repo: FakeRepo, commit: str, statuses: list[tuple[str, str]]) -> JsonObject:
         """`GET /commits/{ref}/status` ("combined-commit-status"): failure beats pending beats success."""
         states = {state for _, state in statuses}
         combined = (
@@ -74,7 +74,7 @@ class GitHubPayloads:
             else "success"
         )
         now, base = stamp(self.now()), f"{self.url}/repos/{repo.full_name}"
-        items = [
+        items: JsonList = [
             {
                 "id": number,
                 "node_id": node_id("SC", number),
@@ -99,7 +99,7 @@ class GitHubPayloads:
             "url": f"{base}/commits/{commit}/status",
         }
 
-    def check_run_json(self, repo: FakeRepo, commit: str, number: int, check: CheckRun) -> dict[str, Any]:
+    def check_run_json(self, repo: FakeRepo, commit: str, number: int, check: CheckRun) -> JsonObject:
         """One "check-run", as `GET /commits/{ref}/check-runs` lists them (made by GitHub Actions)."""
         name, status, conclusion = check
         run_id = int(sha(f"{repo.full_name}@{commit}/{number}/{name}")[:8], 16)

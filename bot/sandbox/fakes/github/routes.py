@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
-from bot.sandbox.fakes.github.state import Call, FakeIssue, FakeRepo, FakeWorkflow, Reply, _sha
+from bot.jsonvalue import Json, JsonObject, text
+from bot.sandbox.fakes.github.state import Call, FakeIssue, FakeRepo, FakeWorkflow, RecordedMerge, Reply, _sha
 from bot.sandbox.fakes.github.wire import (
     DOCS,
     HEAD_MODIFIED,
@@ -50,21 +51,32 @@ def _get_pull(gh: FakeGitHub, call: Call) -> Reply:
 
 
 def _merge(gh: FakeGitHub, call: Call) -> Reply:
-    repo, body = _repo_of(call), call.body or {}
+    repo = _repo_of(call)
     pull = repo.pulls.get(int(call.params["number"]))
     if pull is None:
         return Reply(status=404, body=dict(NOT_FOUND))
     if pull.merged or pull.state != "open" or pull.mergeable is False:
         return Reply(status=405, body=dict(NOT_MERGEABLE))
-    if body.get("sha") not in (None, pull.head_sha):
+    body = _body(call)
+    head = body.get("sha")
+    if head not in (None, pull.head_sha):
         return Reply(status=409, body=dict(HEAD_MODIFIED))
     method = body.get("merge_method", "merge")
-    if method not in ("merge", "squash", "rebase"):
+    if not isinstance(method, str) or method not in ("merge", "squash", "rebase"):
         docs = f"{DOCS}/pulls/pulls#merge-a-pull-request"
         return Reply(status=422, body=validation_failed("PullRequest", "merge_method", "invalid", docs=docs))
     sha = _sha(f"merge {repo.full_name}#{pull.number}")
     pull.merged, pull.state, pull.merged_by, pull.closed_at = True, "closed", gh.login, gh.now()
-    gh.merges.append({"repo": repo.full_name, "number": pull.number, "method": method, "sha": sha, **body})
+    merge: RecordedMerge = {"repo": repo.full_name, "number": pull.number, "method": method, "sha": sha}
+    if "sha" in body and (head is None or isinstance(head, str)):  # always, past the check above
+        merge["sha"] = head
+    if "merge_method" in body:
+        merge["merge_method"] = method
+    if "commit_title" in body:
+        merge["commit_title"] = body["commit_title"]
+    if "commit_message" in body:
+        merge["commit_message"] = body["commit_message"]
+    gh.merges.append(merge)
     return Reply(status=200, body=gh.merge_json(sha, method))
 
 
@@ -108,21 +120,22 @@ def _rerun(gh: FakeGitHub, call: Call) -> Reply:
 
 
 def _create_issue(gh: FakeGitHub, call: Call) -> Reply:
-    repo, body = _repo_of(call), call.body or {}
-    if not str(body.get("title") or "").strip():
+    repo, body = _repo_of(call), _body(call)
+    title, description = body.get("title"), body.get("body")
+    if not str(title or "").strip():
         docs = f"{DOCS}/issues/issues#create-an-issue"
         return Reply(status=422, body=validation_failed("Issue", "title", "missing_field", docs=docs))
     issue = FakeIssue(
         number=repo.next_number(),
-        title=body["title"],
-        body=body.get("body"),
+        title=str(title),
+        body=description if isinstance(description, str) else None,
         user=gh.login,
         created_at=gh.now(),
     )
     repo.issues[issue.number] = issue
     gh.issues.append(issue)
     data = gh.issue_json(repo, issue)
-    return Reply(status=201, body=data, headers={"Location": data["url"]})
+    return Reply(status=201, body=data, headers={"Location": text(data["url"])})
 
 
 def _list_issues(gh: FakeGitHub, call: Call) -> Reply:
@@ -151,15 +164,16 @@ def _get_issue(gh: FakeGitHub, call: Call) -> Reply:
 
 def _update_issue(gh: FakeGitHub, call: Call) -> Reply:
     """Close or reopen an issue (or a pull request), with a `state_reason`."""
-    repo, body, number = _repo_of(call), call.body or {}, int(call.params["number"])
+    repo, number = _repo_of(call), int(call.params["number"])
     item, pull = repo.issues.get(number), repo.pulls.get(number)
     if item is None and pull is None:
         return Reply(status=404, body=dict(NOT_FOUND))
+    body = _body(call)
     state, reason = body.get("state"), body.get("state_reason")
     docs = f"{DOCS}/issues/issues#update-an-issue"
-    if state not in (None, "open", "closed"):
+    if not _absent_or_one_of(state, ("open", "closed")):
         return Reply(status=422, body=validation_failed("Issue", "state", "invalid", docs=docs))
-    if reason not in (None, "completed", "not_planned", "duplicate", "reopened"):
+    if not _absent_or_one_of(reason, ("completed", "not_planned", "duplicate", "reopened")):
         return Reply(status=422, body=validation_failed("Issue", "state_reason", "invalid", docs=docs))
     if pull is not None:
         if state is not None and not pull.merged:
@@ -176,16 +190,16 @@ def _update_issue(gh: FakeGitHub, call: Call) -> Reply:
 
 
 def _comment(gh: FakeGitHub, call: Call) -> Reply:
-    repo, body = _repo_of(call), call.body or {}
-    number = int(call.params["number"])
+    repo, number = _repo_of(call), int(call.params["number"])
     if number not in repo.issues and number not in repo.pulls:
         return Reply(status=404, body=dict(NOT_FOUND))
-    if not body.get("body"):
+    said = _body(call).get("body")
+    if not said or not isinstance(said, str):
         docs = f"{DOCS}/issues/comments#create-an-issue-comment"
         return Reply(status=422, body=validation_failed("IssueComment", "body", "missing_field", docs=docs))
     comment_id = next(gh._ids)
-    gh.comments.append({"repo": repo.full_name, "number": number, "body": body["body"], "id": comment_id})
-    return Reply(status=201, body=gh.comment_json(repo, number, comment_id, body["body"]))
+    gh.comments.append({"repo": repo.full_name, "number": number, "body": said, "id": comment_id})
+    return Reply(status=201, body=gh.comment_json(repo, number, comment_id, said))
 
 
 def _find_workflow(repo: FakeRepo, key: str) -> FakeWorkflow | None:
@@ -201,14 +215,17 @@ def _get_workflow(gh: FakeGitHub, call: Call) -> Reply:
 
 
 def _dispatch(gh: FakeGitHub, call: Call) -> Reply:
-    repo, body = _repo_of(call), call.body or {}
+    repo = _repo_of(call)
     workflow = _find_workflow(repo, call.params["workflow"])
     if workflow is None:
         return Reply(status=404, body=dict(NOT_FOUND))
     if not workflow.dispatchable:
         return Reply(status=422, body=dict(NO_DISPATCH_TRIGGER))
+    body = _body(call)
     ref, inputs = body.get("ref"), body.get("inputs") or {}
-    if ref not in repo.branches:
+    if not isinstance(inputs, dict):
+        inputs = {}
+    if not isinstance(ref, str) or ref not in repo.branches:
         return Reply(status=422, body=dispatch_refused(f"No ref found for: {ref}"))
     missing = [name for name in workflow.required_inputs if name not in inputs]
     if missing:
@@ -220,6 +237,18 @@ def _dispatch(gh: FakeGitHub, call: Call) -> Reply:
 def _repo_of(call: Call) -> FakeRepo:
     assert call.repo is not None
     return call.repo
+
+
+def _body(call: Call) -> JsonObject:
+    """The request's JSON object, `{}` when it sent none (any other JSON is the client's bug: a 500 here)."""
+    body = call.body or {}
+    if not isinstance(body, dict):
+        raise TypeError(f"{call.method} {call.path}: the body is not a JSON object: {body!r}")
+    return body
+
+
+def _absent_or_one_of(value: Json, choices: tuple[str, ...]) -> TypeGuard[str | None]:
+    return value is None or (isinstance(value, str) and value in choices)
 
 
 R = r"/repos/(?P<repo>[^/]+/[^/]+)"

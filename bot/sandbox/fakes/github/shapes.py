@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import zlib
 from datetime import UTC, datetime
-from typing import Any
+
+from bot.jsonvalue import JsonObject
 
 API = "https://api.github.com"  # the API root a webhook body names; the fake puts its own URL instead
 WEB = "https://github.com"
@@ -39,7 +40,7 @@ def user_kind(login: str) -> str:
     return "Bot" if login.endswith("[bot]") or login == "dependabot" else "User"
 
 
-def simple_user(login: str, *, api: str = API) -> dict[str, Any]:
+def simple_user(login: str, *, api: str = API) -> JsonObject:
     """The "simple-user" shape: the author of a pull request, a comment's user, a webhook's sender."""
     uid, base = number_of(login), f"{api}/users/{login}"
     return {
@@ -65,7 +66,7 @@ def simple_user(login: str, *, api: str = API) -> dict[str, Any]:
     }
 
 
-def private_user(login: str, *, api: str = API, now: datetime) -> dict[str, Any]:
+def private_user(login: str, *, api: str = API, now: datetime) -> JsonObject:
     """`GET /user`: the authenticated user's own profile ("private-user")."""
     return {
         **simple_user(login, api=api),
@@ -94,7 +95,7 @@ def private_user(login: str, *, api: str = API, now: datetime) -> dict[str, Any]
     }
 
 
-def team_simple(org: str, slug: str, *, api: str = API) -> dict[str, Any]:
+def team_simple(org: str, slug: str, *, api: str = API) -> JsonObject:
     """The "team-simple" shape, as in a pull request's requested_teams."""
     team_id, org_id = number_of(f"{org}/{slug}"), number_of(org)
     base = f"{api}/organizations/{org_id}/team/{team_id}"
@@ -164,7 +165,7 @@ _NOT_MINIMAL = (
 )
 
 
-def repository(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> dict[str, Any]:
+def repository(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> JsonObject:
     """The "repository" shape (a pull request's head and base repo, `GET /user/repos`, webhooks)."""
     owner, name = full_name.split("/")
     base = f"{api}/repos/{full_name}"
@@ -222,7 +223,7 @@ def repository(full_name: str, repo_id: int, *, private: bool = False, api: str 
     }
 
 
-def full_repository(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> dict[str, Any]:
+def full_repository(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> JsonObject:
     """`GET /repos/{owner}/{repo}` ("full-repository"): the repository and what the token may do there."""
     return {
         **repository(full_name, repo_id, private=private, api=api),
@@ -232,7 +233,7 @@ def full_repository(full_name: str, repo_id: int, *, private: bool = False, api:
     }
 
 
-def minimal_repository(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> dict[str, Any]:
+def minimal_repository(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> JsonObject:
     """The "minimal-repository" shape, as in a workflow run or a commit's combined status."""
     data = repository(full_name, repo_id, private=private, api=api)
     for key in _NOT_MINIMAL:
@@ -240,7 +241,7 @@ def minimal_repository(full_name: str, repo_id: int, *, private: bool = False, a
     return data
 
 
-def repository_links(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> dict[str, Any]:
+def repository_links(full_name: str, repo_id: int, *, private: bool = False, api: str = API) -> JsonObject:
     """The repository as a workflow_run webhook names it: identity, owner and the hypermedia links only."""
     owner = full_name.split("/")[0]
     base = f"{api}/repos/{full_name}"
@@ -259,7 +260,7 @@ def repository_links(full_name: str, repo_id: int, *, private: bool = False, api
     }
 
 
-def organization(login: str, *, api: str = API) -> dict[str, Any]:
+def organization(login: str, *, api: str = API) -> JsonObject:
     """The organization a webhook's repository belongs to ("organization-simple")."""
     org_id, base = number_of(login), f"{api}/orgs/{login}"
     return {

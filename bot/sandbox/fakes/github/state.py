@@ -6,7 +6,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import NotRequired, TypedDict
+
+from bot.jsonvalue import Json, JsonObject
 
 # -- state tests can set ------------------------------------------------------------------------------
 
@@ -95,14 +97,45 @@ class RecordedRequest:
     method: str
     path: str
     query: dict[str, str]
-    json: Any
+    json: Json  # the decoded body; None when there was none
     headers: dict[str, str]
+
+
+class RecordedMerge(TypedDict):
+    """A pull request the fake merged: which, how, the merge commit, and what the request said."""
+
+    repo: str
+    number: int
+    method: str
+    sha: str | None  # the merge commit, or the `sha` the request named (the head's, or null) when it named one
+    merge_method: NotRequired[str]
+    commit_title: NotRequired[Json]
+    commit_message: NotRequired[Json]
+
+
+class RecordedComment(TypedDict):
+    repo: str
+    number: int
+    body: str
+    id: int
+
+
+class RecordedDispatch(TypedDict):
+    repo: str
+    workflow: str  # the workflow's file name
+    ref: str
+    inputs: JsonObject
+
+
+class RecordedRerun(TypedDict):
+    repo: str
+    run_id: int
 
 
 @dataclass(kw_only=True)
 class Reply:
     status: int
-    body: Any = None  # dict/list → JSON, str → sent as is, None → empty
+    body: object = None  # a JSON object or array → sent as JSON, str → sent as is, None → empty
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -120,7 +153,7 @@ class Call:
     method: str
     path: str
     query: dict[str, str]
-    body: Any
+    body: Json
     params: dict[str, str]
     repo: FakeRepo | None
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from bot.jsonvalue import JsonObject
 from bot.sandbox.fakes.github.shapes import API, ORGS, number_of, organization, repository, sha, simple_user
 from bot.sandbox.fakes.github.state import FakeRepo
 
@@ -18,7 +18,7 @@ class Webhook:
     """One delivery: `event` goes in the X-GitHub-Event header, `payload` is the JSON body."""
 
     event: str
-    payload: dict[str, Any]
+    payload: JsonObject
 
     @property
     def name(self) -> str:
@@ -35,18 +35,17 @@ def now_or(at: datetime | None) -> datetime:
     return at or datetime.now(UTC).replace(microsecond=0)
 
 
-def envelope(repo: FakeRepo, sender: str) -> dict[str, Any]:
+def envelope(repo: FakeRepo, sender: str) -> JsonObject:
     """What every repository webhook carries: the repository, its organization and who caused the event."""
     owner = repo.full_name.split("/")[0]
     data = repository(repo.full_name, repo.id, private=repo.private) | {"custom_properties": {}}
-    return {"repository": data, "sender": simple_user(sender)} | (
-        {"organization": organization(owner)} if owner in ORGS else {}
-    )
+    body: JsonObject = {"repository": data, "sender": simple_user(sender)}
+    return body | ({"organization": organization(owner)} if owner in ORGS else {})
 
 
-def pull_minimal(repo: FakeRepo, number: int, head: str, head_sha: str, base: str) -> dict[str, Any]:
+def pull_minimal(repo: FakeRepo, number: int, head: str, head_sha: str, base: str) -> JsonObject:
     """A pull request as a check run or workflow run names it: its number and branches."""
-    ref = {"id": repo.id, "url": f"{API}/repos/{repo.full_name}", "name": repo.full_name.split("/")[1]}
+    ref: JsonObject = {"id": repo.id, "url": f"{API}/repos/{repo.full_name}", "name": repo.full_name.split("/")[1]}
     return {
         "id": repo.id * 1000 + number,
         "number": number,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from bot.jsonvalue import JsonObject, text
 from bot.sandbox.fakes.github import objects
 from bot.sandbox.fakes.github.ci_webhooks import check_run_completed, workflow_job_completed, workflow_run_completed
-from bot.sandbox.fakes.github.shapes import API, WEB, number_of, repository, sha, stamp
+from bot.sandbox.fakes.github.shapes import API, WEB, number_of, repository, sha, simple_user, stamp
 from bot.sandbox.fakes.github.state import FakeIssue, FakePull
 from bot.sandbox.fakes.github.webhook_parts import REPO, ZERO_SHA, Webhook, envelope, now_or, repo_of
 
@@ -62,7 +62,7 @@ def pull_request(
         pull.state, pull.closed_at, pull.merged = "closed", when, merged
         pull.merged_by = (sender or author) if merged else None
     data = objects.pull_request(owner, pull)
-    payload: dict[str, Any] = {"action": action, "number": number, "pull_request": data}
+    payload: JsonObject = {"action": action, "number": number, "pull_request": data}
     if action == "synchronize":
         payload.update(before=sha(f"{repo}#{number} before"), after=pull.head_sha)
     return Webhook("pull_request", payload | envelope(owner, sender or author))
@@ -86,7 +86,7 @@ def issue_comment_created(
     del issue["closed_by"]
     comment_id = number_of(f"{repo}#{number}:{body}")
     comment = objects.comment(owner, number, comment_id, body, login=author, when=when)
-    payload = {"action": "created", "issue": issue, "comment": comment}
+    payload: JsonObject = {"action": "created", "issue": issue, "comment": comment}
     return Webhook("issue_comment", payload | envelope(owner, author))
 
 
@@ -94,7 +94,7 @@ def ping(*, repo: str = REPO, hook_id: int = 4242001, events: tuple[str, ...] = 
     """`ping`: GitHub's first delivery to a new repository webhook."""
     owner, created = repo_of(repo), stamp(datetime(2025, 1, 6, 10, 0, tzinfo=UTC))
     hooks = f"{API}/repos/{repo}/hooks/{hook_id}"
-    hook = {
+    hook: JsonObject = {
         "type": "Repository",
         "id": hook_id,
         "name": "web",
@@ -109,7 +109,7 @@ def ping(*, repo: str = REPO, hook_id: int = 4242001, events: tuple[str, ...] = 
         "deliveries_url": f"{hooks}/deliveries",
         "last_response": {"code": None, "status": "unused", "message": None},
     }
-    payload = {"zen": "Ship small, ship often.", "hook_id": hook_id, "hook": hook}
+    payload: JsonObject = {"zen": "Ship small, ship often.", "hook_id": hook_id, "hook": hook}
     return Webhook("ping", payload | envelope(owner, sender))
 
 
@@ -126,8 +126,8 @@ def push(
     """`push`: one commit pushed to `branch`; with no `before`, the push created the branch."""
     when, owner = now_or(at), repo_of(repo)
     after = head_sha or sha(f"{repo}@{branch}:{message}")
-    person = {"name": author.title(), "email": f"{author}@acme.test", "username": author}
-    commit = {
+    person: JsonObject = {"name": author.title(), "email": f"{author}@acme.test", "username": author}
+    commit: JsonObject = {
         "id": after,
         "tree_id": sha(f"tree {after}"),
         "distinct": True,
@@ -141,11 +141,12 @@ def push(
         "modified": ["api/login.py"],
     }
     data = repository(repo, owner.id, private=owner.private) | {"custom_properties": {}}
-    data["owner"] |= {"name": data["owner"]["login"], "email": None}
+    login = repo.split("/")[0]
+    data["owner"] = simple_user(login) | {"name": login, "email": None}  # a push body's owner has these two too
     for key in ("created_at", "pushed_at"):  # a push body gives these two as Unix timestamps
-        data[key] = int(datetime.fromisoformat(data[key]).timestamp())
+        data[key] = int(datetime.fromisoformat(text(data[key])).timestamp())
     data.update(stargazers=data["stargazers_count"], master_branch=data["default_branch"])
-    payload = {
+    payload: JsonObject = {
         "ref": f"refs/heads/{branch}",
         "before": before or ZERO_SHA,
         "after": after,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import http
-from typing import Any
 
+from bot.jsonvalue import JsonObject
 from bot.sandbox.fakes.github.shapes import API
 
 GITHUB_API = API
@@ -14,7 +14,7 @@ API_VERSION = "2022-11-28"
 RATE_LIMIT = 5000  # requests an hour for a personal access token
 
 
-def error(message: str, documentation_url: str = DOCS) -> dict[str, Any]:
+def error(message: str, documentation_url: str = DOCS) -> JsonObject:
     """GitHub's "basic-error" body: a message and where to read about it."""
     return {"message": message, "documentation_url": documentation_url}
 
@@ -26,8 +26,8 @@ NOT_MERGEABLE = error("Pull Request is not mergeable", f"{DOCS}/pulls/pulls#merg
 HEAD_MODIFIED = error("Head branch was modified. Review and try the merge again.", f"{DOCS}/pulls/pulls")
 MERGE_CONFLICT = error("Merge conflict", f"{DOCS}/pulls/pulls#merge-a-pull-request")
 BAD_JSON = error("Problems parsing JSON")
-SERVER_ERROR = {"message": "Server Error"}  # a 500 or 502 from GitHub says no more than that
-UNAVAILABLE = {"code": "unavailable", "message": "Service Unavailable", "documentation_url": DOCS}
+SERVER_ERROR: JsonObject = {"message": "Server Error"}  # a 500 or 502 from GitHub says no more than that
+UNAVAILABLE: JsonObject = {"code": "unavailable", "message": "Service Unavailable", "documentation_url": DOCS}
 ISSUES_DISABLED = error("Issues are disabled for this repo", f"{DOCS}/issues/issues#get-an-issue")
 NO_DISPATCH_TRIGGER = error(
     "Workflow does not have 'workflow_dispatch' trigger",
@@ -37,22 +37,22 @@ NO_DISPATCH_TRIGGER = error(
 
 def validation_failed(
     resource: str, field: str, code: str, *, message: str | None = None, docs: str = DOCS
-) -> dict[str, Any]:
+) -> JsonObject:
     """GitHub's "validation-error" body (422): what was wrong with which field."""
-    detail: dict[str, Any] = {"resource": resource, "field": field, "code": code}
+    detail: JsonObject = {"resource": resource, "field": field, "code": code}
     if message is not None:
         detail["message"] = message
     return {"message": "Validation Failed", "errors": [detail], "documentation_url": docs}
 
 
-def dispatch_refused(message: str) -> dict[str, Any]:
+def dispatch_refused(message: str) -> JsonObject:
     """A refused workflow dispatch (422): GitHub names the ref or input in the message only."""
     return error(message, f"{DOCS}/actions/workflows#create-a-workflow-dispatch-event")
 
 
-def default_fault_body(status: int) -> Any:
+def default_fault_body(status: int) -> JsonObject:
     """The body GitHub sends with this status when a test injects it without one."""
-    by_status: dict[int, Any] = {
+    by_status: dict[int, JsonObject] = {
         401: BAD_CREDENTIALS,
         403: FORBIDDEN,
         404: NOT_FOUND,
@@ -68,7 +68,7 @@ def default_fault_body(status: int) -> Any:
     return dict(body) if body is not None else {"message": http.HTTPStatus(status).phrase}
 
 
-def primary_rate_limit(user_id: int, request_id: str) -> dict[str, Any]:
+def primary_rate_limit(user_id: int, request_id: str) -> JsonObject:
     """403 once the hourly quota is used up (sent with X-RateLimit-Remaining: 0)."""
     message = (
         f"API rate limit exceeded for user ID {user_id}. If you reach out to GitHub Support for help, "
@@ -77,7 +77,7 @@ def primary_rate_limit(user_id: int, request_id: str) -> dict[str, Any]:
     return error(message, f"{RATE_LIMIT_DOCS}#primary-rate-limit")
 
 
-def secondary_rate_limit(request_id: str) -> dict[str, Any]:
+def secondary_rate_limit(request_id: str) -> JsonObject:
     """403 for too many requests too fast (sent with Retry-After)."""
     message = (
         "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
