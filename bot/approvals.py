@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.domain import ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, StepStatus
 from bot.jsonvalue import JsonObject
@@ -22,36 +22,6 @@ def action_hash(*, tool: str, args: JsonObject, requester: str, team_id: str) ->
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-CHANNEL = "channel"
-GROUP_PREFIX = "group:"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ApprovalRules:
-    """Who may approve one action, how many must, and for how long: what the policy file says for it.
-
-    `approvers` holds approver specs: a user id (`U123`), a user group (`group:S123` or `group:release-managers`
-    by handle), or `channel` (members of the request's channel). Empty means anyone but the requester.
-    """
-
-    approvers: tuple[str, ...] = ()
-    required: int = 1
-    requester_may_approve: bool = False
-    ttl: timedelta = timedelta(hours=2)
-    remind_before: timedelta | None = None
-    escalate_to: tuple[str, ...] = ()
-    only_in: tuple[str, ...] = ()
-    rule: str = "default"
-
-    def expires_at(self, now: datetime) -> datetime:
-        return now + self.ttl
-
-    def remind_at(self, now: datetime) -> datetime | None:
-        if self.remind_before is None or self.remind_before >= self.ttl:
-            return None
-        return self.expires_at(now) - self.remind_before
 
 
 class Purpose(enum.StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.approvals import CHANNEL, GROUP_PREFIX
+from bot.approval_rules import CHANNEL, GROUP_PREFIX
 from bot.ports import Directory
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.approvals import ApprovalRules
+from bot.approval_rules import ApprovalRules
 from bot.jsonvalue import JsonObject
 from bot.policy import Policy
 from bot.ports import Directory

@@ -24,7 +24,7 @@ from bot.domain import (
 from bot.jsonvalue import JsonObject
 
 if TYPE_CHECKING:
-    from bot.approvals import ApprovalRules
+    from bot.approval_rules import ApprovalRules
     from bot.card_view import CardView
     from bot.runbooks.state import Failure
     from integrations.registry import ToolResult

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bot.approvals import ApprovalRules
+from bot.approval_rules import ApprovalRules
 from bot.policy import schema, specs
 from bot.policy.durations import format_duration
 from bot.policy.rules import GLOB_CHARS, PolicyRule

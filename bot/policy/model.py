@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path as FilePath
 from typing import Any
 
-from bot.approvals import ApprovalRules
+from bot.approval_rules import ApprovalRules
 from bot.policy import build, specs
 from bot.policy.rules import GLOB_CHARS, PolicyRule, describe_approval, only_in_reason
 from bot.policy.schema import PolicyFile

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bot.approvals import CHANNEL, ApprovalRules
+from bot.approval_rules import CHANNEL, ApprovalRules
 from bot.policy import specs
 from bot.policy.durations import format_duration
 

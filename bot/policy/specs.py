@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.approvals import CHANNEL, GROUP_PREFIX
+from bot.approval_rules import CHANNEL, GROUP_PREFIX
 
 ANYONE = "anyone"
 

@@ -19,8 +19,8 @@ from bot.policy.durations import parse_duration
 from bot.ports import Audit, Messages, Store
 from bot.run_builders import new_id
 from bot.runbooks.launcher import find_book
-from bot.runbooks.loader import GATE_TOOL, Runbook
-from bot.runbooks.model import StepSpec
+from bot.runbooks.loader import GATE_TOOL
+from bot.runbooks.model import Runbook, StepSpec
 from bot.runbooks.state import Batch, Failure, RunbookState
 from bot.runbooks.templates import TemplateProblem, condition, render
 from bot.thread_poster import ThreadPoster

@@ -12,7 +12,7 @@ from bot.jsonvalue import JsonObject
 from bot.ports import Audit, Store
 from bot.run_builders import new_id, run_row, trigger_of
 from bot.runbooks.inputs import coerce_inputs
-from bot.runbooks.loader import Runbook
+from bot.runbooks.model import Runbook
 from bot.runbooks.state import RunbookState
 from bot.suggest import did_you_mean
 from integrations.registry import CURRENT_RUN

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from pydantic_core import ErrorDetails
 
 from bot.jsonvalue import JsonObject
 from bot.policy.source import ConfigFileError, Document, Problem, explain, read_yaml
-from bot.runbooks.model import InputSpec, RetrySpec, RunbookFile, StepSpec
+from bot.runbooks.model import InputSpec, RetrySpec, Runbook, RunbookFile, StepSpec
 from bot.runbooks.templates import ENV, check, is_template
 from bot.suggest import did_you_mean
 from integrations.registry import ToolRegistry
@@ -25,17 +24,6 @@ OPTIONAL_TOOLS = {"erp_": "an ERP (TRYTON_URL or ODOO_URL)"}
 
 class RunbookError(ConfigFileError):
     """A runbook file can't be used."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Runbook:
-    spec: RunbookFile
-    source: str
-    unavailable: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
 
 def load_runbooks(folder: str | Path, registry: ToolRegistry) -> dict[str, Runbook]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
@@ -92,3 +93,14 @@ class RunbookFile(Strict):
         if not NAME.match(value):
             raise ValueError("a runbook name is lower-case letters, digits, - and _ (e.g. ci-failure)")
         return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runbook:
+    spec: RunbookFile
+    source: str
+    unavailable: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name

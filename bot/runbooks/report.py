@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.blocks import as_dicts, context, escape, fields_block, section
 from bot.jsonvalue import JsonObject
-from bot.runbooks.loader import Runbook
+from bot.runbooks.model import Runbook
 from bot.runbooks.state import Failure
 
 

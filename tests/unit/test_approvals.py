@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from bot.approval_rules import ApprovalRules
 from bot.approvals import (
-    ApprovalRules,
     Click,
     Purpose,
     action_hash,

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from bot.approvals import ApprovalRules, Click, Purpose
+from bot.approval_rules import ApprovalRules
+from bot.approvals import Click, Purpose
 from bot.cards import Cards
 from bot.clock import FakeClock
 from bot.decisions import Decider

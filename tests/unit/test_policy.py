@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.approvals import ApprovalRules
+from bot.approval_rules import ApprovalRules
 from bot.clock import FakeClock
 from bot.policy import Policy, PolicyError, format_duration, load_policy, parse_duration
 from integrations.github import GitHubGateway, github_tools
