@@ -33,9 +33,9 @@ from aiohttp import web  # noqa: E402
 from slack_bolt.async_app import AsyncApp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
-from bot.settings import Settings  # noqa: E402
+from bot.app.settings import Settings  # noqa: E402
+from bot.app.wiring import build  # noqa: E402
 from bot.store.engine import make_engine, upgrade_database  # noqa: E402
-from bot.wiring import build  # noqa: E402
 from tests.db import create_pg_database, drop_pg_database  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, errors, messages, reactions, views
+from handlers import actions, commands, listener_errors, messages, reactions, views
 from handlers.types import Accept
 
 
 def register_all(app: AsyncApp, accept: Accept) -> None:
     for module in (commands, messages, reactions, actions, views):
         module.register(app, accept)
-    errors.register(app)
+    listener_errors.register(app)

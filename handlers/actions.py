@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.blocks import ActionId
+from bot.slack_ui.block_kit import ActionId
 from handlers.convert import action_event
 from handlers.types import Accept
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.domain import Event, Source
-from bot.jsonvalue import JsonObject, items, obj
+from bot.core.domain import Event, Source
+from bot.core.jsonvalue import JsonObject, items, obj
 
 
 def _opt(value: object) -> str | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain import Source
+from bot.core.domain import Source
 from handlers.convert import message_event
 from handlers.types import Accept
 

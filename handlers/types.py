@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.domain import Event
+from bot.core.domain import Event
 
 Accept = Callable[[Event], Awaitable[bool]]

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.blocks import ViewId
+from bot.slack_ui.block_kit import ViewId
 from handlers.convert import view_event
 from handlers.types import Accept
 

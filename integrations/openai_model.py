@@ -13,10 +13,10 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 
-from bot.errors import ModelUnavailable
-from bot.jsonvalue import dig, items, text
-from bot.ports import ModelReply, ModelToolCall
-from integrations.registry import Tool
+from bot.core.errors import ModelUnavailable
+from bot.core.jsonvalue import dig, items, text
+from bot.core.ports import ModelReply, ModelToolCall
+from bot.core.tool_registry import Tool
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ def tool_schema(tool: Tool) -> ChatCompletionFunctionToolParam:
 
 
 def chat_message(message: Mapping[str, object]) -> ChatCompletionMessageParam:
-    """One message of the conversation, as bot.agent.conversation builds it in JSON, in the SDK's typed form."""
+    """One message of the conversation, as bot.orchestration.agent.conversation builds it in JSON, in the SDK's
+    typed form."""
     role, content = message.get("role"), message.get("content")
     if role == "assistant":
         turn: ChatCompletionAssistantMessageParam = {
@@ -68,7 +69,7 @@ def tool_call(call: object) -> ChatCompletionMessageFunctionToolCallParam:
 
 
 class OpenAIModel:
-    """Implements bot.ports.Model. Retries (429, 5xx, timeouts) are the client's, bounded by `max_retries`."""
+    """Implements bot.core.ports.Model. Retries (429, 5xx, timeouts) are the client's, bounded by `max_retries`."""
 
     def __init__(
         self, *, api_key: str, model: str, base_url: str | None = None, timeout: float = 60.0, max_retries: int = 2

@@ -9,8 +9,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.jsonvalue import JsonObject
-from bot.redact import contains_secret, redact, redact_text
+from bot.core.jsonvalue import JsonObject
+from bot.core.redact import contains_secret, redact, redact_text
 
 
 def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
@@ -23,7 +23,7 @@ def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession
 
 
 class SlackChat:
-    """Implements bot.ports.Chat. Every text leaving here is scrubbed of secrets."""
+    """Implements bot.core.ports.Chat. Every text leaving here is scrubbed of secrets."""
 
     def __init__(self, client: AsyncWebClient, secrets: tuple[str, ...] = ()) -> None:
         self.client = client

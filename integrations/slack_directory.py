@@ -8,8 +8,8 @@ from typing import TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock
-from bot.jsonvalue import dig, items, text
+from bot.core.clock import Clock
+from bot.core.jsonvalue import dig, items, text
 
 CACHE_TTL = timedelta(seconds=60)
 
@@ -18,7 +18,7 @@ V = TypeVar("V")
 
 
 class SlackDirectory:
-    """Implements bot.ports.Directory with usergroups.* and conversations.* (cached for a minute)."""
+    """Implements bot.core.ports.Directory with usergroups.* and conversations.* (cached for a minute)."""
 
     def __init__(self, client: AsyncWebClient, clock: Clock, ttl: timedelta = CACHE_TTL) -> None:
         self.client = client

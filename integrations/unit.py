@@ -4,7 +4,7 @@ Each integration (Slack, GitHub, OpenAI, Tryton, Odoo) is one `Unit`. Its `secti
 settings it reads (the composed `Settings` inherits every section, so the environment names stay flat:
 `GITHUB_TOKEN`, `TRYTON_URL`…); its secrets are found by type — every `SecretStr` field of its section — so a new
 secret setting is redacted without anyone listing it; `tools` is what it offers the registry; `check` is its line
-in `opsbot check`. The composition root (bot.wiring, bot.checks) walks the list of units and nothing else.
+in `opsbot check`. The composition root (bot.app.wiring, bot.app.checks) walks the list of units and nothing else.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import ClassVar, Generic, TypeVar
 import aiohttp
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from bot.clock import Clock
-from integrations.registry import Tool
+from bot.core.clock import Clock
+from bot.core.tool_registry import Tool
 
 
 class Section(BaseModel):

@@ -7,9 +7,9 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.clock import FakeClock
-from bot.settings import Settings
-from bot.wiring import Opsbot, build
+from bot.app.settings import Settings
+from bot.app.wiring import Opsbot, build
+from bot.core.clock import FakeClock
 from tests.fakes.github import FakeGitHub
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackApi

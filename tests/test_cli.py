@@ -62,7 +62,7 @@ async def opsbot(*args: str, env: Mapping[str, str], cwd: Path, timeout: float =
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.app.cli",
         *args,
         env=dict(env),
         cwd=cwd,
@@ -133,7 +133,7 @@ async def test_run_answers_a_signed_mention_in_its_thread_and_stops_cleanly_on_s
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.app.cli",
         "run",
         env=env,
         cwd=tmp_path,

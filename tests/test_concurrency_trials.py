@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from aiohttp import web
 
-from bot.wiring import build
+from bot.app.wiring import build
 from tests.approvals_helpers import approval_of, cards
 from tests.fakes.slack_driver import SlackDriver
 from tests.harness import SIGNING_SECRET, Harness

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.wiring import build
+from bot.app.wiring import build
 from tests.harness import Harness
 
 

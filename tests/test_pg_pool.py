@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.metrics import METRICS
+from bot.core.metrics import METRICS
 from bot.store.database import Database, scalar
 from bot.store.engine import make_engine
 from tests.db import PG_ADMIN_DSN, truncate_all

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.domain import RunStatus, StepStatus
+from bot.core.domain import RunStatus, StepStatus
+from bot.core.transitions import IllegalTransition
 from bot.store.models import runs, steps
-from bot.transitions import IllegalTransition
 from tests.approvals_helpers import cards, click
 from tests.harness import Harness
 

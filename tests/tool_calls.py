@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.registry import Preview, ToolRegistry, ToolResult
+from bot.core.tool_registry import Preview, ToolRegistry, ToolResult
 
 
 async def run(tools: ToolRegistry, name: str, **args: Any) -> ToolResult:

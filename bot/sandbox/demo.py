@@ -13,13 +13,13 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bot.app.settings import Settings
+from bot.sandbox.fakes.fake_odoo import DATABASE as ODOO_DATABASE
+from bot.sandbox.fakes.fake_odoo import LOGIN as ODOO_LOGIN
+from bot.sandbox.fakes.fake_odoo import FakeOdoo
 from bot.sandbox.fakes.github import FakeGitHub, webhooks
 from bot.sandbox.fakes.github.shapes import sha
-from bot.sandbox.fakes.odoo import DATABASE as ODOO_DATABASE
-from bot.sandbox.fakes.odoo import LOGIN as ODOO_LOGIN
-from bot.sandbox.fakes.odoo import FakeOdoo
 from bot.sandbox.fakes.slack_api import FakeSlackApi
-from bot.settings import Settings
 
 BOT_TOKEN = "xoxb-sandbox-0000-demo-token"  # noqa: S105 - only the local fake Slack ever sees it
 SIGNING_SECRET = "sandbox-demo-signing-secret-0000"  # noqa: S105 - signs requests from the local fake Slack

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.jsonvalue import obj
+from bot.core.jsonvalue import obj
 
 if TYPE_CHECKING:
-    from bot.sandbox.app import Sandbox
+    from bot.sandbox.sandbox_app import Sandbox
 
 STATIC = {
     "/": ("index.html", "text/html"),

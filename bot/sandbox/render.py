@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Callable, Mapping
 
-from bot.jsonvalue import dig, items, obj, text
+from bot.core.jsonvalue import dig, items, obj, text
 
 Block = Mapping[str, object]  # a Block Kit block or element, read (as Slack would) only for what it shows
 Names = Mapping[str, str]

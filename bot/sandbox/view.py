@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypedDict
 
-from bot.jsonvalue import JsonObject, items, number, obj, text
+from bot.core.jsonvalue import JsonObject, items, number, obj, text
 from bot.sandbox import demo
 from bot.sandbox.fakes.github import FakeGitHub
 from bot.sandbox.fakes.slack_api import FakeSlackApi

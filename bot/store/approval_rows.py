@@ -8,12 +8,20 @@ from typing import Any
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bot.domain import ApprovalCase, ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, RunStatus, StepStatus
+from bot.core.domain import (
+    ApprovalCase,
+    ApprovalRecord,
+    ApprovalStatus,
+    Decision,
+    DecisionRecord,
+    RunStatus,
+    StepStatus,
+)
+from bot.core.transitions import approval_move, run_sources, step_move
 from bot.store.database import rowcount
 from bot.store.models import approvals, decisions, runs, steps
 from bot.store.records import approval_record, approval_values, decision_record, run_record, step_record
-from bot.store.rows import Rows, maybe
-from bot.transitions import approval_move, run_sources, step_move
+from bot.store.table_rows import Rows, maybe
 
 
 class ApprovalRows(Rows):

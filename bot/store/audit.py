@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.jsonvalue import JsonObject
-from bot.redact import redact
+from bot.core.jsonvalue import JsonObject
+from bot.core.redact import redact
 from bot.store.database import Database, all_rows
 from bot.store.models import audit
 

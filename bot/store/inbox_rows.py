@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain import Event, InboxStatus, Source
-from bot.jsonvalue import JsonObject
+from bot.core.domain import Event, InboxStatus, Source
+from bot.core.jsonvalue import JsonObject
 from bot.store.database import first, scalar, scalars
 from bot.store.models import inbox
-from bot.store.rows import Rows
+from bot.store.table_rows import Rows
 
 _ACCEPT_COLUMNS = (
     "dedupe_key", "source", "type", "team_id", "payload", "status", "attempts", "created_at", "claimed_by",

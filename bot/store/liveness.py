@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.metrics import METRICS
+from bot.core.metrics import METRICS
 
 RETURNED_AT = "opsbot_returned_at"
 

@@ -11,15 +11,15 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bot.domain import RunKind, RunRecord, RunStatus, StepRecord, StepStatus
-from bot.jsonvalue import JsonObject
+from bot.core.domain import RunKind, RunRecord, RunStatus, StepRecord, StepStatus
+from bot.core.jsonvalue import JsonObject
+from bot.core.transitions import run_sources, step_move
 from bot.store.approval_rows import ApprovalRows
 from bot.store.database import rowcount, scalar
 from bot.store.inbox_rows import InboxRows
 from bot.store.models import runs, steps, thread_locks
 from bot.store.records import run_record, run_values, step_record, step_values
-from bot.store.rows import maybe
-from bot.transitions import run_sources, step_move
+from bot.store.table_rows import maybe
 
 
 class Repository(InboxRows, ApprovalRows):

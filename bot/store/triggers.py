@@ -11,9 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.database import Database, all_rows, one, rowcount, scalar
-from bot.store.models import digest_slots, digests, probe_states, runs, steps, trigger_claims, trigger_threads
-from bot.triggers.records import (
+from bot.core.trigger_records import (
     DigestRecord,
     ProbeSample,
     ProbeState,
@@ -22,6 +20,8 @@ from bot.triggers.records import (
     ThreadData,
     ThreadRecord,
 )
+from bot.store.database import Database, all_rows, one, rowcount, scalar
+from bot.store.models import digest_slots, digests, probe_states, runs, steps, trigger_claims, trigger_threads
 
 
 class TriggerStore:

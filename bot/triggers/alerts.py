@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.domain import Event
-from bot.jsonvalue import JsonObject, dig, obj, text
-from bot.triggers.blocks import AlertCard, alert_card
+from bot.core.domain import Event
+from bot.core.jsonvalue import JsonObject, dig, obj, text
+from bot.core.trigger_records import ThreadData
+from bot.slack_ui.trigger_blocks import AlertCard, alert_card
 from bot.triggers.followups import Followups
 from bot.triggers.readers import objects, optional_text
-from bot.triggers.records import ThreadData
-from bot.triggers.rules import Facts, Rules
 from bot.triggers.threads import Threads
+from bot.triggers.trigger_rules import Facts, Rules
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.blocks import escape, review_requested
-from bot.clock import Clock
-from bot.jsonvalue import JsonObject, items, number, text
-from bot.membership import describe_specs
+from bot.approvals.membership import describe_specs
+from bot.core.clock import Clock
+from bot.core.jsonvalue import JsonObject, items, number, text
+from bot.core.mrkdwn import review_requested
+from bot.core.tool_registry import ToolRegistry
+from bot.core.trigger_records import DigestSpec, RunOutcome
+from bot.slack_ui.block_kit import escape
+from bot.slack_ui.trigger_blocks import DigestSection, DigestView, digest_blocks, remind_button, rerun_button
 from bot.store.repository import Repository
 from bot.store.triggers import TriggerStore
-from bot.triggers.blocks import DigestSection, DigestView, digest_blocks, remind_button, rerun_button
 from bot.triggers.readers import optional_text
-from bot.triggers.records import DigestSpec, RunOutcome
-from integrations.registry import ToolRegistry
 
 KIND_NAMES = {
     "prs": "Pull requests",

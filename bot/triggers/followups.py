@@ -6,17 +6,17 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.blocks import as_dicts, error_blocks
-from bot.domain import Event, ToolCall
-from bot.errors import UserFacingError
-from bot.planner.base import PlanContext, Planner
-from bot.ports import Chat
-from bot.runner import Runner
-from bot.triggers.rules import Facts, RouteSpec, ToolAction, render_args, render_text
-from integrations.registry import ToolRegistry
+from bot.core.domain import Event, ToolCall
+from bot.core.errors import UserFacingError
+from bot.core.ports import Chat
+from bot.core.tool_registry import ToolRegistry
+from bot.orchestration.planner.planner_base import PlanContext, Planner
+from bot.orchestration.runner import Runner
+from bot.slack_ui.block_kit import as_dicts, error_blocks
+from bot.triggers.trigger_rules import Facts, RouteSpec, ToolAction, render_args, render_text
 
 if TYPE_CHECKING:
-    from bot.agent.loop import AgentLoop
+    from bot.orchestration.agent.agent_loop import AgentLoop
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import Event
-from bot.jsonvalue import JsonObject, dig, number, obj, text
+from bot.core.domain import Event
+from bot.core.jsonvalue import JsonObject, dig, number, obj, text
 from bot.triggers.readers import objects, optional_text
-from bot.triggers.rules import Facts
+from bot.triggers.trigger_rules import Facts
 
 CI_EVENTS = ("workflow_run", "workflow_job", "check_run")
 

@@ -13,29 +13,29 @@ from typing import TYPE_CHECKING
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.blocks import ActionId
-from bot.clock import Clock
-from bot.domain import Event, Source, ToolCall
-from bot.errors import UserFacingError
-from bot.jsonvalue import JsonObject, items
-from bot.planner.base import Planner
-from bot.ports import Chat
-from bot.runner import Runner
+from bot.core.clock import Clock
+from bot.core.domain import Event, Source, ToolCall
+from bot.core.errors import UserFacingError
+from bot.core.jsonvalue import JsonObject, items
+from bot.core.ports import Chat
+from bot.core.tool_registry import ToolRegistry
+from bot.orchestration.planner.planner_base import Planner
+from bot.orchestration.runner import Runner
+from bot.slack_ui.block_kit import ActionId
 from bot.store.repository import Repository
 from bot.store.triggers import TriggerStore
 from bot.triggers.alerts import AlertReactions
-from bot.triggers.commands import DigestCommands
 from bot.triggers.digests import DigestBuilder
 from bot.triggers.followups import Followups
-from bot.triggers.github import GitHubReactions
+from bot.triggers.github_reactions import GitHubReactions
 from bot.triggers.probes import Prober
-from bot.triggers.rules import Rules
 from bot.triggers.scheduler import DigestScheduler
 from bot.triggers.threads import Threads
-from integrations.registry import ToolRegistry
+from bot.triggers.trigger_commands import DigestCommands
+from bot.triggers.trigger_rules import Rules
 
 if TYPE_CHECKING:
-    from bot.agent.loop import AgentLoop
+    from bot.orchestration.agent.agent_loop import AgentLoop
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ from datetime import datetime
 
 import aiohttp
 
-from bot.domain import Event, Source
-from bot.jsonvalue import JsonObject
-from bot.triggers.blocks import ProbeCard, probe_card
+from bot.core.domain import Event, Source
+from bot.core.jsonvalue import JsonObject
+from bot.core.trigger_records import ProbeSample
+from bot.slack_ui.trigger_blocks import ProbeCard, probe_card
 from bot.triggers.followups import Followups
-from bot.triggers.records import ProbeSample
-from bot.triggers.rules import Facts, ProbeSpec
 from bot.triggers.threads import Threads
+from bot.triggers.trigger_rules import Facts, ProbeSpec
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Readers for webhook payloads that bot.jsonvalue leaves out; like those, they never raise."""
+"""Readers for webhook payloads that bot.core.jsonvalue leaves out; like those, they never raise."""
 
 from __future__ import annotations
 

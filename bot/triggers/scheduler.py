@@ -12,12 +12,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import Clock
-from bot.ports import Chat
+from bot.core.clock import Clock
+from bot.core.ports import Chat
+from bot.core.trigger_records import DigestRecord
 from bot.store.triggers import TriggerStore
 from bot.triggers.digests import DigestBuilder
 from bot.triggers.probes import Prober
-from bot.triggers.records import DigestRecord
 
 log = logging.getLogger(__name__)
 

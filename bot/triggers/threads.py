@@ -6,11 +6,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.clock import Clock
-from bot.jsonvalue import JsonObject
-from bot.ports import Chat
+from bot.core.clock import Clock
+from bot.core.jsonvalue import JsonObject
+from bot.core.ports import Chat
+from bot.core.trigger_records import ThreadData
 from bot.store.triggers import TriggerStore
-from bot.triggers.records import ThreadData
 
 log = logging.getLogger(__name__)
 

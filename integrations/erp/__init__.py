@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from integrations.erp.erp_tools import erp_tools
 from integrations.erp.odoo import Odoo
 from integrations.erp.port import ErpPort
-from integrations.erp.tools import erp_tools
 from integrations.erp.tryton import Tryton
 
 __all__ = ["ErpPort", "Odoo", "Tryton", "erp_tools"]

@@ -9,12 +9,12 @@ from typing import Literal, TypeVar
 import aiohttp
 from pydantic import SecretStr
 
-from bot.errors import ConfigurationError, OpsbotError
+from bot.core.errors import ConfigurationError, OpsbotError
+from bot.core.tool_registry import Tool
+from integrations.erp.erp_tools import erp_tools
 from integrations.erp.odoo import Odoo
 from integrations.erp.port import ErpPort
-from integrations.erp.tools import erp_tools
 from integrations.erp.tryton import Tryton
-from integrations.registry import Tool
 from integrations.unit import Probe, Section, ToolContext, Unit
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot.errors import Conflict
+from bot.core.errors import Conflict
+from integrations.erp.erp_rows import Row, record_id
 from integrations.erp.odoo_base import OdooBase, label, parse_date
 from integrations.erp.odoo_rpc import Param
 from integrations.erp.port import (
@@ -22,7 +23,6 @@ from integrations.erp.port import (
     StockLevel,
     total_of,
 )
-from integrations.erp.rows import Row, record_id
 
 SALE_FIELDS = [
     *("name", "partner_id", "state", "date_order", "currency_id"),

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 
 import aiohttp
 
-from bot.errors import ToolError
-from bot.jsonvalue import Json, obj
-from bot.suggest import did_you_mean
-from integrations.erp.errors import not_found
+from bot.core.errors import ToolError
+from bot.core.jsonvalue import Json, obj
+from bot.core.suggest import did_you_mean
+from integrations.erp.erp_errors import not_found
+from integrations.erp.erp_rows import Row
 from integrations.erp.odoo_rpc import Json2, JsonRpc, OdooTransport, Param
 from integrations.erp.port import Money, OrderLine
 from integrations.erp.resolve import choose, variants
-from integrations.erp.rows import Row
 
 FIRST_JSON2_VERSION = 19
 UNIT_FIELDS = ("product_uom_id", "product_uom")  # an order line's unit; the name differs between Odoo versions

@@ -9,9 +9,9 @@ from typing import Protocol, TypeAlias
 
 import aiohttp
 
-from bot.errors import NotFound, ToolError
-from bot.jsonvalue import Json, number, obj
-from integrations.erp.errors import denied, login_failed, rejected, server_failed, shorten, unreachable
+from bot.core.errors import NotFound, ToolError
+from bot.core.jsonvalue import Json, number, obj
+from integrations.erp.erp_errors import denied, login_failed, rejected, server_failed, shorten, unreachable
 
 SYSTEM = "Odoo"
 SETTINGS = "ODOO_USER and ODOO_API_KEY"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.errors import InvalidArguments
-from bot.suggest import did_you_mean
-from integrations.erp.errors import not_found
+from bot.core.errors import InvalidArguments
+from bot.core.suggest import did_you_mean
+from integrations.erp.erp_errors import not_found
 
 CODE_PREFIX = re.compile(r"^\[[^\]]*\]\s*")
 

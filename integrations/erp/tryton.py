@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NoReturn
 
-from bot.errors import ToolError, UpstreamError
+from bot.core.errors import ToolError, UpstreamError
+from integrations.erp.erp_rows import Row, record_ids
 from integrations.erp.port import (
     Invoice,
     Money,
@@ -21,7 +22,6 @@ from integrations.erp.port import (
     StockLevel,
     total_of,
 )
-from integrations.erp.rows import Row, record_ids
 from integrations.erp.tryton_base import TrytonBase, related
 from integrations.erp.tryton_rpc import Param
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 
 import aiohttp
 
-from bot.errors import Conflict
-from bot.suggest import did_you_mean
-from integrations.erp.errors import not_found
+from bot.core.errors import Conflict
+from bot.core.suggest import did_you_mean
+from integrations.erp.erp_errors import not_found
+from integrations.erp.erp_rows import Row, record_ids
 from integrations.erp.port import Money, OrderLine
 from integrations.erp.resolve import choose, variants
-from integrations.erp.rows import Row, record_ids
 from integrations.erp.tryton_rpc import Param, TrytonRpc, Value
 
 LINE_FIELDS = ["type", "product.rec_name", "description", "quantity", "unit.symbol", "unit_price", "amount"]

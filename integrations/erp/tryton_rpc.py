@@ -13,8 +13,8 @@ from typing import TypeAlias
 
 import aiohttp
 
-from bot.errors import Conflict, InvalidArguments, RateLimited, ToolError
-from integrations.erp.errors import denied, login_failed, rejected, server_failed, unreachable
+from bot.core.errors import Conflict, InvalidArguments, RateLimited, ToolError
+from integrations.erp.erp_errors import denied, login_failed, rejected, server_failed, unreachable
 
 SYSTEM = "Tryton"
 SETTINGS = "TRYTON_USER and TRYTON_PASSWORD"

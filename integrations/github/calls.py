@@ -14,7 +14,7 @@ from github.Repository import Repository
 from github.Requester import Requester
 from github.WorkflowRun import WorkflowRun
 
-from integrations.github.models import (
+from integrations.github.github_models import (
     Checks,
     IssueDetail,
     IssueRef,

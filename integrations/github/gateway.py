@@ -15,12 +15,12 @@ from github.GithubException import GithubException
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
-from bot.clock import Clock
-from bot.errors import Conflict, NotFound, OutcomeUnknown, ToolError
-from bot.suggest import did_you_mean
+from bot.core.clock import Clock
+from bot.core.errors import Conflict, NotFound, OutcomeUnknown, ToolError
+from bot.core.suggest import did_you_mean
 from integrations.github import calls
-from integrations.github.errors import Operation, map_error, rate_limit_wait, rate_limited, repo_not_found
-from integrations.github.models import (
+from integrations.github.github_errors import Operation, map_error, rate_limit_wait, rate_limited, repo_not_found
+from integrations.github.github_models import (
     FAILED_CONCLUSIONS,
     Checks,
     IssueDetail,

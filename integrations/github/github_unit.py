@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from pydantic import SecretStr
 
-from bot.clock import SystemClock
+from bot.core.clock import SystemClock
+from bot.core.tool_registry import Tool
 from integrations.github.gateway import GitHubGateway
-from integrations.github.tools import github_tools
-from integrations.registry import Tool
+from integrations.github.github_tools import github_tools
 from integrations.unit import Probe, Section, ToolContext, Unit, reason, secret
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from integrations.erp.rows import Row
+from integrations.erp.erp_rows import Row
 from integrations.erp.tryton_rpc import TrytonRpc
 from tests.approvals_helpers import cards, click
 from tests.erp.conftest import TrytonEnv

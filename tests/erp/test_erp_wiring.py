@@ -7,11 +7,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.errors import ConfigurationError
-from bot.planner.base import PlanContext
-from bot.planner.grammar import GrammarPlanner
-from bot.settings import Settings
-from bot.units import build_registry, configured_units, probes
+from bot.app.settings import Settings
+from bot.app.units import build_registry, configured_units, probes
+from bot.core.errors import ConfigurationError
+from bot.orchestration.planner.grammar import GrammarPlanner
+from bot.orchestration.planner.planner_base import PlanContext
 from integrations.erp import Odoo, Tryton, erp_tools
 from integrations.erp.erp_units import ODOO, TRYTON
 from integrations.unit import ToolContext
@@ -82,7 +82,7 @@ async def test_check_without_an_erp_is_fine() -> None:
 
 
 async def test_registry_adds_erp_tools_only_when_configured() -> None:
-    from bot.clock import FakeClock
+    from bot.core.clock import FakeClock
 
     tryton = settings(tryton_url="http://127.0.0.1:9", tryton_database="d", tryton_user="u", tryton_password="p")
     async with aiohttp.ClientSession() as http:

@@ -10,10 +10,10 @@ import aiohttp
 import pytest
 from pydantic import ValidationError
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.tool_registry import ToolRegistry
 from bot.sandbox.fakes import odoo_wire as wire
 from integrations.erp import Odoo, erp_tools
-from integrations.registry import ToolRegistry
 from tests.erp.odoo_shapes import JSONRPC, KEY, Client, CommonVersion, ErrorData, WebVersion, check, parse, result
 from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo
 from tests.tool_calls import run

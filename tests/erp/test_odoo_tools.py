@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.clock import FakeClock
-from bot.errors import Conflict, InvalidArguments, NotFound, PermissionDenied
-from bot.jsonvalue import dig, items
+from bot.core.clock import FakeClock
+from bot.core.errors import Conflict, InvalidArguments, NotFound, PermissionDenied
+from bot.core.jsonvalue import dig, items
+from bot.core.tool_registry import ToolRegistry
 from bot.sandbox.fakes import odoo_wire
 from integrations.erp import Odoo, erp_tools
-from integrations.registry import ToolRegistry
 from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo
 from tests.tool_calls import preview, run
 

@@ -9,14 +9,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.clock import FakeClock
-from bot.errors import Conflict, InvalidArguments, NotFound, PermissionDenied, UpstreamError
-from bot.jsonvalue import dig, items, text
+from bot.core.clock import FakeClock
+from bot.core.errors import Conflict, InvalidArguments, NotFound, PermissionDenied, UpstreamError
+from bot.core.jsonvalue import dig, items, text
+from bot.core.tool_registry import Risk, ToolRegistry
 from integrations.erp import erp_tools
-from integrations.erp.rows import Row
+from integrations.erp.erp_rows import Row
 from integrations.erp.tryton import Tryton
 from integrations.erp.tryton_rpc import TrytonRpc
-from integrations.registry import Risk, ToolRegistry
 from tests.erp.conftest import TrytonEnv
 from tests.erp.tryton_seed import make_sale
 from tests.tool_calls import preview, run

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from integrations.erp.rows import Row, record_ids
+from integrations.erp.erp_rows import Row, record_ids
 from integrations.erp.tryton_rpc import ConfirmationNeeded, Param, TrytonRpc
 
 CHAIR_PRICE = Decimal("120.00")

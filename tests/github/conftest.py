@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.tool_registry import ToolRegistry
 from integrations.github import GitHubGateway, github_tools
-from integrations.registry import ToolRegistry
 from tests.fakes.github import FakeGitHub
 from tests.github.helpers import TOKEN
 

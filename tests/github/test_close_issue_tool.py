@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import Conflict, InvalidArguments, NotFound, OutcomeUnknown, PermissionDenied
-from integrations.registry import ToolRegistry
+from bot.core.errors import Conflict, InvalidArguments, NotFound, OutcomeUnknown, PermissionDenied
+from bot.core.tool_registry import ToolRegistry
 from tests.fakes.github import FakeGitHub
 from tests.github.helpers import sent
 from tests.tool_calls import preview, run

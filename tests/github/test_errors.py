@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.errors import (
+from bot.core.clock import FakeClock
+from bot.core.errors import (
     InvalidArguments,
     NotFound,
     OutcomeUnknown,
@@ -13,8 +13,8 @@ from bot.errors import (
     RateLimited,
     UpstreamError,
 )
+from bot.core.tool_registry import ToolRegistry
 from integrations.github import GitHubGateway, github_tools
-from integrations.registry import ToolRegistry
 from tests.fakes.github import FakeGitHub
 from tests.github.helpers import TOKEN, sent
 from tests.tool_calls import run

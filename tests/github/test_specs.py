@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.jsonvalue import dig, text
-from bot.planner.base import PlanContext
-from bot.planner.grammar import GrammarPlanner
-from integrations.registry import Risk, ToolRegistry
+from bot.core.jsonvalue import dig, text
+from bot.core.tool_registry import Risk, ToolRegistry
+from bot.orchestration.planner.grammar import GrammarPlanner
+from bot.orchestration.planner.planner_base import PlanContext
 
 # -- specs --------------------------------------------------------------------------------------------
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import (
+from bot.core.errors import (
     Conflict,
     InvalidArguments,
 )
-from bot.jsonvalue import dig, items, obj
-from integrations.registry import ToolRegistry
+from bot.core.jsonvalue import dig, items, obj
+from bot.core.tool_registry import ToolRegistry
 from tests.fakes.github import FakeGitHub
 from tests.github.helpers import sent
 from tests.tool_calls import preview, run

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.app.wiring import build
 from bot.store.models import runs, steps
-from bot.wiring import build
 from tests.approvals_helpers import cards, click, text_of
 from tests.harness import RUNBOOKS, Harness
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.runbooks.loader import RunbookError, load_runbooks, parse_runbook
-from bot.runbooks.tools import gate_tool
+from bot.core.clock import FakeClock
+from bot.core.tool_registry import ToolRegistry
+from bot.orchestration.runbooks.loader import RunbookError, load_runbooks, parse_runbook
+from bot.orchestration.runbooks.runbook_tools import gate_tool
 from integrations.github import GitHubGateway, github_tools
-from integrations.registry import ToolRegistry
 from tests.harness import RUNBOOKS
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from bot.sandbox.app import Sandbox
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.sandbox.sandbox_app import Sandbox
 
 pytestmark = pytest.mark.slow  # a real Chromium; `-m "not slow"` leaves it out
 

@@ -22,7 +22,7 @@ async def test_opsbot_sandbox_prints_a_url_that_serves_the_page(tmp_path: Path) 
         "LANG": "C.UTF-8",
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "sandbox", "--port", "0",
+        sys.executable, "-m", "bot.app.cli", "sandbox", "--port", "0",
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdout is not None

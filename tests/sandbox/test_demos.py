@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot.app.settings import Settings
 from bot.sandbox import demo as sandbox_demo
-from bot.sandbox.app import Sandbox
-from bot.settings import Settings
+from bot.sandbox.sandbox_app import Sandbox
 from tests.approvals_helpers import buttons
 from tests.fakes.github import FakeGitHub
 

@@ -1,11 +1,16 @@
-"""The sandbox's Block Kit → HTML renderer against the blocks opsbot really builds (bot/blocks.py)."""
+"""The sandbox's Block Kit → HTML renderer against the blocks opsbot really builds (bot/slack_ui/block_kit.py)."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
-from bot.blocks import (
+from bot.core.clock import SystemClock
+from bot.core.jsonvalue import JsonObject
+from bot.core.tool_registry import Preview, Risk, ToolRegistry, ToolResult
+from bot.orchestration.runbooks.runbook_tools import gate_tool
+from bot.sandbox.render import blocks_html, message_html, mrkdwn
+from bot.slack_ui.block_kit import (
     CardView,
     approval_card,
     as_dicts,
@@ -16,12 +21,7 @@ from bot.blocks import (
     result_blocks,
     unknown_outcome_blocks,
 )
-from bot.clock import SystemClock
-from bot.jsonvalue import JsonObject
-from bot.runbooks.tools import gate_tool
-from bot.sandbox.render import blocks_html, message_html, mrkdwn
 from integrations.github import GitHubGateway, github_tools
-from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
 
 NAMES = {"U1": "ana", "U2": "ben", "W111": "opsbot"}
 EXPIRES = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)

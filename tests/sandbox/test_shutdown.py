@@ -6,8 +6,8 @@ import asyncio
 
 import aiohttp
 
-from bot.sandbox.app import Sandbox
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.sandbox.sandbox_app import Sandbox
 
 
 async def test_stopping_the_sandbox_ends_open_event_streams() -> None:

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from bot.sandbox.fakes.slack_blockkit import block_problems, view_problems
-from bot.triggers.blocks import DigestSection, DigestView, alert_card, ci_failure, digest_blocks, pr_card, probe_card
+from bot.slack_ui.trigger_blocks import (
+    DigestSection,
+    DigestView,
+    alert_card,
+    ci_failure,
+    digest_blocks,
+    pr_card,
+    probe_card,
+)
 from tests.approvals_helpers import approval_of, cards, click, submit_last_modal
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.harness import Harness

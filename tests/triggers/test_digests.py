@@ -6,8 +6,8 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
+from bot.app.wiring import Opsbot, build
 from bot.triggers.scheduler import Fired
-from bot.wiring import Opsbot, build
 from tests.approvals_helpers import buttons, cards, click, text_of
 from tests.harness import Harness
 from tests.triggers.conftest import posts

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.edges.signing import github_signature, verify_github
 from bot.sandbox.fakes.github import webhooks
 from bot.sandbox.fakes.github.shapes import sha
-from bot.signing import github_signature, verify_github
 from tests.approvals_helpers import buttons, cards, click, text_of
 from tests.harness import Harness
 from tests.triggers.conftest import (

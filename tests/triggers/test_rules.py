@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
-from bot.triggers.rules import Facts, RulesError, load_rules, matches, parse_rules, render
+from bot.app.settings import Settings
+from bot.triggers.trigger_rules import Facts, RulesError, load_rules, matches, parse_rules, render
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 from tests.test_cli import cli_env, opsbot, sqlite_url
 
@@ -88,7 +88,7 @@ async def test_start_up_refuses_an_invalid_rules_file(tmp_path: Path) -> None:
 
 
 def test_opsbot_check_reports_the_rules(tmp_path: Path) -> None:
-    from bot.checks import _check_rules
+    from bot.app.checks import _check_rules
 
     ok = _check_rules(Settings(_env_file=None, opsbot_rules=str(ROOT / "examples" / "rules.yaml")))
     assert ok[0][0] and any("api-github" in line for _, line in ok)

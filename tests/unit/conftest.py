@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.tool_registry import ToolRegistry
 from integrations.github import GitHubGateway, github_tools
-from integrations.registry import ToolRegistry
 
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing should ever be sent there
 

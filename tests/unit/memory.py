@@ -1,4 +1,4 @@
-"""In-memory fakes of the core's ports (bot.ports): the orchestration's unit tests run on these, no database, no
+"""In-memory fakes of the core's ports (bot.core.ports): the orchestration's unit tests run on these, no database, no
 Slack. The store keeps the real semantics that matter: compare-and-set moves checked by the transition table,
 one decision per person, the thread set once."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from bot.domain import (
+from bot.core.domain import (
     ApprovalCase,
     ApprovalRecord,
     ApprovalStatus,
@@ -22,11 +22,11 @@ from bot.domain import (
     StepRecord,
     StepStatus,
 )
-from bot.transitions import approval_move, run_sources, step_move
+from bot.core.transitions import approval_move, run_sources, step_move
 
 
 class MemoryStore:
-    """Implements bot.ports.Store over dicts."""
+    """Implements bot.core.ports.Store over dicts."""
 
     def __init__(self) -> None:
         self.runs: dict[str, RunRecord] = {}
@@ -268,7 +268,7 @@ class MemoryStore:
 
 @dataclass
 class MemoryAudit:
-    """Implements bot.ports.Audit: the rows, in order."""
+    """Implements bot.core.ports.Audit: the rows, in order."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -283,7 +283,7 @@ class MemoryAudit:
 
 @dataclass
 class MemoryChat:
-    """Implements bot.ports.Chat: every post, update, ephemeral and modal, with made-up timestamps."""
+    """Implements bot.core.ports.Chat: every post, update, ephemeral and modal, with made-up timestamps."""
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
@@ -321,7 +321,7 @@ class MemoryChat:
 
 @dataclass
 class MemoryDirectory:
-    """Implements bot.ports.Directory: channel members and user groups from dicts."""
+    """Implements bot.core.ports.Directory: channel members and user groups from dicts."""
 
     channels: dict[str, frozenset[str]] = field(default_factory=dict)
     groups: dict[str, frozenset[str]] = field(default_factory=dict)

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.approval_rules import ApprovalRules
-from bot.approvals import (
+from bot.approvals.click_checks import (
     Click,
     Purpose,
     action_hash,
@@ -17,8 +16,9 @@ from bot.approvals import (
     needs_membership,
     quorum_met,
 )
-from bot.domain import ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, StepStatus
-from bot.membership import LookupFailed, Membership, describe_specs
+from bot.approvals.membership import LookupFailed, Membership, describe_specs
+from bot.core.approval_rules import ApprovalRules
+from bot.core.domain import ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, StepStatus
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ARGS = {"repo": "acme/api", "number": 42, "method": "squash", "inputs": {"a": "1", "b": "2"}}

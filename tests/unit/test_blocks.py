@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.blocks import (
+from bot.core.tool_registry import Preview, Risk, ToolRegistry, ToolResult
+from bot.slack_ui.block_kit import (
     ActionId,
     CardView,
     approval_card,
@@ -22,7 +23,6 @@ from bot.blocks import (
     result_blocks,
     unknown_outcome_blocks,
 )
-from integrations.registry import Preview, Risk, ToolRegistry, ToolResult
 
 EXPIRES = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 DECIDED = ("approved", "rejected", "expired", "superseded", "executing", "succeeded", "failed", "unknown")

@@ -16,33 +16,20 @@ FORBIDDEN = ("slack_sdk", "slack_bolt", "sqlalchemy", "openai", "github", "aioht
 OURS = ("bot", "integrations", "handlers")
 PURE = sorted(
     {
-        *(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "planner").glob("*.py")),
-        *(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "policy").glob("*.py")),
-        "bot/approvals.py",
-        "bot/domain.py",
-        "bot/errors.py",
-        "bot/clock.py",
-        "bot/suggest.py",
-        "bot/redact.py",
-        "bot/signing.py",
-        "bot/transitions.py",
-        "bot/ports.py",
-        "bot/mrkdwn.py",
-        "bot/card_view.py",
-        "bot/membership.py",
-        "integrations/registry.py",
-        # the orchestration: it reaches the store, the audit log and Slack only through bot.ports
-        "bot/runner.py",
-        "bot/cards.py",
-        "bot/decisions.py",
-        "bot/edits.py",
-        "bot/recovery.py",
-        "bot/timers.py",
-        *(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "agent").glob("*.py")),
-        "bot/runbooks/engine.py",
+        # the core and the approval rules: below everything
+        *(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "core").glob("*.py")),
+        *(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "approvals").glob("*.py")),
+        # the orchestration: it reaches the store, the audit log and Slack only through bot.core.ports
+        *(str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "orchestration").rglob("*.py")),
+        "bot/edges/signing.py",
     }
 )
-ORCHESTRATION = ("bot/runner.py", "bot/decisions.py", "bot/agent/loop.py", "bot/runbooks/engine.py")
+ORCHESTRATION = (
+    "bot/orchestration/runner.py",
+    "bot/orchestration/decisions.py",
+    "bot/orchestration/agent/agent_loop.py",
+    "bot/orchestration/runbooks/runbook_engine.py",
+)
 
 
 def module_file(module: str) -> Path | None:
@@ -106,7 +93,7 @@ def forbidden_chains(start: Path) -> list[str]:
 def test_the_pure_set_exists() -> None:
     for relative in PURE:
         assert (ROOT / relative).is_file(), relative
-    assert "bot/planner/grammar.py" in PURE
+    assert "bot/orchestration/planner/grammar.py" in PURE
     assert set(ORCHESTRATION) <= set(PURE)
 
 
@@ -116,15 +103,15 @@ def test_core_module_imports_no_io_library(relative: str) -> None:
 
 
 def test_the_checker_catches_a_transitive_import(tmp_path: Path) -> None:
-    # bot/blocks.py imports slack_sdk; a core module importing it would be caught through the chain
-    chains = forbidden_chains(ROOT / "bot" / "blocks.py")
+    # bot/slack_ui/block_kit.py imports slack_sdk; a core module importing it would be caught through the chain
+    chains = forbidden_chains(ROOT / "bot" / "slack_ui" / "block_kit.py")
     assert any(c.endswith("slack_sdk.models.blocks") for c in chains)
     assert "bot.store.audit → sqlalchemy" in forbidden_chains(ROOT / "bot" / "store" / "audit.py")
 
 
 def test_the_checker_sees_relative_and_from_package_imports() -> None:
-    found = imports_of(ROOT / "bot" / "planner" / "grammar.py")
-    assert {"bot.domain", "bot.errors", "bot.planner.base", "bot.suggest"} <= found
+    found = imports_of(ROOT / "bot" / "orchestration" / "planner" / "grammar.py")
+    assert {"bot.core.domain", "bot.core.errors", "bot.orchestration.planner.planner_base", "bot.core.suggest"} <= found
 
 
 IMPORT_WIRING = textwrap.dedent(
@@ -139,9 +126,9 @@ IMPORT_WIRING = textwrap.dedent(
     socket.getaddrinfo = refuse
     socket.create_connection = refuse
 
-    import bot.wiring  # noqa: F401
+    import bot.app.wiring  # noqa: F401
     import handlers  # noqa: F401
-    import bot.units  # noqa: F401
+    import bot.app.units  # noqa: F401
     print("imported")
     """
 )

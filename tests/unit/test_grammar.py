@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from bot.errors import UserFacingError
-from bot.planner.base import Plan, PlanContext
-from bot.planner.grammar import GrammarPlanner, clean, parse_key_values
-from integrations.registry import ToolRegistry
+from bot.core.errors import UserFacingError
+from bot.core.tool_registry import ToolRegistry
+from bot.orchestration.planner.grammar import GrammarPlanner, clean, parse_key_values
+from bot.orchestration.planner.planner_base import Plan, PlanContext
 
 TOOL_NAMES = (
     "close_issue",

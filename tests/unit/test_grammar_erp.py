@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.planner.base import PlanContext
-from bot.planner.grammar import GrammarPlanner
+from bot.orchestration.planner.grammar import GrammarPlanner
+from bot.orchestration.planner.planner_base import PlanContext
 
 ERP = (
     "erp_get_order",

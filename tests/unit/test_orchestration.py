@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from bot.approval_rules import ApprovalRules
-from bot.approvals import Click, Purpose
-from bot.cards import Cards
-from bot.clock import FakeClock
-from bot.decisions import Decider
-from bot.domain import ApprovalStatus, Event, RunStatus, Source, StepStatus, ToolCall
-from bot.membership import Membership
-from bot.runner import Runner, RunnerConfig
-from bot.slack_messages import SlackMessages
-from bot.thread_poster import ThreadPoster
-from integrations.registry import Preview, Risk, ToolRegistry, ToolResult, ToolSpec
+from bot.approvals.click_checks import Click, Purpose
+from bot.approvals.membership import Membership
+from bot.core.approval_rules import ApprovalRules
+from bot.core.clock import FakeClock
+from bot.core.domain import ApprovalStatus, Event, RunStatus, Source, StepStatus, ToolCall
+from bot.core.tool_registry import Preview, Risk, ToolRegistry, ToolResult, ToolSpec
+from bot.orchestration.cards import Cards
+from bot.orchestration.decisions import Decider
+from bot.orchestration.runner import Runner, RunnerConfig
+from bot.orchestration.thread_poster import ThreadPoster
+from bot.slack_ui.slack_messages import SlackMessages
 from tests.unit.memory import MemoryAudit, MemoryChat, MemoryDirectory, MemoryStore
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.approval_rules import ApprovalRules
-from bot.clock import FakeClock
-from bot.policy import Policy, PolicyError, format_duration, load_policy, parse_duration
+from bot.approvals.policy import Policy, PolicyError, format_duration, load_policy, parse_duration
+from bot.core.approval_rules import ApprovalRules
+from bot.core.clock import FakeClock
 from integrations.github import GitHubGateway, github_tools
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
@@ -342,6 +342,6 @@ def test_at_most_five_problems_are_shown() -> None:
 
 
 def test_policy_error_is_a_configuration_error() -> None:
-    from bot.errors import ConfigurationError
+    from bot.core.errors import ConfigurationError
 
     assert isinstance(error_of("defaults: [x]\n"), ConfigurationError)

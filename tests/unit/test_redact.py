@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redact import MASK, contains_secret, redact, redact_text
+from bot.core.redact import MASK, contains_secret, redact, redact_text
 
 SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
 SLACK_USER = "xoxp-1234567890-0987654321-1111111111-abcdef0123456789"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.errors import ConfigurationError
-from bot.settings import DEFAULT_SQLITE_URL, Settings, parse_channel_repos, to_async_url
+from bot.app.settings import DEFAULT_SQLITE_URL, Settings, parse_channel_repos, to_async_url
+from bot.core.errors import ConfigurationError
 
 
 @pytest.fixture(autouse=True)
@@ -181,7 +181,7 @@ def test_secrets_are_not_shown() -> None:
 def test_every_secret_setting_is_redacted_even_one_added_later() -> None:
     """Secrets are found by type, not by a hand-kept list: a new `SecretStr` setting is redacted, nothing else to do."""
 
-    from bot.redact import redact_text
+    from bot.core.redact import redact_text
 
     class Later(Settings):
         pagerduty_token: SecretStr | None = None
@@ -201,7 +201,7 @@ def test_every_secret_setting_is_redacted_even_one_added_later() -> None:
 def test_every_secret_setting_belongs_to_one_unit_and_a_new_units_secret_is_its_own() -> None:
     """Each integration's secrets are its section's `SecretStr` fields; only opsbot's own webhook token is not an
     integration's. A unit with a new secret setting finds it without a list to update."""
-    from bot.units import UNITS
+    from bot.app.units import UNITS
     from integrations.unit import Section, Unit
 
     secret_fields = {name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}

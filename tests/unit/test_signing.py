@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.signing import SLACK_WINDOW_SECONDS, github_signature, slack_signature, verify_github, verify_slack
+from bot.edges.signing import SLACK_WINDOW_SECONDS, github_signature, slack_signature, verify_github, verify_slack
 from tests import upstream
 
 # Slack's documentation page "Verifying requests from Slack" (api.slack.com/authentication/verifying-requests-from-

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import Event, Source
+from bot.core.domain import Event, Source
 from bot.store.database import Database
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.inbox_rows import _FINISH, event_to_dict

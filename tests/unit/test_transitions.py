@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import ApprovalStatus, RunStatus, StepStatus
-from bot.transitions import (
+from bot.core.domain import ApprovalStatus, RunStatus, StepStatus
+from bot.core.transitions import (
     APPROVAL_MOVES,
     RUN_MOVES,
     STEP_MOVES,

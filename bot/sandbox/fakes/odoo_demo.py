@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.jsonvalue import JsonObject
+from bot.core.jsonvalue import JsonObject
 
 if TYPE_CHECKING:
     from bot.sandbox.fakes.odoo_orm import Orm

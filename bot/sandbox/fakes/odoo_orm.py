@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bot.jsonvalue import Json, JsonList, JsonObject
+from bot.core.jsonvalue import Json, JsonList, JsonObject
 from bot.sandbox.fakes import odoo_demo
 from bot.sandbox.fakes.odoo_wire import OdooError, missing_error
 

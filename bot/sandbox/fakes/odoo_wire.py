@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
-from bot.jsonvalue import Json, JsonList, JsonObject
+from bot.core.jsonvalue import Json, JsonList, JsonObject
 
 __all__ = [
     "SERVER_ERROR",

@@ -12,7 +12,7 @@ from typing import Self
 
 from aiohttp import web
 
-from bot.jsonvalue import Json, JsonObject
+from bot.core.jsonvalue import Json, JsonObject
 from bot.sandbox.fakes import slack_payloads as answers
 from bot.sandbox.fakes.slack_calls import Call, CallLog
 from bot.sandbox.fakes.slack_methods import SlackMethods, add_reaction

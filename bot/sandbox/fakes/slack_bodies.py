@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 
-from bot.jsonvalue import Json, JsonList, JsonObject, dig
+from bot.core.jsonvalue import Json, JsonList, JsonObject, dig
 from bot.sandbox.fakes.slack_payloads import APP_ID
 
 VERIFICATION_TOKEN = "opsbot-verification-token"  # noqa: S105 - the deprecated `token` every body still carries

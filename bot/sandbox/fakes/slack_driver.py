@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 
-from bot.jsonvalue import Json, JsonObject
+from bot.core.jsonvalue import Json, JsonObject
 from bot.sandbox.fakes import slack_bodies as bodies
 
 __all__ = ["DriverResponse", "SlackDriver"]

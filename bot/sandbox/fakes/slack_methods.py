@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from bot.jsonvalue import JsonObject, number
+from bot.core.jsonvalue import JsonObject, number
 from bot.sandbox.fakes import slack_payloads as answers
 from bot.sandbox.fakes.slack_blockkit import block_problems, view_problems
 from bot.sandbox.fakes.slack_payloads import SlackError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
-from bot.jsonvalue import Json, JsonObject
+from bot.core.jsonvalue import Json, JsonObject
 
 APP_ID = "A111"  # the app opsbot is installed as, in every payload the fakes build
 RATELIMITED: JsonObject = {"ok": False, "error": "ratelimited"}

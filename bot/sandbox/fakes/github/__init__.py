@@ -11,11 +11,9 @@ from urllib.parse import urlencode
 from aiohttp import web
 from multidict import CIMultiDict
 
-from bot.jsonvalue import Json, JsonList
+from bot.core.jsonvalue import Json, JsonList
 from bot.sandbox.fakes.github.faults import GitHubFaults
-from bot.sandbox.fakes.github.payloads import GitHubPayloads
-from bot.sandbox.fakes.github.routes import ROUTES, R
-from bot.sandbox.fakes.github.state import (
+from bot.sandbox.fakes.github.github_state import (
     CHECKS,
     Call,
     CheckRun,
@@ -33,6 +31,8 @@ from bot.sandbox.fakes.github.state import (
     Reply,
     _sha,
 )
+from bot.sandbox.fakes.github.payloads import GitHubPayloads
+from bot.sandbox.fakes.github.routes import ROUTES, R
 from bot.sandbox.fakes.github.wire import (
     BAD_CREDENTIALS,
     BAD_JSON,

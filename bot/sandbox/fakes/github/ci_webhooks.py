@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.jsonvalue import JsonList, JsonObject
+from bot.core.jsonvalue import JsonList, JsonObject
 from bot.sandbox.fakes.github import objects
+from bot.sandbox.fakes.github.github_state import FakeRun, FakeWorkflow
 from bot.sandbox.fakes.github.shapes import API, WEB, node_id, number_of, repository_links, sha, stamp
-from bot.sandbox.fakes.github.state import FakeRun, FakeWorkflow
 from bot.sandbox.fakes.github.webhook_parts import REPO, Webhook, envelope, now_or, pull_minimal, repo_of
 
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.sandbox.fakes.github.github_state import Fault, Reply
 from bot.sandbox.fakes.github.shapes import number_of
-from bot.sandbox.fakes.github.state import Fault, Reply
 from bot.sandbox.fakes.github.wire import (
     RATE_LIMIT,
     default_fault_body,

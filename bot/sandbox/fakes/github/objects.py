@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.jsonvalue import JsonObject
+from bot.core.jsonvalue import JsonObject
+from bot.sandbox.fakes.github.github_state import FakeIssue, FakePull, FakeRepo, FakeRun, FakeWorkflow
 from bot.sandbox.fakes.github.shapes import (
     API,
     WEB,
@@ -18,7 +19,6 @@ from bot.sandbox.fakes.github.shapes import (
     team_simple,
     user_kind,
 )
-from bot.sandbox.fakes.github.state import FakeIssue, FakePull, FakeRepo, FakeRun, FakeWorkflow
 
 ACTIONS_APP = 15368  # the GitHub Actions app's id, as check runs and suites name it
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.jsonvalue import JsonList, JsonObject
+from bot.core.jsonvalue import JsonList, JsonObject
 from bot.sandbox.fakes.github import objects
+from bot.sandbox.fakes.github.github_state import CheckRun, FakeIssue, FakePull, FakeRepo, FakeRun, FakeWorkflow
 from bot.sandbox.fakes.github.shapes import (
     WEB,
     full_repository,
@@ -17,7 +18,6 @@ from bot.sandbox.fakes.github.shapes import (
     sha,
     stamp,
 )
-from bot.sandbox.fakes.github.state import CheckRun, FakeIssue, FakePull, FakeRepo, FakeRun, FakeWorkflow
 
 
 class GitHubPayloads:

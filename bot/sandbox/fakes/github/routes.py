@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
 
-from bot.jsonvalue import Json, JsonObject, text
-from bot.sandbox.fakes.github.state import Call, FakeIssue, FakeRepo, FakeWorkflow, RecordedMerge, Reply, _sha
+from bot.core.jsonvalue import Json, JsonObject, text
+from bot.sandbox.fakes.github.github_state import Call, FakeIssue, FakeRepo, FakeWorkflow, RecordedMerge, Reply, _sha
 from bot.sandbox.fakes.github.wire import (
     DOCS,
     HEAD_MODIFIED,

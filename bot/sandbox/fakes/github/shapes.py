@@ -6,7 +6,7 @@ import hashlib
 import zlib
 from datetime import UTC, datetime
 
-from bot.jsonvalue import JsonObject
+from bot.core.jsonvalue import JsonObject
 
 API = "https://api.github.com"  # the API root a webhook body names; the fake puts its own URL instead
 WEB = "https://github.com"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.jsonvalue import JsonObject
+from bot.core.jsonvalue import JsonObject
+from bot.sandbox.fakes.github.github_state import FakeRepo
 from bot.sandbox.fakes.github.shapes import API, ORGS, number_of, organization, repository, sha, simple_user
-from bot.sandbox.fakes.github.state import FakeRepo
 
 REPO = "acme/api"
 ZERO_SHA = "0" * 40

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.jsonvalue import JsonObject, text
+from bot.core.jsonvalue import JsonObject, text
 from bot.sandbox.fakes.github import objects
 from bot.sandbox.fakes.github.ci_webhooks import check_run_completed, workflow_job_completed, workflow_run_completed
+from bot.sandbox.fakes.github.github_state import FakeIssue, FakePull
 from bot.sandbox.fakes.github.shapes import API, WEB, number_of, repository, sha, simple_user, stamp
-from bot.sandbox.fakes.github.state import FakeIssue, FakePull
 from bot.sandbox.fakes.github.webhook_parts import REPO, ZERO_SHA, Webhook, envelope, now_or, repo_of
 
 __all__ = [

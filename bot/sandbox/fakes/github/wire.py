@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http
 
-from bot.jsonvalue import JsonObject
+from bot.core.jsonvalue import JsonObject
 from bot.sandbox.fakes.github.shapes import API
 
 GITHUB_API = API

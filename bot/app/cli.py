@@ -1,0 +1,77 @@
+"""The `opsbot` command line: run, sandbox, db upgrade, check, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.app.settings import Settings
+from bot.core.errors import ConfigurationError
+
+log = logging.getLogger("opsbot")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="opsbot", description="A Slack-native ChatOps agent.")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve Slack over HTTP (or Socket Mode with --socket)")
+    run.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
+    run.add_argument("--host", help="override HOST")
+    run.add_argument("--port", type=int, help="override PORT")
+    sandbox = sub.add_parser("sandbox", help="try opsbot in a local Slack-like page, no workspace needed")
+    sandbox.add_argument("--host", default="127.0.0.1", help="page address (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8600, help="page port (default 8600; 0 picks a free one)")
+    db = sub.add_parser("db", help="database commands")
+    db.add_argument("action", choices=["upgrade"])
+    sub.add_parser("check", help="validate settings and reach Slack and GitHub")
+    audit = sub.add_parser("audit", help="audit log commands")
+    audit.add_argument("action", choices=["verify"])
+    books = sub.add_parser("runbooks", help="runbook commands")
+    books.add_argument("action", choices=["check"])
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = Settings()
+        return asyncio.run(_dispatch(args, settings))
+    except (ConfigurationError, ValidationError) as exc:
+        print(f"opsbot: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"invalid setting {str(err['loc'][0]).upper()}: {err['msg']}"
+    return str(exc).replace("\n", " ")
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import cli_commands as commands
+
+    if args.command == "run":
+        return await commands.run(settings, socket=args.socket, host=args.host, port=args.port)
+    if args.command == "sandbox":
+        return await commands.sandbox(settings, host=args.host, port=args.port)
+    if args.command == "db":
+        return await commands.db_upgrade(settings)
+    if args.command == "check":
+        return await commands.check(settings)
+    if args.command == "runbooks":
+        return await commands.runbooks_check(settings)
+    return await commands.audit_verify(settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

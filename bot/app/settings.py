@@ -1,0 +1,101 @@
+"""Settings: the only module that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.errors import ConfigurationError
+from integrations.erp.erp_units import OdooSettings, TrytonSettings
+from integrations.github.github_unit import GitHubSettings
+from integrations.openai_unit import OpenAISettings
+from integrations.slack_unit import SlackSettings
+from integrations.unit import secret_values
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///opsbot.db"
+
+
+class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, OdooSettings, BaseSettings):
+    """Every setting: each integration's section (integrations/*: Slack, GitHub, OpenAI, Tryton, Odoo, inherited
+    here so the environment names stay flat) and opsbot's own."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = None
+    opsbot_policy: str | None = None
+    opsbot_channel_repos: str = Field(default="", description="C123=acme/api,C456=acme/web")
+    opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
+    opsbot_approval_ttl_minutes: int = 120
+    opsbot_runbooks: str = "runbooks"
+    opsbot_agent_max_turns: int = 8
+    opsbot_agent_max_tokens: int = 40_000
+    opsbot_agent_requests_per_hour: int = 30
+    opsbot_refuse_double_texts_in: str = Field(default="", description="channel ids where a second request is refused")
+    opsbot_alertmanager_token: SecretStr | None = None
+    opsbot_rules: str | None = None
+    opsbot_digest_stale_days: int = 7
+    host: str = "0.0.0.0"  # noqa: S104 - a server binds all interfaces unless told otherwise
+    port: int = 3000
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def async_database_url(self) -> str:
+        return to_async_url(self.database_url or DEFAULT_SQLITE_URL)
+
+    @property
+    def channel_repos(self) -> dict[str, str]:
+        return parse_channel_repos(self.opsbot_channel_repos)
+
+    @property
+    def approvers(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.opsbot_approvers.split(",") if u.strip())
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret setting's value, found by type (each `SecretStr` field, of every section), so a new one
+        cannot be forgotten: these are redacted from logs, Slack messages, prompts and the database."""
+        return secret_values(self)
+
+    def require_for_run(self) -> None:
+        """Fail with one clear line when a setting the chosen mode needs is missing."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if self.socket_mode:
+            pass
+        elif self.slack_signing_secret is None:
+            missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        if missing:
+            raise ConfigurationError("Missing setting: " + ", ".join(missing) + ". See README, 'Configuration'.")
+        self.channel_repos  # noqa: B018 - validates the mapping at start-up
+
+
+def to_async_url(url: str) -> str:
+    """Give a plain database URL the async driver opsbot uses (aiosqlite, asyncpg)."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def parse_channel_repos(text: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for raw in text.replace(";", ",").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        channel, sep, repo = item.partition("=")
+        if not sep or "/" not in repo.strip() or not channel.strip():
+            raise ConfigurationError(
+                f"OPSBOT_CHANNEL_REPOS: {item!r} is not CHANNEL_ID=owner/repo (e.g. C123=acme/api)."
+            )
+        mapping[channel.strip()] = repo.strip()
+    return mapping

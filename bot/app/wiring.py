@@ -1,0 +1,263 @@
+"""The composition root: builds settings, engine, clients, registry, service and the Bolt app. Nothing at import."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from pydantic import SecretStr
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import handlers
+from bot.app.settings import Settings
+from bot.app.units import build_registry
+from bot.approvals.membership import Membership
+from bot.approvals.policy import load_policy
+from bot.approvals.resolved_policy import ResolvedPolicy
+from bot.core.clock import Clock, SystemClock
+from bot.core.domain import RunKind
+from bot.core.drivers import Driver
+from bot.core.tool_registry import ToolRegistry
+from bot.dispatch.click_routes import Actions
+from bot.dispatch.queries import Queries
+from bot.dispatch.service import Service, ServiceConfig
+from bot.edges.web import build_web_app
+from bot.edges.web_hooks import HookConfig, webhook_routes
+from bot.edges.worker import Worker
+from bot.orchestration.agent.agent_loop import AgentLoop
+from bot.orchestration.agent.conversation import Limits
+from bot.orchestration.agent.progress import Progress
+from bot.orchestration.cards import Cards
+from bot.orchestration.decisions import Decider
+from bot.orchestration.edits import Editor
+from bot.orchestration.planner.grammar import GrammarPlanner
+from bot.orchestration.recovery import Recovery
+from bot.orchestration.runbooks.launcher import RunbookLauncher
+from bot.orchestration.runbooks.loader import load_runbooks
+from bot.orchestration.runbooks.runbook_engine import RunbookEngine
+from bot.orchestration.runbooks.runbook_tools import run_runbook_tool
+from bot.orchestration.runner import Runner, RunnerConfig
+from bot.orchestration.thread_poster import ThreadPoster
+from bot.orchestration.timers import Timers
+from bot.slack_ui.slack_messages import SlackMessages
+from bot.store.audit import AuditLog
+from bot.store.engine import make_engine, upgrade_database
+from bot.store.repository import Repository
+from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
+from bot.triggers.trigger_rules import load_rules
+from integrations.openai_unit import OPENAI
+from integrations.slack import SlackChat, make_client
+from integrations.slack_directory import SlackDirectory
+from integrations.unit import ToolContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Opsbot:
+    settings: Settings
+    engine: AsyncEngine
+    session: aiohttp.ClientSession
+    chat: SlackChat
+    service: Service
+    worker: Worker
+    bolt: AsyncApp
+    web: web.Application
+    audit: AuditLog
+    repo: Repository
+    auth: dict[str, Any]
+    timers: Timers
+    triggers: Triggers | None = None
+
+    async def start(self, *, sweep_interval: float | None = 15.0) -> None:
+        """Resolve the bot identity once, take up work left by a crash, then keep sweeping the inbox."""
+        resp = await self.chat.client.auth_test()
+        self.auth.update(resp.data if isinstance(resp.data, dict) else {})
+        await self.service.recover()
+        await self.worker.sweep()
+        if sweep_interval:
+            self.worker.start(sweep_interval)
+            self.timers.start(min(sweep_interval * 2, 30.0))
+            if self.triggers is not None:
+                self.triggers.scheduler.start()  # tests drive `scheduler.fire_due(now)` with a fake clock instead
+
+    async def close(self) -> None:
+        await self.timers.stop()
+        if self.triggers is not None:
+            await self.triggers.scheduler.stop()
+            self.triggers.dispose()
+        if self.service.agent is not None:
+            await self.service.agent.model.close()
+        await self.worker.stop()
+        await self.session.close()
+        self.repo.db.dispose()
+        self.audit.db.dispose()
+        await self.engine.dispose()
+
+    async def healthy(self) -> bool:
+        return await database_alive(self.engine)
+
+
+async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> Opsbot:
+    """Everything, in dependency order, top to bottom; nothing is changed after it is built."""
+    clock = clock or SystemClock()
+    engine = make_engine(settings.async_database_url)
+    if migrate if migrate is not None else settings.async_database_url.startswith("sqlite"):
+        await upgrade_database(engine)
+    secrets = settings.secret_values()  # every SecretStr of every section: redacted everywhere
+    session = aiohttp.ClientSession()
+    token = _secret(settings.slack_bot_token) or None
+    client = make_client(token, settings.slack_api_url, session)
+    chat = SlackChat(client, secrets)
+    directory = SlackDirectory(client, clock)
+    repo = Repository(engine)
+    audit = AuditLog(engine, secrets)
+    messages = SlackMessages()
+    poster = ThreadPoster(store=repo, chat=chat)
+    progress = Progress(repo=repo, poster=poster, chat=chat, messages=messages, clock=clock)
+
+    context = ToolContext(http=session, clock=clock)
+    books = load_runbooks(settings.opsbot_runbooks, build_registry(settings, context))  # they call these tools
+    launcher = RunbookLauncher(repo=repo, audit=audit, clock=clock, books=books, progress=progress)
+    registry = build_registry(settings, context, extra=[run_runbook_tool(launcher.start_from_tool)])
+    policy = load_policy(
+        settings.opsbot_policy,
+        approvers=tuple(sorted(settings.approvers)),
+        ttl=timedelta(minutes=settings.opsbot_approval_ttl_minutes),
+        known_tools=registry.names(),
+    )
+
+    agent = _agent(settings, repo=repo, audit=audit, registry=registry, poster=poster, chat=chat, clock=clock)
+    runbooks = RunbookEngine(
+        repo=repo, audit=audit, registry=registry, poster=poster, messages=messages, clock=clock, books=books,
+        progress=progress,
+    )  # fmt: skip
+    drivers: dict[RunKind, Driver] = {RunKind.RUNBOOK: runbooks}
+    if agent is not None:
+        drivers[RunKind.AGENT] = agent
+    cards = Cards(repo=repo, chat=chat, messages=messages, registry=registry)
+    runner = Runner(
+        repo=repo, audit=audit, registry=registry, poster=poster, cards=cards, messages=messages, clock=clock,
+        config=RunnerConfig(policy=ResolvedPolicy(policy, directory)), drivers=drivers,
+    )  # fmt: skip
+    decider = Decider(
+        repo=repo, audit=audit, runner=runner, cards=cards, messages=messages, chat=chat, clock=clock,
+        membership=Membership(directory),
+    )  # fmt: skip
+    recovery = Recovery(decider=decider)
+    timers = Timers(decider=decider, recovery=recovery, periodic=[runner.resume_stalled])
+
+    worker_name = Worker.new_name()
+    auth: dict[str, Any] = {}  # the bot's identity, from auth.test when it starts
+    planner = GrammarPlanner()
+    triggers = build_triggers(
+        load_rules(settings.opsbot_rules, known_tools=tuple(registry.names())),
+        TriggerDeps(
+            engine=engine, repo=repo, runner=runner, registry=registry, planner=planner, chat=chat, clock=clock,
+            session=session, team_id=lambda: str(auth.get("team_id") or ""), name=worker_name,
+            stale_days=settings.opsbot_digest_stale_days, agent=agent,
+        ),
+    )  # fmt: skip
+    service = Service(
+        repo=repo, audit=audit, registry=registry, planner=planner, runner=runner,
+        queries=Queries(repo=repo, audit=audit, clock=clock), runbooks=launcher,
+        actions=Actions(decider=decider, editor=Editor(decider=decider, registry=registry), recovery=recovery),
+        triggers=triggers, agent=agent, chat=chat, clock=clock,
+        config=ServiceConfig(channel_repos=settings.channel_repos),
+    )  # fmt: skip
+    worker = Worker(repo=repo, handler=service.handle, clock=clock, name=worker_name)
+    bolt = _bolt(settings, session, token, auth)
+    handlers.register_all(bolt, worker.accept)
+    app = build_web_app(
+        bolt,
+        signing_secret=_secret(settings.slack_signing_secret),
+        clock=clock,
+        health=lambda: database_alive(engine),
+        extra_routes=webhook_routes(
+            worker.accept,
+            HookConfig(
+                github_secret=_secret(settings.github_webhook_secret),
+                alertmanager_token=_secret(settings.opsbot_alertmanager_token),
+                team_id=lambda: str(auth.get("team_id") or ""),
+            ),
+        ),
+    )
+    return Opsbot(
+        settings=settings, engine=engine, session=session, chat=chat, service=service, worker=worker, bolt=bolt,
+        web=app, audit=audit, repo=repo, auth=auth, timers=timers, triggers=triggers,
+    )  # fmt: skip
+
+
+def _agent(
+    settings: Settings,
+    *,
+    repo: Repository,
+    audit: AuditLog,
+    registry: ToolRegistry,
+    poster: ThreadPoster,
+    chat: SlackChat,
+    clock: Clock,
+) -> AgentLoop | None:
+    """The AI agent, when a model is configured (OPENAI_API_KEY)."""
+    model = OPENAI.model(OPENAI.of(settings))
+    if model is None:
+        return None
+    return AgentLoop(
+        repo=repo,
+        audit=audit,
+        registry=registry,
+        poster=poster,
+        chat=chat,
+        messages=SlackMessages(),
+        clock=clock,
+        model=model,
+        limits=Limits(
+            max_turns=settings.opsbot_agent_max_turns,
+            max_tokens=settings.opsbot_agent_max_tokens,
+            per_user_per_hour=settings.opsbot_agent_requests_per_hour,
+        ),
+        secrets=settings.secret_values(),
+        refuse_double_texts_in=frozenset(
+            c.strip() for c in settings.opsbot_refuse_double_texts_in.split(",") if c.strip()
+        ),
+    )
+
+
+def _bolt(settings: Settings, session: aiohttp.ClientSession, token: str | None, auth: dict[str, Any]) -> AsyncApp:
+    async def authorize(**_kwargs: Any) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=auth.get("enterprise_id"),
+            team_id=auth.get("team_id"),
+            bot_user_id=auth.get("user_id"),
+            bot_id=auth.get("bot_id"),
+            bot_token=token,
+        )
+
+    return AsyncApp(
+        # Bolt gets its own tokenless client (the token comes from `authorize`); listeners never call Slack.
+        client=make_client(None, settings.slack_api_url, session),
+        authorize=authorize,
+        signing_secret=_secret(settings.slack_signing_secret),
+        request_verification_enabled=False,  # verified at the HTTP edge, before anything else
+        process_before_response=True,
+    )
+
+
+async def database_alive(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""

@@ -1,0 +1,87 @@
+"""The error hierarchy: what a person is told, and the typed upstream failures a planner can act on."""
+
+from __future__ import annotations
+
+from bot.core.jsonvalue import JsonObject
+
+
+class OpsbotError(Exception):
+    """Base class for every error opsbot raises on purpose."""
+
+
+class UserFacingError(OpsbotError):
+    """An error whose message is written for the person who asked; shown as is in Slack."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\n{self.hint}"
+
+
+class ConfigurationError(UserFacingError):
+    """A setting is missing or invalid; start-up prints it as one line."""
+
+
+class ToolError(UserFacingError):
+    """A tool call failed in a way the planner may correct. `kind` is the error class name the LLM sees."""
+
+    kind = "upstream_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.suggestions = suggestions
+
+    def as_data(self) -> JsonObject:
+        data: JsonObject = {"error": self.kind, "message": self.message}
+        if self.hint:
+            data["hint"] = self.hint
+        if self.suggestions:
+            data["suggestions"] = list(self.suggestions)
+        return data
+
+
+class NotFound(ToolError):
+    kind = "not_found"
+
+
+class PermissionDenied(ToolError):
+    kind = "permission_denied"
+
+
+class InvalidArguments(ToolError):
+    kind = "invalid_arguments"
+
+
+class Conflict(ToolError):
+    kind = "conflict"
+
+
+class RateLimited(ToolError):
+    kind = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class UpstreamError(ToolError):
+    kind = "upstream_error"
+
+
+class OutcomeUnknown(ToolError):
+    """The call may or may not have taken effect (a timeout or 5xx on a non-idempotent write)."""
+
+    kind = "unknown"
+
+
+class ModelUnavailable(UserFacingError):
+    """The language model did not answer (rate limit, server error, timeout), after the client's retries."""

@@ -1,0 +1,225 @@
+"""Use cases: turn an accepted event into a reply, a run, a decision or a proposal."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.core.clock import Clock
+from bot.core.domain import Event, Source, StepStatus, ToolCall
+from bot.core.errors import UserFacingError
+from bot.core.jsonvalue import JsonObject
+from bot.core.ports import Chat
+from bot.core.tool_registry import ToolRegistry
+from bot.core.transitions import IllegalTransition
+from bot.dispatch.click_routes import Actions
+from bot.dispatch.queries import Queries
+from bot.orchestration.agent.agent_loop import AgentLoop
+from bot.orchestration.planner.grammar import parse_key_values
+from bot.orchestration.planner.planner_base import Plan, PlanContext, Planner
+from bot.orchestration.runbooks.launcher import RunbookLauncher
+from bot.orchestration.runner import Runner
+from bot.slack_ui.block_kit import as_dicts, error_blocks, help_blocks
+from bot.slack_ui.runbook_report import list_blocks
+from bot.store.audit import AuditLog
+from bot.store.repository import Repository
+from bot.triggers.handler import Triggers
+
+log = logging.getLogger(__name__)
+
+REQUEST_SOURCES = {Source.SLACK_COMMAND, Source.SLACK_MENTION, Source.SLACK_DM}
+TRIGGER_SOURCES = {Source.GITHUB, Source.ALERTMANAGER, Source.SCHEDULE}
+TICKET_REACTIONS = {"ticket", "admission_tickets"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceConfig:
+    channel_repos: dict[str, str] = field(default_factory=dict)
+
+
+class Service:
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        audit: AuditLog,
+        registry: ToolRegistry,
+        planner: Planner,
+        runner: Runner,
+        actions: Actions,
+        queries: Queries,
+        runbooks: RunbookLauncher | None = None,
+        triggers: Triggers | None = None,
+        agent: AgentLoop | None = None,
+        chat: Chat,
+        clock: Clock,
+        config: ServiceConfig,
+    ) -> None:
+        self.repo = repo
+        self.audit = audit
+        self.registry = registry
+        self.planner = planner
+        self.runner = runner
+        self.actions = actions
+        self.queries = queries
+        self.runbooks = runbooks
+        self.triggers = triggers
+        self.agent = agent
+        self._help_card: list[JsonObject] | None = None
+        self.chat = chat
+        self.clock = clock
+        self.config = config
+
+    async def handle(self, inbox_id: int, event: Event, attempt: int = 1) -> None:
+        """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
+        try:
+            await self._dispatch(inbox_id, event, attempt)
+        except UserFacingError as exc:
+            await self.reply_error(event, exc.message, exc.hint)
+        except IllegalTransition as exc:  # a bug: nothing was written; the trail says what was asked
+            log.error("handling %s %s asked for an %s (inbox %s)", event.source, event.type, exc, inbox_id)
+            await self.audit.append(
+                "transition.illegal", at=self.clock.now(), actor=event.actor, what=exc.what, move=str(exc)
+            )
+            await self.reply_error(
+                event, f"Something went wrong on my side. Reference: inbox #{inbox_id}.", "Try again in a moment."
+            )
+        except Exception:
+            log.exception("handling %s %s failed (inbox %s)", event.source, event.type, inbox_id)
+            await self.reply_error(
+                event,
+                f"Something went wrong on my side. Reference: inbox #{inbox_id}.",
+                "Try again in a moment.",
+            )
+
+    async def _dispatch(self, inbox_id: int, event: Event, attempt: int) -> None:
+        if event.source is Source.SLACK_ACTION and self.triggers is not None and self.triggers.owns(event):
+            await self.triggers.on_click(inbox_id, event)
+            return
+        if event.source is Source.SLACK_ACTION:
+            await self.actions.on_click(event)
+            return
+        if event.source is Source.SLACK_VIEW:
+            await self.actions.on_submit(event)
+            return
+        # No audit row for a help text or a typo: every run's first row (plan, agent.request, runbook.started)
+        # records its trigger, so the trail is trigger → plan → approval → result without a write per message.
+        existing = await self.repo.run_for_inbox(inbox_id) if attempt > 1 else None
+        if existing is not None:
+            await self.runner.advance(existing.id)  # a retry after a crash: continue, never start over
+            return
+        if event.source in REQUEST_SOURCES:
+            await self._request(inbox_id, event)
+        elif event.source is Source.SLACK_REACTION:
+            await self._reaction(inbox_id, event)
+        elif event.source in TRIGGER_SOURCES and self.triggers is not None:
+            await self.triggers.handle(inbox_id, event)
+
+    async def _request(self, inbox_id: int, event: Event) -> None:
+        try:
+            plan = self.planner.plan(event.text, self._context(event))
+        except UserFacingError:
+            if self.agent is None:
+                raise
+            plan = Plan()  # not a command: free text for the agent
+        # With an agent: mentions, DMs and free-text commands go to it; help, builtins and exact commands do not.
+        free_text = event.source is not Source.SLACK_COMMAND or not plan.calls
+        if self.agent is not None and free_text and not (plan.help or plan.builtin):
+            run_id = await self.agent.start(event, inbox_id=inbox_id, thread_ts=_thread_of(event))
+            if run_id is not None:
+                await self.runner.advance(run_id)
+            return
+        if plan.builtin == "pending":
+            text, blocks = await self.queries.pending(user=event.actor, channel=event.channel)
+            await self.reply(event, text, blocks)
+            return
+        if plan.builtin in ("runbooks", "run") and self.runbooks is not None:
+            await self._runbook_command(inbox_id, event, plan)
+            return
+        if plan.builtin == "digest" and self.triggers is not None:
+            repo = self.config.channel_repos.get(event.channel or "")
+            await self.reply(event, *await self.triggers.digest_command(plan.query, event, repo))
+            return
+        if plan.builtin == "audit":
+            text, blocks = await self.queries.audit_trail(plan.query)
+            await self.reply(event, text, blocks)
+            return
+        if plan.help or not plan.calls:
+            await self.reply(event, "Here is what I can do.", self._help())
+            return
+        calls = [self._validated(call) for call in plan.calls]
+        await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
+
+    async def _runbook_command(self, inbox_id: int, event: Event, plan: Plan) -> None:
+        assert self.runbooks is not None
+        if plan.builtin == "runbooks" or not plan.query:
+            text, blocks = list_blocks(self.runbooks.books.values())
+            await self.reply(event, text, blocks)
+            return
+        name, _, rest = plan.query.partition(" ")
+        inputs = parse_key_values(rest)
+        run_id = await self.runbooks.start(name, inputs, event=event, inbox_id=inbox_id, thread_ts=_thread_of(event))
+        await self.runner.advance(run_id)
+
+    async def _reaction(self, inbox_id: int, event: Event) -> None:
+        if event.payload.get("reaction") not in TICKET_REACTIONS or not event.channel or not event.message_ts:
+            return
+        repo = self.config.channel_repos.get(event.channel)
+        if repo is None:
+            raise UserFacingError(
+                "I can't create an issue from that message: this channel has no default repository.",
+                hint="Set OPSBOT_CHANNEL_REPOS (e.g. C123=acme/api) to give it one.",
+            )
+        text = await self.chat.message_text(event.channel, event.message_ts)
+        if not text:
+            raise UserFacingError("I couldn't read that message, so I can't turn it into an issue.")
+        title = " ".join(text.split())[:80] or "Issue from Slack"
+        body = f"{text}\n\n_From Slack: channel {event.channel}, message {event.message_ts}, flagged by {event.actor}._"
+        call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
+        await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
+
+    def _help(self) -> list[JsonObject]:
+        """The help card: the same for every request once the tools and planner are set, so built once."""
+        if self._help_card is None:
+            planner = self.planner.name if self.agent is None else f"AI agent ({self.agent.model.name}) for free text"
+            self._help_card = as_dicts(help_blocks(self.registry, planner))
+        return self._help_card
+
+    def _validated(self, call: ToolCall) -> ToolCall:
+        model = self.registry.validate(call.tool, call.args)
+        return ToolCall(tool=call.tool, args=model.model_dump(mode="json"))
+
+    def _context(self, event: Event) -> PlanContext:
+        return PlanContext(
+            default_repo=self.config.channel_repos.get(event.channel or ""),
+            tool_names=tuple(self.registry.names()),
+            repo_tools=frozenset(t.name for t in self.registry if "repo" in t.args.model_fields),
+        )
+
+    # -- replies -------------------------------------------------------------------------------------
+
+    async def reply(self, event: Event, text: str, blocks: list[JsonObject]) -> None:
+        """Answer in the event's thread; a slash command's help and errors go only to the person who typed it."""
+        if not event.channel:
+            return
+        if event.source is Source.SLACK_COMMAND or event.source is Source.SLACK_ACTION:
+            await self.chat.ephemeral(event.channel, event.actor, text, blocks, thread_ts=event.thread_ts)
+        else:
+            await self.chat.post(event.channel, text, blocks, thread_ts=_thread_of(event))
+
+    async def reply_error(self, event: Event, message: str, hint: str | None) -> None:
+        try:
+            await self.reply(event, message, as_dicts(error_blocks(message, hint)))
+        except Exception:
+            log.exception("could not tell the user about an error")
+
+    async def recover(self) -> None:
+        """After a restart: continue approved steps, and agent and runbook runs a crash left between turns
+        (steps cut off mid-call become `unknown` through the timers' recovery)."""
+        for step in await self.repo.steps_in([StepStatus.APPROVED]):
+            await self.runner.advance(step.run_id)
+        await self.runner.resume_stalled()
+
+
+def _thread_of(event: Event) -> str | None:
+    return event.thread_ts or event.message_ts

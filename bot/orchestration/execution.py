@@ -1,0 +1,208 @@
+"""One step at a time: run a read, stop a risky step behind an approval request, run an approved one exactly once
+(the claim is a compare-and-set), and settle it with its result, card and thread message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.approvals.click_checks import action_hash, quorum_met
+from bot.core.card_view import preview_to_dict
+from bot.core.clock import Clock
+from bot.core.domain import (
+    ApprovalCase,
+    ApprovalRecord,
+    ApprovalStatus,
+    RunKind,
+    RunRecord,
+    RunStatus,
+    StepRecord,
+    StepStatus,
+)
+from bot.core.errors import OutcomeUnknown, ToolError
+from bot.core.ports import Audit, Blocks, Messages, PolicyPort, Store
+from bot.core.tool_registry import CURRENT_RUN, Risk, ToolRegistry, ToolResult
+from bot.orchestration.cards import Cards
+from bot.orchestration.run_builders import default_preview, new_id, result_data
+from bot.orchestration.thread_poster import ThreadPoster
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerConfig:
+    policy: PolicyPort
+    execution_timeout: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """How a step ended (None: another worker has it), and the runs its tool started."""
+
+    status: StepStatus | None
+    starts: tuple[str, ...] = field(default=())
+
+
+Finish = Callable[[RunRecord], Awaitable[None]]
+
+
+class Execution:
+    def __init__(
+        self,
+        *,
+        repo: Store,
+        audit: Audit,
+        registry: ToolRegistry,
+        poster: ThreadPoster,
+        cards: Cards,
+        messages: Messages,
+        clock: Clock,
+        config: RunnerConfig,
+        finish: Finish,
+    ) -> None:
+        self.repo = repo
+        self.audit = audit
+        self.registry = registry
+        self.poster = poster
+        self.cards = cards
+        self.messages = messages
+        self.clock = clock
+        self.config = config
+        self.finish = finish
+
+    async def execute(self, run: RunRecord, step: StepRecord, case: ApprovalCase | None = None) -> Outcome:
+        """Run the step's tool once. A risky step runs only with a valid approval: the one in `case` when the caller
+        has just decided it (a click), else the stored one."""
+        risky = Risk(step.risk).needs_approval
+        if risky and not await self._has_valid_approval(run, step, case):
+            log.error("refused to execute step %s: no matching approval", step.id)
+            await self.settle(run, step, StepStatus.FAILED, {"error": "not_approved"}, claimed=False)
+            return Outcome(status=StepStatus.FAILED)
+        expected = StepStatus.APPROVED if risky else StepStatus.PENDING
+        now = self.clock.now()
+        if not await self.repo.move_step(step.id, [expected], StepStatus.EXECUTING, started_at=now):
+            return Outcome(status=None)  # someone else took it
+        await self.audit.append("step.executing", at=now, run_id=run.id, tool=step.tool, step=step.id)
+        tool = self.registry.get(step.tool)
+        token = CURRENT_RUN.set(run)
+        try:
+            result = await tool.run(tool.args.model_validate(step.args))
+        except ToolError as exc:
+            CURRENT_RUN.reset(token)
+            status = StepStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else StepStatus.FAILED
+            await self.settle(run, step, status, exc.as_data(), message=str(exc), case=case)
+            return Outcome(status=status)
+        except Exception:
+            CURRENT_RUN.reset(token)
+            log.exception("tool %s crashed in run %s", step.tool, run.id)
+            data = {"error": "internal", "message": f"`{step.tool}` failed unexpectedly."}
+            await self.settle(run, step, StepStatus.FAILED, data, message=data["message"], case=case)
+            return Outcome(status=StepStatus.FAILED)
+        CURRENT_RUN.reset(token)
+        await self.settle(run, step, StepStatus.SUCCEEDED, result_data(result), result=result, case=case)
+        return Outcome(status=StepStatus.SUCCEEDED, starts=result.starts)
+
+    async def settle(
+        self,
+        run: RunRecord,
+        step: StepRecord,
+        status: StepStatus,
+        data: Mapping[str, object],
+        *,
+        result: ToolResult | None = None,
+        message: str | None = None,
+        claimed: bool = True,
+        case: ApprovalCase | None = None,
+    ) -> None:
+        now = self.clock.now()
+        from_ = [StepStatus.EXECUTING] if claimed else [StepStatus.PENDING, StepStatus.APPROVED]
+        if not await self.repo.move_step(step.id, from_, status, result=dict(data), finished_at=now):
+            return
+        await self.audit.append("step.result", at=now, run_id=run.id, tool=step.tool, status=status.value, result=data)
+        if Risk(step.risk).needs_approval:
+            await self.cards.show_outcome(case, step.id, status=status.value, result=result, message=message)
+        if result is not None:
+            await self.post(run, result.text, self.messages.result(step.tool, result))
+        elif status is StepStatus.UNKNOWN:
+            text = message or "The outcome is unknown."
+            await self.post(run, text, self.messages.unknown_outcome(step.id, step.tool, text))
+        elif message is not None:
+            await self.post(run, message, self.messages.error(message))
+        if status is not StepStatus.SUCCEEDED and run.kind is RunKind.GRAMMAR:
+            await self.finish(run)  # a command stops at its first failure; an agent hears about it instead
+
+    async def mark_unknown(self, run: RunRecord, step: StepRecord, message: str) -> None:
+        """A risky step whose outcome cannot be known: never retried blindly, a human decides."""
+        await self.settle(run, step, StepStatus.UNKNOWN, {"error": "unknown", "message": message}, message=message)
+
+    async def _has_valid_approval(self, run: RunRecord, step: StepRecord, case: ApprovalCase | None) -> bool:
+        if case is not None and case.approval.step_id == step.id:
+            approval, decisions = case.approval, list(case.decisions)
+        else:
+            found = await self.repo.approval_for_step(step.id)
+            if found is None:
+                return False
+            approval, decisions = found, await self.repo.decisions_of(found.id)
+        if approval.status is not ApprovalStatus.APPROVED:
+            return False
+        expected = action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id)
+        if approval.action_hash != expected:
+            return False
+        if approval.decided_at is None or approval.decided_at > approval.expires_at:
+            return False
+        return quorum_met(approval, decisions)
+
+    async def request_approval(self, run: RunRecord, step: StepRecord) -> bool:
+        """Post the approval card; True if the step ended instead (refused here, or its preview failed)."""
+        tool = self.registry.get(step.tool)
+        try:
+            preview = await tool.preview(tool.args.model_validate(step.args)) if tool.preview else default_preview(step)
+        except ToolError as exc:
+            await self.settle(run, step, StepStatus.FAILED, exc.as_data(), message=str(exc), claimed=False)
+            return True
+        now = self.clock.now()
+        rules = await self.config.policy.rules_for(step.tool, step.args, run.channel)
+        refusal = await self.config.policy.refusal(step.tool, rules, run.channel)
+        if refusal is not None:
+            data = {"error": "not_allowed_here", "message": refusal}
+            await self.settle(run, step, StepStatus.FAILED, data, message=refusal, claimed=False)
+            return True
+        approval = ApprovalRecord(
+            id=new_id(),
+            run_id=run.id,
+            step_id=step.id,
+            team_id=run.team_id,
+            channel=run.channel,
+            thread_ts=run.thread_ts,
+            requester=run.actor,
+            action_hash=action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id),
+            status=ApprovalStatus.PENDING,
+            required=rules.required,
+            approvers=tuple(rules.approvers),
+            preview=preview_to_dict(preview),
+            expires_at=rules.expires_at(now),
+            created_at=now,
+            requester_may_approve=rules.requester_may_approve,
+            rule=rules.rule,
+            remind_at=rules.remind_at(now),
+            escalate_to=tuple(rules.escalate_to),
+        )
+        if not await self.repo.move_step(step.id, [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
+            return False
+        await self.repo.create_approval(approval)
+        await self.repo.move_run(run.id, RunStatus.WAITING_APPROVAL, now)
+        await self.audit.append(
+            "approval.requested",
+            at=now,
+            run_id=run.id,
+            actor=run.actor,
+            approval=approval.id,
+            tool=step.tool,
+        )
+        await self.cards.post_new(ApprovalCase(approval=approval, run=run, steps=(step,)), thread_poster=self.post)
+        return False
+
+    async def post(self, run: RunRecord, text: str, blocks: Blocks) -> str:
+        return await self.poster.post(run, text, blocks)

@@ -1,0 +1,1 @@
+"""Planners that turn a request into tool calls: the command grammar (no model needed)."""

@@ -1,0 +1,149 @@
+"""Block Kit builders for trigger messages: PR cards, CI failures, alert cards, probe cards and digests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
+
+from bot.core.jsonvalue import JsonObject
+from bot.core.trigger_records import CiCard, PrCard
+from bot.slack_ui.block_kit import HEADER_LIMIT, ActionId, as_dicts, clip, context, escape, fields_block, section
+
+FAILED = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
+SEVERITY_ICON = {"critical": "🔥", "error": "🔥", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001
+
+
+class AlertCard(TypedDict, total=False):
+    status: str  # firing, resolved
+    alertname: str
+    severity: str | None
+    summary: str
+    runbook: str | None
+    source: str | None
+    labels: dict[str, str]
+    count: int
+
+
+class ProbeCard(TypedDict):
+    status: str  # ok, degraded
+    name: str
+    url: str
+    why: str
+    p95: NotRequired[int | None]
+    threshold: NotRequired[int | None]
+    failures: NotRequired[int]
+
+
+def rerun_button(args: JsonObject, label: str = "Rerun failed jobs") -> ButtonElement:
+    return ButtonElement(text=label, action_id=ActionId.RERUN_FAILED.value, value=json.dumps(args, sort_keys=True))
+
+
+def remind_button(args: JsonObject, label: str) -> ButtonElement:
+    return ButtonElement(text=label, action_id=ActionId.REMIND_REVIEWERS.value, value=json.dumps(args, sort_keys=True))
+
+
+def pr_card(pr: PrCard) -> list[JsonObject]:
+    checks = pr.get("checks") or {}
+    failing = sorted(name for name, c in checks.items() if c in FAILED)
+    if failing:
+        check_line = "❌ failing: " + ", ".join(f"`{escape(n)}`" for n in failing)
+    elif checks:
+        check_line = f"✅ {len(checks)} passing" if all(c == "success" for c in checks.values()) else "⏳ running"
+    else:
+        check_line = str(pr.get("checks_summary") or "—")
+    state = "🟣 merged" if pr.get("merged") else ("⚪ closed" if pr.get("state") == "closed" else "🟢 open")
+    size = f"+{pr.get('additions', 0)} −{pr.get('deletions', 0)} · {pr.get('changed_files', 0)} files"  # noqa: RUF001
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"PR #{pr['number']} {pr['title']}", HEADER_LIMIT)),
+        fields_block(
+            [
+                ("Repository", f"`{pr['repo']}`"),
+                ("Author", escape(str(pr.get("author", "?")))),
+                ("Size", size),
+                ("Checks", check_line),
+                ("Branch", f"`{escape(str(pr.get('head', '?')))}` → `{escape(str(pr.get('base', '?')))}`"),
+                ("State", state),
+            ]
+        ),
+        context(f"<{pr['url']}|Open on GitHub>" if pr.get("url") else "GitHub"),
+    ]
+    return as_dicts(blocks)
+
+
+def ci_failure(ci: CiCard) -> list[JsonObject]:
+    jobs = ci.get("jobs") or []
+    branch = ci.get("branch")
+    where = f" on `{escape(branch)}`" if branch else ""
+    commit = f" · commit `{str(ci.get('sha', ''))[:7]}`" if ci.get("sha") else ""
+    lines = [f"❌ *{escape(ci.get('workflow') or 'CI')}* failed{where}{commit}"]
+    lines.append("Failed jobs: " + (", ".join(f"`{escape(j)}`" for j in jobs) if jobs else "not reported yet"))
+    blocks: list[Block] = [section("\n".join(lines))]
+    if ci.get("passed"):
+        blocks.append(context(f"✅ Passed again on attempt {ci['passed']}."))
+    elif ci.get("rerun"):
+        blocks.append(ActionsBlock(block_id=f"ci:{ci.get('key', '')}"[:255], elements=[rerun_button(ci["rerun"])]))
+    if ci.get("url"):
+        blocks.append(context(f"<{ci['url']}|Open the run>"))
+    return as_dicts(blocks)
+
+
+def alert_card(alert: AlertCard) -> list[JsonObject]:
+    firing = alert["status"] == "firing"
+    icon = SEVERITY_ICON.get(str(alert.get("severity", "")).lower(), "🔔") if firing else "✅"
+    title = f"{icon} [{alert['status'].upper()}:{alert.get('count', 1)}] {alert.get('alertname', 'alert')}"
+    labels = ", ".join(f"`{escape(k)}={escape(v)}`" for k, v in sorted(alert.get("labels", {}).items()))
+    pairs = [("Severity", escape(str(alert.get("severity") or "—"))), ("Status", alert["status"])]
+    blocks: list[Block] = [HeaderBlock(text=clip(title, HEADER_LIMIT)), fields_block(pairs)]
+    if alert.get("summary"):
+        blocks.append(section(escape(alert["summary"])))
+    if labels:
+        blocks.append(context(f"Labels: {labels}"))
+    links = [f"<{alert['runbook']}|Runbook>"] if alert.get("runbook") else []
+    links += [f"<{alert['source']}|Source>"] if alert.get("source") else []
+    if links:
+        blocks.append(context(" · ".join(links)))
+    return as_dicts(blocks)
+
+
+def probe_card(probe: ProbeCard) -> list[JsonObject]:
+    ok = probe["status"] == "ok"
+    title = f"{'✅ Recovered' if ok else '🐢 Degraded'}: {probe['name']}"
+    pairs = [
+        ("URL", escape(probe["url"])),
+        ("p95 latency", f"{probe['p95']} ms" if probe.get("p95") is not None else "—"),
+        ("Threshold", f"{probe['threshold']} ms" if probe.get("threshold") else "—"),
+        ("Failures in a row", str(probe.get("failures", 0))),
+    ]
+    return as_dicts([HeaderBlock(text=clip(title, HEADER_LIMIT)), fields_block(pairs), context(probe["why"])])
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigestSection:
+    title: str
+    lines: Sequence[str] = ()
+    buttons: Sequence[ButtonElement] = ()
+    empty: str = "Nothing."
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigestView:
+    title: str
+    sections: Sequence[DigestSection] = field(default=())
+    footer: str = ""
+
+
+def digest_blocks(view: DigestView) -> list[JsonObject]:
+    blocks: list[Block] = [HeaderBlock(text=clip(view.title, HEADER_LIMIT))]
+    for part in view.sections:
+        body = "\n".join(part.lines[:20]) or f"_{part.empty}_"
+        more = f"\n…and {len(part.lines) - 20} more." if len(part.lines) > 20 else ""
+        blocks.append(section(f"*{part.title}*\n{body}{more}"))
+        if part.buttons:
+            blocks.append(ActionsBlock(elements=list(part.buttons)[:5]))
+    if view.footer:
+        blocks.append(context(view.footer))
+    return as_dicts(blocks)

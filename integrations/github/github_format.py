@@ -1,0 +1,127 @@
+"""How GitHub results read in Slack: list lines, fields, approval warnings, ages; all mrkdwn-escaped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import review_requested
+from integrations.github.github_models import CheckState, IssueDetail, PullDetail, PullSummary, RunSummary
+
+READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
+
+
+def merge_warnings(pull: PullDetail) -> tuple[str, ...]:
+    warnings = []
+    if pull.merged or pull.state != "open":
+        warnings.append(f"This pull request is {'already merged' if pull.merged else pull.state}.")
+    if pull.mergeable is False or pull.mergeable_state == "dirty":
+        warnings.append("GitHub says it is not mergeable (conflicts with the base branch).")
+    elif pull.mergeable_state not in READY_STATES:
+        warnings.append(f"Merge state is `{pull.mergeable_state}` (e.g. blocked by reviews, or behind base).")
+    if pull.checks.state is CheckState.FAILING:
+        warnings.append(f"Failing checks: {escape(', '.join(pull.checks.failing))}.")
+    elif pull.checks.state is CheckState.PENDING:
+        warnings.append("Checks are still running.")
+    return tuple(warnings)
+
+
+def close_fields(repo: str, issue: IssueDetail, *, reason: str, comment: bool) -> tuple[tuple[str, str], ...]:
+    state = "open → closed" if issue.state == "open" else f"already {issue.state}{_reason(issue.state_reason)}"
+    return (
+        ("Repository", repo),
+        (issue.kind, f"#{issue.number} {escape(issue.title)}"),
+        ("State", state),
+        ("Reason", reason.replace("_", " ")),
+        ("Comment", "posted first (below)" if comment else "none"),
+    )
+
+
+def close_warnings(issue: IssueDetail) -> tuple[str, ...]:
+    if issue.state == "closed":
+        return (f"This is already closed{_reason(issue.state_reason)}: closing will fail, and nothing is posted.",)
+    if issue.pull:
+        return ("This is a pull request: closing it does not merge it.",)
+    return ()
+
+
+def _reason(state_reason: str | None) -> str:
+    return f" ({state_reason.replace('_', ' ')})" if state_reason else ""
+
+
+def pull_fields(pull: PullDetail) -> tuple[tuple[str, str], ...]:
+    mergeable = {True: "yes", False: "no", None: "not computed yet"}[pull.mergeable]
+    return (
+        ("Branches", f"`{escape(pull.head)}` → `{escape(pull.base)}`"),
+        ("Author", f"@{escape(pull.author)}"),
+        ("Mergeable", f"{mergeable} ({pull.mergeable_state})"),
+        ("Checks", escape(pull.checks.summary)),
+    )
+
+
+def pull_line(pull: PullSummary, now: datetime) -> str:
+    draft = " (draft)" if pull.draft else ""
+    reviewers = review_requested(pull.requested_reviewers, pull.requested_teams)
+    waiting = f", review: {reviewers}" if pull.requested_reviewers or pull.requested_teams else ""
+    return (
+        f"#{pull.number} {escape(pull.title)}{draft} — @{escape(pull.author)}, {age(now, pull.created_at)} old, "
+        f"checks: {pull.checks.state.label}{waiting}"
+    )
+
+
+def pull_data(pull: PullSummary, now: datetime) -> JsonObject:
+    return {
+        "number": pull.number,
+        "title": pull.title,
+        "author": pull.author,
+        "age_days": (now - pull.created_at).days,
+        "checks": pull.checks.state.value,
+        "url": pull.url,
+        "draft": pull.draft,
+        "requested_reviewers": list(pull.requested_reviewers),
+        "requested_teams": list(pull.requested_teams),
+    }
+
+
+def run_line(run: RunSummary, now: datetime) -> str:
+    when = age(now, run.created_at)
+    return f"{escape(run.name)} on `{escape(run.branch)}` at `{run.sha[:7]}`, {when} ago — {run.url}"
+
+
+def run_fields(run: RunSummary) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Workflow", escape(run.name)),
+        ("Run", str(run.id)),
+        ("Branch", f"`{escape(run.branch)}` at `{run.sha[:7]}`"),
+        ("Conclusion", run.conclusion or "running"),
+    )
+
+
+def run_data(run: RunSummary) -> JsonObject:
+    return {
+        "id": run.id,
+        "name": run.name,
+        "branch": run.branch,
+        "sha": run.sha,
+        "conclusion": run.conclusion,
+        "created_at": run.created_at.isoformat(),
+        "url": run.url,
+        "title": run.title,
+    }
+
+
+def age(now: datetime, then: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def escape(text: str) -> str:
+    """Upstream text must not ping @channel or forge links in Slack mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
