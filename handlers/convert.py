@@ -1,5 +1,10 @@
 """Slack payloads → domain events. Defensive: a malformed payload gives None, never an exception; a field of the
-wrong type reads as absent."""
+wrong type reads as absent.
+
+Each event carries who it is from as the payload says it, for the service to check against the installation:
+the workspace (top-level `team_id` and `team.id`: both, joined by `|`, when they differ), the enterprise
+(`enterprise_id`, `enterprise.id`, `team.enterprise_id`) and the actor's home team (`user.team_id`, or a message's
+`user_team`/`team`), which differs from the workspace for a person of another organisation (Slack Connect)."""
 
 from __future__ import annotations
 
@@ -13,9 +18,33 @@ def _opt(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _claimed(*values: object) -> str | None:
+    """The one id a payload states in several places; when they differ, all of them joined by `|` (which matches
+    no id), within the 32 characters an id column holds."""
+    stated = list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+    if not stated:
+        return None
+    joined = "|".join(stated)
+    return joined if len(joined) <= 32 else joined[:31] + "|"
+
+
 def _team(body: Mapping[str, object]) -> str:
-    team = body.get("team_id") or obj(body.get("team")).get("id") or obj(body.get("user")).get("team_id")
-    return str(team or "")
+    return _claimed(body.get("team_id"), obj(body.get("team")).get("id")) or ""
+
+
+def _enterprise(body: Mapping[str, object]) -> str | None:
+    enterprise = obj(body.get("enterprise")).get("id")
+    return _claimed(body.get("enterprise_id"), enterprise, obj(body.get("team")).get("enterprise_id"))
+
+
+def _user_team(body: Mapping[str, object]) -> str | None:
+    """An interactivity payload's `user.team_id`: the clicker's home team."""
+    return _opt(obj(body.get("user")).get("team_id"))
+
+
+def _author_team(event: Mapping[str, object]) -> str | None:
+    """A message's author's home team (`user_team` in shared channels, else `team`)."""
+    return _opt(event.get("user_team")) or _opt(event.get("team"))
 
 
 def command_event(body: Mapping[str, object]) -> Event:
@@ -29,6 +58,7 @@ def command_event(body: Mapping[str, object]) -> Event:
         channel=_opt(body.get("channel_id")),
         text=str(body.get("text", "")),
         payload={"command": _opt(body.get("command")), "response_url": _opt(body.get("response_url"))},
+        enterprise_id=_enterprise(body),
     )
 
 
@@ -46,6 +76,8 @@ def message_event(body: Mapping[str, object], source: Source) -> Event | None:
         thread_ts=_opt(event.get("thread_ts")),
         message_ts=_opt(event.get("ts")),
         text=str(event.get("text", "")),
+        enterprise_id=_enterprise(body),
+        user_team_id=_author_team(event),
     )
 
 
@@ -63,6 +95,8 @@ def reaction_event(body: Mapping[str, object]) -> Event | None:
         channel=_opt(item.get("channel")),
         message_ts=_opt(item.get("ts")),
         payload={"reaction": _opt(event.get("reaction")), "item_user": _opt(event.get("item_user"))},
+        enterprise_id=_enterprise(body),
+        user_team_id=_opt(event.get("user_team")),
     )
 
 
@@ -88,6 +122,8 @@ def action_event(body: Mapping[str, object]) -> Event | None:
             "value": _opt(action.get("value")),
             "trigger_id": _opt(body.get("trigger_id")),
         },
+        enterprise_id=_enterprise(body),
+        user_team_id=_user_team(body),
     )
 
 
@@ -105,6 +141,8 @@ def view_event(body: Mapping[str, object]) -> Event | None:
         team_id=team,
         actor=str(obj(body.get("user")).get("id", "")),
         payload={"private_metadata": _opt(view.get("private_metadata")), "values": values},
+        enterprise_id=_enterprise(body),
+        user_team_id=_user_team(body),
     )
 
 

@@ -10,6 +10,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import seal, seal_json
 from bot.core.redact import contains_secret, redact, redact_text
 
 
@@ -69,17 +70,26 @@ class SlackChat:
     async def open_modal(self, trigger_id: str, view: JsonObject) -> bool:
         """Open a modal; False when Slack refuses (the trigger is older than 3 seconds, for example)."""
         try:
-            await self.client.views_open(trigger_id=trigger_id, view=view)
+            await self.client.views_open(trigger_id=trigger_id, view=_sealed(view))
         except SlackApiError:
             return False
         return True
 
+    # The boundary: everything sent to Slack passes here. Outside text is neutralised (bot.core.mrkdwn.seal: only
+    # the control sequences opsbot marked stay live) and secrets are scrubbed.
+
     def _clean(self, text: str) -> str:
-        return redact_text(text, self._secrets)
+        return redact_text(seal(text), self._secrets)
 
     def _clean_blocks(self, blocks: Sequence[JsonObject]) -> list[JsonObject]:
-        given = list(blocks)
+        given = [_sealed(block) for block in blocks]
         if not contains_secret(given, self._secrets):
             return given
         cleaned: list[JsonObject] = redact(given, self._secrets)
         return cleaned
+
+
+def _sealed(block: JsonObject) -> JsonObject:
+    sealed = seal_json(block)
+    assert isinstance(sealed, dict)
+    return sealed

@@ -147,12 +147,15 @@ async def test_bot_messages_are_ignored(env: Harness) -> None:
 
 
 async def test_malformed_bodies_get_a_clear_non_500_answer(env: Harness) -> None:
-    for body, ctype in (
-        ("{not json", "application/json"),
-        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    for body, ctype, status in (
+        ("{not json", "application/json", 200),  # the Events API retries anything but a 2xx
+        ("[1, 2, 3]", "application/json", 200),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded", 400),  # interactivity is never retried
+        ("payload=%5B1%5D", "application/x-www-form-urlencoded", 400),
     ):
         resp = await env.driver.post(body, env.driver.signed_headers(body, content_type=ctype))
-        assert resp.status < 500, (body, resp.status)
+        assert resp.status == status, (body, resp.status)
+    assert await inbox_count(env) == 0
 
 
 async def test_healthz_and_metrics(env: Harness) -> None:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.app.settings import Settings
 from bot.core.errors import ConfigurationError
+from bot.core.log_redaction import install_log_redaction
 
 log = logging.getLogger("opsbot")
 
@@ -42,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
+        install_log_redaction(settings.secret_values())  # from here on no log line shows a configured secret
         return asyncio.run(_dispatch(args, settings))
     except (ConfigurationError, ValidationError) as exc:
         print(f"opsbot: {_one_line(exc)}", file=sys.stderr)

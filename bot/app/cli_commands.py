@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.app.settings import Settings
 from bot.app.wiring import build
 from bot.core.errors import ConfigurationError
+from bot.edges.access_log import web_runner
 from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
 
@@ -34,7 +35,7 @@ async def run(settings: Settings, *, socket: bool, host: str | None, port: int |
             handler = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
             await handler.connect_async()  # type: ignore[no-untyped-call]
             print("opsbot: connected over Socket Mode", flush=True)
-        runner = web.AppRunner(bot.web)
+        runner = web_runner(bot.web)  # its access log shows paths, never query strings
         await runner.setup()
         bind_host, bind_port = host or settings.host, port or settings.port
         await web.TCPSite(runner, bind_host, bind_port).start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -24,6 +25,7 @@ from bot.approvals.resolved_policy import ResolvedPolicy
 from bot.core.clock import Clock, SystemClock
 from bot.core.domain import RunKind
 from bot.core.drivers import Driver
+from bot.core.installation import Installation
 from bot.core.tool_registry import ToolRegistry
 from bot.dispatch.click_routes import Actions
 from bot.dispatch.queries import Queries
@@ -117,7 +119,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     client = make_client(token, settings.slack_api_url, session)
     chat = SlackChat(client, secrets)
     directory = SlackDirectory(client, clock)
-    repo = Repository(engine)
+    repo = Repository(engine, secrets)
     audit = AuditLog(engine, secrets)
     messages = SlackMessages()
     poster = ThreadPoster(store=repo, chat=chat)
@@ -143,34 +145,36 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     if agent is not None:
         drivers[RunKind.AGENT] = agent
     cards = Cards(repo=repo, chat=chat, messages=messages, registry=registry)
+    auth: dict[str, Any] = {}  # the bot's identity, from auth.test when it starts
+    installation = partial(Installation.from_auth, auth)  # None until auth.test answered: Slack requests refused
+    resolved = ResolvedPolicy(policy, directory, installation=installation)
     runner = Runner(
         repo=repo, audit=audit, registry=registry, poster=poster, cards=cards, messages=messages, clock=clock,
-        config=RunnerConfig(policy=ResolvedPolicy(policy, directory)), drivers=drivers,
+        config=RunnerConfig(policy=resolved, askers=resolved), drivers=drivers,
     )  # fmt: skip
     decider = Decider(
         repo=repo, audit=audit, runner=runner, cards=cards, messages=messages, chat=chat, clock=clock,
-        membership=Membership(directory),
+        membership=Membership(directory), installation=installation,
     )  # fmt: skip
     recovery = Recovery(decider=decider)
     timers = Timers(decider=decider, recovery=recovery, periodic=[runner.resume_stalled])
 
     worker_name = Worker.new_name()
-    auth: dict[str, Any] = {}  # the bot's identity, from auth.test when it starts
     planner = GrammarPlanner()
     triggers = build_triggers(
         load_rules(settings.opsbot_rules, known_tools=tuple(registry.names())),
         TriggerDeps(
             engine=engine, repo=repo, runner=runner, registry=registry, planner=planner, chat=chat, clock=clock,
             session=session, team_id=lambda: str(auth.get("team_id") or ""), name=worker_name,
-            stale_days=settings.opsbot_digest_stale_days, agent=agent,
+            stale_days=settings.opsbot_digest_stale_days, agent=agent, digest_admins=settings.approvers,
         ),
     )  # fmt: skip
     service = Service(
         repo=repo, audit=audit, registry=registry, planner=planner, runner=runner,
-        queries=Queries(repo=repo, audit=audit, clock=clock), runbooks=launcher,
+        queries=Queries(repo=repo, audit=audit, clock=clock, membership=Membership(directory)), runbooks=launcher,
         actions=Actions(decider=decider, editor=Editor(decider=decider, registry=registry), recovery=recovery),
         triggers=triggers, agent=agent, chat=chat, clock=clock,
-        config=ServiceConfig(channel_repos=settings.channel_repos),
+        config=ServiceConfig(channel_repos=settings.channel_repos), installation=installation,
     )  # fmt: skip
     worker = Worker(repo=repo, handler=service.handle, clock=clock, name=worker_name)
     bolt = _bolt(settings, session, token, auth)

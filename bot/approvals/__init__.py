@@ -1,3 +1,3 @@
 """The approval rules, pure: the action hash and the one check every click must pass (click_checks), the quorum,
-who may decide (membership, through the Directory port), and the approval policy file (policy_*), resolved for
-the runner (resolved_policy). Imports only bot.core and the integrations' registry."""
+who may decide (membership, through the Directory port), who may ask (requesters), and the approval policy file
+(policy_*), resolved for the runner (resolved_policy). Imports only bot.core and the integrations' registry."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from bot.core.approval_rules import ANYONE as ANYONE  # re-exported: the policy modules read `specs.ANYONE`
 from bot.core.approval_rules import CHANNEL, GROUP_PREFIX
+from bot.core.mrkdwn import channel as channel_link
+from bot.core.mrkdwn import escape
 
-ANYONE = "anyone"
-
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")  # as Slack shows them; the tests and the sandbox use U1…
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
 _HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
@@ -25,6 +26,14 @@ def approver(value: object) -> str:
     if text in (CHANNEL, ANYONE):
         return text
     return _member(text, "approvers", f", `{CHANNEL}` or `{ANYONE}`")
+
+
+def requester(value: object) -> str:
+    """Who may ask: the same forms as `approver` (`anyone` means anyone at all, the requester included)."""
+    text = _text(value, "requesters")
+    if text in (CHANNEL, ANYONE):
+        return text
+    return _member(text, "requesters", f", `{CHANNEL}` or `{ANYONE}`")
 
 
 def escalation(value: object) -> str:
@@ -65,7 +74,7 @@ def show(spec: str) -> str:
 
 def show_channel(spec: str) -> str:
     """A channel spec as Slack renders it: names as is, ids as channel links."""
-    return spec if spec.startswith("#") else f"<#{spec}>"
+    return escape(spec) if spec.startswith("#") else channel_link(spec)
 
 
 def is_user(spec: str) -> bool:
@@ -79,7 +88,8 @@ def _member(text: str, field: str, others: str) -> str:
     if _USER_ID.fullmatch(text):
         return text
     raise ValueError(
-        f"`{text}` in `{field}` is not an approver: use a user id (U…) or a user group (@handle or S…){others}"
+        f"`{text}` in `{field}` is not {'a requester' if field == 'requesters' else 'an approver'}: use a user id "
+        f"(U…) or a user group (@handle or S…){others}"
     )
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.domain import ApprovalRecord, ApprovalStatus, Decision, DecisionRecord, StepStatus
+from bot.core.installation import Installation
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import escape
 
 
 def action_hash(*, tool: str, args: JsonObject, requester: str, team_id: str) -> str:
@@ -51,10 +53,16 @@ class Click:
     trigger_id: str | None = None
     reason: str | None = None
     from_modal: bool = False
+    enterprise_id: str | None = None  # as the payload says (`Event.enterprise_id`)
+    user_team_id: str | None = None  # the clicker's home team (`Event.user_team_id`)
 
     @property
     def decision(self) -> Decision:
         return self.purpose.decision
+
+    def external(self, installation: Installation | None) -> bool:
+        """Whether the clicker is of another organisation (Slack Connect)."""
+        return installation is not None and installation.is_external(self.user_team_id)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,18 +78,22 @@ def check_click(
     step_status: StepStatus | None,
     current_hash: str | None,
     now: datetime,
+    installation: Installation | None = None,
 ) -> Refusal | None:
     """Why this click must be refused, or None: the one rule for every button and modal on an approval card.
 
-    In order: the request exists; the click comes from the card's workspace and channel; the card is in the state
-    this purpose needs (pending and unexpired to decide or edit; approved with an `unknown` step to retry or mark
-    done); the action is unchanged; the clicker is the right kind of person (the requester may edit and withdraw,
-    and approve or resolve only when the rule allows it). Membership of the approver list (user groups, channel)
-    is checked afterwards by bot.approvals.membership, which needs the directory, whenever `needs_membership` says so.
+    In order: the request exists; the click comes from the card's workspace and channel, and from this
+    installation (its workspace and enterprise, when `installation` is known); the card is in the state this
+    purpose needs (pending and unexpired to decide or edit; approved with an `unknown` step to retry or mark done);
+    the action is unchanged; the clicker is the right kind of person (the requester may edit and withdraw, and
+    approve or resolve only when the rule allows it; a person of another organisation may decide only when the
+    rule says `external_users: allow`). Membership of the approver list (user groups, channel) is checked
+    afterwards by bot.approvals.membership, which needs the directory, whenever `needs_membership` says so.
     """
     if approval is None:
         return Refusal(reason="I can't find that approval request any more.", audit_kind="click.unknown")
-    if approval.team_id != click.team_id or (approval.channel and approval.channel != click.channel):
+    ours = installation is None or not installation.mismatch(team_id=click.team_id, enterprise_id=click.enterprise_id)
+    if not ours or approval.team_id != click.team_id or (approval.channel and approval.channel != click.channel):
         return Refusal(reason="This button does not belong to this conversation.", audit_kind="click.mismatch")
     refusal = _resolve_state(approval, step_status) if click.purpose in RESOLVING else _decide_state(approval, now)
     if refusal is not None:
@@ -91,7 +103,7 @@ def check_click(
             reason="The action changed since this card was posted, so this card can't approve it.",
             audit_kind="click.hash_mismatch",
         )
-    return _person(click, approval)
+    return _person(click, approval) or _external(click, approval, installation)
 
 
 def _decide_state(approval: ApprovalRecord, now: datetime) -> Refusal | None:
@@ -122,6 +134,19 @@ def _person(click: Click, approval: ApprovalRecord) -> Refusal | None:
             audit_kind="click.self_approval",
         )
     return None
+
+
+def _external(click: Click, approval: ApprovalRecord, installation: Installation | None) -> Refusal | None:
+    """People of another organisation decide only where the rule allows it; a requester may still withdraw."""
+    if approval.external_users or not click.external(installation) or not needs_membership(click, approval):
+        return None
+    return Refusal(
+        reason=(
+            "You're in another organisation (Slack Connect), and policy rule "
+            f"`{escape(approval.rule)}` lets only people of this workspace decide on this."
+        ),
+        audit_kind="click.external",
+    )
 
 
 def needs_membership(click: Click, approval: ApprovalRecord) -> bool:

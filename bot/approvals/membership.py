@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.approval_rules import CHANNEL, GROUP_PREFIX
+from bot.core.mrkdwn import mention, subteam
 from bot.core.ports import Directory
 
 
@@ -43,7 +44,7 @@ def describe_specs(specs: Sequence[str]) -> str:
             parts.append("anyone in this channel")
         elif spec.startswith(GROUP_PREFIX):
             group = spec[len(GROUP_PREFIX) :]
-            parts.append(f"<!subteam^{group}>" if group.startswith("S") and group.isupper() else f"@{group}")
+            parts.append(subteam(group))
         else:
-            parts.append(f"<@{spec}>")
+            parts.append(mention(spec))
     return ", ".join(parts)

@@ -53,6 +53,8 @@ def built_in(fallback: ApprovalRules) -> Resolved:
         "requester_may_approve": fallback.requester_may_approve,
         "escalate_to": fallback.escalate_to,
         "only_in": fallback.only_in,
+        "requesters": fallback.requesters,
+        "external_users": fallback.external_users,
     }
     return {name: Setting(value=value, line=None, origin="built-in") for name, value in values.items()}
 
@@ -70,6 +72,8 @@ def resolve(raw: schema.Settings, path: Path, inherited: Resolved, doc: Document
 def _normalised(name: str, value: Any) -> Any:
     if name == "approvers":
         return () if list(value) == [specs.ANYONE] else tuple(dict.fromkeys(value))
+    if name == "external_users":
+        return value == "allow"
     return tuple(dict.fromkeys(value)) if isinstance(value, list) else value
 
 
@@ -83,6 +87,8 @@ def approval_rules(settings: Resolved, rule: str) -> ApprovalRules:
         escalate_to=settings["escalate_to"].value,
         only_in=settings["only_in"].value,
         rule=rule,
+        requesters=settings["requesters"].value,
+        external_users=settings["external_users"].value,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.approvals import approver_specs as specs
 from bot.approvals import policy_build as build
-from bot.approvals.policy_rules import GLOB_CHARS, PolicyRule, describe_approval, only_in_reason
+from bot.approvals.policy_rules import GLOB_CHARS, PolicyRule, only_in_reason
 from bot.approvals.policy_schema import PolicyFile
 from bot.approvals.policy_validate import validate
 from bot.core.approval_rules import ApprovalRules
@@ -54,7 +54,8 @@ class Policy:
     def rules_for(
         self, tool: str, args: Mapping[str, Any], *, channel_id: str | None, channel_name: str | None = None
     ) -> ApprovalRules:
-        """The first rule matching this action, or the defaults. Only meaningful for write/dangerous tools."""
+        """The first rule matching this action, or the defaults: who may ask for it (any tool), and for write and
+        dangerous tools who approves it."""
         for rule in self.rules:
             if rule.matches(tool, args, channel_id=channel_id, channel_name=channel_name):
                 return rule.approval
@@ -70,9 +71,7 @@ class Policy:
 
     def describe(self) -> list[str]:
         """One line per rule, then the defaults; for `opsbot check` and help."""
-        lines = [rule.describe() for rule in self.rules]
-        lines.append(f"default (any other write or dangerous action) → {describe_approval(self.defaults.approval)}")
-        return lines
+        return [*(rule.describe() for rule in self.rules), self.defaults.describe_defaults()]
 
     def _subject(self, rules: ApprovalRules, tool: str | None) -> str:
         if tool is not None:

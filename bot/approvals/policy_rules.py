@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from bot.approvals import approver_specs as specs
-from bot.core.approval_rules import CHANNEL, ApprovalRules
+from bot.core.approval_rules import ANYONE, CHANNEL, ERP_TOOLS, ApprovalRules, default_requesters
 from bot.core.durations import format_duration
 
 GLOB_CHARS = frozenset("*?[")
@@ -54,7 +54,29 @@ class PolicyRule:
             scope += " in " + ", ".join(self.repos)
         if self.channels:
             scope += " asked in " + ", ".join(self.channels)
-        return f"{self.name}: {scope} → {describe_approval(self.approval)}"
+        rules = self.approval
+        asked = f"; asked by {_asked_by(rules.requesters)}" if rules.requesters is not None else ""
+        external = "; external users allowed" if rules.external_users else ""
+        return f"{self.name}: {scope} → {describe_approval(rules)}{asked}{external}"
+
+    def describe_defaults(self) -> str:
+        """The defaults' line: approvals for write and dangerous tools, then who may ask for any tool."""
+        rules = self.approval
+        if rules.requesters is not None:
+            asked = _asked_by(rules.requesters)
+        else:
+            asked = f"{_asked_by(default_requesters('*'))} ({ERP_TOOLS}: {_asked_by(default_requesters(ERP_TOOLS))})"
+        external = "allowed" if rules.external_users else "not allowed"
+        return (
+            f"{self.name} (any other action) → write and dangerous: {describe_approval(rules)}; "
+            f"asked by {asked}; external users (Slack Connect) {external}"
+        )
+
+
+def _asked_by(requesters: tuple[str, ...]) -> str:
+    if requesters == (ANYONE,):
+        return "anyone"
+    return ", ".join("anyone in the channel" if s == CHANNEL else specs.show(s) for s in requesters)
 
 
 def describe_approval(rules: ApprovalRules) -> str:

@@ -50,6 +50,20 @@ def _approver_list(value: list[str]) -> list[str]:
     return value
 
 
+def _requester_list(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError(f"`requesters` is empty: write `{specs.ANYONE}`, `channel` or a list of users and groups")
+    if specs.ANYONE in value and len(value) > 1:
+        raise ValueError(f"`{specs.ANYONE}` can't be combined with other requesters")
+    return value
+
+
+def _external(value: Any) -> str:
+    if value not in ("allow", "deny"):
+        raise ValueError(f"`external_users` must be `allow` or `deny`, not {value!r}")
+    return str(value)
+
+
 def _tool_list(value: list[str]) -> list[str]:
     if not value:
         raise ValueError('`tools` is empty: name at least one tool, or "*" for every tool')
@@ -61,6 +75,10 @@ ChannelSpecs = Annotated[list[Annotated[str, BeforeValidator(_channel)]], Before
 Approvers = Annotated[
     list[Annotated[str, BeforeValidator(specs.approver)]], BeforeValidator(_as_list), AfterValidator(_approver_list)
 ]
+Requesters = Annotated[
+    list[Annotated[str, BeforeValidator(specs.requester)]], BeforeValidator(_as_list), AfterValidator(_requester_list)
+]
+ExternalUsers = Annotated[str, BeforeValidator(_external)]
 Escalation = Annotated[list[Annotated[str, BeforeValidator(specs.escalation)]], BeforeValidator(_as_list)]
 Tools = Annotated[
     list[Annotated[str, BeforeValidator(_pattern)]], BeforeValidator(_as_list), AfterValidator(_tool_list)
@@ -80,6 +98,8 @@ class Settings(BaseModel):
     requester_may_approve: bool | None = None
     escalate_to: Escalation | None = None
     only_in: ChannelSpecs | None = None
+    requesters: Requesters | None = None
+    external_users: ExternalUsers | None = None
 
     @field_validator("required")
     @classmethod

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.jsonvalue import JsonObject, items, text
+from bot.core.mrkdwn import mention
 from bot.core.tool_registry import Preview, Risk
 
 
@@ -27,6 +28,19 @@ class CardView:
     reason: str | None = None
     rule: str = "default"
     notes: tuple[str, ...] = field(default=())
+    external_users: bool = False  # the rule lets people of other organisations (Slack Connect) decide
+    external_approvers: tuple[str, ...] = ()  # who of `approved_by` (or `rejected_by`) is of another organisation
+
+    @property
+    def context_notes(self) -> tuple[str, ...]:
+        """The card's last context lines: its notes, then who decided from another organisation (Slack Connect),
+        or, while it is open under a rule that allows them, that they may."""
+        if self.external_approvers:
+            people = ", ".join(mention(u) for u in self.external_approvers)
+            return (*self.notes, f":globe_with_meridians: External (another organisation, Slack Connect): {people}")
+        if self.external_users and self.status == "pending":
+            return (*self.notes, ":globe_with_meridians: People of other organisations (Slack Connect) may decide.")
+        return self.notes
 
 
 def preview_from_dict(data: Mapping[str, object]) -> Preview:

@@ -72,7 +72,12 @@ class Decision(enum.StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
-    """One trigger, whatever its source. `dedupe_key` is unique across all events ever accepted."""
+    """One trigger, whatever its source. `dedupe_key` is unique across all events ever accepted.
+
+    Who it comes from, as the request says (checked against the installation before anything runs): `team_id` is
+    the workspace (a Slack payload that names two different ones gives both, joined by `|`, which matches no
+    installation); `enterprise_id` the Enterprise Grid organisation, if it names one; `user_team_id` the actor's
+    home team when the payload says (in a Slack Connect channel, another organisation's: an external user)."""
 
     source: Source
     type: str
@@ -84,6 +89,8 @@ class Event:
     message_ts: str | None = None
     text: str = ""
     payload: JsonObject = field(default_factory=dict)
+    enterprise_id: str | None = None
+    user_team_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +117,7 @@ class RunRecord:
     updated_at: datetime
     state: JsonObject | None = None
     turn_lease_until: datetime | None = None
+    actor_team_id: str | None = None  # the requester's home team when the request said (`Event.user_team_id`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,6 +163,7 @@ class ApprovalRecord:
     reminded_at: datetime | None = None
     escalate_to: tuple[str, ...] = ()
     superseded_by: str | None = None
+    external_users: bool = False  # the rule's `external_users: allow`: people of other organisations may decide
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +175,7 @@ class DecisionRecord:
     decision: Decision
     created_at: datetime
     reason: str | None = None
+    external: bool = False  # the person was of another organisation (Slack Connect), as the rule allowed
 
 
 @dataclass(frozen=True, kw_only=True)

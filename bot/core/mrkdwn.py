@@ -1,13 +1,102 @@
-"""Slack mrkdwn text, pure: escaping outside text so it can never ping @channel, forge a mention or a link."""
+"""Slack mrkdwn text, pure: what is ours and what came from outside, so outside text never pings @channel, forges
+a mention or plants a disguised link.
+
+Slack acts on control sequences in angle brackets: `<!channel>`, `<!here>`, `<!subteam^S1>`, `<@U1>`, `<#C1>`,
+`<https://x|label>`, `<!date^…>`. opsbot makes the ones it means with the constructors here (`mention`, `channel`,
+`subteam`, `link`, `date`), which mark them. `seal` is the one boundary every text crosses on its way to Slack
+(integrations.slack.SlackChat calls it for the top-level text and every mrkdwn object of blocks and views): each
+`<` or `>` that is not part of a marked sequence is escaped, and the marks are removed. So outside text is harmless
+whether or not the code that put it there remembered to `escape` it; a sequence we forgot to mark shows as text.
+
+The mark carries a key made when the process starts; it never leaves the process (`seal` strips it; `unmark` strips
+it from what goes to the model, whose answers are outside text), so outside text cannot forge one.
+"""
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterable
+
+_KEY = secrets.token_hex(8)
+_OPEN, _CLOSE = f"\x02{_KEY}", f"\x03{_KEY}"
+_MARKED = re.compile(re.escape(_OPEN) + r"(<[^<>\x02\x03]*>)" + re.escape(_CLOSE))
+_ANY_MARK = re.compile(r"[\x02\x03][0-9a-f]{16}|[\x02\x03]")
+_USER = re.compile(r"[UW][A-Z0-9]{1,20}")
+_CHANNEL = re.compile(r"[CGD][A-Z0-9]{1,20}")
+_GROUP = re.compile(r"S[A-Z0-9]{1,20}")
+_URL = re.compile(r"https?://[^\s<>|\x00-\x1f]+", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
     """Escape mrkdwn control characters so user or upstream text cannot ping @channel or forge links."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _ours(sequence: str) -> str:
+    return f"{_OPEN}{sequence}{_CLOSE}"
+
+
+def mention(user_id: str) -> str:
+    """`<@U…>` for a user id we resolved (a clicker, a requester, an approver); anything else is shown as text."""
+    return _ours(f"<@{user_id}>") if _USER.fullmatch(user_id) else escape(user_id)
+
+
+def channel(channel_id: str) -> str:
+    return _ours(f"<#{channel_id}>") if _CHANNEL.fullmatch(channel_id) else escape(channel_id)
+
+
+def subteam(group_id: str) -> str:
+    """A user group ping, for an escalation to a group id the policy names."""
+    return _ours(f"<!subteam^{group_id}>") if _GROUP.fullmatch(group_id) else f"@{escape(group_id)}"
+
+
+def link(url: str, label: str) -> str:
+    """A link to an http(s) address (from a payload or a tool): anything else, or a malformed address, is not a
+    link — only its label is shown. The label is outside text: escaped, and without `|` or `>`."""
+    text = escape(label.replace("|", "/")) or escape(url)
+    if not _URL.fullmatch(url):
+        return text
+    return _ours(f"<{url.replace('&', '&amp;')}|{text}>")
+
+
+def date(timestamp: int, tokens: str, fallback: str) -> str:
+    """Slack's `<!date^…>`: shown in the reader's time zone, `fallback` (escaped) where it cannot be."""
+    return _ours(f"<!date^{int(timestamp)}^{tokens.replace('|', '')}|{escape(fallback)}>")
+
+
+def seal(text: str) -> str:
+    """The boundary: every unmarked `<`/`>` escaped, marked sequences kept (without their marks)."""
+    parts: list[str] = []
+    position = 0
+    for match in _MARKED.finditer(text):
+        parts += [_outside(text[position : match.start()]), match.group(1)]
+        position = match.end()
+    parts.append(_outside(text[position:]))
+    return "".join(parts)
+
+
+def _outside(text: str) -> str:
+    return _ANY_MARK.sub("", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def seal_json(value: object) -> object:
+    """`seal` for Block Kit JSON (blocks, a view): every mrkdwn text object sealed, every other string unmarked
+    (Slack shows plain_text, button values and ids as they are)."""
+    if isinstance(value, str):
+        return unmark(value)
+    if isinstance(value, list):
+        return [seal_json(v) for v in value]
+    if isinstance(value, dict):
+        if value.get("type") == "mrkdwn" and isinstance(value.get("text"), str):
+            return {**{k: seal_json(v) for k, v in value.items()}, "text": seal(value["text"])}
+        return {k: seal_json(v) for k, v in value.items()}
+    return value
+
+
+def unmark(text: str) -> str:
+    """The text without marks: for what leaves the process other than to Slack (the model, logs)."""
+    return _ANY_MARK.sub("", text)
 
 
 def review_requested(logins: Iterable[str], teams: Iterable[str]) -> str:

@@ -1,5 +1,7 @@
 """Button clicks and modal submissions on approval cards: each becomes a `Click` with its purpose, routed to the
-decider, the editor or recovery, which all authorize it through `Decider.authorize`."""
+decider, the editor or recovery, which all authorize it through `Decider.authorize`. One that cannot be routed
+(a button or form this version does not route, a form that does not name its request) is a `UserFacingError`:
+the person is told why, never left without an answer."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ from typing import Any
 
 from bot.approvals.click_checks import RESOLVING, Click, Purpose
 from bot.core.domain import Event
+from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject, obj, text
 from bot.orchestration.decisions import Decider
 from bot.orchestration.edits import Editor
 from bot.orchestration.recovery import Recovery
 from bot.slack_ui.block_kit import ActionId, ViewId
 
+STALE_HINT = "Use the buttons on the request's latest card."
 PURPOSES = {
     ActionId.APPROVE: Purpose.APPROVE,
     ActionId.REJECT: Purpose.REJECT,
@@ -39,12 +43,16 @@ class Actions:
             await self.editor.open(_click(event, value, purpose))
         elif purpose in RESOLVING:
             await self.recovery.resolve(event, purpose, step_id=value)
+        else:
+            raise UserFacingError("I don't know that button any more, so nothing changed.", hint=STALE_HINT)
 
     async def on_submit(self, event: Event) -> None:
         meta = _metadata(event.payload.get("private_metadata"))
         approval_id = str(meta.get("approval") or "")
         event = Event(**{**event.__dict__, "channel": meta.get("channel") or event.channel})
         values = {k: v if isinstance(v, str) else None for k, v in obj(event.payload.get("values")).items()}
+        if not approval_id:
+            raise UserFacingError("That form doesn't say which request it is for, so nothing changed.", hint=STALE_HINT)
         if event.type == ViewId.REJECT:
             reason = (values.get("reason") or "").strip() or None
             click = _click(event, approval_id, Purpose.REJECT)
@@ -53,6 +61,8 @@ class Actions:
             )
         elif event.type == ViewId.EDIT:
             await self.editor.submit(_click(event, approval_id, Purpose.EDIT), values)
+        else:
+            raise UserFacingError("I don't know that form any more, so nothing changed.", hint=STALE_HINT)
 
 
 def _click(event: Event, approval_id: str, purpose: Purpose) -> Click:
@@ -63,12 +73,14 @@ def _click(event: Event, approval_id: str, purpose: Purpose) -> Click:
         channel=event.channel,
         purpose=purpose,
         trigger_id=text(event.payload.get("trigger_id")) or None,
+        enterprise_id=event.enterprise_id,
+        user_team_id=event.user_team_id,
     )
 
 
 def _metadata(text: Any) -> JsonObject:
     try:
         data = json.loads(text or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # the HTTP edge refuses both; a stored event is read defensively
         return {}
     return data if isinstance(data, dict) else {}

@@ -1,87 +1,148 @@
-"""Read-only built-in commands: `/ops pending` and `/ops audit <run id | @user | today>`."""
+"""Read-only built-in commands: `/ops pending` and `/ops audit <run id | @user | today>`, scoped to where they are
+asked. In a channel they show that channel's requests and runs only; in a DM (a channel id starting with `D`) the
+ones the asker requested, or decided on (audit) or may decide (pending). Audit rows without a run are never shown."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
 
-from bot.approvals.membership import describe_specs
+from bot.approvals.membership import LookupFailed, Membership, describe_specs
 from bot.core.clock import Clock
 from bot.core.domain import ApprovalRecord
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import channel as channel_ref
+from bot.core.mrkdwn import mention
 from bot.slack_ui.block_kit import as_dicts, context, escape, section
-from bot.store.audit import AuditEntry, AuditLog
+from bot.store.audit import AuditEntry, AuditLog, TrailScope
 from bot.store.repository import Repository
 
 USER = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 MAX_ROWS = 40
+AUDIT_SCOPE_NOTE = (
+    "In a channel: only runs of this channel. In a DM: only runs you asked for or decided on. "
+    "Entries outside a run are not shown. `opsbot audit verify` checks the whole chain."
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Asker:
+    """Who asked, and where: a channel id, a DM (`D…`), or None when the conversation is unknown (read as a DM)."""
+
+    user: str
+    channel: str | None
+
+    @property
+    def in_channel(self) -> bool:
+        return bool(self.channel and not self.channel.startswith("D"))
+
+    @property
+    def trail_scope(self) -> TrailScope:
+        return TrailScope(channel=self.channel) if self.in_channel else TrailScope(user=self.user)
+
+    @property
+    def where(self) -> str:
+        return "in this channel" if self.in_channel else "that you asked for or decided on"
 
 
 class Queries:
-    def __init__(self, *, repo: Repository, audit: AuditLog, clock: Clock) -> None:
+    def __init__(
+        self, *, repo: Repository, audit: AuditLog, clock: Clock, membership: Membership | None = None
+    ) -> None:
+        """`membership` lets a DM's `/ops pending` include requests the asker may decide through a user group or
+        channel membership; without it, only those that name the asker as an approver (and their own)."""
         self.repo = repo
         self.audit = audit
         self.clock = clock
+        self.membership = membership
 
     async def pending(self, *, user: str, channel: str | None) -> tuple[str, list[JsonObject]]:
-        rows = [
-            a
-            for a in await self.repo.pending_approvals()
-            if a.channel == channel or a.requester == user or user in (a.approvers or [])
-        ]
+        asker = Asker(user=user, channel=channel)
+        unchecked = 0
+        if asker.in_channel:
+            rows = await self.repo.pending_approvals(channel=channel)
+        else:
+            rows = []
+            for approval in await self.repo.pending_approvals():
+                try:
+                    if await self._concerns(approval, user):
+                        rows.append(approval)
+                except LookupFailed:
+                    unchecked += 1
+        where = "in this channel" if asker.in_channel else "for you (asked by you, or yours to decide)"
+        note = (
+            [context(f"{unchecked} more could not be checked (a Slack lookup failed), so they are left out.")]
+            if unchecked
+            else []
+        )
         if not rows:
-            return "Nothing is waiting for approval here.", as_dicts(
-                [section("✅ Nothing is waiting for approval here.")]
-            )
+            text = f"Nothing is waiting for approval {where}."
+            return text, as_dicts([section(f"✅ {text}"), *note])
         now = self.clock.now()
-        lines = [self._pending_line(a, now) for a in rows[:MAX_ROWS]]
-        text = f"{len(rows)} request{'s' if len(rows) != 1 else ''} waiting for approval"
-        return text, as_dicts([section(f"*{text}*"), section("\n".join(lines))])
+        lines = [self._pending_line(a, now, show_channel=not asker.in_channel) for a in rows[:MAX_ROWS]]
+        text = f"{len(rows)} request{'s' if len(rows) != 1 else ''} waiting for approval {where}"
+        return text, as_dicts([section(f"*{text}*"), section("\n".join(lines)), *note])
 
-    def _pending_line(self, approval: ApprovalRecord, now: datetime) -> str:
+    async def _concerns(self, approval: ApprovalRecord, user: str) -> bool:
+        """The asker requested it, or may decide it (as the click check would decide)."""
+        if approval.requester == user:
+            return True
+        if self.membership is None:
+            return user in approval.approvers
+        return await self.membership.may_decide(user, approval.approvers, approval.channel)
+
+    def _pending_line(self, approval: ApprovalRecord, now: datetime, *, show_channel: bool) -> str:
         title = escape(str(approval.preview.get("title", "")))
         age = _duration((now - approval.created_at).total_seconds())
         left = _duration((approval.expires_at - now).total_seconds())
-        where = f" in <#{approval.channel}>" if approval.channel else ""
+        where = f" in {channel_ref(approval.channel)}" if approval.channel and show_channel else ""
         return (
-            f"• *{title}*{where} — asked by <@{approval.requester}> {age} ago, expires in {left}, "
+            f"• *{title}*{where} — asked by {mention(approval.requester)} {age} ago, expires in {left}, "
             f"needs {approval.required} from {describe_specs(approval.approvers)} · `{approval.id[:8]}`"
         )
 
-    async def audit_trail(self, query: str) -> tuple[str, list[JsonObject]]:
+    async def audit_trail(
+        self, query: str, *, user: str | None = None, channel: str | None = None
+    ) -> tuple[str, list[JsonObject]]:
+        """The trail asked for, of the runs the asker may see (see the module docstring). Without `user` nobody is
+        known to have asked, so nothing is shown."""
         query = query.strip()
+        if user is None:
+            raise UserFacingError("I can't tell who asked or where, so I show no audit trail.")
         if not query:
             raise UserFacingError(
                 "Which trail?", hint="Try `/ops audit today`, `/ops audit @ana` or `/ops audit <run id>`."
             )
-        user = USER.match(query)
+        asker = Asker(user=user, channel=channel)
+        scope = asker.trail_scope
+        who = USER.match(query)
         if query.lower() == "today":
             midnight = datetime.combine(self.clock.now().date(), time.min, tzinfo=self.clock.now().tzinfo)
-            rows, label = await self.audit.rows(since=midnight, last=MAX_ROWS), "today"
-        elif user:
-            who = user.group(1) or user.group(2)
-            rows, label = await self.audit.rows(actor=who, last=MAX_ROWS), f"<@{who}>"
+            rows, label = await self.audit.trail(scope, since=midnight, last=MAX_ROWS), "today"
+        elif who:
+            actor = who.group(1) or who.group(2)
+            rows, label = await self.audit.trail(scope, actor=actor, last=MAX_ROWS), mention(actor)
         elif re.fullmatch(r"[0-9a-f]{4,32}", query):
-            rows, label = await self.audit.rows(run_prefix=query, last=MAX_ROWS), f"run `{query}`"
+            rows, label = await self.audit.trail(scope, run_prefix=query, last=MAX_ROWS), f"run `{query}`"
         else:
             raise UserFacingError(
                 f"I can't read `{escape(query)}` as a run id, a user or `today`.",
                 hint="Try `/ops audit today`, `/ops audit @ana` or `/ops audit 3f2a9c1d`.",
             )
         if not rows:
-            return f"No audit entries for {label}.", as_dicts([section(f"No audit entries for {label}.")])
+            text = f"No audit entries for {label} in runs {asker.where}."
+            return text, as_dicts([section(text), context(AUDIT_SCOPE_NOTE)])
         lines = [_audit_line(r) for r in rows]
-        text = f"Audit trail for {label} (last {len(rows)})"
-        return text, as_dicts(
-            [section(f"*{text}*"), section("\n".join(lines)), context("`opsbot audit verify` checks the chain.")]
-        )
+        text = f"Audit trail for {label} in runs {asker.where} (last {len(rows)})"
+        return text, as_dicts([section(f"*{text}*"), section("\n".join(lines)), context(AUDIT_SCOPE_NOTE)])
 
 
 def _audit_line(row: AuditEntry) -> str:
     data = row.data
     detail = data.get("decision") or data.get("tool") or data.get("reason") or data.get("status") or ""
-    who = f" by <@{row.actor}>" if row.actor else ""
+    who = f" by {mention(row.actor)}" if row.actor else ""
     run = f" · run `{row.run_id[:8]}`" if row.run_id else ""
     return f"`{row.at:%H:%M:%S}` {row.kind}{who}{run} {escape(str(detail))[:120]}"
 

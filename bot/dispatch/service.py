@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from bot.core.clock import Clock
 from bot.core.domain import Event, Source, StepStatus, ToolCall
 from bot.core.errors import UserFacingError
+from bot.core.installation import InstallationSource
 from bot.core.jsonvalue import JsonObject
 from bot.core.ports import Chat
 from bot.core.tool_registry import ToolRegistry
 from bot.core.transitions import IllegalTransition
 from bot.dispatch.click_routes import Actions
+from bot.dispatch.installation_gate import InstallationGate
 from bot.dispatch.queries import Queries
 from bot.orchestration.agent.agent_loop import AgentLoop
 from bot.orchestration.planner.grammar import parse_key_values
@@ -54,6 +56,7 @@ class Service:
         chat: Chat,
         clock: Clock,
         config: ServiceConfig,
+        installation: InstallationSource | None = None,
     ) -> None:
         self.repo = repo
         self.audit = audit
@@ -69,9 +72,12 @@ class Service:
         self.chat = chat
         self.clock = clock
         self.config = config
+        self.gate = InstallationGate(installation, repo=repo, audit=audit, clock=clock)  # None: not checked
 
     async def handle(self, inbox_id: int, event: Event, attempt: int = 1) -> None:
         """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
+        if await self.gate.refused(inbox_id, event):  # another workspace or enterprise: nothing runs
+            return
         try:
             await self._dispatch(inbox_id, event, attempt)
         except UserFacingError as exc:
@@ -141,7 +147,7 @@ class Service:
             await self.reply(event, *await self.triggers.digest_command(plan.query, event, repo))
             return
         if plan.builtin == "audit":
-            text, blocks = await self.queries.audit_trail(plan.query)
+            text, blocks = await self.queries.audit_trail(plan.query, user=event.actor, channel=event.channel)
             await self.reply(event, text, blocks)
             return
         if plan.help or not plan.calls:

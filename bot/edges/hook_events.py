@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 
 from bot.core.domain import Event, Source
 from bot.core.jsonvalue import JsonObject, items, obj
+from bot.edges.bounded_json import BadJson, loads_bounded
+from bot.edges.hook_shapes import alertmanager_problem, github_problem
 
 
 class BadPayload(ValueError):
@@ -15,17 +16,27 @@ class BadPayload(ValueError):
 
 
 def parse_object(body: bytes) -> JsonObject:
+    """The JSON object in `body` (bounded: bot.edges.bounded_json), or `BadPayload` saying why not."""
     try:
-        data: object = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadPayload("not JSON") from None
+        data = loads_bounded(body)
+    except BadJson as exc:
+        raise BadPayload(str(exc)) from None
     if not isinstance(data, dict):
         raise BadPayload("not a JSON object")
     return data
 
 
-def github_event(name: str, delivery: str, payload: JsonObject, *, team_id: str) -> Event:
-    """`X-GitHub-Event` + `X-GitHub-Delivery`: a redelivery of the same delivery id is the same event."""
+def github_dedupe_key(body: bytes) -> str:
+    """A delivery is the same event as any other with the same bytes: `X-GitHub-Delivery` is not signed, and a
+    redelivery (or a replay) under a new id must not post a second card or propose a second action."""
+    return f"github:{hashlib.sha256(body).hexdigest()}"
+
+
+def github_event(name: str, delivery: str, body: bytes, payload: JsonObject, *, team_id: str) -> Event:
+    """`X-GitHub-Event`, `X-GitHub-Delivery`, the JSON body as sent and as parsed; stored under the body's hash."""
+    problem = github_problem(name, payload)
+    if problem is not None:
+        raise BadPayload(f"not the shape GitHub documents: {problem}")
     action = payload.get("action")
     sender = obj(payload.get("sender")).get("login") or "github"
     repo = obj(payload.get("repository")).get("full_name") or ""
@@ -33,7 +44,7 @@ def github_event(name: str, delivery: str, payload: JsonObject, *, team_id: str)
     return Event(
         source=Source.GITHUB,
         type=kind[:64],
-        dedupe_key=f"github:{delivery}"[:255],
+        dedupe_key=github_dedupe_key(body),
         team_id=team_id,
         actor=f"github:{sender}"[:64],
         text=f"{kind} in {repo}" if repo else kind,
@@ -54,8 +65,11 @@ def alert_fingerprint(payload: Mapping[str, object]) -> str:
 
 def alertmanager_event(payload: JsonObject, *, team_id: str) -> Event:
     """Alertmanager webhook payload version 4."""
-    if str(payload.get("version")) != "4" or not isinstance(payload.get("alerts"), list):
+    if payload.get("version") != "4":
         raise BadPayload("not an Alertmanager version 4 payload")
+    problem = alertmanager_problem(payload)
+    if problem is not None:
+        raise BadPayload(f"not the shape of Alertmanager's version 4 payload: {problem}")
     group_key = str(payload.get("groupKey") or "")
     status = str(payload.get("status") or "firing")
     group = hashlib.sha256(group_key.encode()).hexdigest()[:24]

@@ -7,6 +7,13 @@ import hmac
 from collections.abc import Mapping
 
 SLACK_WINDOW_SECONDS = 300
+TIMESTAMP_DIGITS = 12  # Unix seconds have 10 digits until the year 2286; a longer "number" is not a timestamp
+
+
+def _same(expected: str, sent: str) -> bool:
+    """Constant-time comparison of a header with what it should be: bytes, so a header of any bytes (aiohttp
+    decodes the undecodable as surrogates) is a mismatch, never a TypeError."""
+    return hmac.compare_digest(expected.encode(), sent.encode("utf-8", "surrogateescape"))
 
 
 def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -22,11 +29,11 @@ def verify_slack(secret: str, headers: Mapping[str, str], body: bytes, now: floa
     signature = headers.get("X-Slack-Signature", "")
     if not timestamp or not signature:
         return "missing signature headers"
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > TIMESTAMP_DIGITS:
         return "non-numeric timestamp"
     if abs(now - int(timestamp)) > SLACK_WINDOW_SECONDS:
         return "stale timestamp"
-    if not hmac.compare_digest(slack_signature(secret, timestamp, body), signature):
+    if not _same(slack_signature(secret, timestamp, body), signature):
         return "bad signature"
     return None
 
@@ -36,4 +43,4 @@ def github_signature(secret: str, body: bytes) -> str:
 
 
 def verify_github(secret: str, header: str | None, body: bytes) -> bool:
-    return bool(secret) and bool(header) and hmac.compare_digest(github_signature(secret, body), header or "")
+    return bool(secret) and bool(header) and _same(github_signature(secret, body), header or "")

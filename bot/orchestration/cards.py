@@ -77,4 +77,6 @@ class Cards:
             reason=rejection.reason if rejection else None,
             rule=approval.rule,
             outcome=outcome,
+            external_users=approval.external_users,
+            external_approvers=tuple(d.user_id for d in case.decisions if d.external),
         )

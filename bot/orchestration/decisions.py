@@ -8,6 +8,8 @@ from bot.approvals.click_checks import Click, Refusal, action_hash, check_click,
 from bot.approvals.membership import LookupFailed, Membership, describe_specs
 from bot.core.clock import Clock
 from bot.core.domain import ApprovalCase, ApprovalRecord, ApprovalStatus, Decision, RunStatus, StepStatus
+from bot.core.installation import Installation, InstallationSource
+from bot.core.mrkdwn import mention
 from bot.core.ports import Audit, Chat, Messages, Store
 from bot.orchestration.cards import Cards
 from bot.orchestration.runner import Runner
@@ -25,6 +27,7 @@ class Decider:
         chat: Chat,
         clock: Clock,
         membership: Membership,
+        installation: InstallationSource | None = None,
     ) -> None:
         self.repo = repo
         self.audit = audit
@@ -34,6 +37,10 @@ class Decider:
         self.chat = chat
         self.clock = clock
         self.membership = membership
+        self.installation = installation  # this workspace and enterprise (None: only the card's team is compared)
+
+    def _installation(self) -> Installation | None:
+        return self.installation() if self.installation is not None else None
 
     async def decide(self, click: Click) -> None:
         case = await self.authorize(click)
@@ -61,7 +68,10 @@ class Decider:
             step, run = case.step, case.run
             current = action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id)
             status = step.status
-        refusal = check_click(click, approval, step_status=status, current_hash=current, now=self.clock.now())
+        refusal = check_click(
+            click, approval, step_status=status, current_hash=current, now=self.clock.now(),
+            installation=self._installation(),
+        )  # fmt: skip
         if refusal is None and approval is not None and needs_membership(click, approval):
             refusal = await self._membership_refusal(click, approval)
         if refusal is not None or case is None:
@@ -89,7 +99,8 @@ class Decider:
     async def _approve(self, click: Click, case: ApprovalCase) -> None:
         """Record the approval; at quorum, approve the step and run it — from the case in hand, not read again."""
         now, approval = self.clock.now(), case.approval
-        decisions = await self.repo.add_decision(approval.id, click.user, Decision.APPROVE, now)
+        external = click.external(self._installation())  # only where the rule allows it (check_click)
+        decisions = await self.repo.add_decision(approval.id, click.user, Decision.APPROVE, now, external=external)
         if decisions is None:
             await self.refuse(
                 click, Refusal(reason="You already approved this.", audit_kind="click.duplicate"), approval=approval
@@ -97,8 +108,9 @@ class Decider:
             return
         case = replace(case, decisions=decisions)
         await self.audit.append(
-            "approval.decision", at=now, run_id=approval.run_id, actor=click.user, decision="approve"
-        )
+            "approval.decision", at=now, run_id=approval.run_id, actor=click.user, decision="approve",
+            **({"external": True, "user_team": click.user_team_id} if external else {}),
+        )  # fmt: skip
         if not quorum_met(approval, decisions):
             await self.cards.redraw(case)
             return
@@ -122,8 +134,11 @@ class Decider:
         if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.REJECTED, now):
             await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
             return
-        await self.repo.add_decision(approval.id, click.user, Decision.REJECT, now, reason=click.reason)
-        why = f"Rejected by <@{click.user}>" + (f": {click.reason}" if click.reason else "")
+        external = click.external(self._installation())  # only where the rule allows it (check_click)
+        await self.repo.add_decision(
+            approval.id, click.user, Decision.REJECT, now, reason=click.reason, external=external
+        )
+        why = f"Rejected by {mention(click.user)}" + (f": {click.reason}" if click.reason else "")
         await self.repo.move_step(
             approval.step_id,
             [StepStatus.WAITING_APPROVAL],
@@ -138,6 +153,7 @@ class Decider:
             actor=click.user,
             approval=approval.id,
             reason=click.reason,
+            **({"external": True, "user_team": click.user_team_id} if external else {}),
         )
         await self.cards.refresh(approval.id)
         await self.runner.advance(approval.run_id)  # an agent hears about the rejection; a command ends

@@ -7,8 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from bot.approvals.click_checks import action_hash, quorum_met
+from bot.core.approval_rules import ApprovalRules, Asker
 from bot.core.card_view import preview_to_dict
 from bot.core.clock import Clock
 from bot.core.domain import (
@@ -31,10 +33,19 @@ from bot.orchestration.thread_poster import ThreadPoster
 log = logging.getLogger(__name__)
 
 
+class AskPolicy(Protocol):
+    """Who may ask for an action (bot.approvals.resolved_policy.ResolvedPolicy): the refusal to tell them, or None."""
+
+    async def ask_refusal(self, tool: str, rules: ApprovalRules, asker: Asker, *, risky: bool) -> str | None: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunnerConfig:
+    """`askers` checks who may ask before every step of a person's run runs or is carded (None: not checked)."""
+
     policy: PolicyPort
     execution_timeout: timedelta = timedelta(minutes=10)
+    askers: AskPolicy | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +87,8 @@ class Execution:
         """Run the step's tool once. A risky step runs only with a valid approval: the one in `case` when the caller
         has just decided it (a click), else the stored one."""
         risky = Risk(step.risk).needs_approval
+        if not risky and await self._refused_asker(run, step):
+            return Outcome(status=StepStatus.FAILED)
         if risky and not await self._has_valid_approval(run, step, case):
             log.error("refused to execute step %s: no matching approval", step.id)
             await self.settle(run, step, StepStatus.FAILED, {"error": "not_approved"}, claimed=False)
@@ -154,8 +167,28 @@ class Execution:
             return False
         return quorum_met(approval, decisions)
 
+    async def _refused_asker(self, run: RunRecord, step: StepRecord, rules: ApprovalRules | None = None) -> bool:
+        """The one requester check, for every tool whatever planned it (a command, the agent, a runbook): before a
+        read runs and before a risky step's card is posted (so its preview reads nothing for someone who may not
+        ask). Runs a rules file starts (webhooks, alerts, probes) were asked for by whoever wrote the file."""
+        if self.config.askers is None or not run.source.startswith("slack."):
+            return False
+        if rules is None:
+            rules = await self.config.policy.rules_for(step.tool, step.args, run.channel)
+        asker = Asker(user=run.actor, channel=run.channel, team_id=run.actor_team_id)
+        refusal = await self.config.askers.ask_refusal(step.tool, rules, asker, risky=Risk(step.risk).needs_approval)
+        if refusal is None:
+            return False
+        log.info("refused step %s (%s) of run %s: %s may not ask for it", step.id, step.tool, run.id, run.actor)
+        data = {"error": "not_allowed_to_ask", "message": refusal, "rule": rules.rule}
+        await self.settle(run, step, StepStatus.FAILED, data, message=refusal, claimed=False)
+        return True
+
     async def request_approval(self, run: RunRecord, step: StepRecord) -> bool:
         """Post the approval card; True if the step ended instead (refused here, or its preview failed)."""
+        rules = await self.config.policy.rules_for(step.tool, step.args, run.channel)
+        if await self._refused_asker(run, step, rules):
+            return True
         tool = self.registry.get(step.tool)
         try:
             preview = await tool.preview(tool.args.model_validate(step.args)) if tool.preview else default_preview(step)
@@ -163,7 +196,6 @@ class Execution:
             await self.settle(run, step, StepStatus.FAILED, exc.as_data(), message=str(exc), claimed=False)
             return True
         now = self.clock.now()
-        rules = await self.config.policy.rules_for(step.tool, step.args, run.channel)
         refusal = await self.config.policy.refusal(step.tool, rules, run.channel)
         if refusal is not None:
             data = {"error": "not_allowed_here", "message": refusal}
@@ -188,6 +220,7 @@ class Execution:
             rule=rules.rule,
             remind_at=rules.remind_at(now),
             escalate_to=tuple(rules.escalate_to),
+            external_users=rules.external_users,
         )
         if not await self.repo.move_step(step.id, [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
             return False

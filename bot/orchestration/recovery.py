@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.approvals.click_checks import Click, Purpose, Refusal
 from bot.core.domain import Event, RunStatus, StepStatus
+from bot.core.mrkdwn import mention
 from bot.core.tool_registry import Risk
 from bot.orchestration.decisions import Decider
 
@@ -38,6 +39,8 @@ class Recovery:
             team_id=event.team_id,
             channel=event.channel,
             purpose=purpose,
+            enterprise_id=event.enterprise_id,
+            user_team_id=event.user_team_id,
         )
         if approval is None:
             await self._refuse(click, "This step is no longer waiting for a human.")
@@ -60,7 +63,7 @@ class Recovery:
             await self._refuse(click, "Someone already decided about this step.")
             return
         await self.decider.audit.append("step.marked_done", at=now, run_id=step.run_id, actor=click.user, step=step_id)
-        await self.runner.post(case.run, f"<@{click.user}> marked `{step.tool}` as done.", [])
+        await self.runner.post(case.run, f"{mention(click.user)} marked `{step.tool}` as done.", [])
         await self.runner.advance(step.run_id)
 
     async def _refuse(self, click: Click, reason: str) -> None:

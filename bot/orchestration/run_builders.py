@@ -45,6 +45,7 @@ def run_row(
         updated_at=now,
         kind=kind,
         state=state,
+        actor_team_id=event.user_team_id,
     )
 
 

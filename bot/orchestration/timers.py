@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bot.approvals.membership import describe_specs
 from bot.core.domain import ApprovalRecord
+from bot.core.mrkdwn import date
 from bot.orchestration.decisions import Decider
 from bot.orchestration.recovery import Recovery
 
@@ -40,7 +41,7 @@ class Timers:
     async def _remind(self, approval: ApprovalRecord) -> None:
         ts = int(approval.expires_at.timestamp())
         who = describe_specs(approval.approvers)
-        text = f"⏰ Still waiting for approval from {who}; it expires <!date^{ts}^{{time}}|soon>."
+        text = f"⏰ Still waiting for approval from {who}; it expires {date(ts, '{time}', 'soon')}."
         escalate = list(approval.escalate_to)
         if escalate:
             text += f" Escalating to {describe_specs(escalate)}."

@@ -26,6 +26,7 @@ from bot.core.card_view import CardView as CardView  # re-exported for the adapt
 from bot.core.card_view import preview_from_dict as preview_from_dict
 from bot.core.card_view import preview_to_dict as preview_to_dict
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import date, link, mention
 from bot.core.mrkdwn import escape as escape
 from bot.core.tool_registry import Risk, ToolRegistry, ToolResult
 
@@ -111,7 +112,7 @@ def result_blocks(tool: str, result: ToolResult) -> list[Block]:
         blocks.append(section("\n".join(shown)))
         if len(lines) > MAX_LINES:
             blocks.append(context(f"…and {len(lines) - MAX_LINES} more."))
-    blocks.append(context(f"`{tool}`" + (f" · <{result.link}|open>" if result.link else "")))
+    blocks.append(context(f"`{tool}`" + (f" · {link(result.link, 'open')}" if result.link else "")))
     return blocks
 
 
@@ -126,7 +127,7 @@ def approval_card(view: CardView) -> list[Block]:
     p = view.preview
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"Approval needed: {p.title}", HEADER_LIMIT)),
-        section(f"{RISK_BADGE[view.risk]} `{view.tool}` requested by <@{view.requester}>"),
+        section(f"{RISK_BADGE[view.risk]} `{view.tool}` requested by {mention(view.requester)}"),
     ]
     if p.fields:
         blocks.append(fields_block(p.fields))
@@ -160,10 +161,10 @@ def approval_card(view: CardView) -> list[Block]:
 
 def _status_lines(view: CardView) -> list[str]:
     ts = int(view.expires_at.timestamp())
-    expires = f"<!date^{ts}^{{date_short_pretty}} {{time}}|{view.expires_at:%Y-%m-%d %H:%M} UTC>"
+    expires = date(ts, "{date_short_pretty} {time}", f"{view.expires_at:%Y-%m-%d %H:%M} UTC")
     approved = len(view.approved_by)
     if view.status == "pending":
-        so_far = ", ".join(f"<@{u}>" for u in view.approved_by)
+        so_far = ", ".join(mention(u) for u in view.approved_by)
         lines = [
             f"Needs {view.required} approval{'s' if view.required != 1 else ''} from {who_may_approve(view)}"
             f" · {approved} of {view.required} so far{f' ({so_far})' if so_far else ''} · expires {expires}"
@@ -171,14 +172,14 @@ def _status_lines(view: CardView) -> list[str]:
         ]
     else:
         lines = [_decided_line(view)]
-    return lines + list(view.notes)
+    return lines + list(view.context_notes)
 
 
 def _decided_line(view: CardView) -> str:
-    by = ", ".join(f"<@{u}>" for u in view.approved_by)
+    by = ", ".join(mention(u) for u in view.approved_by)
     if view.status == "rejected":
         why = f": {escape(view.reason)}" if view.reason else ""
-        return f"❌ Rejected by <@{view.rejected_by}>{why}"
+        return f"❌ Rejected by {mention(view.rejected_by or '?')}{why}"
     if view.status == "expired":
         return "⌛ Expired — nothing was run"
     if view.status == "superseded":

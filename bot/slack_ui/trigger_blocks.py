@@ -10,6 +10,7 @@ from typing import NotRequired, TypedDict
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import link
 from bot.core.trigger_records import CiCard, PrCard
 from bot.slack_ui.block_kit import HEADER_LIMIT, ActionId, as_dicts, clip, context, escape, fields_block, section
 
@@ -69,7 +70,7 @@ def pr_card(pr: PrCard) -> list[JsonObject]:
                 ("State", state),
             ]
         ),
-        context(f"<{pr['url']}|Open on GitHub>" if pr.get("url") else "GitHub"),
+        context(link(str(pr["url"]), "Open on GitHub") if pr.get("url") else "GitHub"),
     ]
     return as_dicts(blocks)
 
@@ -87,7 +88,7 @@ def ci_failure(ci: CiCard) -> list[JsonObject]:
     elif ci.get("rerun"):
         blocks.append(ActionsBlock(block_id=f"ci:{ci.get('key', '')}"[:255], elements=[rerun_button(ci["rerun"])]))
     if ci.get("url"):
-        blocks.append(context(f"<{ci['url']}|Open the run>"))
+        blocks.append(context(link(str(ci["url"]), "Open the run")))
     return as_dicts(blocks)
 
 
@@ -102,8 +103,8 @@ def alert_card(alert: AlertCard) -> list[JsonObject]:
         blocks.append(section(escape(alert["summary"])))
     if labels:
         blocks.append(context(f"Labels: {labels}"))
-    links = [f"<{alert['runbook']}|Runbook>"] if alert.get("runbook") else []
-    links += [f"<{alert['source']}|Source>"] if alert.get("source") else []
+    links = [link(str(alert["runbook"]), "Runbook")] if alert.get("runbook") else []
+    links += [link(str(alert["source"]), "Source")] if alert.get("source") else []
     if links:
         blocks.append(context(" · ".join(links)))
     return as_dicts(blocks)

@@ -26,7 +26,7 @@ from bot.store.table_rows import Rows, maybe
 
 class ApprovalRows(Rows):
     async def create_approval(self, approval: ApprovalRecord) -> None:
-        await self.db.write(rowcount(insert(approvals).values(**approval_values(approval))))
+        await self.db.write(rowcount(insert(approvals).values(**self._clean(approval_values(approval)))))
 
     async def approval(self, approval_id: str) -> ApprovalRecord | None:
         return maybe(approval_record, await self._one(select(approvals).where(approvals.c.id == approval_id)))
@@ -36,13 +36,23 @@ class ApprovalRows(Rows):
         await self.db.write(rowcount(stmt))
 
     async def add_decision(
-        self, approval_id: str, user_id: str, decision: Decision, now: datetime, reason: str | None = None
+        self,
+        approval_id: str,
+        user_id: str,
+        decision: Decision,
+        now: datetime,
+        reason: str | None = None,
+        *,
+        external: bool = False,
     ) -> tuple[DecisionRecord, ...] | None:
         """Record one user's decision and return every decision on the approval, this one included, read in the
         same transaction (so two concurrent clicks cannot both miss the quorum); None if this user already decided."""
         stmt = (
             self._insert(decisions)
-            .values(approval_id=approval_id, user_id=user_id, decision=decision.value, reason=reason, created_at=now)
+            .values(
+                approval_id=approval_id, user_id=user_id, decision=decision.value, created_at=now, external=external
+            )
+            .values(**self._clean({"reason": reason}))
             .on_conflict_do_nothing(index_elements=["approval_id", "user_id"])
         )
 

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log: write one row, or verify the whole chain."""
+"""The append-only, hash-chained audit log: write one row, read a scoped trail, or verify the whole chain."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Select, insert, or_, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.jsonvalue import JsonObject
 from bot.core.redact import redact
 from bot.store.database import Database, all_rows
-from bot.store.models import audit
+from bot.store.models import approvals, audit, decisions, runs
 
 GENESIS = "0" * 64
 AUDIT_LOCK_KEY = 0x0B5B07  # any constant; names the audit chain's advisory lock
@@ -53,6 +53,22 @@ def _entry(row: Mapping[str, Any]) -> AuditEntry:
         id=row["id"], at=row["at"], kind=row["kind"], run_id=row["run_id"], actor=row["actor"],
         data=row["data"] or {}, prev_hash=row["prev_hash"], hash=row["hash"],
     )  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrailScope:
+    """Whose trail a reader may see: the runs of `channel`, or (in a DM) the runs `user` requested or decided on.
+
+    Exactly one of the two is set. Rows without a run (a click on a request that no longer exists, an error
+    outside any run) belong to no channel and no one's run, so no scope shows them.
+    """
+
+    channel: str | None = None
+    user: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.channel is None) == (self.user is None):
+            raise ValueError("a trail scope is a channel or a user, exactly one")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +138,25 @@ class AuditLog:
         found = [_entry(row) for row in await self.db.read(all_rows(stmt))]
         return list(reversed(found)) if last else found
 
+    async def trail(
+        self,
+        scope: TrailScope,
+        *,
+        actor: str | None = None,
+        since: datetime | None = None,
+        run_prefix: str | None = None,
+        last: int = 40,
+    ) -> list[AuditEntry]:
+        """The last `last` rows of the runs in `scope` (oldest first), filtered in SQL through the runs they are of."""
+        stmt = _scoped(scope).order_by(audit.c.id.desc()).limit(last)
+        if run_prefix is not None:
+            stmt = stmt.where(audit.c.run_id.startswith(run_prefix, autoescape=True))
+        if actor is not None:
+            stmt = stmt.where(audit.c.actor == actor)
+        if since is not None:
+            stmt = stmt.where(audit.c.at >= since)
+        return list(reversed([_entry(row) for row in await self.db.read(all_rows(stmt))]))
+
     async def verify(self) -> ChainReport:
         prev = GENESIS
         count = 0
@@ -134,3 +169,16 @@ class AuditLog:
                 return ChainReport(rows=count, broken_at=row.id, reason="its content does not match its hash")
             prev = row.hash
         return ChainReport(rows=count)
+
+
+def _scoped(scope: TrailScope) -> Select[Any]:
+    """Audit rows joined to their run (so rows without one drop out), limited to the scope's channel or person."""
+    stmt = select(audit).select_from(audit.join(runs, runs.c.id == audit.c.run_id))
+    if scope.channel is not None:
+        return stmt.where(runs.c.channel == scope.channel)
+    decided = (
+        select(approvals.c.run_id)
+        .select_from(approvals.join(decisions, decisions.c.approval_id == approvals.c.id))
+        .where(decisions.c.user_id == scope.user)
+    )
+    return stmt.where(or_(runs.c.actor == scope.user, runs.c.id.in_(decided)))

@@ -1,4 +1,5 @@
-"""The inbox: every accepted event stored once (by its dedupe key), claimed by one worker under a lease."""
+"""The inbox: every accepted event stored once (by its dedupe key), claimed by one worker under a lease. Its payload
+is stored scrubbed (bot.store.table_rows): after a retry or a restart the event is handled with secrets masked."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ _FINISH = (
 
 
 class InboxRows(Rows):
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: AsyncEngine, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(engine, secrets)
         # The statements on every event's path are built once: building one costs more than running it.
         self._accept = (
             self._insert(inbox)
@@ -61,7 +62,7 @@ class InboxRows(Rows):
             values.update(
                 status=InboxStatus.PROCESSING.value, claimed_by=claim_for[0], lease_until=claim_for[1], attempts=1
             )
-        inserted = await self.db.write_statement(self._accept, values)
+        inserted = await self.db.write_statement(self._accept, self._clean(values))
         return int(inserted.rows[0][0]) if inserted.rows else None
 
     async def claim(self, inbox_id: int, worker: str, now: datetime, lease_until: datetime) -> tuple[Event, int] | None:
@@ -87,7 +88,7 @@ class InboxRows(Rows):
     async def finish(self, inbox_id: int, worker: str, now: datetime, *, error: str | None = None) -> None:
         status = InboxStatus.FAILED if error else InboxStatus.DONE
         values = {"inbox_id": inbox_id, "worker": worker, "status": status.value, "finished_at": now, "error": error}
-        await self.db.write_statement(_FINISH, values)
+        await self.db.write_statement(_FINISH, self._clean(values))
 
     async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
         stmt = (
@@ -122,6 +123,8 @@ def event_to_dict(event: Event) -> JsonObject:
         "message_ts": event.message_ts,
         "text": event.text,
         "payload": event.payload,
+        "enterprise_id": event.enterprise_id,
+        "user_team_id": event.user_team_id,
     }
 
 
@@ -137,4 +140,6 @@ def event_from_dict(data: Mapping[str, Any]) -> Event:
         message_ts=data.get("message_ts"),
         text=data.get("text", ""),
         payload=dict(data.get("payload") or {}),
+        enterprise_id=data.get("enterprise_id"),
+        user_team_id=data.get("user_team_id"),
     )

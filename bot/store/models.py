@@ -70,6 +70,7 @@ class Run(Base):
     kind: Mapped[str] = mapped_column(String(16), default="grammar", server_default="grammar")
     state: Mapped[dict[str, Any] | None]  # the planner's own: the agent's conversation, a runbook's cursor
     turn_lease_until: Mapped[datetime | None]
+    actor_team_id: Mapped[str | None] = mapped_column(String(32))  # the requester's home team (Slack Connect)
 
 
 class Step(Base):
@@ -122,6 +123,7 @@ class Approval(Base):
     reminded_at: Mapped[datetime | None]
     escalate_to: Mapped[list[Any] | None]
     superseded_by: Mapped[str | None] = mapped_column(String(32))
+    external_users: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ApprovalDecision(Base):
@@ -133,6 +135,7 @@ class ApprovalDecision(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuditEvent(Base):

@@ -34,6 +34,7 @@ def run_record(row: Mapping[str, Any]) -> RunRecord:
         updated_at=row["updated_at"],
         state=row["state"],
         turn_lease_until=row["turn_lease_until"],
+        actor_team_id=row["actor_team_id"],
     )
 
 
@@ -53,6 +54,7 @@ def run_values(run: RunRecord) -> dict[str, object]:
         "updated_at": run.updated_at,
         "state": run.state,
         "turn_lease_until": run.turn_lease_until,
+        "actor_team_id": run.actor_team_id,
     }
 
 
@@ -112,6 +114,7 @@ def approval_record(row: Mapping[str, Any]) -> ApprovalRecord:
         reminded_at=row["reminded_at"],
         escalate_to=tuple(row["escalate_to"] or ()),
         superseded_by=row["superseded_by"],
+        external_users=bool(row["external_users"]),
     )
 
 
@@ -139,6 +142,7 @@ def approval_values(approval: ApprovalRecord) -> dict[str, object]:
         "reminded_at": approval.reminded_at,
         "escalate_to": list(approval.escalate_to),
         "superseded_by": approval.superseded_by,
+        "external_users": approval.external_users,
     }
 
 
@@ -149,4 +153,5 @@ def decision_record(row: Mapping[str, Any]) -> DecisionRecord:
         decision=Decision(row["decision"]),
         reason=row["reason"],
         created_at=row["created_at"],
+        external=bool(row["external"]),
     )

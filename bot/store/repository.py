@@ -1,6 +1,8 @@
 """All SQL lives in this package: small Core statements, each one transaction; state changes are compare-and-set.
 The repository is its parts — the inbox (bot.store.inbox_rows), approvals (bot.store.approval_rows) and, here,
-runs, steps and the agent's thread locks."""
+runs, steps and the agent's thread locks. `Repository(engine, secrets)`: every value it writes is scrubbed of
+those secrets and of token shapes first (bot.store.table_rows), so no step result, run state, inbox payload,
+preview or reason holds one, whatever an upstream error echoed."""
 
 from __future__ import annotations
 
@@ -27,9 +29,9 @@ class Repository(InboxRows, ApprovalRows):
 
     async def create_run(self, run: RunRecord, run_steps: Sequence[StepRecord]) -> None:
         def op(conn: Connection) -> None:
-            conn.execute(insert(runs).values(**run_values(run)))
+            conn.execute(insert(runs).values(**self._clean(run_values(run))))
             if run_steps:
-                conn.execute(insert(steps), [step_values(s) for s in run_steps])
+                conn.execute(insert(steps), [self._clean(step_values(s)) for s in run_steps])
 
         await self.db.write(op)
 
@@ -57,7 +59,7 @@ class Repository(InboxRows, ApprovalRows):
         stmt = (
             update(steps)
             .where(steps.c.id == step_id, steps.c.status.in_([s.value for s in sources]))
-            .values(status=to.value, **values)
+            .values(status=to.value, **self._clean(values))
         )
         return await self.db.write(rowcount(stmt)) == 1
 
@@ -107,12 +109,14 @@ class Repository(InboxRows, ApprovalRows):
     ) -> None:
         """Persist a model answer and its tool calls together, so a restart never asks the model again."""
 
+        stored = self._clean({"state": dict(state)})
+
         def op(conn: Connection) -> None:
             conn.execute(
-                update(runs).where(runs.c.id == run_id).values(state=dict(state), turn_lease_until=None, updated_at=now)
+                update(runs).where(runs.c.id == run_id).values(**stored, turn_lease_until=None, updated_at=now)
             )
             if new_steps:
-                conn.execute(insert(steps), [step_values(s) for s in new_steps])
+                conn.execute(insert(steps), [self._clean(step_values(s)) for s in new_steps])
 
         await self.db.write(op)
 
@@ -146,6 +150,6 @@ class Repository(InboxRows, ApprovalRows):
         stmt = (
             update(steps)
             .where(steps.c.id == step_id, steps.c.status == source.value)
-            .values(args=args, status=StepStatus.PENDING.value)
+            .values(**self._clean({"args": args}), status=StepStatus.PENDING.value)
         )
         return await self.db.write(rowcount(stmt)) == 1

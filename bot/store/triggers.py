@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.redact import scrub
 from bot.core.trigger_records import (
     DigestRecord,
     ProbeSample,
@@ -25,8 +26,9 @@ from bot.store.models import digest_slots, digests, probe_states, runs, steps, t
 
 
 class TriggerStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, secrets: tuple[str, ...] = ()) -> None:
         self.db = Database(engine)
+        self._secrets = secrets  # masked in the thread data written (a PR title may carry one)
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     async def _claim_row(self, table: Table, values: Mapping[str, object], keys: list[str]) -> bool:
@@ -49,7 +51,8 @@ class TriggerStore:
 
     async def claim_thread(self, key: str, channel: str, now: datetime, data: ThreadData) -> bool:
         """Reserve the thread for `key`; only the winner posts the first message."""
-        values = {"key": key, "channel": channel, "data": data, "created_at": now, "updated_at": now}
+        clean = scrub(data, self._secrets)
+        values = {"key": key, "channel": channel, "data": clean, "created_at": now, "updated_at": now}
         return await self._claim_row(trigger_threads, values, ["key"])
 
     async def set_thread(
@@ -63,7 +66,8 @@ class TriggerStore:
         data: ThreadData | None = None,
     ) -> None:
         """Set the columns given (not None) and `updated_at`."""
-        given = {"channel": channel, "thread_ts": thread_ts, "card_ts": card_ts, "data": data}
+        clean = scrub(data, self._secrets) if data is not None else None
+        given = {"channel": channel, "thread_ts": thread_ts, "card_ts": card_ts, "data": clean}
         values = {column: value for column, value in given.items() if value is not None}
         stmt = update(trigger_threads).where(trigger_threads.c.key == key).values(updated_at=now, **values)
         await self.db.write(rowcount(stmt))
@@ -94,8 +98,9 @@ class TriggerStore:
 
     # -- digests -------------------------------------------------------------------------------------
 
-    async def add_digest(self, digest: DigestRecord) -> None:
-        await self.db.write(rowcount(self._insert(digests).values(**digest_values(digest))))
+    async def add_digest(self, digest: DigestRecord) -> bool:
+        """False (and nothing written) when a digest already has this id."""
+        return await self._claim_row(digests, digest_values(digest), ["id"])
 
     async def digest(self, digest_id: str) -> DigestRecord | None:
         row = await self.db.read(one(select(digests).where(digests.c.id == digest_id)))
@@ -108,13 +113,13 @@ class TriggerStore:
         return [digest_record(row) for row in await self.db.read(all_rows(stmt))]
 
     async def remove_digest(self, digest_id: str, channel: str) -> bool:
+        """Deactivate the one digest with exactly this id, in this channel; False if there is no such active one."""
         stmt = (
             update(digests)
-            .where(digests.c.id.startswith(digest_id, autoescape=True), digests.c.channel == channel)
-            .where(digests.c.active.is_(True))
+            .where(digests.c.id == digest_id, digests.c.channel == channel, digests.c.active.is_(True))
             .values(active=False)
         )
-        return await self.db.write(rowcount(stmt)) >= 1
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def last_slot(self, digest_id: str) -> datetime | None:
         stmt = select(func.max(digest_slots.c.slot_at)).where(digest_slots.c.digest_id == digest_id)
@@ -143,13 +148,15 @@ class TriggerStore:
         stmt = select(digest_slots).where(digest_slots.c.digest_id == digest_id).order_by(digest_slots.c.slot_at)
         return [slot_record(row) for row in await self.db.read(all_rows(stmt))]
 
-    async def runs_since(self, since: datetime) -> list[RunOutcome]:
-        """Runs that failed, ended unknown, or succeeded after a failed step (self-corrected), since `since`."""
+    async def runs_since(self, since: datetime, channel: str) -> list[RunOutcome]:
+        """Runs of `channel` that failed, ended unknown, or succeeded after a failed step (self-corrected), since
+        `since` (a digest shows only its own channel's runs)."""
 
         def op(conn: Connection) -> list[RunOutcome]:
             found = conn.execute(
                 select(runs.c.id, runs.c.status, runs.c.text, runs.c.channel, runs.c.created_at)
                 .where(runs.c.created_at >= since, runs.c.status.in_(["failed", "unknown", "succeeded"]))
+                .where(runs.c.channel == channel)
                 .order_by(runs.c.created_at)
             ).mappings()
             rows = [dict(r) for r in found]

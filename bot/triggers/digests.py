@@ -1,4 +1,5 @@
-"""Digest content: pull requests, pending approvals, failed or self-corrected runs, overdue invoices; and its hash."""
+"""Digest content: pull requests, pending approvals, failed or self-corrected runs, overdue invoices; and its hash.
+Approvals and runs are those of the digest's own channel: a digest never shows another channel's requests."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from bot.approvals.membership import describe_specs
 from bot.core.clock import Clock
 from bot.core.jsonvalue import JsonObject, items, number, text
-from bot.core.mrkdwn import review_requested
+from bot.core.mrkdwn import link, mention, review_requested
 from bot.core.tool_registry import ToolRegistry
 from bot.core.trigger_records import DigestSpec, RunOutcome
 from bot.slack_ui.block_kit import escape
@@ -94,12 +95,12 @@ class DigestBuilder:
         elif kind == "approvals":
             sections, data = await self._approvals(spec.channel)
         elif kind == "runs":
-            sections, data = await self._runs(since or self.clock.now() - timedelta(days=1))
+            sections, data = await self._runs(since or self.clock.now() - timedelta(days=1), spec.channel)
         else:
             sections, data = await self._invoices()
         where = f" · {spec.target}" if spec.target else ""
         title = f"{KIND_NAMES.get(kind, kind)}{where}"
-        footer = f"Digest `{spec.id[:8]}` · {spec.cadence} {spec.at} {spec.timezone}"
+        footer = f"Digest `{spec.id}` · {spec.cadence} {spec.at} {spec.timezone}"
         view = DigestView(title=f"📋 {title}", sections=sections, footer=footer)
         return DigestContent(text=title, blocks=digest_blocks(view), fingerprint=fingerprint([kind, data]))
 
@@ -114,7 +115,7 @@ class DigestBuilder:
 
         def line(p: OpenPull) -> str:
             draft = " (draft)" if p.draft else ""
-            return f"• <{p.url}|#{p.number}> {escape(p.title)}{draft} — {escape(p.author)}, {p.age_days}d"
+            return f"• {link(p.url, f'#{p.number}')} {escape(p.title)}{draft} — {escape(p.author)}, {p.age_days}d"
 
         asked = [p for p in ready if p.requested_reviewers or p.requested_teams]
 
@@ -140,9 +141,9 @@ class DigestBuilder:
 
     async def _approvals(self, channel: str) -> tuple[list[DigestSection], object]:
         now = self.clock.now()
-        rows = [a for a in await self.repo.pending_approvals() if a.channel in (channel, None)]
+        rows = await self.repo.pending_approvals(channel=channel)  # this channel's only
         lines = [
-            f"• *{escape(str(a.preview.get('title', '')))}* — asked by <@{a.requester}> "
+            f"• *{escape(str(a.preview.get('title', '')))}* — asked by {mention(a.requester)} "
             f"{_age(now - a.created_at)} ago, expires in {_age(a.expires_at - now)}, "
             f"needs {a.required} from {describe_specs(a.approvers)}"
             for a in rows
@@ -150,14 +151,13 @@ class DigestBuilder:
         section = DigestSection(title=f"Waiting ({len(rows)})", lines=lines, empty="Nothing is waiting for approval.")
         return [section], [(a.id, a.status.value) for a in rows]
 
-    async def _runs(self, since: datetime) -> tuple[list[DigestSection], object]:
-        rows = await self.store.runs_since(since)
+    async def _runs(self, since: datetime, channel: str) -> tuple[list[DigestSection], object]:
+        rows = await self.store.runs_since(since, channel)  # this channel's only
         failed = [r for r in rows if not r.corrected]
         corrected = [r for r in rows if r.corrected]
 
         def line(r: RunOutcome) -> str:
-            where = f" in <#{r.channel}>" if r.channel else ""
-            return f"• `{r.id[:8]}` {escape(str(r.text)[:80])}{where} — {r.status}"
+            return f"• `{r.id[:8]}` {escape(str(r.text)[:80])} — {r.status}"
 
         sections = [
             DigestSection(title=f"Failed or unknown ({len(failed)})", lines=[line(r) for r in failed]),

@@ -168,10 +168,11 @@ class TriggerDeps:
     name: str
     stale_days: int = 7
     agent: AgentLoop | None = None
+    digest_admins: frozenset[str] = frozenset()  # who may remove anyone's digest (OPSBOT_APPROVERS)
 
 
 def build_triggers(rules: Rules, deps: TriggerDeps) -> Triggers:
-    store = TriggerStore(deps.engine)
+    store = TriggerStore(deps.engine, deps.repo.secrets)
     threads = Threads(store=store, chat=deps.chat, clock=deps.clock)
     followups = Followups(
         runner=deps.runner, registry=deps.registry, planner=deps.planner, chat=deps.chat, agent=deps.agent
@@ -193,7 +194,7 @@ def build_triggers(rules: Rules, deps: TriggerDeps) -> Triggers:
     return Triggers(
         github=GitHubReactions(rules=rules, threads=threads, followups=followups),
         alerts=AlertReactions(rules=rules, threads=threads, followups=followups),
-        commands=DigestCommands(store=store, builder=builder, clock=deps.clock),
+        commands=DigestCommands(store=store, builder=builder, clock=deps.clock, admins=deps.digest_admins),
         followups=followups,
         scheduler=scheduler,
         store=store,

@@ -1,16 +1,21 @@
-"""`/ops digest add|list|remove`: parse the request, store the digest, answer the person who asked."""
+"""`/ops digest add|list|remove`: parse the request, store the digest, answer the person who asked.
+
+A digest is removed by its exact id, in its channel, by the person who added it or an admin (`admins`, given by
+the wiring; nobody by default)."""
 
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.clock import Clock
 from bot.core.domain import Event
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import date, mention
 from bot.core.trigger_records import DigestRecord, DigestSpec
 from bot.slack_ui.block_kit import as_dicts, context, escape, section
 from bot.store.triggers import TriggerStore
@@ -72,10 +77,13 @@ def _cadence(word: str) -> str:
 
 
 class DigestCommands:
-    def __init__(self, *, store: TriggerStore, builder: DigestBuilder, clock: Clock) -> None:
+    def __init__(
+        self, *, store: TriggerStore, builder: DigestBuilder, clock: Clock, admins: frozenset[str] = frozenset()
+    ) -> None:
         self.store = store
         self.builder = builder
         self.clock = clock
+        self.admins = admins  # Slack user ids who may remove anyone's digest
 
     async def run(self, query: str, event: Event, default_repo: str | None) -> tuple[str, list[JsonObject]]:
         words = query.split()
@@ -87,46 +95,62 @@ class DigestCommands:
         if verb in ("list", "ls", ""):
             return await self._list(event.channel)
         if verb in ("remove", "rm", "delete") and len(words) == 2:
-            if not await self.store.remove_digest(words[1].lower(), event.channel):
-                raise UserFacingError(
-                    f"No digest `{escape(words[1])}` in this channel.", hint="See `/ops digest list`."
-                )
-            return _say(f"Digest `{escape(words[1])}` removed.")
+            return await self._remove(words[1].lower(), event.actor, event.channel)
         raise UserFacingError("I didn't understand that digest command.", hint=f"Try {USAGE}.")
 
     async def _add(self, req: DigestRequest, event: Event, channel: str) -> tuple[str, list[JsonObject]]:
         if not self.builder.available(req.kind):
             raise UserFacingError("Overdue invoices need an ERP.", hint="Set TRYTON_URL or ODOO_URL first.")
-        digest_id = uuid.uuid4().hex
         now = self.clock.now()
-        await self.store.add_digest(
-            DigestRecord(
-                id=digest_id,
-                team_id=event.team_id,
-                channel=channel,
-                created_by=event.actor,
-                cadence=req.cadence,
-                at=req.at,
-                timezone=req.timezone,
-                kind=req.kind,
-                target=req.target,
-                created_at=now,
-                active=True,
-            )
-        )
+        for _attempt in range(5):  # a short id, so it can be typed exactly; a clash (1 in 4 billion) draws again
+            digest_id = secrets.token_hex(4)
+            if await self.store.add_digest(self._record(digest_id, req, event, channel, now)):
+                break
+        else:
+            raise RuntimeError("could not find a free digest id")
         first = next_slot(req.cadence, req.at, req.timezone, now)
         when = (
-            f"<!date^{int(first.timestamp())}^{{date_short_pretty}} {{time}}|{first:%Y-%m-%d %H:%M} UTC>"
-            if first
-            else "?"
+            date(int(first.timestamp()), "{date_short_pretty} {time}", f"{first:%Y-%m-%d %H:%M} UTC") if first else "?"
         )
-        return _say(f"Digest `{digest_id[:8]}` added: {describe(req)}. First one: {when}.")
+        return _say(f"Digest `{digest_id}` added: {describe(req)}. First one: {when}.")
+
+    @staticmethod
+    def _record(digest_id: str, req: DigestRequest, event: Event, channel: str, now: datetime) -> DigestRecord:
+        return DigestRecord(
+            id=digest_id,
+            team_id=event.team_id,
+            channel=channel,
+            created_by=event.actor,
+            cadence=req.cadence,
+            at=req.at,
+            timezone=req.timezone,
+            kind=req.kind,
+            target=req.target,
+            created_at=now,
+            active=True,
+        )
+
+    async def _remove(self, digest_id: str, user: str, channel: str) -> tuple[str, list[JsonObject]]:
+        """Only the exact id, only in its channel, only by who added it or an admin."""
+        shown = escape(digest_id)
+        digest = await self.store.digest(digest_id)
+        if digest is None or not digest.active or digest.channel != channel:
+            raise UserFacingError(
+                f"No digest `{shown}` in this channel.", hint="`/ops digest list` shows the ids; give one exactly."
+            )
+        if user != digest.created_by and user not in self.admins:  # a plain reply, so the mentions stay live
+            admins = ", ".join(mention(a) for a in sorted(self.admins))
+            who = f"{mention(digest.created_by)}, who added it," + (f" or an admin ({admins})" if admins else "")
+            return _say(f"⛔ Only {who} can remove digest `{shown}`. It stays.")
+        if not await self.store.remove_digest(digest.id, channel):
+            raise UserFacingError(f"Digest `{shown}` was already removed.")
+        return _say(f"Digest `{shown}` removed.")
 
     async def _list(self, channel: str) -> tuple[str, list[JsonObject]]:
         rows = await self.store.active_digests(channel)
         if not rows:
             return _say("No digests in this channel.", f"Add one: {USAGE}.")
-        lines = [f"• `{d.id[:8]}` {describe(d)}" for d in rows]
+        lines = [f"• `{d.id}` {describe(d)} — added by {mention(d.created_by)}" for d in rows]
         return _say(f"{len(rows)} digest{'s' if len(rows) != 1 else ''} in this channel:", "\n".join(lines))
 
 

@@ -11,6 +11,9 @@ from pydantic_core import PydanticCustomError
 from integrations.erp.port import RequestedLine
 
 CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+# Bounded so that price times quantity rounds to cents within Decimal's 28 digits (a 5,000-digit price would not)
+QUANTITY_MAX = 1_000_000
+PRICE_MAX = 1_000_000_000
 
 
 class OrderArgs(BaseModel):
@@ -48,9 +51,9 @@ class LineArgs(BaseModel):
     model_config = CONFIG
 
     product: str = Field(min_length=1, max_length=200, description="The product name or code.")
-    quantity: Decimal = Field(gt=0, le=1_000_000, description="How many, in the product's purchase unit.")
+    quantity: Decimal = Field(gt=0, le=QUANTITY_MAX, description="How many, in the product's purchase unit.")
     unit_price: Decimal | None = Field(
-        None, ge=0, description="Price per unit; the ERP's cost price for the product if omitted."
+        None, ge=0, le=PRICE_MAX, description="Price per unit; the ERP's cost price for the product if omitted."
     )
 
 
@@ -61,8 +64,10 @@ class PurchaseRequestArgs(BaseModel):
 
     supplier: str = Field(min_length=1, max_length=200, description="The supplier's name, e.g. `Oakline Supplies`.")
     product: str | None = Field(None, min_length=1, max_length=200, description="The product, for a one-line request.")
-    quantity: Decimal | None = Field(None, gt=0, le=1_000_000, description="How many, for a one-line request.")
-    unit_price: Decimal | None = Field(None, ge=0, description="Price per unit, for a one-line request (optional).")
+    quantity: Decimal | None = Field(None, gt=0, le=QUANTITY_MAX, description="How many, for a one-line request.")
+    unit_price: Decimal | None = Field(
+        None, ge=0, le=PRICE_MAX, description="Price per unit, for a one-line request (optional)."
+    )
     lines: list[LineArgs] = Field(default_factory=list, max_length=50, description="Several lines instead.")
 
     @model_validator(mode="after")

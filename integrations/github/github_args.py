@@ -3,12 +3,45 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+PR_NUMBER_MAX = 2**31 - 1  # pull request and issue numbers are 32-bit on GitHub
+RUN_ID_MAX = 2**63 - 1  # workflow run ids are 64-bit
+_OUT_OF_RANGE = {"greater_than_equal", "less_than_equal", "int_parsing_size"}
+
+
+def _between_1_and(high: int) -> WrapValidator:
+    """One clear message for a number out of range, however it was out (too small, too large, 5,000 digits)."""
+
+    def check(value: object, handler: ValidatorFunctionWrapHandler) -> int:
+        if isinstance(value, bool):  # pydantic would read true as 1: never a pull request number
+            raise PydanticCustomError("int_type", "must be a whole number, not true or false")
+        try:
+            number: int = handler(value)
+        except ValidationError as exc:
+            if any(error["type"] in _OUT_OF_RANGE for error in exc.errors()):
+                raise PydanticCustomError("number_range", "must be between 1 and {high}", {"high": high}) from None
+            raise
+        return number
+
+    return WrapValidator(check)
+
+
+PrNumber = Annotated[int, Field(ge=1, le=PR_NUMBER_MAX), _between_1_and(PR_NUMBER_MAX)]
+RunId = Annotated[int, Field(ge=1, le=RUN_ID_MAX), _between_1_and(RUN_ID_MAX)]
 
 
 class RepoArgs(BaseModel):
@@ -38,7 +71,7 @@ class ListPullRequestsArgs(RepoArgs):
 class GetPullRequestArgs(RepoArgs):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    number: int = Field(ge=1, description="The pull request number, e.g. 42 for #42.")
+    number: PrNumber = Field(description="The pull request number, e.g. 42 for #42.")
 
 
 class ListFailedWorkflowRunsArgs(RepoArgs):
@@ -58,14 +91,14 @@ class CreateIssueArgs(RepoArgs):
 class CommentArgs(RepoArgs):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    number: int = Field(ge=1, description="The issue or pull request number.")
+    number: PrNumber = Field(description="The issue or pull request number.")
     body: str = Field(min_length=1, max_length=65536, description="The comment, in GitHub Markdown.")
 
 
 class CloseIssueArgs(RepoArgs):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    number: int = Field(ge=1, description="The issue number (a pull request's number closes the pull request).")
+    number: PrNumber = Field(description="The issue number (a pull request's number closes the pull request).")
     reason: Literal["completed", "not_planned"] = Field("completed", description="Why it is closed.")
     comment: str | None = Field(
         None, min_length=1, max_length=65536, description="A comment to post before closing, in GitHub Markdown."
@@ -75,9 +108,9 @@ class CloseIssueArgs(RepoArgs):
 class RerunFailedJobsArgs(RepoArgs):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    run_id: int | None = Field(None, ge=1, description="The workflow run id. Give this or `pr`, not both.")
-    pr: int | None = Field(
-        None, ge=1, description="A pull request number: re-run its latest failed run. Give this or `run_id`."
+    run_id: RunId | None = Field(None, description="The workflow run id. Give this or `pr`, not both.")
+    pr: PrNumber | None = Field(
+        None, description="A pull request number: re-run its latest failed run. Give this or `run_id`."
     )
 
     @model_validator(mode="after")
@@ -90,7 +123,7 @@ class RerunFailedJobsArgs(RepoArgs):
 class MergePullRequestArgs(RepoArgs):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    number: int = Field(ge=1, description="The pull request number.")
+    number: PrNumber = Field(description="The pull request number.")
     method: Literal["merge", "squash", "rebase"] = Field("merge", description="How to merge.")
     commit_message: str | None = Field(None, max_length=65536, description="Extra text for the merge commit.")
 

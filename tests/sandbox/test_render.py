@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 from bot.core.clock import SystemClock
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import link, seal_json
 from bot.core.tool_registry import Preview, Risk, ToolRegistry, ToolResult
 from bot.orchestration.runbooks.runbook_tools import gate_tool
-from bot.sandbox.render import blocks_html, message_html, mrkdwn
+from bot.sandbox.render import Names, blocks_html, message_html, mrkdwn
 from bot.slack_ui.block_kit import (
     CardView,
     approval_card,
@@ -25,6 +26,12 @@ from integrations.github import GitHubGateway, github_tools
 
 NAMES = {"U1": "ana", "U2": "ben", "W111": "opsbot"}
 EXPIRES = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+
+
+def shown(blocks: object, names: Names | None = None) -> str:
+    """What the page draws for blocks as Slack receives them: after the boundary (bot.core.mrkdwn.seal_json)."""
+    sealed = seal_json(blocks)
+    return blocks_html(sealed, names)
 
 
 def card(**changes: object) -> list[JsonObject]:
@@ -49,7 +56,7 @@ def card(**changes: object) -> list[JsonObject]:
 
 
 def test_pending_approval_card_has_header_fields_context_and_styled_buttons() -> None:
-    html = blocks_html(card(), NAMES)
+    html = shown(card(), NAMES)
     assert '<h3 class="bk-header">Approval needed: Merge #7 Add rate limiting</h3>' in html
     assert '🔴 dangerous <code>merge_pull_request</code> requested by <span class="mention">@ana</span>' in html
     assert "<div><b>Branches</b><br><code>rate-limit</code> → <code>main</code></div>" in html
@@ -67,7 +74,7 @@ def test_pending_approval_card_has_header_fields_context_and_styled_buttons() ->
 
 
 def test_decided_card_has_no_buttons_and_shows_the_outcome() -> None:
-    html = blocks_html(card(status="succeeded", approved_by=("U2",), outcome="Merged #7 (`abc1234`)."), NAMES)
+    html = shown(card(status="succeeded", approved_by=("U2",), outcome="Merged #7 (`abc1234`)."), NAMES)
     assert "<button" not in html
     assert '✅ Approved by <span class="mention">@ben</span> — done' in html
     assert '<hr class="bk-divider">' in html
@@ -75,13 +82,13 @@ def test_decided_card_has_no_buttons_and_shows_the_outcome() -> None:
 
 
 def test_rejected_card_quotes_the_reason_escaped() -> None:
-    html = blocks_html(card(status="rejected", rejected_by="U2", reason="not <!channel> today"), NAMES)
+    html = shown(card(status="rejected", rejected_by="U2", reason="not <!channel> today"), NAMES)
     assert '❌ Rejected by <span class="mention">@ben</span>: not &lt;!channel&gt; today' in html
 
 
 def test_help_lists_every_tool_with_its_risk() -> None:
     registry = ToolRegistry([*github_tools(GitHubGateway(None, "http://127.0.0.1:9", SystemClock())), gate_tool()])
-    html = blocks_html(as_dicts(help_blocks(registry, "grammar")), NAMES)
+    html = shown(as_dicts(help_blocks(registry, "grammar")), NAMES)
     assert '<h3 class="bk-header">opsbot — what I can do</h3>' in html
     for tool in registry:
         assert f"<code>{tool.name}</code>" in html
@@ -92,11 +99,11 @@ def test_help_lists_every_tool_with_its_risk() -> None:
 def test_result_with_fields_lines_and_link() -> None:
     result = ToolResult(
         text="*3 open PRs* in `acme/api`",
-        lines=("<https://github.com/acme/api/pull/7|#7> Add rate limiting · ana",),
+        lines=(f"{link('https://github.com/acme/api/pull/7', '#7')} Add rate limiting · ana",),
         fields=(("Open", "3"),),
         link="https://github.com/acme/api/pulls",
     )
-    html = blocks_html(as_dicts(result_blocks("list_pull_requests", result)), NAMES)
+    html = shown(as_dicts(result_blocks("list_pull_requests", result)), NAMES)
     assert "<b>3 open PRs</b> in <code>acme/api</code>" in html
     assert '<a href="https://github.com/acme/api/pull/7" target="_blank" rel="noopener noreferrer">#7</a>' in html
     assert "<div><b>Open</b><br>3</div>" in html
@@ -104,22 +111,22 @@ def test_result_with_fields_lines_and_link() -> None:
 
 
 def test_error_blocks() -> None:
-    html = blocks_html(as_dicts(error_blocks("No PR #99 in acme/api", "Try `/ops list prs`")), NAMES)
+    html = shown(as_dicts(error_blocks("No PR #99 in acme/api", "Try `/ops list prs`")), NAMES)
     assert "⚠️ No PR #99 in acme/api" in html
     assert '<div class="bk-context"><span>Try <code>/ops list prs</code></span></div>' in html
 
 
 def test_unknown_outcome_buttons() -> None:
-    html = blocks_html(as_dicts(unknown_outcome_blocks("s1", "create_issue", "GitHub timed out")), NAMES)
+    html = shown(as_dicts(unknown_outcome_blocks("s1", "create_issue", "GitHub timed out")), NAMES)
     assert "❔ I can't tell whether <code>create_issue</code> happened. GitHub timed out" in html
     assert 'data-action-id="opsbot.mark_done" data-value="s1" data-block-id="unknown:s1"' in html
 
 
 def test_modals_render_inputs_as_labelled_text_fields() -> None:
-    reject = blocks_html(reject_modal("a1", "C1")["blocks"], NAMES)
+    reject = shown(reject_modal("a1", "C1")["blocks"], NAMES)
     assert '<label for="in-reason-value">Reason (optional)</label>' in reject
     assert '<textarea id="in-reason-value" data-block-id="reason" data-action-id="value" maxlength="500">' in reject
-    edit = blocks_html(
+    edit = shown(
         edit_modal("a1", "C1", "create_issue", [("title", "Crash <b>", True), ("body", "", False)])["blocks"]
     )
     assert '<input type="text" id="in-title-value" data-block-id="title" data-action-id="value" required' in edit

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.edges.hook_events import github_dedupe_key
 from bot.sandbox.fakes.github import webhooks
 from tests import upstream
 from tests.harness import Harness
@@ -51,7 +52,8 @@ async def test_every_recorded_example_is_accepted_and_handled(db_url: str, tmp_p
             status, _ = await send_github(env, hook, delivery=name)
             assert status == (200 if hook.event == "ping" else 202), name
             if hook.event != "ping":
-                assert await env.bot.repo.inbox_status(f"github:{name}") == "done", name
+                key = github_dedupe_key(json.dumps(hook.payload).encode())  # as send_github sends it
+                assert await env.bot.repo.inbox_status(key) == "done", name
         assert any(p.get("thread_ts") is None for p in posts(env, "C1")), "the opened PR got its card"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.edges.hook_events import github_dedupe_key
 from bot.edges.signing import github_signature, verify_github
 from bot.sandbox.fakes.github import webhooks
 from bot.sandbox.fakes.github.shapes import sha
@@ -56,9 +57,11 @@ async def test_without_a_configured_secret_every_delivery_is_refused(db_url: str
 async def test_a_delivery_is_stored_then_acknowledged_and_worked_on_later(hooks: Harness) -> None:
     assert hooks.bot is not None
     hooks.bot.worker.paused = True  # accept stores the event but does not start its work
-    status, body = await send_github(hooks, webhooks.pull_request(), delivery="d-1", settle=False)
+    hook = webhooks.pull_request()
+    status, body = await send_github(hooks, hook, delivery="d-1", settle=False)
     assert (status, body) == (202, {"ok": True})
-    assert await hooks.bot.repo.inbox_status("github:d-1") == "pending"
+    key = github_dedupe_key(json.dumps(hook.payload).encode())  # stored under the hash of the body it sent
+    assert await hooks.bot.repo.inbox_status(key) == "pending"
     assert posts(hooks, "C1") == []  # the ack did not wait for Slack
     hooks.bot.worker.paused = False
     await hooks.bot.worker.sweep()
@@ -66,8 +69,9 @@ async def test_a_delivery_is_stored_then_acknowledged_and_worked_on_later(hooks:
 
 
 async def test_the_same_delivery_twice_is_processed_once(hooks: Harness) -> None:
-    first = await send_github(hooks, webhooks.pull_request(), delivery="same-guid")
-    again = await send_github(hooks, webhooks.pull_request(), delivery="same-guid")
+    hook = webhooks.pull_request()  # a redelivery is the same bytes (the builder stamps the time: build it once)
+    first = await send_github(hooks, hook, delivery="same-guid")
+    again = await send_github(hooks, hook, delivery="same-guid")
     assert first[0] == 202 and again == (200, {"ok": True, "duplicate": True})
     assert await inbox_count(hooks) == 1
     assert len(posts(hooks, "C1")) == 1

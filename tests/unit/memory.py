@@ -161,14 +161,23 @@ class MemoryStore:
         self.approvals[approval_id] = replace(self.approvals[approval_id], message_ts=message_ts)
 
     async def add_decision(
-        self, approval_id: str, user_id: str, decision: Decision, now: datetime, reason: str | None = None
+        self,
+        approval_id: str,
+        user_id: str,
+        decision: Decision,
+        now: datetime,
+        reason: str | None = None,
+        *,
+        external: bool = False,
     ) -> tuple[DecisionRecord, ...] | None:
         self._count()
         if any(d.approval_id == approval_id and d.user_id == user_id for d in self.decisions):
             return None
-        self.decisions.append(
-            DecisionRecord(approval_id=approval_id, user_id=user_id, decision=decision, created_at=now, reason=reason)
-        )
+        record = DecisionRecord(
+            approval_id=approval_id, user_id=user_id, decision=decision, created_at=now, reason=reason,
+            external=external,
+        )  # fmt: skip
+        self.decisions.append(record)
         return tuple(self._decisions(approval_id))
 
     async def decisions_of(self, approval_id: str) -> list[DecisionRecord]:

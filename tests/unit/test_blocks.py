@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.core.mrkdwn import seal, unmark
 from bot.core.tool_registry import Preview, Risk, ToolRegistry, ToolResult
 from bot.slack_ui.block_kit import (
     ActionId,
@@ -63,7 +64,8 @@ def all_text(blocks: list[Block]) -> str:
 def texts(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-            yield node["text"]
+            # as Slack receives it: after the boundary (bot.core.mrkdwn.seal)
+            yield seal(node["text"]) if node["type"] == "mrkdwn" else unmark(node["text"])
         for value in node.values():
             yield from texts(value)
     elif isinstance(node, list):

@@ -10,6 +10,7 @@ import pytest
 from bot.approvals.policy import Policy, PolicyError, format_duration, load_policy, parse_duration
 from bot.core.approval_rules import ApprovalRules
 from bot.core.clock import FakeClock
+from bot.core.mrkdwn import seal
 from integrations.github import GitHubGateway, github_tools
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
@@ -115,7 +116,7 @@ def test_dispatch_workflow_is_allowed_in_deploys_by_id_and_by_name(policy: Polic
 def test_dispatch_workflow_is_refused_elsewhere_with_a_reason(policy: Policy) -> None:
     rules = policy.rules_for("dispatch_workflow", {"repo": "acme/api"}, channel_id="C0GENERAL")
     reason = policy.allowed_in(rules, channel_id="C0GENERAL", channel_name="general")
-    assert reason == "`dispatch_workflow` is only allowed in #deploys or <#C0DEPLOYS>."
+    assert reason is not None and seal(reason) == "`dispatch_workflow` is only allowed in #deploys or <#C0DEPLOYS>."
     assert policy.allowed_in(rules, channel_id=None, channel_name=None) == reason
     named = policy.allowed_in(rules, channel_id="D1", channel_name=None, tool="deploy")
     assert named is not None and named.startswith("`deploy` is only allowed")
@@ -238,14 +239,16 @@ def test_describe_gives_one_line_per_rule_then_the_defaults(policy: Policy) -> N
         "issues: create_issue → 1 approval from anyone in the channel, expires 2h, reminder 30m before",
         "deploys-only-in-deploys: dispatch_workflow → 1 of U0AAA, U0BBB, expires 2h, reminder 30m before, "
         "only in #deploys, C0DEPLOYS",
-        "default (any other write or dangerous action) → 1 approval from anyone in the channel, expires 2h, "
-        "reminder 30m before",
+        "default (any other action) → write and dangerous: 1 approval from anyone in the channel, expires 2h, "
+        "reminder 30m before; asked by anyone (erp_*: anyone in the channel); external users (Slack Connect) "
+        "not allowed",
     ]
 
 
 def test_describe_the_built_in_policy() -> None:
     assert Policy.default().describe() == [
-        "default (any other write or dangerous action) → 1 approval from anyone but the requester, expires 2h"
+        "default (any other action) → write and dangerous: 1 approval from anyone but the requester, expires 2h; "
+        "asked by anyone (erp_*: anyone in the channel); external users (Slack Connect) not allowed"
     ]
 
 
@@ -300,6 +303,12 @@ def test_the_example_file_loads_with_the_real_tool_names() -> None:
         ("rules:\n  - tools: ['*']\n  - name: late\n    tools: [x]\n", 3, "rule `late` can never apply"),
         ("- a\n- b\n", 1, "must be a mapping"),
         ("defaults:\n  required: !!python/name:os.system 1\n", 2, "can't read this value"),
+        ("rules:\n  - tools: [x]\n    requesters: []\n", 3, "`requesters` is empty"),
+        ("rules:\n  - tools: [x]\n    requesters: [anyone, U0AAA]\n", 3, "can't be combined with other requesters"),
+        ("rules:\n  - tools: [x]\n    requesters:\n      - alice\n", 4, "`alice` in `requesters` is not a requester"),
+        ("defaults:\n  external_users: yes\n", 2, "`external_users` must be `allow` or `deny`, not True"),
+        ("defaults:\n  external_users: maybe\n", 2, "`external_users` must be `allow` or `deny`, not 'maybe'"),
+        ("defaults:\n  requesters: channel\n  requestors: [U1]\n", 3, "(did you mean `requesters`?)"),
     ],
 )
 def test_each_problem_names_its_line(text: str, line: int, words: str) -> None:
@@ -345,3 +354,67 @@ def test_policy_error_is_a_configuration_error() -> None:
     from bot.core.errors import ConfigurationError
 
     assert isinstance(error_of("defaults: [x]\n"), ConfigurationError)
+
+
+# --- who may ask: requesters and external users -------------------------------------------------------------------
+
+ASKING = """\
+defaults:
+  approvers: channel
+rules:
+  - name: deploys
+    tools: [dispatch_workflow]
+    requesters: [U5, "@deployers"]
+    external_users: allow
+  - name: partners-read-stock
+    tools: [erp_stock_level]
+    requesters: anyone
+    external_users: allow
+  - name: issues
+    tools: [create_issue]
+"""
+
+
+def test_requesters_and_external_users_are_read_per_rule() -> None:
+    policy = Policy.from_yaml(ASKING)
+    deploys = policy.rules_for("dispatch_workflow", {"repo": "acme/api"}, channel_id="C1")
+    assert (deploys.requesters, deploys.external_users) == (("U5", "group:deployers"), True)
+    stock = policy.rules_for("erp_stock_level", {"product": "Desk Lamp"}, channel_id="C1")
+    assert (stock.who_may_ask("erp_stock_level"), stock.external_users) == (("anyone",), True)
+
+
+def test_without_a_word_reads_are_for_anyone_and_erp_tools_for_the_channel() -> None:
+    policy = Policy.from_yaml(ASKING)
+    issues = policy.rules_for("create_issue", {"repo": "acme/api"}, channel_id="C1")
+    assert (issues.requesters, issues.external_users) == (None, False)  # inherited: not set anywhere
+    assert issues.who_may_ask("create_issue") == ("anyone",)
+    erp = policy.rules_for("erp_overdue_invoices", {}, channel_id="C1")  # no rule: the defaults
+    assert (erp.rule, erp.who_may_ask("erp_overdue_invoices"), erp.external_users) == ("default", ("channel",), False)
+    assert Policy.default().rules_for("list_pull_requests", {}, channel_id="C1").who_may_ask("list_pull_requests") == (
+        "anyone",
+    )
+
+
+def test_rules_inherit_requesters_and_external_users_from_defaults() -> None:
+    policy = Policy.from_yaml(
+        "defaults:\n  requesters: channel\n  external_users: allow\n"
+        "rules:\n  - name: merges\n    tools: [merge_pull_request]\n    external_users: deny\n"
+    )
+    merges = policy.rules_for("merge_pull_request", {"repo": "acme/api"}, channel_id="C1")
+    assert (merges.requesters, merges.external_users) == (("channel",), False)
+    reads = policy.rules_for("list_pull_requests", {"repo": "acme/api"}, channel_id="C1")
+    assert (reads.who_may_ask("list_pull_requests"), reads.external_users) == (("channel",), True)
+
+
+def test_describe_says_who_may_ask_and_where_external_users_are_allowed() -> None:
+    assert Policy.from_yaml(ASKING).describe() == [
+        "deploys: dispatch_workflow → 1 approval from anyone in the channel, expires 2h; asked by U5, @deployers; "
+        "external users allowed",
+        "partners-read-stock: erp_stock_level → 1 approval from anyone in the channel, expires 2h; asked by anyone; "
+        "external users allowed",
+        "issues: create_issue → 1 approval from anyone in the channel, expires 2h",
+        "default (any other action) → write and dangerous: 1 approval from anyone in the channel, expires 2h; "
+        "asked by anyone (erp_*: anyone in the channel); external users (Slack Connect) not allowed",
+    ]
+    allowed = Policy.from_yaml("defaults:\n  requesters: [U5]\n  external_users: allow\n")
+    assert allowed.describe()[-1].endswith("; asked by U5; external users (Slack Connect) allowed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.redact import MASK, contains_secret, redact, redact_text
+from bot.core.redact import MASK, contains_secret, redact, redact_text, scrub
 
 SLACK_BOT = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
 SLACK_USER = "xoxp-1234567890-0987654321-1111111111-abcdef0123456789"
@@ -130,6 +130,9 @@ CORPUS = [
     ("tuple", ["nested", ("deeper", f"sig {SLACK_SIG}")]),
     {"note": "the password is supersecretvalue"},  # only an explicit secret
     {"numbers": [1, 2.5, None, True], "text": "nothing here"},
+    {"message": "you sent supersecr…"},  # an explicit secret cut short by a shortened message
+    {"message": "you sent ghp_A1b2C3d4…"},  # a token shape cut short
+    {"ref": "task-1234-improve-logging-now"},  # a shape inside a word
     [],
 ]
 
@@ -147,3 +150,66 @@ def as_lists(value: object) -> object:
 def test_contains_secret_says_whether_redact_would_change_anything(value: object) -> None:
     extra = ("supersecretvalue",)
     assert contains_secret(value, extra) == (redact(value, extra) != as_lists(value))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dispatch deploy.yml on task-1234-improve-logging-now",  # `sk-…` inside a word is no OpenAI key
+        "branch risk-assessment-for-q3-2026",
+        "see desk-booking-service-v2-rollout",
+        "abcghp_" + "A1b2C3d4E5" * 3,
+    ],
+)
+def test_a_token_shape_inside_a_word_is_not_a_token(text: str) -> None:
+    assert redact_text(text) == text
+    assert not contains_secret({"ref": text})
+
+
+def test_a_token_after_an_escaped_newline_is_still_one() -> None:
+    # the JSON of a tool call's arguments, kept as a string in an agent's stored conversation
+    arguments = '{"body": "line one\\n' + GITHUB_PAT + '"}'
+    assert redact_text(arguments) == '{"body": "line one\\n' + MASK + '"}'
+
+
+def test_a_configured_secret_is_masked_whole_before_the_shapes() -> None:
+    # a shape inside a configured secret must not leave the rest of the secret beside a mask
+    secret = "prefix-sk-" + "a1" * 10
+    assert redact_text(f"key={secret};", (secret,)) == f"key={MASK};"
+    # and of two configured secrets, one inside the other, the longer is masked whole
+    assert redact_text("x hunter2hunter2-and-more y", ("hunter2hunter2", "hunter2hunter2-and-more")) == f"x {MASK} y"
+
+
+def test_a_secret_cut_short_by_a_shortened_message_is_masked() -> None:
+    secret = "am-scan-token-4c1e9a77d2"
+    cut = f"GitHub said: you sent {secret[:18]}…"
+    assert redact_text(cut, (secret,)) == f"GitHub said: you sent {MASK}…"
+    assert contains_secret({"message": cut}, (secret,))
+    assert redact_text(f"only {secret[:5]}…", (secret,)) == f"only {secret[:5]}…"  # too little to mean anything
+    assert redact_text(f"{secret[:10]}x…", (secret,)) == f"{secret[:10]}x…"  # not what the secret goes on with
+    assert redact_text("GitHub said: ghp_A1b2C3…") == f"GitHub said: {MASK}…"  # a token shape cut short
+
+
+SCRUB = (
+    {"tokens": 1234, "max_tokens": 40_000, "token": "kept: not secret-shaped", "api_key": None, "ok": True},
+    {"nested": [{"text": f"leaked {SLACK_BOT}"}, ("t", 2.5)], f"key {GITHUB_PAT}": 1},
+)
+
+
+def test_scrub_masks_secret_values_and_keeps_every_type() -> None:
+    clean, leaky = SCRUB
+    assert scrub(clean, ("supersecretvalue",)) is clean  # nothing to mask: the same object, no copy
+    assert scrub(leaky) == {"nested": [{"text": f"leaked {MASK}"}, ["t", 2.5]], f"key {MASK}": 1}
+    assert scrub({"note": "the supersecretvalue here", "n": 3}, ("supersecretvalue",)) == {
+        "note": f"the {MASK} here",
+        "n": 3,
+    }
+    assert scrub(f"just {OPENAI}") == f"just {MASK}"
+    assert scrub(None) is None and scrub(42) == 42
+
+
+def test_scrub_does_not_mask_for_a_keys_name() -> None:
+    # unlike `redact` (audit rows, Slack): what is stored is read back, and a runbook's input named `token` is data
+    value = {"inputs": {"token_name": "deploy-bot", "tokens": 3}}
+    assert scrub(value) is value
+    assert redact(value) == {"inputs": {"token_name": MASK, "tokens": MASK}}

@@ -14,7 +14,7 @@ from bot.core.domain import Event, RunKind, RunRecord, RunStatus, StepRecord, St
 from bot.core.drivers import Turn
 from bot.core.errors import InvalidArguments, ModelUnavailable, NotFound, UserFacingError
 from bot.core.jsonvalue import JsonObject
-from bot.core.mrkdwn import escape
+from bot.core.mrkdwn import escape, unmark
 from bot.core.ports import Audit, Chat, Messages, Model, ModelToolCall, Store
 from bot.core.tool_registry import ToolRegistry
 from bot.core.transitions import FINAL_STEP
@@ -179,8 +179,9 @@ class AgentLoop:
         tried = what_i_tried(await self.repo.steps_of(run.id))
         footer = f"AI agent · {self.model.name} · answers can be wrong; risky actions always ask first"
         lines = [escape(tried), footer] if tried else [footer]
-        blocks = self.messages.note(escape(text)[:2900] or "Done.", *lines)
-        await self.poster.post(run, escape(text)[:3000] or "Done.", blocks)
+        said = escape(unmark(text))  # the model's words are outside text: no mark of ours survives in them
+        blocks = self.messages.note(said[:2900] or "Done.", *lines)
+        await self.poster.post(run, said[:3000] or "Done.", blocks)
         await self.progress.done(run, ok=status is RunStatus.SUCCEEDED)
         await self.audit.append("agent.finished", at=now, run_id=run.id, status=status.value)
         queued = await self._next_in_thread(run)

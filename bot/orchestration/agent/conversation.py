@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.domain import StepRecord, StepStatus
 from bot.core.jsonvalue import JsonObject, dig, items, text
+from bot.core.mrkdwn import unmark
 from bot.core.redact import redact
 from bot.orchestration.agent.agent_state import AgentState
 
@@ -54,7 +55,8 @@ def tool_message(call_id: str, tool: str, step: StepRecord | None) -> JsonObject
         result = step.result or {}
         ok = step.status is StepStatus.SUCCEEDED
         body = {"tool": tool, "status": "ok" if ok else "error", "untrusted_data": _compact(result)}
-    return {"role": "tool", "tool_call_id": call_id, "content": json.dumps(body, default=str)[:12_000]}
+    content = unmark(json.dumps(body, default=str))  # opsbot's marks never reach the model (bot.core.mrkdwn)
+    return {"role": "tool", "tool_call_id": call_id, "content": content[:12_000]}
 
 
 def _compact(result: JsonObject) -> JsonObject:

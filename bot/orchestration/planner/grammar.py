@@ -19,6 +19,7 @@ IN_REPO = rf"(?:\s+(?:in|on|for|at|of)?\s*{REPO})?"
 NUM = r"#?(?P<number>\d+)"
 PR = r"(?:pr|pull request|pull|pull-request)"
 
+PR_NUMBER_MAX = 2**31 - 1  # as integrations/github/github_args.py bounds it (importing it would import PyGithub)
 BUILTINS = {"pending", "audit", "runbooks", "run", "digest"}
 HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
 VERBS = (
@@ -41,9 +42,9 @@ VERBS = (
 def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, JsonObject]]]]:
     def with_repo(tool: str, **fixed: Any) -> Callable[[re.Match[str]], tuple[str, JsonObject]]:
         def build(m: re.Match[str]) -> tuple[str, JsonObject]:
-            args = {k: v for k, v in m.groupdict().items() if v is not None}
-            if "number" in args:
-                args["number"] = int(args["number"])
+            args: JsonObject = {k: v for k, v in m.groupdict().items() if v is not None}
+            if isinstance(args.get("number"), str):  # a pull request's or issue's number (`pr` is left as text:
+                args["number"] = pr_number("number", str(args["number"]))  # the tool's model bounds it)
             return tool, {**fixed, **args}
 
         return build
@@ -150,6 +151,18 @@ class GrammarPlanner:
         if head in context.tool_names:
             return Plan(calls=(ToolCall(tool=head, args=_with_repo(head, parse_key_values(rest), context)),))
         raise unknown_command(text, context)
+
+
+def pr_number(name: str, digits: str) -> int:
+    """The number in `digits`, if it can be a pull request's or an issue's; else a clear reply (a 5,000-digit
+    number is refused here, before `int()` would refuse it with a ValueError)."""
+    significant = digits.lstrip("0")
+    if not significant or len(significant) > len(str(PR_NUMBER_MAX)) or int(significant) > PR_NUMBER_MAX:
+        raise UserFacingError(
+            f"`{name}` must be between 1 and {PR_NUMBER_MAX}.",
+            hint="Pull request and issue numbers are the ones GitHub shows after #.",
+        )
+    return int(significant)
 
 
 def clean(text: str) -> str:

@@ -75,6 +75,7 @@ class RunbookLauncher:
             actor=parent.actor,
             channel=parent.channel,
             text=f"run {name}",
+            user_team_id=parent.actor_team_id,
         )
         run_id = await self.start(name, inputs, event=event, inbox_id=None, thread_ts=parent.thread_ts)
         return f"Started runbook *{name}* (run `{run_id[:8]}`); it reports in this thread.", run_id

@@ -1,0 +1,38 @@
+"""The access log: method, path, status, size and time of each request, never its query string.
+
+aiohttp's default line has the request line (`%r`), query string included, and a token sent as `?token=…` would
+land in the log. Its format language has no code for the path alone, so this is an access logger of our own; every
+server that serves the bot's app makes its runner with `web_runner`."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """`127.0.0.1 "POST /webhooks/alertmanager" 401 187 0.000812`: remote, method and path, status, bytes, seconds."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.6f',
+            request.remote or "-",
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+def web_runner(app: web.Application) -> web.AppRunner:
+    """An AppRunner for the bot's app whose access log shows paths only."""
+    return web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
