@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import aiohttp
@@ -13,6 +14,8 @@ from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import seal, seal_json
 from bot.core.redact import contains_secret, redact, redact_text
 
+log = logging.getLogger(__name__)
+
 
 def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
     return AsyncWebClient(
@@ -21,6 +24,9 @@ def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession
         session=session,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
     )
+
+
+NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})
 
 
 class SlackChat:
@@ -53,13 +59,24 @@ class SlackChat:
         *,
         thread_ts: str | None = None,
     ) -> None:
-        await self.client.chat_postEphemeral(
-            channel=channel,
-            user=user,
-            text=self._clean(text),
-            blocks=self._clean_blocks(blocks) or None,
-            thread_ts=thread_ts,
-        )
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text=self._clean(text),
+                blocks=self._clean_blocks(blocks) or None,
+                thread_ts=thread_ts,
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") not in NOT_THERE:
+                raise
+            # Not a member of the channel (a click from outside it), or a DM the bot is not in: say it privately
+            # in a direct message instead of leaving the person without an answer.
+            reason = exc.response.get("error")
+            log.info("ephemeral to %s in %s failed (%s): sent as a direct message", user, channel, reason)
+            await self.client.chat_postMessage(
+                channel=user, text=self._clean(text), blocks=self._clean_blocks(blocks) or None
+            )
 
     async def message_text(self, channel: str, ts: str) -> str | None:
         resp = await self.client.reactions_get(channel=channel, timestamp=ts, full=True)

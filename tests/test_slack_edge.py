@@ -166,3 +166,16 @@ async def test_healthz_and_metrics(env: Harness) -> None:
             assert resp.status == 200 and (await resp.json())["ok"] is True
         async with session.get(f"{env.url}/metrics") as resp:
             assert resp.status == 200 and "opsbot_" in await resp.text()
+
+
+async def test_a_refusal_for_someone_outside_the_channel_arrives_as_a_direct_message(env: Harness) -> None:
+    """chat.postEphemeral fails for a user who is not in the channel: the reason still reaches them, privately."""
+    from tests.approvals_helpers import cards, click
+
+    env.github.add_pr("acme/api", 3, "Tiny fix", author="ana")
+    await env.driver.mention("merge pr 3 in acme/api", user="U1")
+    await env.settle()
+    await click(env, "opsbot.approve", cards(env)[0], "U77")  # not a member of C1
+    dms = [c.params for c in env.slack.calls_to("chat.postMessage") if c.params.get("channel") == "U77"]
+    assert len(dms) == 1 and "can decide" in dms[0]["text"]
+    assert env.github.merges == []

@@ -205,10 +205,13 @@ class Service:
     # -- replies -------------------------------------------------------------------------------------
 
     async def reply(self, event: Event, text: str, blocks: list[JsonObject]) -> None:
-        """Answer in the event's thread; a slash command's help and errors go only to the person who typed it."""
+        """Answer in the event's thread; a slash command's, a click's and a form's replies go only to the person who
+        sent it. With no channel to answer in, the answer goes to the person as a direct message."""
         if not event.channel:
+            log.info("no channel to answer %s in: replying to %s directly", event.type, event.actor)
+            await self.chat.post(event.actor, text, blocks)
             return
-        if event.source is Source.SLACK_COMMAND or event.source is Source.SLACK_ACTION:
+        if event.source in (Source.SLACK_COMMAND, Source.SLACK_ACTION, Source.SLACK_VIEW):
             await self.chat.ephemeral(event.channel, event.actor, text, blocks, thread_ts=event.thread_ts)
         else:
             await self.chat.post(event.channel, text, blocks, thread_ts=_thread_of(event))

@@ -43,6 +43,8 @@ class Threads:
         self, keys: Sequence[str], channel: str, text: str, blocks: Sequence[JsonObject], data: ThreadData
     ) -> Thread:
         """The thread of the first known key; else post `blocks` as its card, under `keys[0]`, exactly once."""
+        if not keys:
+            raise ValueError("a thread needs at least one key (a PR number, a commit, an alert group)")
         found = await self.find(keys)
         if found is not None:
             return found
