@@ -122,3 +122,19 @@ async def test_the_agent_cannot_read_the_erp_for_someone_outside_the_channel(
         env.model.assert_script_consumed()
         assert erp_calls(odoo) == 0
         assert [r["status"] for r in seen] == ["error"] and "policy rule `default`" in json.dumps(seen)
+
+
+async def test_an_invoices_digest_needs_someone_who_may_ask_for_the_erp(
+    db_url: str, tmp_path: Path, odoo: FakeOdoo
+) -> None:
+    """A digest reads the ERP on its own later: whoever adds it must be someone who may ask for that read now."""
+    async with harness(db_url, tmp_path, **erp(odoo)) as env:
+        await env.driver.command("digest add daily 09:00 UTC invoices", user=OUTSIDER, channel="C2")
+        await env.settle()
+        [refusal] = [text_of(c.params) for c in env.slack.calls_to("chat.postEphemeral")]
+        assert "Only members of this channel may ask for `erp_overdue_invoices`" in refusal
+        assert "added" not in refusal
+        await env.driver.command("digest add daily 09:00 UTC invoices", user="U1", channel="C2")  # a member
+        await env.settle()
+        replies = [text_of(c.params) for c in env.slack.calls_to("chat.postEphemeral")]
+        assert len(replies) == 2 and "added" in replies[1] and "overdue invoices" in replies[1]

@@ -22,8 +22,9 @@ from bot.app.units import build_registry
 from bot.approvals.membership import Membership
 from bot.approvals.policy import load_policy
 from bot.approvals.resolved_policy import ResolvedPolicy
+from bot.core.approval_rules import Asker
 from bot.core.clock import Clock, SystemClock
-from bot.core.domain import RunKind
+from bot.core.domain import Event, RunKind
 from bot.core.drivers import Driver
 from bot.core.installation import Installation
 from bot.core.tool_registry import ToolRegistry
@@ -159,6 +160,11 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     recovery = Recovery(decider=decider)
     timers = Timers(decider=decider, recovery=recovery, periodic=[runner.resume_stalled])
 
+    async def digest_may_ask(tool: str, event: Event) -> str | None:
+        rules = await resolved.rules_for(tool, {}, event.channel)
+        asker = Asker(user=event.actor, channel=event.channel, team_id=event.user_team_id)
+        return await resolved.ask_refusal(tool, rules, asker, risky=False)
+
     worker_name = Worker.new_name()
     planner = GrammarPlanner()
     triggers = build_triggers(
@@ -167,6 +173,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
             engine=engine, repo=repo, runner=runner, registry=registry, planner=planner, chat=chat, clock=clock,
             session=session, team_id=lambda: str(auth.get("team_id") or ""), name=worker_name,
             stale_days=settings.opsbot_digest_stale_days, agent=agent, digest_admins=settings.approvers,
+            digest_may_ask=digest_may_ask,
         ),
     )  # fmt: skip
     service = Service(

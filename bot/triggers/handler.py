@@ -31,7 +31,7 @@ from bot.triggers.github_reactions import GitHubReactions
 from bot.triggers.probes import Prober
 from bot.triggers.scheduler import DigestScheduler
 from bot.triggers.threads import Threads
-from bot.triggers.trigger_commands import DigestCommands
+from bot.triggers.trigger_commands import AskCheck, DigestCommands
 from bot.triggers.trigger_rules import Rules
 
 if TYPE_CHECKING:
@@ -169,6 +169,7 @@ class TriggerDeps:
     stale_days: int = 7
     agent: AgentLoop | None = None
     digest_admins: frozenset[str] = frozenset()  # who may remove anyone's digest (OPSBOT_APPROVERS)
+    digest_may_ask: AskCheck | None = None  # the policy's requesters, for a digest that reads the ERP
 
 
 def build_triggers(rules: Rules, deps: TriggerDeps) -> Triggers:
@@ -194,7 +195,9 @@ def build_triggers(rules: Rules, deps: TriggerDeps) -> Triggers:
     return Triggers(
         github=GitHubReactions(rules=rules, threads=threads, followups=followups),
         alerts=AlertReactions(rules=rules, threads=threads, followups=followups),
-        commands=DigestCommands(store=store, builder=builder, clock=deps.clock, admins=deps.digest_admins),
+        commands=DigestCommands(store=store, builder=builder, clock=deps.clock, admins=deps.digest_admins,
+            may_ask=deps.digest_may_ask,
+        ),
         followups=followups,
         scheduler=scheduler,
         store=store,

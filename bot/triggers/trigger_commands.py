@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,14 +77,25 @@ def _cadence(word: str) -> str:
     )
 
 
+AskCheck = Callable[[str, Event], Awaitable[str | None]]  # (tool, the request) → why this person may not ask
+DIGEST_TOOLS = {"invoices": "erp_overdue_invoices"}  # digests that read through a tool of their own
+
+
 class DigestCommands:
     def __init__(
-        self, *, store: TriggerStore, builder: DigestBuilder, clock: Clock, admins: frozenset[str] = frozenset()
+        self,
+        *,
+        store: TriggerStore,
+        builder: DigestBuilder,
+        clock: Clock,
+        admins: frozenset[str] = frozenset(),
+        may_ask: AskCheck | None = None,
     ) -> None:
         self.store = store
         self.builder = builder
         self.clock = clock
         self.admins = admins  # Slack user ids who may remove anyone's digest
+        self.may_ask = may_ask  # the policy's requesters, for the tool a digest reads on its own (the ERP's)
 
     async def run(self, query: str, event: Event, default_repo: str | None) -> tuple[str, list[JsonObject]]:
         words = query.split()
@@ -101,6 +113,11 @@ class DigestCommands:
     async def _add(self, req: DigestRequest, event: Event, channel: str) -> tuple[str, list[JsonObject]]:
         if not self.builder.available(req.kind):
             raise UserFacingError("Overdue invoices need an ERP.", hint="Set TRYTON_URL or ODOO_URL first.")
+        tool = DIGEST_TOOLS.get(req.kind)
+        if tool is not None and self.may_ask is not None:
+            refusal = await self.may_ask(tool, event)
+            if refusal is not None:  # a digest must not read for anyone what its creator may not ask for
+                raise UserFacingError(refusal)
         now = self.clock.now()
         for _attempt in range(5):  # a short id, so it can be typed exactly; a clash (1 in 4 billion) draws again
             digest_id = secrets.token_hex(4)
