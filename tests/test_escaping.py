@@ -150,3 +150,18 @@ async def test_agent_answers_and_tool_results_with_hostile_values(db_url: str) -
         assert "\\u0002" not in sent  # no mark of ours reaches the model
         assert any("Here you go" in json.dumps(c.params) for c in aenv.slack.calls_to("chat.postMessage"))
         assert live_evil(aenv) == []
+
+
+async def test_a_digest_with_hostile_pull_requests(env: Harness) -> None:
+    from datetime import UTC, datetime
+
+    env.github.add_pr("acme/api", 21, EVIL, author="ana", checks="failing")
+    env.github.add_pr("acme/api", 22, EVIL, author="ana", checks="passing", reviewers=("ben",))
+    await env.driver.command("digest add daily 09:00 UTC prs acme/api", channel="C1")
+    await env.settle()
+    assert env.bot is not None and env.bot.triggers is not None
+    env.clock.advance((datetime(2026, 11, 27, 9, 0, tzinfo=UTC) - env.clock.now()).total_seconds())
+    assert await env.bot.triggers.scheduler.fire_due(env.clock.now())
+    digest = json.dumps([c.params for c in env.slack.calls_to("chat.postMessage")])
+    assert "#21" in digest and "https://github.com/acme/api/pull/21|" in digest  # our link stays a link
+    assert live_evil(env) == []
