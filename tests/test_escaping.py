@@ -165,3 +165,22 @@ async def test_a_digest_with_hostile_pull_requests(env: Harness) -> None:
     digest = json.dumps([c.params for c in env.slack.calls_to("chat.postMessage")])
     assert "#21" in digest and "https://github.com/acme/api/pull/21|" in digest  # our link stays a link
     assert live_evil(env) == []
+
+
+async def test_erp_results_with_hostile_records(db_url: str) -> None:
+    from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo
+
+    async with FakeOdoo("opsbot-test-odoo-key-escaping") as odoo:
+        odoo.orm.add(
+            "res.partner",
+            {"name": f"Oakline {EVIL}", "ref": "C-666", "is_company": True, "city": EVIL, "email": EVIL,
+             "customer_rank": 1, "supplier_rank": 0},
+        )  # fmt: skip
+        erp: dict[str, Any] = {"odoo_url": odoo.url, "odoo_database": DATABASE, "odoo_user": LOGIN,
+               "odoo_api_key": "opsbot-test-odoo-key-escaping"}  # fmt: skip
+        async with Harness(db_url, **erp) as eenv:
+            await eenv.driver.command("erp_find_partner query=Oakline", user="U1", channel="C1")
+            await eenv.settle()
+            shown = json.dumps([c.params for c in eenv.slack.calls])
+            assert "C-666" in shown
+            assert live_evil(eenv) == []
