@@ -127,12 +127,7 @@ class AuditLog:
         stmt = select(audit).order_by(audit.c.id.desc() if last else audit.c.id)
         if run_id is not None:
             stmt = stmt.where(audit.c.run_id == run_id)
-        if run_prefix is not None:
-            stmt = stmt.where(audit.c.run_id.startswith(run_prefix, autoescape=True))
-        if actor is not None:
-            stmt = stmt.where(audit.c.actor == actor)
-        if since is not None:
-            stmt = stmt.where(audit.c.at >= since)
+        stmt = _filtered(stmt, run_prefix=run_prefix, actor=actor, since=since)
         if last:
             stmt = stmt.limit(last)
         found = [_entry(row) for row in await self.db.read(all_rows(stmt))]
@@ -149,12 +144,7 @@ class AuditLog:
     ) -> list[AuditEntry]:
         """The last `last` rows of the runs in `scope` (oldest first), filtered in SQL through the runs they are of."""
         stmt = _scoped(scope).order_by(audit.c.id.desc()).limit(last)
-        if run_prefix is not None:
-            stmt = stmt.where(audit.c.run_id.startswith(run_prefix, autoescape=True))
-        if actor is not None:
-            stmt = stmt.where(audit.c.actor == actor)
-        if since is not None:
-            stmt = stmt.where(audit.c.at >= since)
+        stmt = _filtered(stmt, run_prefix=run_prefix, actor=actor, since=since)
         return list(reversed([_entry(row) for row in await self.db.read(all_rows(stmt))]))
 
     async def verify(self) -> ChainReport:
@@ -169,6 +159,19 @@ class AuditLog:
                 return ChainReport(rows=count, broken_at=row.id, reason="its content does not match its hash")
             prev = row.hash
         return ChainReport(rows=count)
+
+
+def _filtered(
+    stmt: Select[Any], *, run_prefix: str | None, actor: str | None, since: datetime | None
+) -> Select[Any]:
+    """The rows of runs whose id starts with `run_prefix`, by `actor`, since `since` — each only when given."""
+    if run_prefix is not None:
+        stmt = stmt.where(audit.c.run_id.startswith(run_prefix, autoescape=True))
+    if actor is not None:
+        stmt = stmt.where(audit.c.actor == actor)
+    if since is not None:
+        stmt = stmt.where(audit.c.at >= since)
+    return stmt
 
 
 def _scoped(scope: TrailScope) -> Select[Any]:
