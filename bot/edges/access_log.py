@@ -13,11 +13,16 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+PROBES = frozenset({"/healthz", "/livez", "/readyz", "/metrics"})  # asked every few seconds: not worth a line each
+
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
-    """`127.0.0.1 "POST /webhooks/alertmanager" 401 187 0.000812`: remote, method and path, status, bytes, seconds."""
+    """`127.0.0.1 "POST /webhooks/alertmanager" 401 187 0.000812`: remote, method and path, status, bytes, seconds.
+    Health and metrics probes that succeed are not logged (a failing one is)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if request.path in PROBES and response.status < 400:
+            return
         self.logger.info(
             '%s "%s %s" %s %s %.6f',
             request.remote or "-",
