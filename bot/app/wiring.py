@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
+from bot.app.readiness import Readiness
 from bot.app.settings import Settings
 from bot.app.units import build_registry
 from bot.approvals.membership import Membership
@@ -77,6 +78,7 @@ class Opsbot:
     repo: Repository
     auth: dict[str, Any]
     timers: Timers
+    readiness: Readiness
     triggers: Triggers | None = None
 
     async def start(self, *, sweep_interval: float | None = 15.0) -> None:
@@ -90,6 +92,11 @@ class Opsbot:
             self.timers.start(min(sweep_interval * 2, 30.0))
             if self.triggers is not None:
                 self.triggers.scheduler.start()  # tests drive `scheduler.fire_due(now)` with a fake clock instead
+        self.readiness.started = True
+
+    def drain(self) -> None:
+        """Stop taking traffic: `/readyz` answers 503 from now on (requests that still arrive are stored)."""
+        self.readiness.draining = True
 
     async def close(self) -> None:
         await self.timers.stop()
@@ -186,11 +193,12 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     worker = Worker(repo=repo, handler=service.handle, clock=clock, name=worker_name)
     bolt = _bolt(settings, session, token, auth)
     handlers.register_all(bolt, worker.accept)
+    readiness = Readiness(engine=engine)
     app = build_web_app(
         bolt,
         signing_secret=_secret(settings.slack_signing_secret),
         clock=clock,
-        health=lambda: database_alive(engine),
+        health=readiness.ready,
         extra_routes=webhook_routes(
             worker.accept,
             HookConfig(
@@ -202,7 +210,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     )
     return Opsbot(
         settings=settings, engine=engine, session=session, chat=chat, service=service, worker=worker, bolt=bolt,
-        web=app, audit=audit, repo=repo, auth=auth, timers=timers, triggers=triggers,
+        web=app, audit=audit, repo=repo, auth=auth, timers=timers, readiness=readiness, triggers=triggers,
     )  # fmt: skip
 
 

@@ -66,15 +66,22 @@ def build_web_app(
             return web.Response(status=503, text="try again")
         return await to_aiohttp_response(resp)
 
-    async def healthz(_request: web.Request) -> web.Response:
+    async def readyz(_request: web.Request) -> web.Response:
+        """Readiness: started, the database reachable and migrated, not draining (`health`)."""
         ok = await health()
         return web.json_response({"ok": ok}, status=200 if ok else 503)
+
+    async def livez(_request: web.Request) -> web.Response:
+        """Liveness: the event loop answers. Never the database: a blip must not restart every replica."""
+        return web.json_response({"ok": True})
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(text=METRICS.render(), content_type="text/plain")
 
     app.router.add_post("/slack/events", slack_events)
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/healthz", readyz)  # an alias of readiness, as before
     app.router.add_get("/metrics", metrics)
     app.add_routes(extra_routes)  # the webhooks (bot/edges/web_hooks.py), each verified before anything else
     return app

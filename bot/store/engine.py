@@ -56,3 +56,20 @@ def _upgrade(connection: Connection, revision: str) -> None:
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, revision)
+
+
+def _at_head(connection: Connection) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+async def migrations_at_head(engine: AsyncEngine) -> bool:
+    """Whether the database is migrated to the code's head revision (False when unreachable)."""
+    try:
+        async with engine.connect() as conn:
+            return bool(await conn.run_sync(_at_head))
+    except Exception:
+        return False
