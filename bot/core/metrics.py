@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-
 KNOWN = (  # shown from the start, at 0, so a scrape before the first event already lists them
     "opsbot_inbox_accepted_total",
     "opsbot_inbox_duplicates_total",
