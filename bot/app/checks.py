@@ -16,6 +16,11 @@ def _mark(ok: bool) -> str:
 
 
 async def run_checks(settings: Settings) -> bool:
+    return not await failed_checks(settings)
+
+
+async def failed_checks(settings: Settings) -> list[str]:
+    """Print one `[ok  ]`/`[FAIL]` line per part; return the names of the parts that failed (`slack`, …)."""
     results: list[tuple[bool, str]] = []
     try:
         settings.require_for_run()
@@ -30,8 +35,8 @@ async def run_checks(settings: Settings) -> bool:
     results.append((True, f"channel repositories: {len(repos)} configured"))
     results.append((True, f"approvers: {', '.join(sorted(settings.approvers)) or 'anyone but the requester'}"))
     for ok, line in results:
-        print(f"[{_mark(ok)}] {line}")
-    return all(ok for ok, _ in results)
+        print(f"[{_mark(ok)}] {line}", flush=True)
+    return [line.split(":", 1)[0].strip() for ok, line in results if not ok]
 
 
 def _check_policy(settings: Settings) -> list[tuple[bool, str]]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
 from bot.app.settings import Settings
-from bot.core.errors import ConfigurationError
+from bot.core.errors import ConfigurationError, OpsbotError
 from bot.core.log_redaction import install_log_redaction
 
 log = logging.getLogger("opsbot")
@@ -38,18 +40,48 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every failure to start is one stderr line `opsbot: <what> — <what to do>` and a non-zero exit code;
+    OPSBOT_LOG_LEVEL=DEBUG adds the traceback above it."""
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    debug = _log_level() == logging.DEBUG
+    logging.basicConfig(level=_log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_drop_token_unused_warning)
     try:
         settings = Settings()
         install_log_redaction(settings.secret_values())  # from here on no log line shows a configured secret
         return asyncio.run(_dispatch(args, settings))
     except (ConfigurationError, ValidationError) as exc:
-        print(f"opsbot: {_one_line(exc)}", file=sys.stderr)
+        _fail(exc, _one_line(exc), debug=debug)
         return 2
+    except OpsbotError as exc:  # a StartupError from cli_commands: Slack, the database or the port
+        _fail(exc, _one_line(exc), debug=debug)
+        code = getattr(exc, "exit_code", 1)
+        return code if isinstance(code, int) and code else 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not a setting: still one line, the traceback only when asked for
+        what = f"unexpected {type(exc).__name__}"
+        _fail(exc, f"{what} — run again with OPSBOT_LOG_LEVEL=DEBUG for the traceback and report it", debug=debug)
+        return 1
+
+
+def _log_level() -> int:
+    level = logging.getLevelName(os.environ.get("OPSBOT_LOG_LEVEL", "INFO").strip().upper())
+    return level if isinstance(level, int) else logging.INFO
+
+
+def _fail(exc: BaseException, line: str, *, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"opsbot: {line}", file=sys.stderr)
+
+
+def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
+    # Bolt falls back to the SLACK_BOT_TOKEN environment variable when AsyncApp gets no `token`, then warns that the
+    # `client` it was given wins; that client is tokenless on purpose (bot/app/wiring.py `_bolt`: the token comes
+    # from `authorize`), so the warning is noise at every start.
+    return "`token` will be unused" not in record.getMessage()
 
 
 def _one_line(exc: Exception) -> str:

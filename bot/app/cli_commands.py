@@ -3,45 +3,163 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import signal
+import socket as sockets
 
+import aiohttp
 from aiohttp import web
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.settings import Settings
 from bot.app.wiring import build
-from bot.core.errors import ConfigurationError
+from bot.core.errors import ConfigurationError, OpsbotError
 from bot.edges.access_log import web_runner
 from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
+
+
+class StartupError(OpsbotError):
+    """A command could not start: `opsbot: <what> — <what to do>` on one stderr line, exit 1 (bot/app/cli.py)."""
+
+    exit_code = 1
+
+    def __init__(self, what: str, todo: str) -> None:
+        super().__init__(f"{what} — {todo}")
+
+
+_DATABASE_ERRORS = (OSError, TimeoutError, DBAPIError)  # refused, no such host, timed out, refused login
+_SLACK_ERRORS = (aiohttp.ClientError, TimeoutError, SlackApiError)
+_REINSTALL = "reinstall the Slack app to the workspace and put its new Bot User OAuth Token in SLACK_BOT_TOKEN"
+_SLACK_TOKEN_ERRORS = {
+    "invalid_auth": "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page to SLACK_BOT_TOKEN",
+    "not_authed": "set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) of your Slack app",
+    "token_revoked": _REINSTALL,
+    "token_expired": _REINSTALL,
+    "account_inactive": "the token's app or workspace is deactivated: reinstall the app and update SLACK_BOT_TOKEN",
+}
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause, never the exception's full text (which may quote a URL or a server message)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+        if not isinstance(exc, OSError):  # the driver's own words: "unable to open database file", a refused login
+            return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        exc = exc.os_error
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError):
+        if isinstance(exc.errno, int) and exc.errno > 0:
+            return os.strerror(exc.errno).lower()
+        if exc.strerror:
+            return exc.strerror.lower()
+    return type(exc).__name__
+
+
+def slack_failure(exc: BaseException, settings: Settings) -> StartupError:
+    if isinstance(exc, SlackApiError):
+        error = str(exc.response.get("error") or "")
+        if error in _SLACK_TOKEN_ERRORS:
+            return StartupError(f"Slack refused SLACK_BOT_TOKEN ({error})", _SLACK_TOKEN_ERRORS[error])
+        return StartupError(
+            f"Slack's auth.test at {settings.slack_api_url} failed ({_reason(exc)})",
+            "check SLACK_API_URL and the bot token's app, then run `opsbot check`",
+        )
+    return StartupError(
+        f"cannot reach Slack at {settings.slack_api_url} ({_reason(exc)})",
+        "check the network (DNS, proxy, firewall) and SLACK_API_URL (unset means https://slack.com/api/)",
+    )
+
+
+def database_failure(exc: BaseException, url: URL | str) -> StartupError:
+    url = make_url(url)
+    where = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite":
+        todo = "check that DATABASE_URL names a file in a directory opsbot can write"
+    else:
+        todo = "start PostgreSQL, or fix the host, port, user, password or database name in DATABASE_URL"
+    return StartupError(f"cannot reach the database at {where} ({_reason(exc)})", todo)
+
+
+def listen_failure(exc: OSError, host: str, port: int) -> StartupError:
+    if exc.errno == errno.EADDRINUSE:
+        todo = "stop what listens there, or set PORT (or pass --port) to a free port"
+    elif exc.errno == errno.EACCES:
+        todo = "pick a port above 1023 with PORT or --port, or run with the right to bind it"
+    else:
+        todo = "set HOST (or --host) to an address of this machine, e.g. 0.0.0.0 or 127.0.0.1"
+    return StartupError(f"cannot listen on {host}:{port} ({_reason(exc)})", todo)
+
+
+def _listen(host: str, port: int) -> sockets.socket:
+    """A listening socket on host:port, as aiohttp's TCPSite would open it (SO_REUSEADDR, backlog 128)."""
+    try:
+        family = sockets.getaddrinfo(host, port, type=sockets.SOCK_STREAM, flags=sockets.AI_PASSIVE)[0][0]
+        return sockets.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        raise listen_failure(exc, host, port) from exc
+
+
+async def _reach_database(engine: AsyncEngine) -> None:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except _DATABASE_ERRORS as exc:
+        raise database_failure(exc, engine.url) from exc
 
 
 async def run(settings: Settings, *, socket: bool, host: str | None, port: int | None) -> int:
     if socket and settings.slack_app_token is None:
         raise ConfigurationError("Missing setting: SLACK_APP_TOKEN (Socket Mode needs an app-level token).")
     settings.require_for_run()
-    bot = await build(settings)
-    await bot.start()
+    try:
+        bot = await build(settings)  # runs the migrations on SQLite
+    except _DATABASE_ERRORS as exc:
+        raise database_failure(exc, settings.async_database_url) from exc
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     runner: web.AppRunner | None = None
     handler = None
+    bind_host, bind_port = host or settings.host, port or settings.port
+    listener: sockets.socket | None = None
     try:
+        # The port is taken before anything starts, so a busy one is the only thing said; served once started.
+        listener = _listen(bind_host, bind_port)
+        await _reach_database(bot.engine)  # first: PostgreSQL is touched lazily, after auth.test
+        try:
+            await bot.start()
+        except _SLACK_ERRORS as exc:
+            raise slack_failure(exc, settings) from exc
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         if socket:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
             assert settings.slack_app_token is not None
             handler = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
-            await handler.connect_async()  # type: ignore[no-untyped-call]
+            try:
+                await handler.connect_async()  # type: ignore[no-untyped-call]
+            except _SLACK_ERRORS as exc:
+                raise slack_failure(exc, settings) from exc
             print("opsbot: connected over Socket Mode", flush=True)
         runner = web_runner(bot.web)  # its access log shows paths, never query strings
         await runner.setup()
-        bind_host, bind_port = host or settings.host, port or settings.port
-        await web.TCPSite(runner, bind_host, bind_port).start()
+        await web.SockSite(runner, listener).start()
+        listener = None  # the runner's now: its cleanup closes it
         print(f"opsbot: listening on http://{bind_host}:{bind_port}/slack/events", flush=True)
         await stop.wait()
     finally:
+        if listener is not None:
+            listener.close()
         if handler is not None:
             await handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
@@ -71,6 +189,8 @@ async def db_upgrade(settings: Settings) -> int:
     engine = make_engine(settings.async_database_url)
     try:
         await upgrade_database(engine)
+    except _DATABASE_ERRORS as exc:
+        raise database_failure(exc, engine.url) from exc
     finally:
         await engine.dispose()
     print(f"opsbot: database at {engine.url.render_as_string(hide_password=True)} is up to date")
@@ -78,10 +198,15 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def check(settings: Settings) -> int:
-    from bot.app.checks import run_checks
+    from bot.app.checks import failed_checks
 
-    ok = await run_checks(settings)
-    return 0 if ok else 1
+    failed = await failed_checks(settings)
+    if failed:
+        raise StartupError(
+            f"{len(failed)} check{'s' if len(failed) != 1 else ''} failed ({', '.join(dict.fromkeys(failed))})",
+            "fix what the [FAIL] lines above name, then run `opsbot check` again",
+        )
+    return 0
 
 
 async def runbooks_check(settings: Settings) -> int:
