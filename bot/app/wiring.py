@@ -116,13 +116,24 @@ class Opsbot:
 
 
 async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> Opsbot:
-    """Everything, in dependency order, top to bottom; nothing is changed after it is built."""
-    clock = clock or SystemClock()
+    """Everything, in dependency order, top to bottom; nothing is changed after it is built. If building fails (a
+    bad policy, rules or runbook file), the HTTP session and the database engine made for it are closed again."""
     engine = make_engine(settings.async_database_url)
-    if migrate if migrate is not None else settings.async_database_url.startswith("sqlite"):
-        await upgrade_database(engine)
+    session: aiohttp.ClientSession | None = None
+    try:
+        if migrate if migrate is not None else settings.async_database_url.startswith("sqlite"):
+            await upgrade_database(engine)
+        session = aiohttp.ClientSession()
+        return _compose(settings, clock or SystemClock(), engine, session)
+    except BaseException:
+        if session is not None:
+            await session.close()
+        await engine.dispose()
+        raise
+
+
+def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aiohttp.ClientSession) -> Opsbot:
     secrets = settings.secret_values()  # every SecretStr of every section: redacted everywhere
-    session = aiohttp.ClientSession()
     token = _secret(settings.slack_bot_token) or None
     client = make_client(token, settings.slack_api_url, session)
     chat = SlackChat(client, secrets)
