@@ -213,3 +213,25 @@ def test_bolts_token_unused_warning_is_dropped_and_nothing_else() -> None:
 
     assert not cli._drop_token_unused_warning(record("As you gave `client` as well, `token` will be unused."))
     assert cli._drop_token_unused_warning(record("something else"))
+
+
+def test_apscheduler_is_quiet_unless_debugging(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """APScheduler's two INFO lines a minute are most of a quiet log: WARNING and up only, except at DEBUG."""
+    import logging
+
+    from bot.app import cli
+
+    monkeypatch.chdir(tmp_path)  # no .env
+
+    async def dispatch(args: object, settings: object) -> int:
+        return 0
+
+    monkeypatch.setattr(cli, "_dispatch", dispatch)
+    scheduler = logging.getLogger("apscheduler")
+    monkeypatch.setattr(scheduler, "level", logging.NOTSET)
+    assert cli.main(["check"]) == 0
+    assert scheduler.level == logging.WARNING
+    monkeypatch.setattr(scheduler, "level", logging.NOTSET)
+    monkeypatch.setenv("OPSBOT_LOG_LEVEL", "DEBUG")
+    assert cli.main(["check"]) == 0
+    assert scheduler.level == logging.NOTSET

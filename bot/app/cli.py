@@ -46,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = _log_level() == logging.DEBUG
     logging.basicConfig(level=_log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not debug:  # APScheduler logs two INFO lines a minute per digest slot: most of a quiet log
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_drop_token_unused_warning)
     try:
         settings = Settings()
