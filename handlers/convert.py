@@ -11,11 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core.domain import Event, Source
-from bot.core.jsonvalue import JsonObject, items, obj
-
-
-def _opt(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+from bot.core.jsonvalue import JsonObject, items, obj, optional_text
 
 
 def _claimed(*values: object) -> str | None:
@@ -39,12 +35,12 @@ def _enterprise(body: Mapping[str, object]) -> str | None:
 
 def _user_team(body: Mapping[str, object]) -> str | None:
     """An interactivity payload's `user.team_id`: the clicker's home team."""
-    return _opt(obj(body.get("user")).get("team_id"))
+    return optional_text(obj(body.get("user")).get("team_id"))
 
 
 def _author_team(event: Mapping[str, object]) -> str | None:
     """A message's author's home team (`user_team` in shared channels, else `team`)."""
-    return _opt(event.get("user_team")) or _opt(event.get("team"))
+    return optional_text(event.get("user_team")) or optional_text(event.get("team"))
 
 
 def command_event(body: Mapping[str, object]) -> Event:
@@ -55,9 +51,12 @@ def command_event(body: Mapping[str, object]) -> Event:
         dedupe_key=f"command:{team}:{body.get('trigger_id') or body.get('response_url') or ''}",
         team_id=team,
         actor=str(body.get("user_id", "")),
-        channel=_opt(body.get("channel_id")),
+        channel=optional_text(body.get("channel_id")),
         text=str(body.get("text", "")),
-        payload={"command": _opt(body.get("command")), "response_url": _opt(body.get("response_url"))},
+        payload={
+            "command": optional_text(body.get("command")),
+            "response_url": optional_text(body.get("response_url")),
+        },
         enterprise_id=_enterprise(body),
     )
 
@@ -72,9 +71,9 @@ def message_event(body: Mapping[str, object], source: Source) -> Event | None:
         dedupe_key=_event_key(body),
         team_id=_team(body),
         actor=str(event["user"]),
-        channel=_opt(event.get("channel")),
-        thread_ts=_opt(event.get("thread_ts")),
-        message_ts=_opt(event.get("ts")),
+        channel=optional_text(event.get("channel")),
+        thread_ts=optional_text(event.get("thread_ts")),
+        message_ts=optional_text(event.get("ts")),
         text=str(event.get("text", "")),
         enterprise_id=_enterprise(body),
         user_team_id=_author_team(event),
@@ -92,11 +91,11 @@ def reaction_event(body: Mapping[str, object]) -> Event | None:
         dedupe_key=_event_key(body),
         team_id=_team(body),
         actor=str(event["user"]),
-        channel=_opt(item.get("channel")),
-        message_ts=_opt(item.get("ts")),
-        payload={"reaction": _opt(event.get("reaction")), "item_user": _opt(event.get("item_user"))},
+        channel=optional_text(item.get("channel")),
+        message_ts=optional_text(item.get("ts")),
+        payload={"reaction": optional_text(event.get("reaction")), "item_user": optional_text(event.get("item_user"))},
         enterprise_id=_enterprise(body),
-        user_team_id=_opt(event.get("user_team")),
+        user_team_id=optional_text(event.get("user_team")),
     )
 
 
@@ -114,13 +113,13 @@ def action_event(body: Mapping[str, object]) -> Event | None:
         dedupe_key=f"action:{team}:{body.get('trigger_id') or action.get('action_ts')}",
         team_id=team,
         actor=str(obj(body.get("user")).get("id", "")),
-        channel=_opt(obj(body.get("channel")).get("id")) or _opt(container.get("channel_id")),
-        thread_ts=_opt(message.get("thread_ts")),
-        message_ts=_opt(container.get("message_ts")) or _opt(message.get("ts")),
+        channel=optional_text(obj(body.get("channel")).get("id")) or optional_text(container.get("channel_id")),
+        thread_ts=optional_text(message.get("thread_ts")),
+        message_ts=optional_text(container.get("message_ts")) or optional_text(message.get("ts")),
         payload={
-            "action_id": _opt(action.get("action_id")),
-            "value": _opt(action.get("value")),
-            "trigger_id": _opt(body.get("trigger_id")),
+            "action_id": optional_text(action.get("action_id")),
+            "value": optional_text(action.get("value")),
+            "trigger_id": optional_text(body.get("trigger_id")),
         },
         enterprise_id=_enterprise(body),
         user_team_id=_user_team(body),
@@ -140,7 +139,7 @@ def view_event(body: Mapping[str, object]) -> Event | None:
         dedupe_key=f"view:{team}:{body.get('trigger_id') or view.get('id')}",
         team_id=team,
         actor=str(obj(body.get("user")).get("id", "")),
-        payload={"private_metadata": _opt(view.get("private_metadata")), "values": values},
+        payload={"private_metadata": optional_text(view.get("private_metadata")), "values": values},
         enterprise_id=_enterprise(body),
         user_team_id=_user_team(body),
     )

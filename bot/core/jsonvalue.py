@@ -31,6 +31,16 @@ def text(value: object, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
 
+def optional_text(value: object) -> str | None:
+    """`value` if it is a string, else None (absent, null, or of another type)."""
+    return value if isinstance(value, str) else None
+
+
+def objects(value: object) -> list[dict[str, object]]:
+    """The objects in `value` if it is a JSON array (anything else in it left out), else none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def number(value: object) -> int | None:
     """`value` if it is an integer (not a bool), else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -6,11 +6,10 @@ import logging
 from dataclasses import dataclass
 
 from bot.core.domain import Event
-from bot.core.jsonvalue import JsonObject, dig, obj, text
+from bot.core.jsonvalue import JsonObject, dig, obj, objects, optional_text, text
 from bot.core.trigger_records import ThreadData
 from bot.slack_ui.trigger_blocks import AlertCard, alert_card
 from bot.triggers.followups import Followups
-from bot.triggers.readers import objects, optional_text
 from bot.triggers.threads import Threads
 from bot.triggers.trigger_rules import Facts, Rules
 

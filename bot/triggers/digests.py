@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.approvals.membership import describe_specs
 from bot.core.clock import Clock
-from bot.core.jsonvalue import JsonObject, items, number, text
+from bot.core.jsonvalue import JsonObject, items, number, optional_text, text
 from bot.core.mrkdwn import link, mention, review_requested
 from bot.core.tool_registry import ToolRegistry
 from bot.core.trigger_records import DigestSpec, RunOutcome
@@ -19,7 +19,6 @@ from bot.slack_ui.block_kit import escape
 from bot.slack_ui.trigger_blocks import DigestSection, DigestView, digest_blocks, remind_button, rerun_button
 from bot.store.repository import Repository
 from bot.store.triggers import TriggerStore
-from bot.triggers.readers import optional_text
 
 KIND_NAMES = {
     "prs": "Pull requests",

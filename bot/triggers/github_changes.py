@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.domain import Event
-from bot.core.jsonvalue import JsonObject, dig, number, obj, text
-from bot.triggers.readers import objects, optional_text
+from bot.core.jsonvalue import JsonObject, dig, number, obj, objects, optional_text, text
 from bot.triggers.trigger_rules import Facts
 
 CI_EVENTS = ("workflow_run", "workflow_job", "check_run")
