@@ -49,6 +49,6 @@ EXPOSE 3000
 # python rather than curl: the slim image has no curl, and urlopen raises (exit 1) on a 503 or no answer
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('PORT', '3000'), timeout=4)"]
-# exec form: opsbot is PID 1 and gets SIGTERM itself (bot/app/cli_commands.py stops on it)
+# exec form: opsbot is PID 1 and gets SIGTERM itself (bot/app/serve.py drains on it)
 ENTRYPOINT ["opsbot"]
 CMD ["run"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 
 import openai
@@ -13,6 +14,7 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 
+from bot.core import metrics
 from bot.core.errors import ModelUnavailable
 from bot.core.jsonvalue import dig, items, text
 from bot.core.ports import ModelReply, ModelToolCall
@@ -79,6 +81,7 @@ class OpenAIModel:
 
     async def complete(self, messages: Sequence[Mapping[str, object]], tools: Sequence[Tool]) -> ModelReply:
         conversation = [chat_message(m) for m in messages]
+        started = time.perf_counter()
         try:
             response = await self.client.chat.completions.create(
                 model=self.name,
@@ -87,11 +90,20 @@ class OpenAIModel:
                 parallel_tool_calls=True,
             )
         except openai.APIStatusError as exc:
+            metrics.model_answered("error", time.perf_counter() - started)
             log.warning("model call failed with HTTP %s", exc.status_code)
             raise ModelUnavailable(f"The language model didn't answer (HTTP {exc.status_code}).") from None
         except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            metrics.model_answered("error", time.perf_counter() - started)
             log.warning("model call failed: %s", type(exc).__name__)
             raise ModelUnavailable("The language model didn't answer in time.") from None
+        usage = response.usage
+        metrics.model_answered(
+            "ok",
+            time.perf_counter() - started,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+        )
         if not response.choices:
             raise ModelUnavailable("The language model sent an empty answer.")
         choice = response.choices[0]

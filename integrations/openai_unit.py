@@ -37,12 +37,14 @@ class OpenAIUnit(Unit[OpenAISettings]):
     async def check(self, section: OpenAISettings) -> Probe:
         model = self.model(section)
         if model is None:
-            return Probe(ok=True, line="planner: command grammar (set OPENAI_API_KEY for the AI agent)")
+            return Probe(
+                ok=True, off=True, line="planner: command grammar (OPENAI_API_KEY unset: set it for the AI agent)"
+            )
         try:
             return Probe(ok=True, line=f"planner: AI agent, {await model.check()}")
         except Exception as exc:
             where = section.openai_base_url or "OpenAI"
-            return Probe(ok=False, line=f"planner: AI agent, model server at {where} ({reason(exc)})")
+            return Probe(ok=False, line=f"planner: AI agent, model server at {where} ({reason(exc)})", error=exc)
         finally:
             await model.close()
 

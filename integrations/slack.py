@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import seal, seal_json
 from bot.core.redact import contains_secret, redact, redact_text
+from bot.core.spans import span
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +38,21 @@ class SlackChat:
         self._secrets = secrets
 
     async def post(self, channel: str, text: str, blocks: Sequence[JsonObject], *, thread_ts: str | None = None) -> str:
-        resp = await self.client.chat_postMessage(
-            channel=channel,
-            text=self._clean(text),
-            blocks=self._clean_blocks(blocks),
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        with span("slack chat.postMessage", {"slack.channel": channel, "slack.thread_ts": thread_ts}):
+            resp = await self.client.chat_postMessage(
+                channel=channel,
+                text=self._clean(text),
+                blocks=self._clean_blocks(blocks),
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         return str(resp["ts"])
 
     async def update(self, channel: str, ts: str, text: str, blocks: Sequence[JsonObject]) -> None:
-        await self.client.chat_update(channel=channel, ts=ts, text=self._clean(text), blocks=self._clean_blocks(blocks))
+        with span("slack chat.update", {"slack.channel": channel, "slack.ts": ts}):
+            clean = self._clean_blocks(blocks)
+            await self.client.chat_update(channel=channel, ts=ts, text=self._clean(text), blocks=clean)
 
     async def ephemeral(
         self,
@@ -58,6 +62,12 @@ class SlackChat:
         blocks: Sequence[JsonObject] = (),
         *,
         thread_ts: str | None = None,
+    ) -> None:
+        with span("slack chat.postEphemeral", {"slack.channel": channel, "slack.user": user}):
+            await self._ephemeral(channel, user, text, blocks, thread_ts=thread_ts)
+
+    async def _ephemeral(
+        self, channel: str, user: str, text: str, blocks: Sequence[JsonObject], *, thread_ts: str | None
     ) -> None:
         try:
             await self.client.chat_postEphemeral(
@@ -87,7 +97,8 @@ class SlackChat:
     async def open_modal(self, trigger_id: str, view: JsonObject) -> bool:
         """Open a modal; False when Slack refuses (the trigger is older than 3 seconds, for example)."""
         try:
-            await self.client.views_open(trigger_id=trigger_id, view=_sealed(view))
+            with span("slack views.open"):
+                await self.client.views_open(trigger_id=trigger_id, view=_sealed(view))
         except SlackApiError:
             return False
         return True

@@ -28,13 +28,14 @@ class SlackUnit(Unit[SlackSettings]):
     async def check(self, section: SlackSettings) -> Probe:
         token = secret(section.slack_bot_token)
         if token is None:
-            return Probe(ok=False, line="slack: SLACK_BOT_TOKEN is not set")
+            return Probe(ok=False, line="slack: SLACK_BOT_TOKEN unset")
         async with aiohttp.ClientSession() as session:
             client = make_client(token, section.slack_api_url, session)
             try:
                 resp = await client.auth_test()
             except Exception as exc:
-                return Probe(ok=False, line=f"slack: auth.test failed at {section.slack_api_url} ({reason(exc)})")
+                line = f"slack: auth.test failed at {section.slack_api_url} ({reason(exc)})"
+                return Probe(ok=False, line=line, error=exc)
         return Probe(ok=True, line=f"slack: bot {resp.get('user')} ({resp.get('user_id')}) in team {resp.get('team')}")
 
 

@@ -46,10 +46,13 @@ class ToolContext:
 
 @dataclass(frozen=True, kw_only=True)
 class Probe:
-    """One line of `opsbot check`; never a secret in it."""
+    """One line of `opsbot check`; never a secret in it. `off`: an optional integration left unset (`[off ]`, not a
+    failure). `error`: what failed, for bot.app.checks to say in words (`line` is the short fallback)."""
 
     ok: bool
     line: str
+    off: bool = False
+    error: Exception | None = None
 
 
 S = TypeVar("S", bound=Section)

@@ -26,6 +26,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_driver import SlackDriver
 from tests.harness import BOT_TOKEN, GITHUB_TOKEN, SIGNING_SECRET
+from tests.processes import OpsbotProcess
 
 pytestmark = pytest.mark.slow  # each test starts `opsbot` as a subprocess (2-8 s); `-m "not slow"` leaves them out
 
@@ -129,48 +130,9 @@ async def test_run_answers_a_signed_mention_in_its_thread_and_stops_cleanly_on_s
     fakes: Fakes, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = fakes.env(tmp_path, HOST="127.0.0.1", PORT=str(port))
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.app.cli",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    stdout: list[str] = []
-    listening = asyncio.get_running_loop().create_future()
-
-    async def read_stdout(stream: asyncio.StreamReader) -> None:
-        async for raw in stream:
-            line = raw.decode()
-            stdout.append(line)
-            if "listening on" in line and not listening.done():
-                listening.set_result(line)
-        if not listening.done():
-            listening.set_exception(AssertionError("opsbot run exited before it was listening"))
-
-    stderr = bytearray()
-
-    async def read_stderr(stream: asyncio.StreamReader) -> None:
-        # Drained all along, so a chatty log can never fill the pipe and stall the server.
-        while chunk := await stream.read(65536):
-            stderr.extend(chunk)
-
-    readers = [
-        asyncio.create_task(read_stdout(proc.stdout)),
-        asyncio.create_task(read_stderr(proc.stderr)),
-    ]
-    try:
-        try:
-            async with asyncio.timeout(TIMEOUT):
-                line = await listening
-        except (TimeoutError, AssertionError) as exc:
-            raise AssertionError(f"no 'listening on' line; stdout={stdout!r} stderr={stderr.decode()!r}") from exc
+    env = fakes.env(tmp_path, HOST="127.0.0.1", PORT=str(port), OPSBOT_DRAIN_SECONDS="0")
+    async with OpsbotProcess("run", env=env, cwd=tmp_path) as served:
+        line = await served.wait_for_line("listening on")
         assert f"http://127.0.0.1:{port}/slack/events" in line
 
         driver = SlackDriver(f"http://127.0.0.1:{port}", SIGNING_SECRET, now=time.time)
@@ -182,19 +144,12 @@ async def test_run_answers_a_signed_mention_in_its_thread_and_stops_cleanly_on_s
         )
         assert reply.ok and reply.params["channel"] == "C1"
 
-        proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            code = await proc.wait()
-            await asyncio.gather(*readers)
-        assert code == 0, stderr.decode()
-        assert "Traceback" not in stderr.decode()
+        served.signal(signal.SIGTERM)
+        code = await served.exit_code(timeout=30)
+        assert code == 0, served.stderr.decode()
+        assert "Traceback" not in served.stderr.decode()
         for secret in (BOT_TOKEN, SIGNING_SECRET, GITHUB_TOKEN):
-            assert secret not in "".join(stdout) + stderr.decode()
-    finally:
-        await _kill(proc)
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
+            assert secret not in served.output()
 
 
 # -- configuration errors: exit 2, one line on stderr, no traceback ------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.metrics import METRICS
+from bot.core.metrics import REGISTRY
 from bot.store.database import Database, scalar
 from bot.store.engine import make_engine
 from tests.db import PG_ADMIN_DSN, truncate_all
@@ -39,7 +39,10 @@ async def engine(pg_url: str | None, clock: Monotonic) -> AsyncIterator[AsyncEng
 
 
 def counts() -> tuple[int, int]:
-    return METRICS.counters["opsbot_db_pings_total"], METRICS.counters["opsbot_db_connections_replaced_total"]
+    def value(name: str) -> int:
+        return int(REGISTRY.get_sample_value(name) or 0)
+
+    return value("opsbot_db_pings_total"), value("opsbot_db_connections_replaced_total")
 
 
 async def backend_pid(db: Database) -> int:

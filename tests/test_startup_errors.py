@@ -14,10 +14,13 @@ import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from sqlalchemy import text
 
 from bot.app import cli
 from bot.app.cli_commands import StartupError, database_failure, listen_failure, slack_failure
 from bot.app.settings import Settings
+from bot.store.engine import make_engine, upgrade_database
+from tests.db import BACKENDS, create_pg_database, drop_pg_database
 from tests.fakes.slack_api import FakeSlackApi
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 from tests.test_cli import Result, cli_env, free_port, opsbot, sqlite_url, stderr_lines
@@ -113,6 +116,36 @@ async def test_run_with_postgresql_down_says_so_in_one_line(slack: FakeSlackApi,
 
 
 @pytest.mark.slow
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="OPSBOT_TEST_BACKENDS excludes postgresql")
+@pytest.mark.parametrize(
+    ("revision", "words"),
+    [
+        ("0001", ("behind", "opsbot db upgrade")),
+        ("9999", ("newer opsbot", "never migrated down")),
+        (None, ("no opsbot",)),
+    ],
+    ids=["behind", "newer", "empty"],
+)
+async def test_run_on_a_database_not_at_this_versions_schema_says_so_in_one_line(
+    slack: FakeSlackApi, tmp_path: Path, revision: str | None, words: tuple[str, ...]
+) -> None:
+    url = await create_pg_database()
+    try:
+        engine = make_engine(url)
+        try:
+            if revision is not None:
+                await upgrade_database(engine)
+                async with engine.begin() as conn:
+                    await conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+        finally:
+            await engine.dispose()
+        env = run_env(tmp_path, slack.url, DATABASE_URL=url)
+        assert_one_startup_line(await opsbot("run", env=env, cwd=tmp_path), "database", *words)
+    finally:
+        await drop_pg_database(url)
+
+
+@pytest.mark.slow
 async def test_run_on_a_port_in_use_says_so_in_one_line(slack: FakeSlackApi, tmp_path: Path, busy_port: int) -> None:
     env = run_env(tmp_path, slack.url, PORT=str(busy_port))
     line = assert_one_startup_line(await opsbot("run", env=env, cwd=tmp_path), "in use", "PORT")
@@ -179,7 +212,6 @@ def fail_with(exc: BaseException) -> object:
 @pytest.fixture
 def quiet_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no .env
-    monkeypatch.setattr(cli, "install_log_redaction", lambda _secrets: None)
     monkeypatch.delenv("OPSBOT_LOG_LEVEL", raising=False)
 
 

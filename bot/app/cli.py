@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from pydantic import ValidationError
 
-from bot.app.settings import Settings
+from bot.app.logs import configure_logging
+from bot.app.settings import LogSettings, Settings
+from bot.app.tracing import tracing
 from bot.core.errors import ConfigurationError, OpsbotError
-from bot.core.log_redaction import install_log_redaction
 
 log = logging.getLogger("opsbot")
 
@@ -43,16 +44,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Every failure to start is one stderr line `opsbot: <what> — <what to do>` and a non-zero exit code;
     OPSBOT_LOG_LEVEL=DEBUG adds the traceback above it."""
     args = parser().parse_args(argv)
-    debug = _log_level() == logging.DEBUG
-    logging.basicConfig(level=_log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    if not debug:  # APScheduler logs two INFO lines a minute per digest slot: most of a quiet log
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        logs = LogSettings()  # alone and first: a bad setting elsewhere still shows the traceback DEBUG asks for
+    except ValidationError as exc:
+        _fail(exc, _one_line(exc), debug=False)
+        return 2
+    debug = logs.log_level == logging.DEBUG
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_drop_token_unused_warning)
     try:
         settings = Settings()
-        install_log_redaction(settings.secret_values())  # from here on no log line shows a configured secret
-        return asyncio.run(_dispatch(args, settings))
+        # from here on each line is in OPSBOT_LOG_FORMAT with the ids of its work, and shows no configured secret;
+        # alembic and APScheduler (two INFO lines a minute per digest slot) log WARNING and up, unless DEBUG
+        with configure_logging(settings), tracing(settings) if args.command == "run" else nullcontext(False):
+            return asyncio.run(_dispatch(args, settings))
     except (ConfigurationError, ValidationError) as exc:
         _fail(exc, _one_line(exc), debug=debug)
         return 2
@@ -66,11 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = f"unexpected {type(exc).__name__}"
         _fail(exc, f"{what} — run again with OPSBOT_LOG_LEVEL=DEBUG for the traceback and report it", debug=debug)
         return 1
-
-
-def _log_level() -> int:
-    level = logging.getLevelName(os.environ.get("OPSBOT_LOG_LEVEL", "INFO").strip().upper())
-    return level if isinstance(level, int) else logging.INFO
 
 
 def _fail(exc: BaseException, line: str, *, debug: bool) -> None:
@@ -97,7 +96,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import cli_commands as commands
 
     if args.command == "run":
-        return await commands.run(settings, socket=args.socket, host=args.host, port=args.port)
+        from bot.app.serve import run
+
+        return await run(settings, socket=args.socket, host=args.host, port=args.port)
     if args.command == "sandbox":
         return await commands.sandbox(settings, host=args.host, port=args.port)
     if args.command == "db":

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import os
 import signal
 import socket as sockets
 
 import aiohttp
-from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
@@ -17,9 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.settings import Settings
-from bot.app.wiring import build
-from bot.core.errors import ConfigurationError, OpsbotError
-from bot.edges.access_log import web_runner
+from bot.core.errors import OpsbotError
 from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
 
@@ -117,72 +115,49 @@ async def _reach_database(engine: AsyncEngine) -> None:
         raise database_failure(exc, engine.url) from exc
 
 
-async def run(settings: Settings, *, socket: bool, host: str | None, port: int | None) -> int:
-    if socket and settings.slack_app_token is None:
-        raise ConfigurationError("Missing setting: SLACK_APP_TOKEN (Socket Mode needs an app-level token).")
-    settings.require_for_run()
-    try:
-        bot = await build(settings)  # runs the migrations on SQLite
-    except _DATABASE_ERRORS as exc:
-        raise database_failure(exc, settings.async_database_url) from exc
-    stop = asyncio.Event()
-    runner: web.AppRunner | None = None
-    handler = None
-    bind_host, bind_port = host or settings.host, port or settings.port
-    listener: sockets.socket | None = None
-    try:
-        # The port is taken before anything starts, so a busy one is the only thing said; served once started.
-        listener = _listen(bind_host, bind_port)
-        await _reach_database(bot.engine)  # first: PostgreSQL is touched lazily, after auth.test
-        try:
-            await bot.start()
-        except _SLACK_ERRORS as exc:
-            raise slack_failure(exc, settings) from exc
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        if socket:
-            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-            assert settings.slack_app_token is not None
-            handler = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
-            try:
-                await handler.connect_async()  # type: ignore[no-untyped-call]
-            except _SLACK_ERRORS as exc:
-                raise slack_failure(exc, settings) from exc
-            print("opsbot: connected over Socket Mode", flush=True)
-        runner = web_runner(bot.web)  # its access log shows paths, never query strings
-        await runner.setup()
-        await web.SockSite(runner, listener).start()
-        listener = None  # the runner's now: its cleanup closes it
-        print(f"opsbot: listening on http://{bind_host}:{bind_port}/slack/events", flush=True)
-        await stop.wait()
-    finally:
-        if listener is not None:
-            listener.close()
-        if handler is not None:
-            await handler.close_async()  # type: ignore[no-untyped-call]
-        if runner is not None:
-            await runner.cleanup()
-        await bot.close()
-    return 0
-
-
 async def sandbox(settings: Settings, *, host: str, port: int) -> int:
-    """The bot against a local Slack stand-in and a web page, on demo data; runs until Ctrl-C."""
+    """The bot against a local Slack stand-in and a web page, on demo data; runs until Ctrl-C (stopped within 2 s:
+    the page's event streams are ended, bot/sandbox/page.py). A setting holding an example value from
+    `.env.example` is ignored, and the banner says so (a `GITHUB_TOKEN=ghp_your-token` keeps the demo GitHub)."""
+    from bot.app.placeholders import placeholders, without_placeholders
     from bot.sandbox.sandbox_app import Sandbox
 
+    examples = placeholders(settings)
+    settings = without_placeholders(settings, examples)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with Sandbox(settings, host=host, port=port) as running:
-        github = "demo GitHub (acme/api)" if running.github is not None else f"GitHub at {settings.github_api_url}"
-        planner = "LLM agent" if settings.openai_api_key is not None else "offline command grammar"
-        print(f"opsbot sandbox: {github}, {planner}, a fresh SQLite database; Ctrl-C stops it", flush=True)
+        print(f"opsbot sandbox: {sandbox_banner(running.github is not None, settings, examples)}", flush=True)
         print(f"opsbot sandbox: open {running.url}", flush=True)
         await stop.wait()
+    print("opsbot sandbox: stopped", flush=True)
+    gc.freeze()  # the process exits next: collecting the objects of ~2,000 modules took Python another 0.5 to 1 s
     return 0
+
+
+# the sandbox replaces these with its demo values, so an example value in them changes nothing there
+_SANDBOX_OWN = ("SLACK_", "OPSBOT_CHANNEL_REPOS", "OPSBOT_APPROVERS", "GITHUB_WEBHOOK_SECRET")
+
+
+def sandbox_banner(demo_github: bool, settings: Settings, examples: list[str]) -> str:
+    """`demo GitHub (acme/api), offline command grammar, …`, and which example values from .env were ignored."""
+
+    def because(name: str, before: str) -> str:
+        return f"{before}{name} in .env is the example placeholder, ignored" if name in examples else ""
+
+    github = (
+        f"demo GitHub (acme/api{because('GITHUB_TOKEN', '; ')})"
+        if demo_github
+        else f"GitHub at {settings.github_api_url}"
+    )
+    planner = "LLM agent" if settings.openai_api_key is not None else "offline command grammar"
+    if "OPENAI_API_KEY" in examples:
+        planner += f" ({because('OPENAI_API_KEY', '')})"
+    others = [n for n in examples if n not in ("GITHUB_TOKEN", "OPENAI_API_KEY") and not n.startswith(_SANDBOX_OWN)]
+    ignored = f" ({', '.join(others)}: example placeholders from .env, ignored)" if others else ""
+    return f"{github}, {planner}, a fresh SQLite database{ignored}; Ctrl-C stops it"
 
 
 async def db_upgrade(settings: Settings) -> int:
@@ -198,8 +173,14 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def check(settings: Settings) -> int:
+    """One line per part (`[ok  ]`, `[off ]` for an optional part left unset, `[FAIL]`); exit 1 when one failed."""
+    import logging
+
     from bot.app.checks import failed_checks
 
+    pool = logging.getLogger("urllib3.connectionpool")
+    if not pool.isEnabledFor(logging.DEBUG):  # its "Retrying …" warnings would repeat the github line on stderr
+        pool.setLevel(logging.ERROR)
     failed = await failed_checks(settings)
     if failed:
         raise StartupError(

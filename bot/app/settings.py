@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import logging
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.app.placeholders import placeholder_error, required_placeholders
 from bot.core.errors import ConfigurationError
 from integrations.erp.erp_units import OdooSettings, TrytonSettings
 from integrations.github.github_unit import GitHubSettings
@@ -15,7 +19,35 @@ from integrations.unit import secret_values
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///opsbot.db"
 
 
-class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, OdooSettings, BaseSettings):
+class LogSettings(BaseSettings):
+    """How opsbot logs (bot.app.logs): read on its own first, so that even a bad setting elsewhere is reported with
+    the traceback OPSBOT_LOG_LEVEL=DEBUG asks for."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    opsbot_log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    opsbot_log_format: Literal["json", "text"] | None = Field(default=None, description="unset: text on a terminal")
+
+    @field_validator("opsbot_log_level")
+    @classmethod
+    def _level_name(cls, value: str) -> str:
+        name = value.strip().upper()
+        if not isinstance(logging.getLevelName(name), int):
+            raise ValueError("not a log level (DEBUG, INFO, WARNING, ERROR, CRITICAL)")
+        return name
+
+    @field_validator("opsbot_log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return value.strip().lower() or None if isinstance(value, str) else value
+
+    @property
+    def log_level(self) -> int:
+        level = logging.getLevelName(self.opsbot_log_level)
+        return level if isinstance(level, int) else logging.INFO
+
+
+class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, OdooSettings, LogSettings):
     """Every setting: each integration's section (integrations/*: Slack, GitHub, OpenAI, Tryton, Odoo, inherited
     here so the environment names stay flat) and opsbot's own."""
 
@@ -36,6 +68,9 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
     opsbot_digest_stale_days: int = 7
     host: str = "0.0.0.0"  # noqa: S104 - a server binds all interfaces unless told otherwise
     port: int = 3000
+    otel_exporter_otlp_endpoint: str | None = Field(default=None, description="unset: no tracing (bot.app.tracing)")
+    otel_service_name: str = "opsbot"
+    opsbot_drain_seconds: float = Field(default=10.0, ge=0, description="after SIGTERM: keep storing, let work end")
 
     @property
     def socket_mode(self) -> bool:
@@ -59,7 +94,8 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
         return secret_values(self)
 
     def require_for_run(self) -> None:
-        """Fail with one clear line when a setting the chosen mode needs is missing."""
+        """Fail with one clear line when a setting the chosen mode needs is missing, or still holds an example
+        value from `.env.example` (bot/app/placeholders.py)."""
         missing = []
         if self.slack_bot_token is None:
             missing.append("SLACK_BOT_TOKEN")
@@ -69,6 +105,8 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
         if missing:
             raise ConfigurationError("Missing setting: " + ", ".join(missing) + ". See README, 'Configuration'.")
+        if examples := required_placeholders(self):
+            raise placeholder_error(examples)
         self.channel_repos  # noqa: B018 - validates the mapping at start-up
 
 

@@ -68,5 +68,5 @@ async def probes(settings: Settings) -> list[Probe]:
         elif members:
             lines.append(await members[0].check(members[0].of(settings)))
         else:
-            lines.append(Probe(ok=True, line=ABSENT.get(group, f"{group}: none configured")))
+            lines.append(Probe(ok=True, off=True, line=ABSENT.get(group, f"{group}: none configured")))
     return lines

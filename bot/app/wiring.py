@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +14,6 @@ from aiohttp import web
 from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
@@ -23,6 +23,7 @@ from bot.app.units import build_registry
 from bot.approvals.membership import Membership
 from bot.approvals.policy import load_policy
 from bot.approvals.resolved_policy import ResolvedPolicy
+from bot.core import metrics
 from bot.core.approval_rules import Asker
 from bot.core.clock import Clock, SystemClock
 from bot.core.domain import Event, RunKind
@@ -53,6 +54,7 @@ from bot.orchestration.timers import Timers
 from bot.slack_ui.slack_messages import SlackMessages
 from bot.store.audit import AuditLog
 from bot.store.engine import make_engine, upgrade_database
+from bot.store.gauges import read_backlog
 from bot.store.repository import Repository
 from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
 from bot.triggers.trigger_rules import load_rules
@@ -95,8 +97,19 @@ class Opsbot:
         self.readiness.started = True
 
     def drain(self) -> None:
-        """Stop taking traffic: `/readyz` answers 503 from now on (requests that still arrive are stored)."""
+        """Stop taking traffic: `/readyz` answers 503 from now on. Requests that still arrive are stored and left
+        for the next sweep of another replica: this process takes no new work."""
         self.readiness.draining = True
+        self.worker.pause()
+
+    async def finish_work(self, seconds: float, *, cut_short: asyncio.Event | None = None) -> int:
+        """After `drain`: stop the timers and schedules, give running work up to `seconds`, then cancel it and give
+        its events back (leases released). Returns how many events were given back."""
+        self.drain()
+        await self.timers.stop()
+        if self.triggers is not None:
+            await self.triggers.scheduler.stop()
+        return await self.worker.finish_within(seconds, cut_short=cut_short)
 
     async def close(self) -> None:
         await self.timers.stop()
@@ -110,9 +123,6 @@ class Opsbot:
         self.repo.db.dispose()
         self.audit.db.dispose()
         await self.engine.dispose()
-
-    async def healthy(self) -> bool:
-        return await database_alive(self.engine)
 
 
 async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> Opsbot:
@@ -148,6 +158,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     books = load_runbooks(settings.opsbot_runbooks, build_registry(settings, context))  # they call these tools
     launcher = RunbookLauncher(repo=repo, audit=audit, clock=clock, books=books, progress=progress)
     registry = build_registry(settings, context, extra=[run_runbook_tool(launcher.start_from_tool)])
+    metrics.known_tools(registry.names())  # every tool's calls listed at 0 from the first scrape
     policy = load_policy(
         settings.opsbot_policy,
         approvers=tuple(sorted(settings.approvers)),
@@ -210,6 +221,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
         signing_secret=_secret(settings.slack_signing_secret),
         clock=clock,
         health=readiness.ready,
+        backlog=lambda: read_backlog(repo.db, clock.now()),  # the gauges /metrics reads from the database
         extra_routes=webhook_routes(
             worker.accept,
             HookConfig(
@@ -278,15 +290,6 @@ def _bolt(settings: Settings, session: aiohttp.ClientSession, token: str | None,
         request_verification_enabled=False,  # verified at the HTTP edge, before anything else
         process_before_response=True,
     )
-
-
-async def database_alive(engine: AsyncEngine) -> bool:
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception:
-        return False
-    return True
 
 
 def _secret(value: SecretStr | None) -> str:

@@ -11,6 +11,7 @@ from bot.core.errors import UserFacingError
 from bot.core.installation import InstallationSource
 from bot.core.jsonvalue import JsonObject
 from bot.core.ports import Chat
+from bot.core.spans import span
 from bot.core.tool_registry import ToolRegistry
 from bot.core.transitions import IllegalTransition
 from bot.dispatch.click_routes import Actions
@@ -123,7 +124,8 @@ class Service:
 
     async def _request(self, inbox_id: int, event: Event) -> None:
         try:
-            plan = self.planner.plan(event.text, self._context(event))
+            with span("plan", {"opsbot.planner": self.planner.name}):
+                plan = self.planner.plan(event.text, self._context(event))
         except UserFacingError:
             if self.agent is None:
                 raise

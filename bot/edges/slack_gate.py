@@ -36,6 +36,7 @@ class Gated:
     note: str = ""  # what it is (IGNORE) or what is wrong with it (REJECT), for the log line
     body: JsonObject = field(default_factory=dict)  # the parsed body, for Bolt (DISPATCH)
     events_api: bool = False  # it came as JSON: Slack retries a non-2xx answer
+    surface: str = "unknown"  # what kind of request it is, for the metrics (`surface_of`)
 
 
 def gate(raw: bytes, content_type: str | None, surfaces: Surfaces) -> Gated:
@@ -45,10 +46,33 @@ def gate(raw: bytes, content_type: str | None, surfaces: Surfaces) -> Gated:
         body = _parse(raw, as_json)
     except BadJson as exc:
         return Gated(verdict=Verdict.REJECT, note=str(exc), events_api=as_json)
-    if "ssl_check" in body and not as_json:
-        return Gated(verdict=Verdict.DISPATCH, body=body)  # Slack checking the certificate: Bolt answers it
+    if "ssl_check" in body and not as_json:  # Slack checking the certificate: Bolt answers it
+        return Gated(verdict=Verdict.DISPATCH, body=body, surface="other")
     gated = _classify(body, surfaces)
-    return Gated(verdict=gated.verdict, note=gated.note, body=gated.body, events_api=as_json)
+    return Gated(verdict=gated.verdict, note=gated.note, body=gated.body, events_api=as_json, surface=surface_of(body))
+
+
+SURFACE_OF_TYPE = {
+    "event_callback": "event",
+    "url_verification": "event",
+    "app_rate_limited": "event",
+    "block_actions": "action",
+    "interactive_message": "action",
+    "view_submission": "view",
+    "view_closed": "view",
+    "block_suggestion": "options",
+    "shortcut": "shortcut",
+    "message_action": "shortcut",
+}
+
+
+def surface_of(body: JsonObject) -> str:
+    """The kind of Slack request (bot.core.metrics.SLACK_SURFACES): command, event, action, view, options,
+    shortcut, or other."""
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    return SURFACE_OF_TYPE.get(kind, "other") if isinstance(kind, str) else "other"
 
 
 def _parse(raw: bytes, as_json: bool) -> JsonObject:

@@ -8,6 +8,7 @@ a malformed one is refused with one WARNING line (400; 200 for the Events API, w
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
@@ -16,7 +17,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.core.clock import Clock
-from bot.core.metrics import METRICS
+from bot.core.metrics import CONTENT_TYPE, Backlog, scrape, slack_answered
+from bot.edges.http_metrics import count_http_responses
 from bot.edges.signing import verify_slack
 from bot.edges.slack_gate import Gated, Verdict, gate
 from handlers.surfaces import SURFACES, Surfaces
@@ -34,20 +36,21 @@ def build_web_app(
     health: Callable[[], Awaitable[bool]],
     extra_routes: Sequence[web.RouteDef] = (),
     surfaces: Surfaces = SURFACES,
+    backlog: Callable[[], Awaitable[Backlog]] | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
         body = await request.read()
         problem = verify_slack(signing_secret, request.headers, body, clock.now().timestamp())
         if problem is not None:
-            METRICS.inc("opsbot_slack_rejected_total")
+            slack_answered("unknown", "rejected", started)
             log.warning("rejected a Slack request: %s", problem)
             return web.Response(status=401, text="invalid request")
-        METRICS.inc("opsbot_slack_requests_total")
         gated = gate(body, request.content_type, surfaces)
         if gated.verdict is not Verdict.DISPATCH:
-            return _answered_here(gated)
+            return _answered_here(gated, started)
         # Bolt takes an already parsed body only in its Socket Mode form; the mode changes nothing else here
         # (its request verification is off: the signature was checked above).
         bolt_request = AsyncBoltRequest(
@@ -57,13 +60,17 @@ def build_web_app(
             resp = await bolt.async_dispatch(bolt_request)
         except Exception:
             log.exception("could not dispatch a Slack request")
+            slack_answered(gated.surface, "failed", started)
             return web.Response(status=503, text="try again")
         if resp.status == 404:  # no listener took it (the gate lets through only what one should)
             log.info("acknowledged a Slack request no listener took")
+            slack_answered(gated.surface, "unhandled", started)
             return web.Response(status=200)
         if resp.status >= 500:
             # The inbox could not store it: ask Slack to retry instead of losing it.
+            slack_answered(gated.surface, "failed", started)
             return web.Response(status=503, text="try again")
+        slack_answered(gated.surface, "accepted" if resp.status < 400 else "malformed", started)
         return await to_aiohttp_response(resp)
 
     async def readyz(_request: web.Request) -> web.Response:
@@ -76,7 +83,8 @@ def build_web_app(
         return web.json_response({"ok": True})
 
     async def metrics(_request: web.Request) -> web.Response:
-        return web.Response(text=METRICS.render(), content_type="text/plain")
+        """Prometheus text; the database gauges are read now (`backlog`), and a database down never fails it."""
+        return web.Response(body=await scrape(backlog), headers={"Content-Type": CONTENT_TYPE})
 
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/livez", livez)
@@ -84,15 +92,16 @@ def build_web_app(
     app.router.add_get("/healthz", readyz)  # an alias of readiness, as before
     app.router.add_get("/metrics", metrics)
     app.add_routes(extra_routes)  # the webhooks (bot/edges/web_hooks.py), each verified before anything else
+    count_http_responses(app)  # opsbot_http_responses_total, by route and status class
     return app
 
 
-def _answered_here(gated: Gated) -> web.Response:
+def _answered_here(gated: Gated, started: float) -> web.Response:
     if gated.verdict is Verdict.IGNORE:
-        METRICS.inc("opsbot_slack_unhandled_total")
+        slack_answered(gated.surface, "unhandled", started)
         log.info("acknowledged %s", gated.note)
         return web.Response(status=200)
-    METRICS.inc("opsbot_slack_malformed_total")
+    slack_answered(gated.surface, "malformed", started)
     log.warning("ignored a signed Slack request: %s", gated.note)
     if gated.events_api:
         return web.Response(status=200)  # a 4xx would only make Slack send the same bytes again

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from bot.core import metrics
 from bot.core.domain import Event
-from bot.core.metrics import METRICS
 from bot.edges.hook_events import BadPayload, alertmanager_event, github_event, parse_object
 from bot.edges.signing import verify_github
 
@@ -47,6 +47,7 @@ def webhook_routes(accept: Accept, config: HookConfig) -> list[web.RouteDef]:
         if not EVENT_NAME.fullmatch(name) or not DELIVERY_ID.fullmatch(delivery):
             return _bad("github", "missing or malformed X-GitHub-Event or X-GitHub-Delivery")
         if name == "ping":
+            metrics.WEBHOOKS.labels("github", "ping").inc()
             return web.json_response({"ok": True, "pong": True})
         try:
             sent = _github_body(body, request.content_type)
@@ -70,13 +71,13 @@ def webhook_routes(accept: Accept, config: HookConfig) -> list[web.RouteDef]:
 
 
 def _refused(sender: str) -> web.Response:
-    METRICS.inc(f"opsbot_{sender}_webhooks_rejected_total")
+    metrics.WEBHOOKS.labels(sender, "rejected").inc()
     return web.json_response({"error": "unauthorized"}, status=401)
 
 
 def _bad(sender: str, problem: str) -> web.Response:
     """A signed body we cannot use: 400 (neither sender retries a 4xx) and one log line; nothing is stored."""
-    METRICS.inc(f"opsbot_{sender}_webhooks_malformed_total")
+    metrics.WEBHOOKS.labels(sender, "malformed").inc()
     log.warning("ignored %s webhook: %s", SENDERS[sender], problem)
     return web.json_response({"error": problem}, status=400)
 
@@ -104,8 +105,9 @@ async def _store(accept: Accept, event: Event) -> web.Response:
         stored = await accept(event)
     except Exception:
         log.exception("could not store a %s webhook", event.source)
+        metrics.WEBHOOKS.labels(event.source.value, "failed").inc()
         return web.json_response({"error": "try again"}, status=503)
-    METRICS.inc(f"opsbot_{event.source.value}_webhooks_total")
+    metrics.WEBHOOKS.labels(event.source.value, "accepted" if stored else "duplicate").inc()
     if not stored:
         return web.json_response({"ok": True, "duplicate": True}, status=200)
     return web.json_response({"ok": True}, status=202)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from bot.approvals.click_checks import Click, Refusal, action_hash, check_click, needs_membership, quorum_met
 from bot.approvals.membership import LookupFailed, Membership, describe_specs
+from bot.core import metrics
 from bot.core.clock import Clock
 from bot.core.domain import ApprovalCase, ApprovalRecord, ApprovalStatus, Decision, RunStatus, StepStatus
 from bot.core.installation import Installation, InstallationSource
@@ -118,6 +119,7 @@ class Decider:
             decided = Refusal(reason="This request was already decided.", audit_kind="click.decided")
             await self.refuse(click, decided, approval=approval)
             return
+        metrics.decided("approved", now - approval.created_at)
         case = replace(
             case.with_step(replace(case.step, status=StepStatus.APPROVED)),
             approval=replace(approval, status=ApprovalStatus.APPROVED, decided_at=now),
@@ -134,6 +136,7 @@ class Decider:
         if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.REJECTED, now):
             await self.refuse(click, Refusal(reason="This request was already decided.", audit_kind="click.decided"))
             return
+        metrics.decided("rejected", now - approval.created_at)
         external = click.external(self._installation())  # only where the rule allows it (check_click)
         await self.repo.add_decision(
             approval.id, click.user, Decision.REJECT, now, reason=click.reason, external=external
@@ -162,6 +165,7 @@ class Decider:
         now = self.clock.now()
         if not await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.EXPIRED, now):
             return False
+        metrics.decided("expired", now - approval.created_at)
         await self.repo.move_step(
             approval.step_id,
             [StepStatus.WAITING_APPROVAL],

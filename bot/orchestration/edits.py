@@ -7,6 +7,7 @@ import json
 from pydantic import BaseModel
 
 from bot.approvals.click_checks import Click, Refusal
+from bot.core import metrics
 from bot.core.domain import ApprovalCase
 from bot.core.errors import InvalidArguments
 from bot.core.jsonvalue import JsonObject
@@ -47,6 +48,7 @@ class Editor:
             decided = Refusal(reason="This request was already decided.", audit_kind="click.decided")
             await self.decider.refuse(click, decided, approval=approval)
             return
+        metrics.decided("superseded", now - approval.created_at)
         await self.repo.replace_step_args(step.id, args)
         await self.decider.audit.append(
             "approval.superseded",

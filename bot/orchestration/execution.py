@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.approvals.click_checks import action_hash, quorum_met
+from bot.core import metrics
 from bot.core.approval_rules import ApprovalRules, Asker
 from bot.core.card_view import preview_to_dict
 from bot.core.clock import Clock
@@ -25,6 +27,7 @@ from bot.core.domain import (
 )
 from bot.core.errors import OutcomeUnknown, ToolError
 from bot.core.ports import Audit, Blocks, Messages, PolicyPort, Store
+from bot.core.spans import span
 from bot.core.tool_registry import CURRENT_RUN, Risk, ToolRegistry, ToolResult
 from bot.orchestration.cards import Cards
 from bot.orchestration.run_builders import default_preview, new_id, result_data
@@ -91,6 +94,7 @@ class Execution:
             return Outcome(status=StepStatus.FAILED)
         if risky and not await self._has_valid_approval(run, step, case):
             log.error("refused to execute step %s: no matching approval", step.id)
+            metrics.tool_refused(step.tool)
             await self.settle(run, step, StepStatus.FAILED, {"error": "not_approved"}, claimed=False)
             return Outcome(status=StepStatus.FAILED)
         expected = StepStatus.APPROVED if risky else StepStatus.PENDING
@@ -100,13 +104,20 @@ class Execution:
         await self.audit.append("step.executing", at=now, run_id=run.id, tool=step.tool, step=step.id)
         tool = self.registry.get(step.tool)
         token = CURRENT_RUN.set(run)
+        attributes = {"opsbot.run_id": run.id, "opsbot.step_id": step.id, "opsbot.tool": step.tool}
         try:
-            result = await tool.run(tool.args.model_validate(step.args))
+            with span(f"tool {step.tool}", attributes):  # a ToolError or a crash is recorded on it
+                result = await metrics.tool_call(step.tool, lambda: tool.run(tool.args.model_validate(step.args)))
         except ToolError as exc:
             CURRENT_RUN.reset(token)
             status = StepStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else StepStatus.FAILED
             await self.settle(run, step, status, exc.as_data(), message=str(exc), case=case)
             return Outcome(status=status)
+        except asyncio.CancelledError:  # a draining process stops: a read can run again, elsewhere
+            CURRENT_RUN.reset(token)
+            if not risky:  # a risky call may have reached the service: it stays `executing`, then `unknown`
+                await asyncio.shield(self.repo.move_step(step.id, [StepStatus.EXECUTING], StepStatus.PENDING))
+            raise
         except Exception:
             CURRENT_RUN.reset(token)
             log.exception("tool %s crashed in run %s", step.tool, run.id)
@@ -133,6 +144,7 @@ class Execution:
         from_ = [StepStatus.EXECUTING] if claimed else [StepStatus.PENDING, StepStatus.APPROVED]
         if not await self.repo.move_step(step.id, from_, status, result=dict(data), finished_at=now):
             return
+        log.info("tool %s %s (step %s)", step.tool, status.value, step.id)  # the run's id is on the line (log_context)
         await self.audit.append("step.result", at=now, run_id=run.id, tool=step.tool, status=status.value, result=data)
         if Risk(step.risk).needs_approval:
             await self.cards.show_outcome(case, step.id, status=status.value, result=result, message=message)
@@ -180,6 +192,7 @@ class Execution:
         if refusal is None:
             return False
         log.info("refused step %s (%s) of run %s: %s may not ask for it", step.id, step.tool, run.id, run.actor)
+        metrics.tool_refused(step.tool)
         data = {"error": "not_allowed_to_ask", "message": refusal, "rule": rules.rule}
         await self.settle(run, step, StepStatus.FAILED, data, message=refusal, claimed=False)
         return True
@@ -199,6 +212,7 @@ class Execution:
         refusal = await self.config.policy.refusal(step.tool, rules, run.channel)
         if refusal is not None:
             data = {"error": "not_allowed_here", "message": refusal}
+            metrics.tool_refused(step.tool)
             await self.settle(run, step, StepStatus.FAILED, data, message=refusal, claimed=False)
             return True
         approval = ApprovalRecord(
@@ -225,6 +239,7 @@ class Execution:
         if not await self.repo.move_step(step.id, [StepStatus.PENDING], StepStatus.WAITING_APPROVAL):
             return False
         await self.repo.create_approval(approval)
+        metrics.APPROVALS_REQUESTED.inc()
         await self.repo.move_run(run.id, RunStatus.WAITING_APPROVAL, now)
         await self.audit.append(
             "approval.requested",

@@ -8,7 +8,9 @@ from collections.abc import Mapping, Sequence
 from bot.core.clock import Clock
 from bot.core.domain import ApprovalCase, Event, RunKind, RunRecord, RunStatus, StepRecord, StepStatus, ToolCall
 from bot.core.drivers import Driver
+from bot.core.log_context import bind
 from bot.core.ports import Audit, Blocks, Messages, Store
+from bot.core.spans import span
 from bot.core.tool_registry import Risk, ToolRegistry
 from bot.core.transitions import FINAL_STEP
 from bot.orchestration.cards import Cards
@@ -78,6 +80,10 @@ class Runner:
         return run_id
 
     async def advance(self, run_id: str, *, case: ApprovalCase | None = None) -> None:
+        with bind(run_id=run_id):  # every line logged on the way carries it: a start, a click, a timer, a retry
+            await self._advance(run_id, case=case)
+
+    async def _advance(self, run_id: str, *, case: ApprovalCase | None = None) -> None:
         """Move a run on: a command's steps one by one (stopping at a failure); an agent's tool calls all at
         once (reads run, risky ones post cards); when nothing is left, finish — or ask its driver for more.
 
@@ -106,7 +112,8 @@ class Runner:
                 if driver is None or not driver.eager:
                     return  # waiting: for approvals, or for a step another worker runs
             assert driver is not None
-            turn = await driver.next_turn(run_id)  # it may start more steps while others still wait
+            with span("plan.turn", {"opsbot.run_id": run_id, "opsbot.run_kind": run.kind.value}):
+                turn = await driver.next_turn(run_id)  # it may start more steps while others still wait
             for started in turn.start:
                 await self.advance(started)
             if not turn.more:
@@ -147,7 +154,8 @@ class Runner:
         await self.repo.move_run(run.id, final, self.clock.now())
 
     async def mark_unknown(self, run: RunRecord, step: StepRecord, message: str) -> None:
-        await self.execution.mark_unknown(run, step, message)
+        with bind(run_id=run.id):
+            await self.execution.mark_unknown(run, step, message)
 
     async def post(self, run: RunRecord, text: str, blocks: Blocks) -> str:
         return await self.poster.post(run, text, blocks)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 from importlib import resources
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.app.cli_commands import StartupError, _reason
 from bot.core.jsonvalue import obj
 
 if TYPE_CHECKING:
@@ -19,12 +22,16 @@ STATIC = {
     "/sandbox.js": ("sandbox.js", "text/javascript"),
 }
 SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
-CLOSING = -1  # what change listeners hear when the sandbox stops: open event streams end
+STREAMS: web.AppKey[set[asyncio.Queue[int]]] = web.AppKey("streams")  # each open event stream's queue
+CLOSING = -1  # what an open event stream hears when the page server stops: it ends
+SHUTDOWN_SECONDS = 1.0  # what the sandbox's servers give a request still running at Ctrl-C (aiohttp: 60 s)
 
 
 def page_app(sandbox: Sandbox) -> web.Application:
     app = web.Application()
     app[SANDBOX] = sandbox
+    app[STREAMS] = set()
+    app.on_shutdown.append(_end_streams)
     for path in STATIC:
         app.router.add_get(path, _static)
     app.router.add_get("/api/state", _state)
@@ -54,10 +61,11 @@ async def _state(request: web.Request) -> web.Response:
 async def _events(request: web.Request) -> web.StreamResponse:
     """One `data: <version>` line per change; the page then fetches its state again."""
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
-    await response.prepare(request)
     changes: asyncio.Queue[int] = asyncio.Queue()
+    request.app[STREAMS].add(changes)  # before the first await: the shutdown sees it
     stop = request.app[SANDBOX].listen(changes.put_nowait)
     try:
+        await response.prepare(request)
         await response.write(f"data: {request.app[SANDBOX].version}\n\n".encode())
         while True:
             versions = [await changes.get()]
@@ -69,8 +77,32 @@ async def _events(request: web.Request) -> web.StreamResponse:
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
+        request.app[STREAMS].discard(changes)
         stop()
     return response
+
+
+async def _end_streams(app: web.Application) -> None:
+    """aiohttp calls this once the port is closed and before it waits for the requests still running: every open
+    event stream ends now (Ctrl-C once waited out aiohttp's 60 s for a page left open)."""
+    streams: set[asyncio.Queue[int]] = app[STREAMS]
+    for changes in list(streams):
+        changes.put_nowait(CLOSING)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The page's listening socket, taken before anything starts: a busy port is one line, and nothing to clean."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            todo = "stop what listens there (another `opsbot sandbox`?), or pass --port 0 to pick a free port"
+        elif exc.errno == errno.EACCES:
+            todo = "pass --port with a port above 1023, or --port 0 to pick a free one"
+        else:
+            todo = "pass --host an address of this machine, e.g. 127.0.0.1"
+        raise StartupError(f"cannot listen on {host}:{port} ({_reason(exc)})", todo) from exc
 
 
 async def _body(request: web.Request, *keys: str) -> tuple[list[str], dict[str, object]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from bot.sandbox.fakes.fake_odoo import FakeOdoo
 from bot.sandbox.fakes.github import FakeGitHub
 from bot.sandbox.fakes.slack_api import FakeSlackApi
 from bot.sandbox.fakes.slack_driver import SlackDriver
+from bot.sandbox.page import SHUTDOWN_SECONDS
 from bot.sandbox.view import Conversation, PageState, conversation, github_panel, modal
 
 log = logging.getLogger(__name__)
@@ -76,18 +78,24 @@ class Sandbox:
         self.version = 0
         self._listeners: list[Callable[[int], None]] = []
         self._runners: list[web.AppRunner] = []
+        self._page: socket.socket | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="opsbot-sandbox-")
 
     async def __aenter__(self) -> Sandbox:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # what did start is stopped: the one-line error is all that is printed
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
     async def start(self) -> None:
-        from bot.sandbox.page import page_app
+        from bot.sandbox.page import listen, page_app
 
+        self._page = listen(self.host, self.port)  # first: a busy port is the only thing said
         await self.slack.start()
         demo.seed_slack(self.slack)
         self.slack.subscribe(lambda _call: self.notify())
@@ -117,26 +125,26 @@ class Sandbox:
         )
         self.bot = await build(settings, clock=self.clock, migrate=True)
         await self.bot.start(sweep_interval=self.sweep_interval)
-        bot_url = self.bot_url = await self._serve(self.bot.web, "127.0.0.1", 0)
+        bot_url = self.bot_url = await self._serve(self.bot.web)
         self.driver = _Driver(bot_url, demo.SIGNING_SECRET, response_url_base=self.slack.hooks_url)
         if self.clock is not None:
             clock = self.clock
             self.driver.now = lambda: clock.now().timestamp()
-        self.url = await self._serve(page_app(self), self.host, self.port) + "/"
+        self.url = await self._serve(page_app(self), self._page) + "/"
+        self._page = None  # the page runner's now: its cleanup closes it
 
-    async def _serve(self, app: web.Application, host: str, port: int) -> str:
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+    async def _serve(self, app: web.Application, where: socket.socket | None = None) -> str:
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)  # Ctrl-C stops within 2 s
         self._runners.append(runner)
+        await runner.setup()
+        await (web.SockSite(runner, where) if where else web.TCPSite(runner, "127.0.0.1", 0)).start()
         bound_host, bound_port = runner.addresses[0][:2]
         return f"http://{bound_host}:{bound_port}"
 
     async def stop(self) -> None:
-        from bot.sandbox.page import CLOSING
-
-        for listener in list(self._listeners):
-            listener(CLOSING)  # ends every open event stream, or the page server waits 60 s for them to finish
+        """Everything `start` started, the page first (its open event streams end: bot/sandbox/page.py)."""
+        if self._page is not None:
+            self._page.close()  # start failed before serving the page
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

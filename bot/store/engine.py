@@ -66,6 +66,33 @@ def _at_head(connection: Connection) -> bool:
     return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
+def _schema_problem(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = set(script.get_heads())
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == heads:
+        return None
+    wanted = ", ".join(sorted(heads))
+    if not current:
+        return f"has no opsbot tables (this opsbot needs migration {wanted})"
+    try:
+        for revision in current:
+            script.get_revision(revision)
+    except CommandError:
+        return f"was migrated by a newer opsbot (to {', '.join(sorted(current))}; this one knows up to {wanted})"
+    return f"is at migration {', '.join(sorted(current))}, behind this opsbot's {wanted}"
+
+
+async def schema_problem(engine: AsyncEngine) -> str | None:
+    """Why the database's schema is not the one this code needs (behind, empty, or newer); None when it is."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_schema_problem)
+
+
 async def migrations_at_head(engine: AsyncEngine) -> bool:
     """Whether the database is migrated to the code's head revision (False when unreachable)."""
     try:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.domain import Event, InboxStatus, Source
 from bot.core.jsonvalue import JsonObject
-from bot.store.database import first, scalar, scalars
+from bot.store.database import first, rowcount, scalar, scalars
 from bot.store.models import inbox
 from bot.store.table_rows import Rows
 
@@ -89,6 +89,16 @@ class InboxRows(Rows):
         status = InboxStatus.FAILED if error else InboxStatus.DONE
         values = {"inbox_id": inbox_id, "worker": worker, "status": status.value, "finished_at": now, "error": error}
         await self.db.write_statement(_FINISH, self._clean(values))
+
+    async def release_claims(self, worker: str) -> int:
+        """Give back every item `worker` claimed and did not finish (a draining process): pending again, free for
+        the next sweep of any worker. Its attempt count stays, so the next claim knows it is a retry."""
+        stmt = (
+            update(inbox)
+            .where(inbox.c.claimed_by == worker, inbox.c.status == InboxStatus.PROCESSING.value)
+            .values(status=InboxStatus.PENDING.value, claimed_by=None, lease_until=None)
+        )
+        return int(await self.db.write(rowcount(stmt)))
 
     async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
         stmt = (

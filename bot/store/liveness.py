@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.metrics import METRICS
+from bot.core import metrics
 
 RETURNED_AT = "opsbot_returned_at"
 
@@ -36,16 +36,16 @@ def ping_idle_connections(
         driver = getattr(dbapi_connection, "driver_connection", None)
         is_closed = getattr(driver, "is_closed", None)
         if callable(is_closed) and is_closed():
-            METRICS.inc("opsbot_db_connections_replaced_total")
+            metrics.DB_REPLACED.inc()
             raise DisconnectionError("the server closed this connection")
         returned = record.info.get(RETURNED_AT)
         if returned is None or now() - returned < window:
             return  # new, or in use a moment ago
-        METRICS.inc("opsbot_db_pings_total")
+        metrics.DB_PINGS.inc()
         try:
             dialect.do_ping(dbapi_connection)
         except Exception as exc:
-            METRICS.inc("opsbot_db_connections_replaced_total")
+            metrics.DB_REPLACED.inc()
             raise DisconnectionError("the connection did not answer a ping") from exc
 
     event.listen(engine.sync_engine, "checkin", on_checkin)

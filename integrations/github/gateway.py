@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,6 +18,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, OutcomeUnknown, ToolError
 from bot.core.suggest import did_you_mean
 from integrations.github import calls
+from integrations.github.daemon_calls import in_daemon_thread
 from integrations.github.github_errors import Operation, map_error, rate_limit_wait, rate_limited, repo_not_found
 from integrations.github.github_models import (
     FAILED_CONCLUSIONS,
@@ -109,7 +109,7 @@ class GitHubGateway:
             with self._lock:
                 return fn()
 
-        return await asyncio.to_thread(locked)
+        return await in_daemon_thread(locked, name="opsbot-github")
 
     async def _explain(self, exc: Exception, op: Operation) -> ToolError:
         if isinstance(exc, GithubException):

@@ -30,12 +30,13 @@ class GitHubUnit(Unit[GitHubSettings]):
     async def check(self, section: GitHubSettings) -> Probe:
         token = secret(section.github_token)
         if token is None:
-            return Probe(ok=False, line="github: GITHUB_TOKEN is not set")
+            unset = "github: GITHUB_TOKEN unset (GitHub tools read public repositories only; set it for the rest)"
+            return Probe(ok=True, off=True, line=unset)
         gateway = GitHubGateway(token=token, base_url=section.github_api_url, clock=SystemClock())
         try:
             return Probe(ok=True, line=await gateway.check())
         except Exception as exc:
-            return Probe(ok=False, line=f"github: {section.github_api_url} ({reason(exc)})")
+            return Probe(ok=False, line=f"github: {section.github_api_url} ({reason(exc)})", error=exc)
 
 
 GITHUB = GitHubUnit()

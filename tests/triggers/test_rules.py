@@ -95,7 +95,7 @@ def test_opsbot_check_reports_the_rules(tmp_path: Path) -> None:
     bad = tmp_path / "rules.yaml"
     bad.write_text("routes:\n  - notify: general\n", encoding="utf-8")
     [(passed, line)] = _check_rules(Settings(_env_file=None, opsbot_rules=str(bad)))
-    assert not passed and "line 2" in line
+    assert passed == "FAIL" and "line 2" in line
 
 
 def test_the_readme_example_loads() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import replace
@@ -103,8 +104,8 @@ class AgentLoop:
             if run.status != RunStatus.RUNNING:
                 await self.repo.move_run(run_id, RunStatus.RUNNING, now)
             return await self._turn(run, steps)
-        except Exception:
-            await self.repo.release_turn(run_id)
+        except BaseException:  # a failure, or a draining process cancelling it: the next worker may take the turn
+            await asyncio.shield(self.repo.release_turn(run_id))
             raise
 
     async def _turn(self, run: RunRecord, steps: list[StepRecord]) -> Turn:

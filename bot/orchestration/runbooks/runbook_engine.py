@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -71,8 +72,8 @@ class RunbookEngine:
                 return Turn()
             more = await self._drive(run, RunbookState.of(run.state), RunbookState.of(run.state))
             return Turn(more=more)
-        except Exception:
-            await self.repo.release_turn(run_id)
+        except BaseException:  # a failure, or a draining process cancelling it: the next worker may take the turn
+            await asyncio.shield(self.repo.release_turn(run_id))
             raise
 
     async def _drive(self, run: RunRecord, state: RunbookState, before: RunbookState) -> bool:

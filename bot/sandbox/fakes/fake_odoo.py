@@ -168,9 +168,7 @@ class FakeOdoo:
         return seen
 
     @staticmethod
-    def _answer(
-        seen: Seen, reply: object, *, status: int = 200, headers: dict[str, str] | None = None
-    ) -> web.Response:
+    def _answer(seen: Seen, reply: object, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
         seen.status, seen.reply, seen.reply_headers = status, reply, dict(headers or {})
         if isinstance(reply, str):
             return web.Response(status=status, text=reply, headers=headers)

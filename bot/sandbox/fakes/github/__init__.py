@@ -12,7 +12,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from bot.core.jsonvalue import Json, JsonList
-from bot.sandbox.fakes.github.faults import GitHubFaults
+from bot.sandbox.fakes.github.faults import GitHubFaults, Hold
 from bot.sandbox.fakes.github.github_state import (
     CHECKS,
     Call,
@@ -93,6 +93,7 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         self.reruns: list[RecordedRerun] = []
         self.requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
+        self._holds: list[Hold] = []
         self._ids = itertools.count(1000)
         self._remaining = RATE_LIMIT
         self._request_ids = itertools.count(1)
@@ -110,6 +111,7 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         self.url = f"http://{host}:{port}"
 
     async def stop(self) -> None:
+        self.release_holds()  # a held request would keep the runner's cleanup waiting
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -243,6 +245,7 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
                 headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
             )
         )
+        await self._wait_if_held(request.method, request.path)
         return self._respond(self._answer(request, body))
 
     def _answer(self, request: web.Request, body: Json) -> Reply:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.sandbox.fakes.github.github_state import Fault, Reply
@@ -17,12 +19,47 @@ from bot.sandbox.fakes.github.wire import (
 )
 
 
+@dataclass(eq=False)
+class Hold:
+    """Matching requests wait (a hung upstream) until `release()`; `arrived` is set when the first one is held."""
+
+    method: str
+    path: re.Pattern[str]
+    times: int
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    held: int = 0
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class GitHubFaults:
-    """Mixed into FakeGitHub: `fail_next` and `rate_limit_next` queue answers that the next matching requests get."""
+    """Mixed into FakeGitHub: `fail_next` and `rate_limit_next` queue answers that the next matching requests get;
+    `hold_next` makes them hang until released."""
 
     login: str
     now: Callable[[], datetime]
     _faults: list[Fault]
+    _holds: list[Hold]
+
+    def hold_next(self, method: str, path_regex: str, times: int = 1) -> Hold:
+        """The next `times` matching requests get no answer until the returned hold is released."""
+        hold = Hold(method=method.upper(), path=re.compile(path_regex), times=times)
+        self._holds.append(hold)
+        return hold
+
+    def release_holds(self) -> None:
+        for hold in self._holds:
+            hold.release()
+
+    async def _wait_if_held(self, method: str, path: str) -> None:
+        for hold in self._holds:
+            if hold.method == method and hold.path.search(path) and hold.held < hold.times:
+                hold.held += 1
+                hold.arrived.set()
+                await hold.released.wait()
+                return
 
     def fail_next(
         self,
