@@ -161,9 +161,7 @@ class AuditLog:
         return ChainReport(rows=count)
 
 
-def _filtered(
-    stmt: Select[Any], *, run_prefix: str | None, actor: str | None, since: datetime | None
-) -> Select[Any]:
+def _filtered(stmt: Select[Any], *, run_prefix: str | None, actor: str | None, since: datetime | None) -> Select[Any]:
     """The rows of runs whose id starts with `run_prefix`, by `actor`, since `since` — each only when given."""
     if run_prefix is not None:
         stmt = stmt.where(audit.c.run_id.startswith(run_prefix, autoescape=True))

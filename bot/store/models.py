@@ -87,6 +87,8 @@ class Step(Base):
     call_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the worker running it (while `executing`)
+    heartbeat_at: Mapped[datetime | None]  # renewed while it runs: a stale one was cut off (a crash)
 
 
 class ThreadLock(Base):
@@ -223,8 +225,30 @@ class ProbeState(Base):
     updated_at: Mapped[datetime]
 
 
+class OutboxMessage(Base):
+    """Every message opsbot sends to Slack, stored before it is sent under an idempotency key (the event or step
+    and the purpose): delivered once (its `ts` kept), retried through 429s and 5xx until `deadline_at`, then dead."""
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    method: Mapped[str] = mapped_column(String(48))  # chat.postMessage, chat.update, chat.postEphemeral, …
+    channel: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, delivered, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    ts: Mapped[str | None] = mapped_column(String(32))  # the message Slack made (a post), once delivered
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
 trigger_threads = cast(Table, TriggerThread.__table__)
 trigger_claims = cast(Table, TriggerClaim.__table__)
 digests = cast(Table, Digest.__table__)
 digest_slots = cast(Table, DigestSlot.__table__)
 probe_states = cast(Table, ProbeState.__table__)
+outbox_messages = cast(Table, OutboxMessage.__table__)
