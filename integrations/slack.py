@@ -1,30 +1,36 @@
-"""The Slack Web API adapter (slack_sdk's AsyncWebClient with one shared session and 429 retries)."""
+"""The Slack Web API adapter: slack_sdk's AsyncWebClient with one shared session; every message through the outbox
+(integrations.slack_outbox: stored, retried, paced, sent exactly once)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import seal, seal_json
 from bot.core.redact import contains_secret, redact, redact_text
 from bot.core.spans import span
+from integrations.slack_outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 
-def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        session=session,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
-    )
+def make_client(
+    token: str | None, base_url: str, session: aiohttp.ClientSession, *, retries: bool = True
+) -> AsyncWebClient:
+    """A client; with `retries` (reads: the directory, reactions, views) slack_sdk retries a connection error once
+    and a 429 three times; without (the outbox's client) it retries nothing: the outbox does, in one place."""
+    handlers = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+    return AsyncWebClient(token=token, base_url=base_url, session=session, retry_handlers=handlers if retries else [])
 
 
 NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})
@@ -33,26 +39,29 @@ NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_chann
 class SlackChat:
     """Implements bot.core.ports.Chat. Every text leaving here is scrubbed of secrets."""
 
-    def __init__(self, client: AsyncWebClient, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(self, client: AsyncWebClient, secrets: tuple[str, ...] = (), *, outbox: Outbox | None = None) -> None:
         self.client = client
         self._secrets = secrets
+        self.outbox = outbox or Outbox(client)  # without a store: retried, not deduplicated across processes
 
     async def post(self, channel: str, text: str, blocks: Sequence[JsonObject], *, thread_ts: str | None = None) -> str:
         with span("slack chat.postMessage", {"slack.channel": channel, "slack.thread_ts": thread_ts}):
-            resp = await self.client.chat_postMessage(
-                channel=channel,
-                text=self._clean(text),
-                blocks=self._clean_blocks(blocks),
-                thread_ts=thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            args: dict[str, Any] = {
+                "channel": channel, "text": self._clean(text), "blocks": self._clean_blocks(blocks),
+                "thread_ts": thread_ts, "unfurl_links": False, "unfurl_media": False,
+            }  # fmt: skip
+            resp = await self.outbox.deliver("chat.postMessage", channel, args, find=True)
         return str(resp["ts"])
 
     async def update(self, channel: str, ts: str, text: str, blocks: Sequence[JsonObject]) -> None:
         with span("slack chat.update", {"slack.channel": channel, "slack.ts": ts}):
-            clean = self._clean_blocks(blocks)
-            await self.client.chat_update(channel=channel, ts=ts, text=self._clean(text), blocks=clean)
+            args: dict[str, Any] = {
+                "channel": channel,
+                "ts": ts,
+                "text": self._clean(text),
+                "blocks": self._clean_blocks(blocks),
+            }
+            await self.outbox.deliver("chat.update", channel, args)
 
     async def ephemeral(
         self,
@@ -70,13 +79,11 @@ class SlackChat:
         self, channel: str, user: str, text: str, blocks: Sequence[JsonObject], *, thread_ts: str | None
     ) -> None:
         try:
-            await self.client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                text=self._clean(text),
-                blocks=self._clean_blocks(blocks) or None,
-                thread_ts=thread_ts,
-            )
+            args: dict[str, Any] = {
+                "channel": channel, "user": user, "text": self._clean(text),
+                "blocks": self._clean_blocks(blocks) or None, "thread_ts": thread_ts,
+            }  # fmt: skip
+            await self.outbox.deliver("chat.postEphemeral", channel, args)
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_THERE:
                 raise
@@ -84,9 +91,12 @@ class SlackChat:
             # in a direct message instead of leaving the person without an answer.
             reason = exc.response.get("error")
             log.info("ephemeral to %s in %s failed (%s): sent as a direct message", user, channel, reason)
-            await self.client.chat_postMessage(
-                channel=user, text=self._clean(text), blocks=self._clean_blocks(blocks) or None
-            )
+            dm: dict[str, Any] = {
+                "channel": user,
+                "text": self._clean(text),
+                "blocks": self._clean_blocks(blocks) or None,
+            }
+            await self.outbox.deliver("chat.postMessage", user, dm, find=True)
 
     async def message_text(self, channel: str, ts: str) -> str | None:
         resp = await self.client.reactions_get(channel=channel, timestamp=ts, full=True)

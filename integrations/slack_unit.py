@@ -30,7 +30,7 @@ class SlackUnit(Unit[SlackSettings]):
         if token is None:
             return Probe(ok=False, line="slack: SLACK_BOT_TOKEN unset")
         async with aiohttp.ClientSession() as session:
-            client = make_client(token, section.slack_api_url, session)
+            client = make_client(token, section.slack_api_url, session, retries=False)  # a probe: one try
             try:
                 resp = await client.auth_test()
             except Exception as exc:

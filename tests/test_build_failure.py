@@ -20,8 +20,8 @@ async def test_a_broken_policy_file_leaves_no_open_session(
 
     real = aiohttp.ClientSession
 
-    def recorded() -> aiohttp.ClientSession:
-        made.append(real())
+    def recorded(**kwargs: object) -> aiohttp.ClientSession:
+        made.append(real(**kwargs))  # type: ignore[arg-type]
         return made[-1]
 
     monkeypatch.setattr(aiohttp, "ClientSession", recorded)

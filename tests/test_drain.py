@@ -52,6 +52,7 @@ async def test_a_hung_read_is_given_back_and_another_replica_answers_it_once(env
     assert answers_in(env, late.payload["event"]["ts"]) == []
 
     assert await second.worker.sweep() == 2  # the other replica's next sweep takes both up
+    await second.worker.drain()
     hold.release()  # the first process's call finally ends: its answer is dropped, nothing is posted twice
     [answer] = answers_in(env, asked.payload["event"]["ts"])
     assert "1 open pull request" in answer
@@ -78,6 +79,7 @@ async def test_a_second_signal_cuts_the_wait_short(env: Harness, second: Opsbot)
         assert await env.bot.finish_work(600, cut_short=now) == 1
     hold.release()
     assert await second.worker.sweep() == 1
+    await second.worker.drain()
     assert len(answers_in(env, asked.payload["event"]["ts"])) == 1
 
 
@@ -93,6 +95,7 @@ async def test_an_agent_turn_cut_off_is_taken_up_by_another_replica(db_url: str)
         replica = await build(aenv.settings(), clock=aenv.clock, migrate=False)
         try:
             await replica.start(sweep_interval=None)  # its first sweep takes it up: the turn's lease was given back
+            await replica.worker.drain()
         finally:
             await replica.close()
         texts = answers_in(aenv, asked.payload["event"]["ts"])

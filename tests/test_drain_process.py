@@ -1,17 +1,19 @@
 """SIGTERM to a real `opsbot run` while requests arrive and a GitHub call hangs (issue 15, item 3): `/readyz` is 503
 within 100 ms, every request is still stored, the process exits within its drain deadline, and a second process
-answers what the first left — each request once — before it says it is listening (its first sweep)."""
+answers what the first left — each request once — taken up by its first sweep."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 import time
+from functools import partial
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from tests.fakes.slack_api import Call
 from tests.fakes.slack_driver import SlackDriver
 from tests.harness import SIGNING_SECRET
 from tests.processes import OpsbotProcess
@@ -22,6 +24,10 @@ pytestmark = pytest.mark.slow  # two `opsbot run` subprocesses and a 3 s drain
 DRAIN_SECONDS = 3.0
 EXIT_MARGIN = 2.0  # after the deadline: closing the HTTP server, the Slack session and the database
 PACE = 0.1  # seconds between two requests of the stream (a load generator's pace, not a synchronisation)
+
+
+def answered_in(thread_ts: str, call: Call) -> bool:
+    return call.ok and call.params.get("thread_ts") == thread_ts
 
 
 async def ready_status(http: aiohttp.ClientSession, base: str) -> int:
@@ -88,15 +94,16 @@ async def test_sigterm_drains_and_a_second_process_answers_what_was_left(
     assert "gave back 1 unfinished event" in first.output()
 
     async with OpsbotProcess("run", env=env | {"PORT": str(second_port)}, cwd=tmp_path) as second:
-        await second.wait_for_line("listening on")  # printed after its first sweep has handled what it found
-        for ts in [asked.payload["event"]["ts"], *acked]:
-            answers = [c for c in fakes.slack.calls_to("chat.postMessage") if c.ok and c.params.get("thread_ts") == ts]
-            assert len(answers) == 1, f"mention {ts}: {len(answers)} answers"
-        [listed] = [
-            c
-            for c in fakes.slack.calls_to("chat.postMessage")
-            if c.params.get("thread_ts") == asked.payload["event"]["ts"]
-        ]
-        assert "1 open pull request" in str(listed.params.get("text"))
+        await second.wait_for_line("listening on")  # its first sweep has submitted what it found, not waited for it
+        for ts in [asked.payload["event"]["ts"], *acked]:  # the answers to one channel are paced (1 a second)
+            await fakes.slack.wait_for("chat.postMessage", partial(answered_in, ts), timeout=30)
         second.signal(signal.SIGTERM)
         assert await second.exit_code(timeout=30) == 0, second.output()
+    assert "gave back" not in second.output()  # it finished all it took: what was posted is all there is
+    for ts in [asked.payload["event"]["ts"], *acked]:
+        answers = [c for c in fakes.slack.calls_to("chat.postMessage") if c.ok and c.params.get("thread_ts") == ts]
+        assert len(answers) == 1, f"mention {ts}: {len(answers)} answers"
+    [listed] = [
+        c for c in fakes.slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == asked.payload["event"]["ts"]
+    ]
+    assert "1 open pull request" in str(listed.params.get("text"))

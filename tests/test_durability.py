@@ -18,6 +18,7 @@ async def test_two_replicas_sweeping_the_same_inbox_handle_each_event_once(env: 
         for replica in replicas:
             await replica.start(sweep_interval=None)  # each sweeps at start; all race for the same items
         await asyncio.gather(*(r.worker.sweep() for r in replicas))
+        await asyncio.gather(*(r.worker.drain() for r in replicas))
     finally:
         for replica in replicas:
             await replica.close()

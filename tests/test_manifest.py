@@ -22,6 +22,8 @@ SCHEMA = "slack/manifest.schema.1.0.0.json"
 SCOPE_USES = {
     "app_mentions:read": r'app\.event\("app_mention"\)',
     "channels:read": r"conversations_(members|info)\(",
+    "channels:history": r"conversations_(replies|history)\(",
+    "groups:history": r"conversations_(replies|history)\(",
     "groups:read": r"conversations_(members|info)\(",
     "usergroups:read": r"usergroups_(list|users_list)\(",
     "chat:write": r"chat_(postMessage|update|postEphemeral)\(",

@@ -71,6 +71,10 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
     otel_exporter_otlp_endpoint: str | None = Field(default=None, description="unset: no tracing (bot.app.tracing)")
     otel_service_name: str = "opsbot"
     opsbot_drain_seconds: float = Field(default=10.0, ge=0, description="after SIGTERM: keep storing, let work end")
+    opsbot_lease_seconds: float = Field(default=30.0, ge=3, description="work's lease, renewed every third of it")
+    opsbot_slack_delivery_deadline_seconds: float = Field(default=3600.0, gt=0, description="then dead-lettered")
+    opsbot_slack_pace_per_second: float = Field(default=1.0, ge=0, description="posts per channel; 0: unpaced")
+    opsbot_slack_pace_burst: int = Field(default=10, ge=1, description="posts per channel sent at once")
 
     @property
     def socket_mode(self) -> bool:

@@ -17,27 +17,27 @@ from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
+from bot.app.agent_wiring import build_agent
 from bot.app.readiness import Readiness
 from bot.app.settings import Settings
+from bot.app.slack_delivery import make_chat
 from bot.app.units import build_registry
 from bot.approvals.membership import Membership
 from bot.approvals.policy import load_policy
 from bot.approvals.resolved_policy import ResolvedPolicy
 from bot.core import metrics
 from bot.core.approval_rules import Asker
-from bot.core.clock import Clock, SystemClock
+from bot.core.claims import Claims
+from bot.core.clock import Clock
 from bot.core.domain import Event, RunKind
 from bot.core.drivers import Driver
 from bot.core.installation import Installation
-from bot.core.tool_registry import ToolRegistry
 from bot.dispatch.click_routes import Actions
 from bot.dispatch.queries import Queries
 from bot.dispatch.service import Service, ServiceConfig
 from bot.edges.web import build_web_app
 from bot.edges.web_hooks import HookConfig, webhook_routes
 from bot.edges.worker import Worker
-from bot.orchestration.agent.agent_loop import AgentLoop
-from bot.orchestration.agent.conversation import Limits
 from bot.orchestration.agent.progress import Progress
 from bot.orchestration.cards import Cards
 from bot.orchestration.decisions import Decider
@@ -53,12 +53,12 @@ from bot.orchestration.thread_poster import ThreadPoster
 from bot.orchestration.timers import Timers
 from bot.slack_ui.slack_messages import SlackMessages
 from bot.store.audit import AuditLog
+from bot.store.db_clock import DatabaseClock
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.gauges import read_backlog
 from bot.store.repository import Repository
 from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
 from bot.triggers.trigger_rules import load_rules
-from integrations.openai_unit import OPENAI
 from integrations.slack import SlackChat, make_client
 from integrations.slack_directory import SlackDirectory
 from integrations.unit import ToolContext
@@ -82,16 +82,23 @@ class Opsbot:
     timers: Timers
     readiness: Readiness
     triggers: Triggers | None = None
+    db_clock: DatabaseClock | None = None  # None: a clock was given (tests)
 
     async def start(self, *, sweep_interval: float | None = 15.0) -> None:
-        """Resolve the bot identity once, take up work left by a crash, then keep sweeping the inbox."""
+        """Resolve the bot identity once, read the database's clock, take up work left by a crash (submitted, not
+        waited for: a backlog does not hold up the start), then keep sweeping the inbox and recovering steps."""
         resp = await self.chat.client.auth_test()
         self.auth.update(resp.data if isinstance(resp.data, dict) else {})
+        if self.db_clock is not None:
+            await self.db_clock.measure()  # before any lease is compared
         await self.service.recover()
         await self.worker.sweep()
         if sweep_interval:
-            self.worker.start(sweep_interval)
-            self.timers.start(min(sweep_interval * 2, 30.0))
+            interval = min(sweep_interval, self.worker.heartbeat_every)  # taken up within lease + interval (40 s)
+            self.worker.start(interval)
+            self.timers.start(interval)  # recovery too: a step cut off is taken over within a minute
+            if self.db_clock is not None:
+                self.db_clock.start()
             if self.triggers is not None:
                 self.triggers.scheduler.start()  # tests drive `scheduler.fire_due(now)` with a fake clock instead
         self.readiness.started = True
@@ -115,10 +122,13 @@ class Opsbot:
         await self.timers.stop()
         if self.triggers is not None:
             await self.triggers.scheduler.stop()
+        await self.worker.stop()  # the work in flight ends first: it may need the model and the triggers' store
+        if self.db_clock is not None:
+            await self.db_clock.stop()
+        if self.triggers is not None:
             self.triggers.dispose()
         if self.service.agent is not None:
             await self.service.agent.model.close()
-        await self.worker.stop()
         await self.session.close()
         self.repo.db.dispose()
         self.audit.db.dispose()
@@ -133,8 +143,10 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
     try:
         if migrate if migrate is not None else settings.async_database_url.startswith("sqlite"):
             await upgrade_database(engine)
-        session = aiohttp.ClientSession()
-        return _compose(settings, clock or SystemClock(), engine, session)
+        # a connection pool per upstream host (aiohttp's default: 100 shared by all), so a hung ERP cannot hold the
+        # connections Slack's Web API calls need
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=100))
+        return _compose(settings, clock or DatabaseClock(engine), engine, session)  # leases on the database's clock
     except BaseException:
         if session is not None:
             await session.close()
@@ -145,16 +157,16 @@ async def build(settings: Settings, *, clock: Clock | None = None, migrate: bool
 def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aiohttp.ClientSession) -> Opsbot:
     secrets = settings.secret_values()  # every SecretStr of every section: redacted everywhere
     token = _secret(settings.slack_bot_token) or None
-    client = make_client(token, settings.slack_api_url, session)
-    chat = SlackChat(client, secrets)
-    directory = SlackDirectory(client, clock)
-    repo = Repository(engine, secrets)
     audit = AuditLog(engine, secrets)
+    chat = make_chat(settings, session, token, engine=engine, audit=audit, clock=clock)  # messages: the outbox
+    directory = SlackDirectory(chat.client, clock)
+    repo = Repository(engine, secrets)
     messages = SlackMessages()
     poster = ThreadPoster(store=repo, chat=chat)
     progress = Progress(repo=repo, poster=poster, chat=chat, messages=messages, clock=clock)
 
-    context = ToolContext(http=session, clock=clock)
+    local = clock.local if isinstance(clock, DatabaseClock) else clock  # what other parties compare: this machine's
+    context = ToolContext(http=session, clock=local)
     books = load_runbooks(settings.opsbot_runbooks, build_registry(settings, context))  # they call these tools
     launcher = RunbookLauncher(repo=repo, audit=audit, clock=clock, books=books, progress=progress)
     registry = build_registry(settings, context, extra=[run_runbook_tool(launcher.start_from_tool)])
@@ -166,7 +178,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
         known_tools=registry.names(),
     )
 
-    agent = _agent(settings, repo=repo, audit=audit, registry=registry, poster=poster, chat=chat, clock=clock)
+    agent = build_agent(settings, repo=repo, audit=audit, registry=registry, poster=poster, chat=chat, clock=clock)
     runbooks = RunbookEngine(
         repo=repo, audit=audit, registry=registry, poster=poster, messages=messages, clock=clock, books=books,
         progress=progress,
@@ -178,9 +190,10 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     auth: dict[str, Any] = {}  # the bot's identity, from auth.test when it starts
     installation = partial(Installation.from_auth, auth)  # None until auth.test answered: Slack requests refused
     resolved = ResolvedPolicy(policy, directory, installation=installation)
+    claims, lease = Claims(Worker.new_name()), timedelta(seconds=settings.opsbot_lease_seconds)  # and heartbeats
     runner = Runner(
         repo=repo, audit=audit, registry=registry, poster=poster, cards=cards, messages=messages, clock=clock,
-        config=RunnerConfig(policy=resolved, askers=resolved), drivers=drivers,
+        config=RunnerConfig(policy=resolved, askers=resolved, claims=claims, heartbeat_timeout=lease), drivers=drivers,
     )  # fmt: skip
     decider = Decider(
         repo=repo, audit=audit, runner=runner, cards=cards, messages=messages, chat=chat, clock=clock,
@@ -194,13 +207,12 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
         asker = Asker(user=event.actor, channel=event.channel, team_id=event.user_team_id)
         return await resolved.ask_refusal(tool, rules, asker, risky=False)
 
-    worker_name = Worker.new_name()
     planner = GrammarPlanner()
     triggers = build_triggers(
         load_rules(settings.opsbot_rules, known_tools=tuple(registry.names())),
         TriggerDeps(
             engine=engine, repo=repo, runner=runner, registry=registry, planner=planner, chat=chat, clock=clock,
-            session=session, team_id=lambda: str(auth.get("team_id") or ""), name=worker_name,
+            session=session, team_id=lambda: str(auth.get("team_id") or ""), name=claims.name,
             stale_days=settings.opsbot_digest_stale_days, agent=agent, digest_admins=settings.approvers,
             digest_may_ask=digest_may_ask,
         ),
@@ -212,14 +224,14 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
         triggers=triggers, agent=agent, chat=chat, clock=clock,
         config=ServiceConfig(channel_repos=settings.channel_repos), installation=installation,
     )  # fmt: skip
-    worker = Worker(repo=repo, handler=service.handle, clock=clock, name=worker_name)
+    worker = Worker(repo=repo, handler=service.handle, clock=clock, lease=lease, claims=claims)
     bolt = _bolt(settings, session, token, auth)
     handlers.register_all(bolt, worker.accept)
     readiness = Readiness(engine=engine)
     app = build_web_app(
         bolt,
         signing_secret=_secret(settings.slack_signing_secret),
-        clock=clock,
+        clock=local,
         health=readiness.ready,
         backlog=lambda: read_backlog(repo.db, clock.now()),  # the gauges /metrics reads from the database
         extra_routes=webhook_routes(
@@ -234,42 +246,8 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     return Opsbot(
         settings=settings, engine=engine, session=session, chat=chat, service=service, worker=worker, bolt=bolt,
         web=app, audit=audit, repo=repo, auth=auth, timers=timers, readiness=readiness, triggers=triggers,
+        db_clock=clock if isinstance(clock, DatabaseClock) else None,
     )  # fmt: skip
-
-
-def _agent(
-    settings: Settings,
-    *,
-    repo: Repository,
-    audit: AuditLog,
-    registry: ToolRegistry,
-    poster: ThreadPoster,
-    chat: SlackChat,
-    clock: Clock,
-) -> AgentLoop | None:
-    """The AI agent, when a model is configured (OPENAI_API_KEY)."""
-    model = OPENAI.model(OPENAI.of(settings))
-    if model is None:
-        return None
-    return AgentLoop(
-        repo=repo,
-        audit=audit,
-        registry=registry,
-        poster=poster,
-        chat=chat,
-        messages=SlackMessages(),
-        clock=clock,
-        model=model,
-        limits=Limits(
-            max_turns=settings.opsbot_agent_max_turns,
-            max_tokens=settings.opsbot_agent_max_tokens,
-            per_user_per_hour=settings.opsbot_agent_requests_per_hour,
-        ),
-        secrets=settings.secret_values(),
-        refuse_double_texts_in=frozenset(
-            c.strip() for c in settings.opsbot_refuse_double_texts_in.split(",") if c.strip()
-        ),
-    )
 
 
 def _bolt(settings: Settings, session: aiohttp.ClientSession, token: str | None, auth: dict[str, Any]) -> AsyncApp:

@@ -135,6 +135,8 @@ class StepRecord:
     call_id: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    claimed_by: str | None = None  # while `executing`: the process running it, which renews `heartbeat_at`
+    heartbeat_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

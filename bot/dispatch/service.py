@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from bot.core import delivery
 from bot.core.clock import Clock
+from bot.core.delivery import Undeliverable
 from bot.core.domain import Event, Source, StepStatus, ToolCall
 from bot.core.errors import UserFacingError
 from bot.core.installation import InstallationSource
@@ -79,25 +81,29 @@ class Service:
         """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
         if await self.gate.refused(inbox_id, event):  # another workspace or enterprise: nothing runs
             return
-        try:
-            await self._dispatch(inbox_id, event, attempt)
-        except UserFacingError as exc:
-            await self.reply_error(event, exc.message, exc.hint)
-        except IllegalTransition as exc:  # a bug: nothing was written; the trail says what was asked
-            log.error("handling %s %s asked for an %s (inbox %s)", event.source, event.type, exc, inbox_id)
-            await self.audit.append(
-                "transition.illegal", at=self.clock.now(), actor=event.actor, what=exc.what, move=str(exc)
-            )
-            await self.reply_error(
-                event, f"Something went wrong on my side. Reference: inbox #{inbox_id}.", "Try again in a moment."
-            )
-        except Exception:
-            log.exception("handling %s %s failed (inbox %s)", event.source, event.type, inbox_id)
-            await self.reply_error(
-                event,
-                f"Something went wrong on my side. Reference: inbox #{inbox_id}.",
-                "Try again in a moment.",
-            )
+        with delivery.scope(event.dedupe_key):  # its messages' keys: the same when it runs again after a crash
+            try:
+                await self._dispatch(inbox_id, event, attempt)
+            except Undeliverable as exc:  # Slack's failure, not ours: an error reply would fail the same way
+                what = f"{event.source.value} {event.type}"
+                log.warning("handling %s: a message was not delivered (inbox %s): %s", what, inbox_id, exc.reason)
+            except UserFacingError as exc:
+                await self.reply_error(event, exc.message, exc.hint)
+            except IllegalTransition as exc:  # a bug: nothing was written; the trail says what was asked
+                log.error("handling %s %s asked for an %s (inbox %s)", event.source, event.type, exc, inbox_id)
+                await self.audit.append(
+                    "transition.illegal", at=self.clock.now(), actor=event.actor, what=exc.what, move=str(exc)
+                )
+                await self.reply_error(
+                    event, f"Something went wrong on my side. Reference: inbox #{inbox_id}.", "Try again in a moment."
+                )
+            except Exception:
+                log.exception("handling %s %s failed (inbox %s)", event.source, event.type, inbox_id)
+                await self.reply_error(
+                    event,
+                    f"Something went wrong on my side. Reference: inbox #{inbox_id}.",
+                    "Try again in a moment.",
+                )
 
     async def _dispatch(self, inbox_id: int, event: Event, attempt: int) -> None:
         if event.source is Source.SLACK_ACTION and self.triggers is not None and self.triggers.owns(event):
@@ -113,7 +119,8 @@ class Service:
         # records its trigger, so the trail is trigger → plan → approval → result without a write per message.
         existing = await self.repo.run_for_inbox(inbox_id) if attempt > 1 else None
         if existing is not None:
-            await self.runner.advance(existing.id)  # a retry after a crash: continue, never start over
+            # a retry after a crash: continue, never start over; a step its dead worker left executing is taken over
+            await self.actions.recovery.take_up(existing.id)
             return
         if event.source in REQUEST_SOURCES:
             await self._request(inbox_id, event)

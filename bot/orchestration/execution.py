@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -14,6 +15,7 @@ from bot.approvals.click_checks import action_hash, quorum_met
 from bot.core import metrics
 from bot.core.approval_rules import ApprovalRules, Asker
 from bot.core.card_view import preview_to_dict
+from bot.core.claims import Claims
 from bot.core.clock import Clock
 from bot.core.domain import (
     ApprovalCase,
@@ -44,11 +46,16 @@ class AskPolicy(Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class RunnerConfig:
-    """`askers` checks who may ask before every step of a person's run runs or is carded (None: not checked)."""
+    """`askers` checks who may ask before every step of a person's run runs or is carded (None: not checked).
+    `claims`: this process's name on the steps it executes, whose heartbeat it renews (None: no heartbeat, and a
+    step cut off is found by `execution_timeout` only); a step whose heartbeat is older than `heartbeat_timeout`
+    was cut off (bot.orchestration.recovery)."""
 
     policy: PolicyPort
     execution_timeout: timedelta = timedelta(minutes=10)
     askers: AskPolicy | None = None
+    claims: Claims | None = None
+    heartbeat_timeout: timedelta = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,14 +106,15 @@ class Execution:
             return Outcome(status=StepStatus.FAILED)
         expected = StepStatus.APPROVED if risky else StepStatus.PENDING
         now = self.clock.now()
-        if not await self.repo.move_step(step.id, [expected], StepStatus.EXECUTING, started_at=now):
+        claim = {} if self.config.claims is None else {"claimed_by": self.config.claims.name, "heartbeat_at": now}
+        if not await self.repo.move_step(step.id, [expected], StepStatus.EXECUTING, started_at=now, **claim):
             return Outcome(status=None)  # someone else took it
         await self.audit.append("step.executing", at=now, run_id=run.id, tool=step.tool, step=step.id)
         tool = self.registry.get(step.tool)
         token = CURRENT_RUN.set(run)
         attributes = {"opsbot.run_id": run.id, "opsbot.step_id": step.id, "opsbot.tool": step.tool}
         try:
-            with span(f"tool {step.tool}", attributes):  # a ToolError or a crash is recorded on it
+            with span(f"tool {step.tool}", attributes), self._heartbeat(step):  # a ToolError or a crash: on the span
                 result = await metrics.tool_call(step.tool, lambda: tool.run(tool.args.model_validate(step.args)))
         except ToolError as exc:
             CURRENT_RUN.reset(token)
@@ -127,6 +135,10 @@ class Execution:
         CURRENT_RUN.reset(token)
         await self.settle(run, step, StepStatus.SUCCEEDED, result_data(result), result=result, case=case)
         return Outcome(status=StepStatus.SUCCEEDED, starts=result.starts)
+
+    def _heartbeat(self, step: StepRecord) -> AbstractContextManager[None]:
+        """While the tool runs, this process's heartbeat keeps the step's claim alive."""
+        return nullcontext() if self.config.claims is None else self.config.claims.executing(step.id)
 
     async def settle(
         self,

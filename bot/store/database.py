@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
@@ -32,12 +34,15 @@ class Database:
     written. Only then does the transaction go to a worker thread, whose connection waits up to 30 s for the lock
     (another process, or a thread of this one, is writing). A small write in WAL mode with synchronous=NORMAL is a
     few tens of microseconds and no fsync; the inline connection does not checkpoint (that fsyncs), a worker
-    thread does it every `CHECKPOINT_EVERY` inline commits. Reads stay in a thread (they can be large).
+    thread does it every `CHECKPOINT_EVERY` inline commits. Reads stay in a thread (they can be large). Those
+    threads are the database's own (`SQLITE_THREADS`), not the loop's default executor: nothing else — a DNS lookup
+    for a slow upstream, a library's `to_thread` — can keep a read or a click's write waiting for a thread.
     `write_statement` (the inbox's two statements per event) goes further: straight to sqlite3, compiled once.
     PostgreSQL stays fully async (asyncpg, through `run_sync`).
     """
 
     CHECKPOINT_EVERY = 1000
+    SQLITE_THREADS = 8  # as many as the worker threads' connection pool holds
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -56,13 +61,14 @@ class Database:
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._inline_commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        self._threads: ThreadPoolExecutor | None = None
 
     async def write(self, op: Callable[[Connection], T]) -> T:
         if self._sync is not None:
             done, result = self._try_inline(op)
             if done:
                 return result  # type: ignore[return-value]
-            return await asyncio.to_thread(self._in_sync, op, True)
+            return await self._in_thread(op, True)
         async with self.engine.begin() as conn:
             return await conn.run_sync(op)
 
@@ -84,7 +90,7 @@ class Database:
 
     async def read(self, op: Callable[[Connection], T]) -> T:
         if self._sync is not None:
-            return await asyncio.to_thread(self._in_sync, op, False)
+            return await self._in_thread(op, False)
         async with self.engine.connect() as conn:
             return await conn.run_sync(op)
 
@@ -113,11 +119,18 @@ class Database:
 
     async def _run_checkpoint(self) -> None:
         try:
-            await asyncio.to_thread(self._in_sync, _passive_checkpoint, False)
+            await self._in_thread(_passive_checkpoint, False)
         except Exception:  # a checkpoint that fails now is retried by the next one; nothing is lost
             log.warning("SQLite checkpoint failed", exc_info=True)
         finally:
             self._checkpoint = None
+
+    async def _in_thread(self, op: Callable[[Connection], T], write: bool) -> T:
+        """`op` in one of the database's own threads, with the caller's context (log ids, span), as to_thread does."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self.SQLITE_THREADS, thread_name_prefix="opsbot-sqlite")
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._threads, context.run, self._in_sync, op, write)
 
     def _in_sync(self, op: Callable[[Connection], T], write: bool) -> T:
         assert self._sync is not None
@@ -134,6 +147,9 @@ class Database:
             self._inline.dispose()
         if self._sync is not None:
             self._sync.dispose()
+        if self._threads is not None:
+            self._threads.shutdown(wait=False)
+            self._threads = None
 
 
 def _never_waiting_engine(url: Any) -> Engine:

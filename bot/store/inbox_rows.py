@@ -1,20 +1,24 @@
-"""The inbox: every accepted event stored once (by its dedupe key), claimed by one worker under a lease. Its payload
-is stored scrubbed (bot.store.table_rows): after a retry or a restart the event is handled with secrets masked."""
+"""The inbox: every accepted event stored once (by its dedupe key), claimed by one worker under a short lease its
+heartbeat renews (and, with it, the heartbeat of the steps it executes). Its payload is stored scrubbed
+(bot.store.table_rows): after a retry or a restart the event is handled with secrets masked."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.domain import Event, InboxStatus, Source
+from bot.core.domain import Event, InboxStatus, Source, StepStatus
 from bot.core.jsonvalue import JsonObject
-from bot.store.database import first, rowcount, scalar, scalars
-from bot.store.models import inbox
+from bot.store.database import first, scalar, scalars
+from bot.store.models import inbox, steps
 from bot.store.table_rows import Rows
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # a heartbeat that stopped long ago: the step was cut off
 
 _ACCEPT_COLUMNS = (
     "dedupe_key", "source", "type", "team_id", "payload", "status", "attempts", "created_at", "claimed_by",
@@ -90,15 +94,64 @@ class InboxRows(Rows):
         values = {"inbox_id": inbox_id, "worker": worker, "status": status.value, "finished_at": now, "error": error}
         await self.db.write_statement(_FINISH, self._clean(values))
 
+    async def renew(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        *,
+        inbox_ids: Collection[int],
+        step_ids: Collection[str],
+    ) -> tuple[set[int], set[str]]:
+        """The heartbeat, in one transaction: the leases of the inbox items `worker` is handling run on to
+        `lease_until`, and the steps it is executing get `heartbeat_at = now`. Returns what was *not* renewed: taken
+        by another worker (its lease had run out), or finished meanwhile."""
+        leases = (
+            update(inbox)
+            .where(
+                inbox.c.id.in_(inbox_ids),
+                inbox.c.claimed_by == worker,
+                inbox.c.status == InboxStatus.PROCESSING.value,
+            )
+            .values(lease_until=lease_until)
+            .returning(inbox.c.id)
+        )
+        beats = (
+            update(steps)
+            .where(steps.c.id.in_(step_ids), steps.c.claimed_by == worker, steps.c.status == StepStatus.EXECUTING.value)
+            .values(heartbeat_at=now)
+            .returning(steps.c.id)
+        )
+
+        def op(conn: Connection) -> tuple[set[int], set[str]]:
+            renewed = set(conn.execute(leases).scalars()) if inbox_ids else set()
+            beaten = set(conn.execute(beats).scalars()) if step_ids else set()
+            return set(inbox_ids) - renewed, set(step_ids) - beaten
+
+        return await self.db.write(op)
+
     async def release_claims(self, worker: str) -> int:
         """Give back every item `worker` claimed and did not finish (a draining process): pending again, free for
-        the next sweep of any worker. Its attempt count stays, so the next claim knows it is a retry."""
-        stmt = (
+        the next sweep of any worker. Its attempt count stays, so the next claim knows it is a retry. A step it
+        left `executing` (a risky call cut off) gets a heartbeat long past: the next recovery, or the retry of its
+        event, finds it cut off at once instead of after the heartbeat timeout."""
+        give_back = (
             update(inbox)
             .where(inbox.c.claimed_by == worker, inbox.c.status == InboxStatus.PROCESSING.value)
             .values(status=InboxStatus.PENDING.value, claimed_by=None, lease_until=None)
         )
-        return int(await self.db.write(rowcount(stmt)))
+        cut_off = (
+            update(steps)
+            .where(steps.c.claimed_by == worker, steps.c.status == StepStatus.EXECUTING.value)
+            .values(heartbeat_at=LONG_AGO)
+        )
+
+        def op(conn: Connection) -> int:
+            released = int(conn.execute(give_back).rowcount)
+            conn.execute(cut_off)
+            return released
+
+        return await self.db.write(op)
 
     async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
         stmt = (

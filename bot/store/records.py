@@ -71,6 +71,8 @@ def step_record(row: Mapping[str, Any]) -> StepRecord:
         call_id=row["call_id"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        claimed_by=row.get("claimed_by"),
+        heartbeat_at=row.get("heartbeat_at"),
     )
 
 

@@ -10,8 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.domain import RunKind, RunRecord, RunStatus, StepRecord, StepStatus
 from bot.core.jsonvalue import JsonObject
@@ -22,6 +23,13 @@ from bot.store.inbox_rows import InboxRows
 from bot.store.models import runs, steps, thread_locks
 from bot.store.records import run_record, run_values, step_record, step_values
 from bot.store.table_rows import maybe
+
+
+def _cut_off(started_before: datetime, beat_before: datetime) -> ColumnElement[bool]:
+    beaten_before = or_(
+        and_(steps.c.heartbeat_at.is_(None), steps.c.started_at < started_before), steps.c.heartbeat_at < beat_before
+    )
+    return and_(steps.c.status == StepStatus.EXECUTING.value, beaten_before)
 
 
 class Repository(InboxRows, ApprovalRows):
@@ -140,9 +148,20 @@ class Repository(InboxRows, ApprovalRows):
 
     # -- executions ---------------------------------------------------------------------------------
 
-    async def stale_executing(self, started_before: datetime) -> list[StepRecord]:
-        stmt = select(steps).where(steps.c.status == StepStatus.EXECUTING.value, steps.c.started_at < started_before)
-        return [step_record(row) for row in await self._all(stmt)]
+    async def stale_executing(self, started_before: datetime, beat_before: datetime) -> list[StepRecord]:
+        """Steps `executing` whose executor is gone: its heartbeat is older than `beat_before`, or (a row from before
+        heartbeats) it started before `started_before`."""
+        return [step_record(row) for row in await self._all(select(steps).where(_cut_off(started_before, beat_before)))]
+
+    async def take_stale_step(
+        self, step_id: str, worker: str, now: datetime, cut_off: tuple[datetime, datetime]
+    ) -> bool:
+        """Claim a step cut off mid-call (`cut_off`: as `stale_executing`'s arguments), to take it over: True for the
+        one recovery that got it; a step whose heartbeat came back, or that another recovery took, is left."""
+        stmt = (
+            update(steps).where(steps.c.id == step_id, _cut_off(*cut_off)).values(claimed_by=worker, heartbeat_at=now)
+        )
+        return await self.db.write(rowcount(stmt)) == 1
 
     async def replace_step_args(self, step_id: str, args: JsonObject) -> bool:
         """An edited request: new arguments, back to pending, only while it waits for approval."""

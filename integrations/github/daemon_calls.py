@@ -3,7 +3,8 @@
 `asyncio.to_thread` uses the loop's default executor, and `asyncio.run` waits for that executor's threads before
 the process can exit: a GitHub call stuck on a slow server kept a stopping opsbot alive until the HTTP timeout. A
 daemon thread never holds the process up. Cancelling the await leaves the call running to its end (a thread cannot
-be stopped); its result is dropped."""
+be stopped); its result is dropped. `done` runs on the loop once the call has ended, whether or not anyone still
+awaits it: a resource the call uses (a pooled GitHub client) is handed back only when no thread touches it any more."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def in_daemon_thread(fn: Callable[[], T], *, name: str = "opsbot-call") -> T:
+async def in_daemon_thread(
+    fn: Callable[[], T], *, name: str = "opsbot-call", done: Callable[[], None] | None = None
+) -> T:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
@@ -33,9 +36,17 @@ async def in_daemon_thread(fn: Callable[[], T], *, name: str = "opsbot-call") ->
             _call_soon(loop, lambda: settle(lambda: future.set_exception(error)))
         else:
             _call_soon(loop, lambda: settle(lambda: future.set_result(value)))
+        finally:
+            if done is not None:
+                _call_soon(loop, done)
 
     context = contextvars.copy_context()  # the log ids and the current span, as asyncio.to_thread would copy them
-    threading.Thread(target=context.run, args=(work,), name=name, daemon=True).start()
+    try:
+        threading.Thread(target=context.run, args=(work,), name=name, daemon=True).start()
+    except BaseException:
+        if done is not None:  # no thread: nothing runs the call, so nothing else will say it has ended
+            done()
+        raise
     return await future
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -18,7 +17,6 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, OutcomeUnknown, ToolError
 from bot.core.suggest import did_you_mean
 from integrations.github import calls
-from integrations.github.daemon_calls import in_daemon_thread
 from integrations.github.github_errors import Operation, map_error, rate_limit_wait, rate_limited, repo_not_found
 from integrations.github.github_models import (
     FAILED_CONCLUSIONS,
@@ -29,6 +27,7 @@ from integrations.github.github_models import (
     PullSummary,
     RunSummary,
 )
+from integrations.github.github_pool import DEFAULT_MAX_CONCURRENT_CALLS, ClientPool, Quota, RateLimitPause
 
 T = TypeVar("T")
 
@@ -55,30 +54,40 @@ def read_only_retry() -> Retry:
 
 
 class GitHubGateway:
-    """Every call to GitHub goes through `call`: one worker thread at a time, typed errors out."""
+    """Every call to GitHub goes through `call`: up to `max_concurrent_calls` side by side, typed errors out."""
 
-    def __init__(self, token: str | None, base_url: str, clock: Clock, max_rate_limit_wait: float = 60.0) -> None:
+    def __init__(
+        self,
+        token: str | None,
+        base_url: str,
+        clock: Clock,
+        max_rate_limit_wait: float = 60.0,
+        max_concurrent_calls: int = DEFAULT_MAX_CONCURRENT_CALLS,
+    ) -> None:
         self.clock = clock
-        self._max_wait = max_rate_limit_wait
-        # PyGithub's Requester shares one connection object between threads, so calls are serialised
-        self._lock = threading.Lock()
         self._login: str | None = None
-        self._gh = Github(
-            base_url=base_url.rstrip("/"),
-            auth=Auth.Token(token) if token else None,
-            retry=read_only_retry(),
-            timeout=TIMEOUT_SECONDS,
-            per_page=PER_PAGE,
-            lazy=True,
-            # PyGithub would time.sleep between requests; rate limits are handled in `call` instead
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-        )
+        self._pause = RateLimitPause(clock, max_rate_limit_wait)
+
+        def client() -> Github:
+            return Github(
+                base_url=base_url.rstrip("/"),
+                auth=Auth.Token(token) if token else None,
+                retry=read_only_retry(),
+                timeout=TIMEOUT_SECONDS,
+                per_page=PER_PAGE,
+                lazy=True,
+                # PyGithub would time.sleep between requests; rate limits are handled in `call` instead
+                seconds_between_requests=None,
+                seconds_between_writes=None,
+            )
+
+        # PyGithub's Requester shares one connection object between threads: one client per call in flight
+        self._pool = ClientPool(client, max_concurrent_calls)
 
     async def check(self) -> str:
         """For `opsbot check`: who the token belongs to (`GET /user`); never shows the token."""
         op = Operation(action="read the token's user", target="The token's user")
-        self._login = await self.call(lambda: self._gh.get_user().login, op)
+        self._login = await self.call(lambda gh: gh.get_user().login, op)
         return f"GitHub: authenticated as {self._login}"
 
     async def login(self) -> str:
@@ -87,29 +96,28 @@ class GitHubGateway:
         assert self._login is not None
         return self._login
 
-    async def call(self, fn: Callable[[], T], op: Operation) -> T:
-        """Run `fn` (blocking PyGithub code that returns plain values) and map failures for `op`."""
+    async def call(self, fn: Callable[[Github], T], op: Operation) -> T:
+        """Run `fn(client)` (blocking PyGithub code that returns plain values) and map failures for `op`."""
         try:
             return await self._within_rate_limit(fn)
         except (GithubException, requests.RequestException) as exc:
             raise await self._explain(exc, op) from exc
 
-    async def _within_rate_limit(self, fn: Callable[[], T]) -> T:
-        try:
-            return await self._in_thread(fn)
-        except GithubException as exc:
-            wait = rate_limit_wait(exc, self.clock.now())
-            if wait is None or wait > self._max_wait:
-                raise
-            await self.clock.sleep(wait)
-        return await self._in_thread(fn)
-
-    async def _in_thread(self, fn: Callable[[], T]) -> T:
-        def locked() -> T:
-            with self._lock:
-                return fn()
-
-        return await in_daemon_thread(locked, name="opsbot-github")
+    async def _within_rate_limit(self, fn: Callable[[Github], T]) -> T:
+        """Wait out the gateway's pause, if any; a rate-limit answer short enough to wait out pauses every call
+        (not only this one) and this one is asked once more; a longer one is the caller's error at once."""
+        for attempt in (1, 2):
+            await self._pause.wait()
+            try:
+                value, quota = await self._pool.run(lambda gh: (fn(gh), Quota.of(gh)))
+            except GithubException as exc:
+                wait = rate_limit_wait(exc, self.clock.now())
+                if attempt == 2 or wait is None or not self._pause.note(wait):
+                    raise
+                continue
+            self._pause.note_quota(quota)
+            return value
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _explain(self, exc: Exception, op: Operation) -> ToolError:
         if isinstance(exc, GithubException):
@@ -122,7 +130,7 @@ class GitHubGateway:
 
     async def _repo_missing(self, repo: str) -> bool:
         try:
-            await self._in_thread(lambda: self._repo(repo).complete())
+            await self._pool.run(lambda gh: gh.get_repo(repo).complete())
         except GithubException as exc:
             return exc.status == 404
         except requests.RequestException:
@@ -132,47 +140,46 @@ class GitHubGateway:
     async def _similar_repos(self, repo: str) -> list[str]:
         """Suggestions from the first page of repositories the token can see."""
         try:
-            names = await self._in_thread(lambda: calls.visible_repos(self._gh))
+            names = await self._pool.run(calls.visible_repos)
         except (GithubException, requests.RequestException):
             return []
         return did_you_mean(repo, names)
 
-    def _repo(self, repo: str) -> Repository:
-        return self._gh.get_repo(repo)  # lazy: no request until something is read
-
     # --- reads -------------------------------------------------------------------------------
 
     async def list_pull_requests(self, repo: str, *, state: str, limit: int) -> list[PullSummary]:
-        found = await self.call(lambda: calls.pulls(self._repo(repo), state=state, limit=limit), _repo_op(repo))
+        found = await self.call(lambda gh: calls.pulls(_repo(gh, repo), state=state, limit=limit), _repo_op(repo))
         head = found[:MAX_PULLS_WITH_CHECKS]
         checked = [replace(p, checks=await self.checks(repo, p.head_sha)) for p in head]
         return checked + found[MAX_PULLS_WITH_CHECKS:]
 
     async def get_pull_request(self, repo: str, number: int, *, with_checks: bool = True) -> PullDetail:
-        pull = await self.call(lambda: calls.pull(self._repo(repo), number), _pull_op(repo, number, "read"))
+        pull = await self.call(lambda gh: calls.pull(_repo(gh, repo), number), _pull_op(repo, number, "read"))
         return replace(pull, checks=await self.checks(repo, pull.head_sha)) if with_checks else pull
 
     async def checks(self, repo: str, sha: str) -> Checks:
         op = Operation(action=f"read the checks of {sha[:7]} in {repo}", target=f"Commit {sha[:7]}", repo=repo)
-        return await self.call(lambda: calls.commit_checks(self._repo(repo), sha), op)
+        return await self.call(lambda gh: calls.commit_checks(_repo(gh, repo), sha), op)
 
     async def list_failed_runs(self, repo: str, *, branch: str | None, limit: int) -> list[RunSummary]:
-        return await self.call(lambda: calls.failed_runs(self._repo(repo), branch=branch, limit=limit), _repo_op(repo))
+        return await self.call(
+            lambda gh: calls.failed_runs(_repo(gh, repo), branch=branch, limit=limit), _repo_op(repo)
+        )
 
     async def get_run(self, repo: str, run_id: int) -> RunSummary:
         op = Operation(action=f"read run {run_id} in {repo}", target=f"Workflow run {run_id} in {repo}", repo=repo)
-        return await self.call(lambda: calls.run(self._repo(repo), run_id), op)
+        return await self.call(lambda gh: calls.run(_repo(gh, repo), run_id), op)
 
     async def latest_failed_run_for_pull(self, repo: str, number: int) -> RunSummary:
         sha = (await self.get_pull_request(repo, number, with_checks=False)).head_sha
-        runs = await self.call(lambda: calls.failed_runs(self._repo(repo), head_sha=sha, limit=1), _repo_op(repo))
+        runs = await self.call(lambda gh: calls.failed_runs(_repo(gh, repo), head_sha=sha, limit=1), _repo_op(repo))
         if not runs:
             raise NotFound(f"Pull request #{number} in {repo} has no failed workflow run for `{sha[:7]}`.")
         return runs[0]
 
     async def get_issue(self, repo: str, number: int) -> IssueDetail:
         op = _pull_op(repo, number, "read", noun="Issue")
-        return await self.call(lambda: calls.issue(self._repo(repo), number), op)
+        return await self.call(lambda gh: calls.issue(_repo(gh, repo), number), op)
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -181,7 +188,7 @@ class GitHubGateway:
         op = replace(_repo_op(repo), action=f"create an issue in {repo}", write=True)
         started = self.clock.now()
         try:
-            return await self.call(lambda: calls.create_issue(self._repo(repo), title=title, body=body), op)
+            return await self.call(lambda gh: calls.create_issue(_repo(gh, repo), title=title, body=body), op)
         except OutcomeUnknown:
             found = await self._find_created_issue(repo, title, since=started - RECONCILE_WINDOW)
             if found is None:
@@ -192,7 +199,7 @@ class GitHubGateway:
         try:
             login = await self.login()
             return await self.call(
-                lambda: calls.recent_issue(self._repo(repo), creator=login, title=title, since=since),
+                lambda gh: calls.recent_issue(_repo(gh, repo), creator=login, title=title, since=since),
                 _repo_op(repo),
             )
         except ToolError:
@@ -200,7 +207,7 @@ class GitHubGateway:
 
     async def comment(self, repo: str, number: int, body: str) -> str:
         op = _pull_op(repo, number, "comment on", noun="Issue or pull request", write=True)
-        return await self.call(lambda: calls.comment(self._repo(repo), number, body), op)
+        return await self.call(lambda gh: calls.comment(_repo(gh, repo), number, body), op)
 
     async def close_issue(self, repo: str, number: int, *, reason: str, comment: str | None) -> IssueDetail:
         """Comment (if asked), then close; one already closed is a Conflict, and gets no comment."""
@@ -212,7 +219,7 @@ class GitHubGateway:
             await self.comment(repo, number, comment)
         op = _pull_op(repo, number, "close", noun=issue.kind, write=True)
         try:
-            return await self.call(lambda: calls.close_issue(self._repo(repo), number, reason=reason), op)
+            return await self.call(lambda gh: calls.close_issue(_repo(gh, repo), number, reason=reason), op)
         except OutcomeUnknown:
             # GitHub's answer was lost: a second look tells whether it closed (a retry would comment twice)
             found = await self._issue_if_readable(repo, number)
@@ -236,11 +243,11 @@ class GitHubGateway:
             repo=repo,
             write=True,
         )
-        await self.call(lambda: calls.rerun_failed_jobs(self._gh.requester, self._repo(repo), run.id), op)
+        await self.call(lambda gh: calls.rerun_failed_jobs(gh.requester, _repo(gh, repo), run.id), op)
 
     async def merge(self, repo: str, number: int, *, method: str, commit_message: str | None) -> str:
         return await self.call(
-            lambda: calls.merge(self._repo(repo), number, method=method, commit_message=commit_message),
+            lambda gh: calls.merge(_repo(gh, repo), number, method=method, commit_message=commit_message),
             _pull_op(repo, number, "merge", write=True),
         )
 
@@ -251,7 +258,11 @@ class GitHubGateway:
             repo=repo,
             write=True,
         )
-        await self.call(lambda: calls.dispatch(self._repo(repo), workflow=workflow, ref=ref, inputs=inputs), op)
+        await self.call(lambda gh: calls.dispatch(_repo(gh, repo), workflow=workflow, ref=ref, inputs=inputs), op)
+
+
+def _repo(gh: Github, repo: str) -> Repository:
+    return gh.get_repo(repo)  # lazy: no request until something is read
 
 
 def _repo_op(repo: str) -> Operation:

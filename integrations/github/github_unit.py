@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from bot.core.clock import SystemClock
 from bot.core.tool_registry import Tool
 from integrations.github.gateway import GitHubGateway
+from integrations.github.github_pool import DEFAULT_MAX_CONCURRENT_CALLS
 from integrations.github.github_tools import github_tools
 from integrations.unit import Probe, Section, ToolContext, Unit, reason, secret
 
@@ -17,6 +18,8 @@ class GitHubSettings(Section):
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     github_webhook_secret: SecretStr | None = None
+    # GitHub calls in flight at once for this installation (GitHub asks for at most 100 concurrent requests)
+    github_max_concurrent_calls: int = Field(default=DEFAULT_MAX_CONCURRENT_CALLS, ge=1, le=100)
 
 
 class GitHubUnit(Unit[GitHubSettings]):
@@ -25,7 +28,13 @@ class GitHubUnit(Unit[GitHubSettings]):
 
     def tools(self, section: GitHubSettings, context: ToolContext) -> Sequence[Tool]:
         """Always offered: without a token, GitHub answers public reads and refuses the rest with a clear error."""
-        return github_tools(GitHubGateway(secret(section.github_token), section.github_api_url, context.clock))
+        gateway = GitHubGateway(
+            secret(section.github_token),
+            section.github_api_url,
+            context.clock,
+            max_concurrent_calls=section.github_max_concurrent_calls,
+        )
+        return github_tools(gateway)
 
     async def check(self, section: GitHubSettings) -> Probe:
         token = secret(section.github_token)

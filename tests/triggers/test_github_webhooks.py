@@ -65,6 +65,7 @@ async def test_a_delivery_is_stored_then_acknowledged_and_worked_on_later(hooks:
     assert posts(hooks, "C1") == []  # the ack did not wait for Slack
     hooks.bot.worker.paused = False
     await hooks.bot.worker.sweep()
+    await hooks.bot.worker.drain()
     assert len(posts(hooks, "C1")) == 1
 
 

@@ -25,6 +25,14 @@ from bot.core.domain import (
 from bot.core.transitions import approval_move, run_sources, step_move
 
 
+def _cut_off(step: StepRecord, started_before: datetime, beat_before: datetime) -> bool:
+    if step.status is not StepStatus.EXECUTING:
+        return False
+    if step.heartbeat_at is not None:
+        return step.heartbeat_at < beat_before
+    return step.started_at is not None and step.started_at < started_before
+
+
 class MemoryStore:
     """Implements bot.core.ports.Store over dicts."""
 
@@ -260,13 +268,19 @@ class MemoryStore:
         self.approvals[approval_id] = replace(approval, reminded_at=now)
         return True
 
-    async def stale_executing(self, started_before: datetime) -> list[StepRecord]:
+    async def stale_executing(self, started_before: datetime, beat_before: datetime) -> list[StepRecord]:
         self._count()
-        return [
-            s
-            for s in self.steps.values()
-            if s.status is StepStatus.EXECUTING and s.started_at is not None and s.started_at < started_before
-        ]
+        return [s for s in self.steps.values() if _cut_off(s, started_before, beat_before)]
+
+    async def take_stale_step(
+        self, step_id: str, worker: str, now: datetime, cut_off: tuple[datetime, datetime]
+    ) -> bool:
+        self._count()
+        step = self.steps.get(step_id)
+        if step is None or not _cut_off(step, *cut_off):
+            return False
+        self.steps[step_id] = replace(step, claimed_by=worker, heartbeat_at=now)
+        return True
 
     async def replace_step_args(self, step_id: str, args: dict[str, Any]) -> bool:
         if not await self.move_step(step_id, [StepStatus.WAITING_APPROVAL], StepStatus.PENDING):

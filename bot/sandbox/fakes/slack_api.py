@@ -7,14 +7,13 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Self
 
 from aiohttp import web
 
 from bot.core.jsonvalue import Json, JsonObject
-from bot.sandbox.fakes import slack_payloads as answers
 from bot.sandbox.fakes.slack_calls import Call, CallLog
+from bot.sandbox.fakes.slack_faults import RESET, SlackFaults, fault_reply
 from bot.sandbox.fakes.slack_methods import SlackMethods, add_reaction
 from bot.sandbox.fakes.slack_payloads import SlackError
 
@@ -23,15 +22,7 @@ __all__ = ["Call", "FakeSlackApi", "SlackError"]
 _JSON_PARAMS = ("blocks", "attachments", "view", "metadata")
 
 
-@dataclass(kw_only=True)
-class _Fault:
-    status: int
-    retry_after: int
-    error: str | None
-    times: int
-
-
-class FakeSlackApi(SlackMethods, CallLog):
+class FakeSlackApi(SlackMethods, SlackFaults, CallLog):
     """The fake server; use as ``async with FakeSlackApi(token) as slack:`` and pass ``slack.url``."""
 
     check_blocks = False  # on (per instance or class): blocks and views slack_sdk refuses are refused, as Slack does
@@ -60,7 +51,7 @@ class FakeSlackApi(SlackMethods, CallLog):
         self._handles: dict[str, str] = {}
         self._channel_names: dict[str, str] = {}
         self._users: dict[str, JsonObject] = {}
-        self._faults: defaultdict[str, list[_Fault]] = defaultdict(list)
+        self._init_faults()
         self._latency: dict[str, float] = {}
         self._changed = asyncio.Condition()
         self._listeners: list[Callable[[Call], None]] = []
@@ -156,18 +147,6 @@ class FakeSlackApi(SlackMethods, CallLog):
         """Override fields of the ``users.info`` answer for ``user`` (e.g. ``is_admin=True``)."""
         self._users[user] = {**self._users.get(user, {}), **fields}
 
-    def fail_next(
-        self,
-        method: str,
-        *,
-        status: int = 429,
-        retry_after: int = 1,
-        times: int = 1,
-        error: str | None = None,
-    ) -> None:
-        """Answer the next ``times`` calls with a 429 (with ``Retry-After``), a 5xx, or ``ok: false, error``."""
-        self._faults[method].append(_Fault(status=status, retry_after=retry_after, error=error, times=times))
-
     def set_latency(self, method: str, seconds: float) -> None:
         self._latency[method] = seconds
 
@@ -181,8 +160,18 @@ class FakeSlackApi(SlackMethods, CallLog):
         if method in self._latency:
             await asyncio.sleep(self._latency[method])  # sleep-ok: latency injection
         status, headers, body = self._answer(method, params, token)
+        if status == 200 and body.get("ok") is True:
+            ghost = self._take_ghost(method)
+            if ghost is not None:  # done, but the answer is lost
+                status, headers, body = fault_reply(ghost)
+            elif (hold := self._take_hold(method)) is not None:
+                hold.reached.set()
+                await hold.release.wait()
         await self._record(Call(method=method, params=params, time=received, status=status, response=body))
-        return web.json_response(body, status=status, headers=headers)
+        if status == RESET:
+            assert request.transport is not None
+            request.transport.close()
+        return web.json_response(body, status=status or 500, headers=headers)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         params = await _decode_params(request)
@@ -196,7 +185,7 @@ class FakeSlackApi(SlackMethods, CallLog):
             return 200, {}, SlackError("invalid_auth").body()
         fault = self._take_fault(method)
         if fault is not None:
-            return _fault_reply(fault)
+            return fault_reply(fault)
         handler = self._methods.get(method)
         try:
             if handler is None:
@@ -204,24 +193,6 @@ class FakeSlackApi(SlackMethods, CallLog):
             return 200, {}, handler(params)
         except SlackError as exc:
             return 200, {}, exc.body()
-
-    def _take_fault(self, method: str) -> _Fault | None:
-        queue = self._faults.get(method)
-        if not queue:
-            return None
-        fault = queue[0]
-        fault.times -= 1
-        if fault.times <= 0:
-            queue.pop(0)
-        return fault
-
-
-def _fault_reply(fault: _Fault) -> tuple[int, dict[str, str], JsonObject]:
-    if fault.status == 429:
-        return answers.rate_limited(fault.retry_after)
-    if fault.error is not None:
-        return fault.status, {}, SlackError(fault.error).body()
-    return fault.status, {}, {"ok": False, "error": "fatal_error"}
 
 
 def _bearer(request: web.Request) -> str | None:

@@ -137,12 +137,12 @@ class SlackMethods:
             raise SlackError("thread_not_found")
         if messages[0]["ts"] == params["ts"] and len(messages) > 1:
             messages[0].update(thread_ts=params["ts"], reply_count=len(messages) - 1)
-        return answers.messages_page(messages)
+        return answers.messages_page(_metadata_if_asked(messages, params))
 
     def _history_page(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         top = [m for m in self.messages(channel) if m.get("thread_ts", m["ts"]) == m["ts"]]
-        return answers.messages_page(top[::-1], pin_count=0)
+        return answers.messages_page(_metadata_if_asked(top[::-1], params), pin_count=0)
 
     def _conversation_members(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
@@ -231,6 +231,13 @@ def add_reaction(message: JsonObject, name: str, user: str) -> bool:
     users.append(user)
     reaction["count"] = (number(reaction.get("count")) or 0) + 1
     return True
+
+
+def _metadata_if_asked(messages: list[JsonObject], params: Mapping[str, object]) -> list[JsonObject]:
+    """Slack shows a message's metadata only to a read with ``include_all_metadata``."""
+    if params.get("include_all_metadata") in (True, "1", "true"):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
 
 def _require(params: Mapping[str, object], key: str, error: str) -> str:

@@ -29,19 +29,32 @@ class Hold:
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
     held: int = 0
+    _more: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def release(self) -> None:
         self.released.set()
 
+    async def until_held(self, count: int) -> None:
+        """Wait until `count` requests are being held."""
+        async with self._more:
+            await self._more.wait_for(lambda: self.held >= count)
+
 
 class GitHubFaults:
     """Mixed into FakeGitHub: `fail_next` and `rate_limit_next` queue answers that the next matching requests get;
-    `hold_next` makes them hang until released."""
+    `hold_next` makes them hang until released; `set_latency` makes every answer slow."""
 
     login: str
     now: Callable[[], datetime]
     _faults: list[Fault]
     _holds: list[Hold]
+    latency = 0.0  # seconds every answer waits (a slow GitHub)
+    in_flight = 0  # requests received and not yet answered
+    max_in_flight = 0  # the most there were at once
+
+    def set_latency(self, seconds: float) -> None:
+        """Every request from now on waits `seconds` (on the real clock) before it is answered."""
+        self.latency = seconds
 
     def hold_next(self, method: str, path_regex: str, times: int = 1) -> Hold:
         """The next `times` matching requests get no answer until the returned hold is released."""
@@ -54,12 +67,21 @@ class GitHubFaults:
             hold.release()
 
     async def _wait_if_held(self, method: str, path: str) -> None:
-        for hold in self._holds:
-            if hold.method == method and hold.path.search(path) and hold.held < hold.times:
-                hold.held += 1
-                hold.arrived.set()
-                await hold.released.wait()
-                return
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency > 0:
+                await asyncio.sleep(self.latency)
+            for hold in self._holds:
+                if hold.method == method and hold.path.search(path) and hold.held < hold.times:
+                    hold.held += 1
+                    hold.arrived.set()
+                    async with hold._more:
+                        hold._more.notify_all()
+                    await hold.released.wait()
+                    return
+        finally:
+            self.in_flight -= 1
 
     def fail_next(
         self,
