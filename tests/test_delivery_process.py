@@ -57,7 +57,7 @@ async def test_a_replica_killed_after_its_post_reached_slack_is_taken_over_witho
         try:
             async with asyncio.timeout(30):
                 while await outbox.counts() != {"delivered": 1}:
-                    await asyncio.sleep(0.1)
+                    await asyncio.sleep(0.1)  # sleep-ok: polls another process's database
         finally:
             await outbox.engine.dispose()
         second.signal(signal.SIGTERM)

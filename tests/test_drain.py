@@ -88,9 +88,7 @@ async def test_an_agent_turn_cut_off_is_taken_up_by_another_replica(db_url: str)
         assert aenv.bot is not None and aenv.model is not None
         aenv.model.script(Delay(60), text_response("never seen"), text_response("No open pull requests in acme/api."))
         asked = await aenv.driver.mention("anything open in acme/api?", user="U1", channel="C1")
-        async with asyncio.timeout(10):
-            while not aenv.model.requests:  # the model is thinking (for 60 s)
-                await asyncio.sleep(0.01)
+        await aenv.model.wait_for_requests(1)  # the model is thinking (for 60 s)
         assert await aenv.bot.finish_work(0) == 1
         replica = await build(aenv.settings(), clock=aenv.clock, migrate=False)
         try:

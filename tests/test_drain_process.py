@@ -48,6 +48,8 @@ async def test_sigterm_drains_and_a_second_process_answers_what_was_left(
     driver = SlackDriver(base, SIGNING_SECRET, now=time.time)
     acked: list[str] = []  # the ts of every mention Slack was told was received
 
+    streaming = asyncio.Event()
+
     async def stream() -> None:
         n = 0
         while True:
@@ -58,7 +60,9 @@ async def test_sigterm_drains_and_a_second_process_answers_what_was_left(
                 return  # the process has stopped listening
             if resp.status == 200:
                 acked.append(resp.payload["event"]["ts"])
-            await asyncio.sleep(PACE)
+                if len(acked) >= 3:
+                    streaming.set()
+            await asyncio.sleep(PACE)  # sleep-ok: the load generator's pace, not a synchronisation
 
     async with (
         aiohttp.ClientSession() as http,
@@ -71,8 +75,7 @@ async def test_sigterm_drains_and_a_second_process_answers_what_was_left(
             await hold.arrived.wait()  # its GitHub call hangs from here on
         arriving = asyncio.create_task(stream())
         async with asyncio.timeout(30):
-            while len(acked) < 3:
-                await asyncio.sleep(PACE)
+            await streaming.wait()  # three requests acknowledged before the signal
         assert await ready_status(http, base) == 200
 
         signalled = time.monotonic()

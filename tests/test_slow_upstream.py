@@ -129,7 +129,7 @@ async def test_a_hung_call_keeps_its_client_until_it_ends() -> None:
             await hold.arrived.wait()
         hung.cancel()
         waiting = asyncio.create_task(gw.list_pull_requests("acme/api", state="open", limit=10))
-        await asyncio.sleep(0.05)  # not synchronisation: room for a wrong implementation to send the request
+        await asyncio.sleep(0.05)  # sleep-ok, not synchronisation: room for a wrong implementation to send the request
         assert gh.in_flight == 1 and not waiting.done()
         hold.release()
         async with asyncio.timeout(10):

@@ -115,6 +115,7 @@ class FakeOpenAI:
         self.api_key = api_key
         self.url = ""
         self.requests: list[RecordedRequest] = []
+        self._recorded = asyncio.Condition()
         self.overruns: list[Any] = []  # bodies of requests that arrived after the script ran out
         self.problems: list[str] = []  # stream/step mismatches and responder exceptions
         self._steps: list[Step] = []
@@ -183,6 +184,11 @@ class FakeOpenAI:
 
     # -- handlers --
 
+    async def wait_for_requests(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Until `count` requests have arrived (answered or still held back by a Delay)."""
+        async with asyncio.timeout(timeout), self._recorded:
+            await self._recorded.wait_for(lambda: len(self.requests) >= count)
+
     async def _record(self, request: web.Request) -> RecordedRequest:
         raw = await request.read()
         try:
@@ -197,6 +203,8 @@ class FakeOpenAI:
             json=body,
         )
         self.requests.append(recorded_request)
+        async with self._recorded:
+            self._recorded.notify_all()
         return recorded_request
 
     def _unauthorized(self, request: web.Request) -> web.Response:
