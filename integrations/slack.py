@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -15,11 +16,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.errors import NotInChannel
 from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import seal, seal_json
 from bot.core.redact import contains_secret, redact, redact_text
 from bot.core.spans import span
 from integrations.slack_outbox import Outbox
+from integrations.slack_retry import UrlRefused
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,12 @@ class SlackChat:
                 "channel": channel, "text": self._clean(text), "blocks": self._clean_blocks(blocks),
                 "thread_ts": thread_ts, "unfurl_links": False, "unfurl_media": False,
             }  # fmt: skip
-            resp = await self.outbox.deliver("chat.postMessage", channel, args, find=True)
+            try:
+                resp = await self.outbox.deliver("chat.postMessage", channel, args, find=True)
+            except SlackApiError as exc:
+                if exc.response.get("error") in NOT_THERE:
+                    raise NotInChannel(channel) from exc
+                raise
         return str(resp["ts"])
 
     async def update(self, channel: str, ts: str, text: str, blocks: Sequence[JsonObject]) -> None:
@@ -71,9 +79,29 @@ class SlackChat:
         blocks: Sequence[JsonObject] = (),
         *,
         thread_ts: str | None = None,
+        response_url: str | None = None,
     ) -> None:
+        if response_url is not None and await self._respond(response_url, channel, text, blocks):
+            return
         with span("slack chat.postEphemeral", {"slack.channel": channel, "slack.user": user}):
             await self._ephemeral(channel, user, text, blocks, thread_ts=thread_ts)
+
+    async def _respond(self, url: str, channel: str, text: str, blocks: Sequence[JsonObject]) -> bool:
+        """Through a slash command's response_url; False when it is not Slack's or Slack refused it."""
+        if not hook_of(url, str(self.client.base_url)):
+            log.warning("a response_url not on Slack's hooks host was ignored: answered with chat.postEphemeral")
+            return False
+        args: dict[str, Any] = {
+            "url": url, "text": self._clean(text), "blocks": self._clean_blocks(blocks) or None,
+            "response_type": "ephemeral", "replace_original": False,
+        }  # fmt: skip
+        try:
+            with span("slack response_url", {"slack.channel": channel}):
+                await self.outbox.deliver("response_url", channel, args)
+        except UrlRefused as exc:
+            log.info("the response_url was refused (%s): answered with chat.postEphemeral", exc.error or exc.status)
+            return False
+        return True
 
     async def _ephemeral(
         self, channel: str, user: str, text: str, blocks: Sequence[JsonObject], *, thread_ts: str | None
@@ -125,6 +153,18 @@ class SlackChat:
             return given
         cleaned: list[JsonObject] = redact(given, self._secrets)
         return cleaned
+
+
+def hook_of(url: str, api_url: str) -> bool:
+    """Whether `url` is a response_url of the Slack that `api_url` (SLACK_API_URL) names: on its `hooks.` host
+    (https://hooks.slack.com for https://slack.com/api/), or on the API's own host (a proxy, a test's fake). The
+    URL came in a signed request; this keeps a leaked signing secret from turning opsbot into a proxy."""
+    hook, api = urlsplit(url), urlsplit(api_url)
+    if not hook.hostname or not api.hostname or hook.scheme != api.scheme or hook.scheme not in ("https", "http"):
+        return False
+    host = hook.hostname.lower()
+    same_port = hook.port == api.port
+    return same_port and host in (api.hostname.lower(), f"hooks.{api.hostname.lower()}")
 
 
 def _sealed(block: JsonObject) -> JsonObject:

@@ -11,7 +11,11 @@
   exponentially with jitter; up to the row's deadline, after which it is dead-lettered (row, metric, audit,
   WARNING) and `Undeliverable` is raised. Permanent Slack errors (channel_not_found, invalid_blocks, …) are not
   retried: the SlackApiError goes to the caller as before;
-- posts are paced per channel (a token bucket: about one a second, short bursts), as Slack asks.
+- posts are paced per channel (a token bucket: about one a second, short bursts), as Slack asks;
+- method `response_url` posts `args` (without its `url`) as JSON to `args["url"]`, the URL a slash command or a
+  click came with: retried like the Web API; any other 4xx (`expired_url` after 30 minutes, `used_url` after five
+  uses, `invalid_blocks`) raises `UrlRefused`. An ephemeral cannot be looked for, so one whose answer was lost may
+  be sent again.
 
 Waits are real time (`asyncio.sleep`: they wait for a real server); deadlines are on the app's clock.
 """
@@ -23,7 +27,6 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +34,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.core import log_context
 from bot.core.clock import Clock, SystemClock
@@ -38,28 +42,13 @@ from bot.core.delivery import METADATA_TYPE, OutboxRow, OutboxStore, Undeliverab
 from bot.core.delivery_metrics import counted
 from bot.core.jsonvalue import JsonObject
 from bot.core.ports import Audit
+from integrations.slack_retry import DeliveryConfig, Retry, UrlRefused, by_status, classify, seconds
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"})
 PACED = frozenset({"chat.postMessage", "chat.postEphemeral"})
 REFUSED = "refused: "  # the last_error of a row Slack refused for good (tried again only if the work runs again)
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeliveryConfig:
-    deadline_seconds: float = 3600.0
-    backoff_base: float = 1.0
-    backoff_cap: float = 60.0
-    pace_per_second: float = 1.0  # 0: no pacing
-    pace_burst: int = 10
-    search_limit: int = 100  # messages looked through when adopting an earlier attempt's post
-
-
-class _Retry(Exception):
-    def __init__(self, error: str, wait: float | None, *, maybe_sent: bool) -> None:
-        super().__init__(error)
-        self.error, self.wait, self.maybe_sent = error, wait, maybe_sent
+URL_TIMEOUT = 10  # seconds for one post to a response_url
 
 
 class Outbox:
@@ -105,7 +94,7 @@ class Outbox:
                         log.info("outbox %s: an earlier attempt had reached Slack (ts %s): adopted", key, ts)
                         return {"ok": True, "ts": ts, "channel": channel}
                 answer = await self._attempt(key, method, channel, args)
-            except _Retry as retry:
+            except Retry as retry:
                 failures += 1
                 maybe_sent = maybe_sent or retry.maybe_sent
                 await self._retry_or_die(key, method, channel, row, retry, failures)
@@ -121,10 +110,12 @@ class Outbox:
         await self._gate(method, channel)
         if self.store is not None:
             await self.store.attempt(key, self.clock.now())
+        if method == "response_url":
+            return await self._post_url(key, channel, args)
         try:
             resp = await self._send(method, _without_none(args))
         except SlackApiError as exc:
-            retry = _classify(exc)
+            retry = classify(exc)
             if retry is None:
                 await self._refused(key, method, exc)
                 raise
@@ -132,9 +123,30 @@ class Outbox:
                 self._blocked[(method, channel or "")] = time.monotonic() + retry.wait
             raise retry from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _Retry(f"{type(exc).__name__}: {exc}", None, maybe_sent=True) from exc
+            raise Retry(f"{type(exc).__name__}: {exc}", None, maybe_sent=True) from exc
         data = resp.data
         return dict(data) if isinstance(data, dict) else {"ok": True}
+
+    async def _post_url(self, key: str, channel: str | None, args: dict[str, Any]) -> dict[str, Any]:
+        body = _without_none({k: v for k, v in args.items() if k != "url"})
+        hook = AsyncWebhookClient(str(args["url"]), timeout=URL_TIMEOUT, session=self.client.session, retry_handlers=[])
+        try:
+            resp = await hook.send_dict(body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Retry(f"{type(exc).__name__}: {exc}", None, maybe_sent=True) from exc
+        error = (resp.body or "").strip()[:100]
+        if resp.status_code == 200:
+            return {"ok": True}
+        if resp.status_code == 429:
+            wait = seconds(resp.headers.get("Retry-After", resp.headers.get("retry-after", "1")))
+            self._blocked[("response_url", channel or "")] = time.monotonic() + wait
+            raise Retry(f"429 (Retry-After {wait:g})", wait, maybe_sent=False)
+        if (retry := by_status(resp.status_code, error)) is not None:
+            raise retry
+        counted("response_url", "refused")
+        if self.store is not None:
+            await self.store.dead(key, f"{REFUSED}{error or resp.status_code}")
+        raise UrlRefused(resp.status_code, error)
 
     async def _search(self, key: str, channel: str, thread_ts: str | None, row: OutboxRow) -> str | None:
         """The ts of our own message with this key, if an earlier attempt posted it (recent messages only)."""
@@ -151,13 +163,13 @@ class Outbox:
             else:
                 resp = await self.client.conversations_history(**params)
         except SlackApiError as exc:
-            retry = _classify(exc)
+            retry = classify(exc)
             if retry is None:  # no such thread or channel (a DM by user id), no scope: nothing to find
                 log.info("outbox %s: could not look for an earlier post (%s)", key, exc.response.get("error"))
                 return None
-            raise _Retry(f"{method}: {retry.error}", retry.wait, maybe_sent=True) from exc
+            raise Retry(f"{method}: {retry.error}", retry.wait, maybe_sent=True) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _Retry(f"{method}: {type(exc).__name__}", None, maybe_sent=True) from exc
+            raise Retry(f"{method}: {type(exc).__name__}", None, maybe_sent=True) from exc
         messages = resp.get("messages")
         for message in messages if isinstance(messages, list) else []:
             metadata = message.get("metadata") if isinstance(message, dict) else None
@@ -190,7 +202,7 @@ class Outbox:
             await self._sleep(-tokens / rate)
 
     async def _retry_or_die(
-        self, key: str, method: str, channel: str | None, row: OutboxRow, retry: _Retry, failures: int
+        self, key: str, method: str, channel: str | None, row: OutboxRow, retry: Retry, failures: int
     ) -> None:
         now = self.clock.now()
         if now >= row.deadline_at:
@@ -238,22 +250,6 @@ class Outbox:
                 "outbox.dead", at=self.clock.now(), run_id=str(run_id) if run_id else None, key=key, method=method,
                 channel=channel, error=error,
             )  # fmt: skip
-
-
-def _classify(exc: SlackApiError) -> _Retry | None:
-    """A refusal worth trying again (with Retry-After's wait for a 429), or None when it is final."""
-    status = int(getattr(exc.response, "status_code", 200) or 200)
-    error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-    if status == 429:
-        after = exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", "1"))
-        try:
-            wait = max(float(after), 0.0)
-        except ValueError:
-            wait = 1.0
-        return _Retry(f"429 (Retry-After {after})", wait, maybe_sent=False)
-    if status >= 500 or error in TRANSIENT_ERRORS:
-        return _Retry(f"HTTP {status} {error or ''}".strip(), None, maybe_sent=True)
-    return None
 
 
 def _without_none(args: dict[str, Any]) -> dict[str, Any]:

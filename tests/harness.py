@@ -83,7 +83,9 @@ class Harness:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
-        self.driver = SlackDriver(self.url, SIGNING_SECRET, now=lambda: self.clock.now().timestamp())
+        now = lambda: self.clock.now().timestamp()  # noqa: E731 - one clock for the driver and the fake's hooks
+        self.slack.hook_now = now
+        self.driver = SlackDriver(self.url, SIGNING_SECRET, now=now, response_url_base=self.slack.hooks_url)
         return self.bot
 
     async def stop_bot(self) -> None:

@@ -83,7 +83,7 @@ def test_a_purchase_price_is_bounded_so_that_it_rounds(price: str) -> None:
 async def test_a_5000_digit_pr_number_gets_a_clear_reply_not_a_crash(env: Harness, text: str) -> None:
     await env.driver.command(text)
     await env.settle()
-    [reply] = env.slack.calls_to("chat.postEphemeral")
+    [reply] = env.slack.calls_to("response_url")
     shown = reply.params["text"] + json.dumps(reply.params.get("blocks"))
     assert PR_RANGE in shown and "went wrong" not in shown
     assert env.github.merges == []

@@ -52,7 +52,7 @@ async def test_the_generic_form_and_help_know_close_issue(env: Harness) -> None:
     await env.driver.command("close_issue repo=acme/api number=4 comment=Done", user="U1", channel="C1")
     await env.settle()
 
-    [help_reply] = env.slack.calls_to("chat.postEphemeral")
+    [help_reply] = env.slack.calls_to("response_url")
     assert "close_issue" in json.dumps(help_reply.params.get("blocks", []))
     [card] = env.slack.calls_to("chat.postMessage")
     assert "Close #4 Flaky deploy" in json.dumps(card.params["blocks"], ensure_ascii=False)

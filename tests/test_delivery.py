@@ -11,15 +11,17 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.app.wiring import Opsbot, build
 from bot.core import metrics
+from bot.core.errors import NotInChannel
 from bot.sandbox.fakes.slack_faults import RESET
 from bot.store.database import all_rows
 from bot.store.models import outbox_messages
 from bot.store.outbox_rows import OutboxRows
-from integrations.slack_outbox import DeliveryConfig
+from integrations.slack_retry import DeliveryConfig
 from tests.fakes.slack_api import Call
 from tests.harness import Harness
 
@@ -169,6 +171,9 @@ async def test_a_permanent_refusal_is_not_retried(env: Harness) -> None:
     assert env.bot is not None
     fast(env.bot)
     env.slack.fail_next("chat.postMessage", status=200, error="channel_not_found")
-    with pytest.raises(Exception, match="channel_not_found"):
+    with pytest.raises(NotInChannel, match="not a member of this channel"):  # said to the person in words
         await env.bot.chat.post("C9", "hello", [])
-    assert len(env.slack.calls_to("chat.postMessage")) == 1
+    env.slack.fail_next("chat.postMessage", status=200, error="invalid_blocks")
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        await env.bot.chat.post("C9", "hello", [])
+    assert len(env.slack.calls_to("chat.postMessage")) == 2

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from bot.sandbox.fakes import slack_bodies as bodies
+from bot.sandbox.fakes.slack_hooks import hook_path
 from handlers.actions import NO_CHANNEL
 from handlers.surfaces import SURFACES
 from handlers.views import OUT_OF_DATE
@@ -263,7 +264,8 @@ async def test_a_submission_without_inputs_is_replaced_by_the_reason(env: Harnes
 async def test_a_click_without_a_channel_is_told_why_through_its_response_url(
     env: Harness, lines: pytest.LogCaptureFixture
 ) -> None:
-    payload = click(response_url=f"{env.slack.hooks_url}/actions/T111/1/abc")
+    minted = env.clock.now().timestamp()
+    payload = click(response_url=f"{env.slack.hooks_url}/{hook_path('actions', 'T111', 'V1', 'U1', minted)}")
     del payload["channel"]
     payload["container"] = {"type": "view", "view_id": "V1"}
     resp = await post_payload(env, payload)

@@ -242,7 +242,7 @@ async def test_pending_and_audit_commands(penv: Harness) -> None:
     await click(penv, "opsbot.approve", card, "U2")
     await penv.driver.command("pending", user="U1", channel="C1")
     await penv.settle()
-    pending = penv.slack.calls_to("chat.postEphemeral")[-1].params
+    pending = penv.slack.calls_to("response_url")[-1].params
     assert (
         "Release 1.4" in text_of(pending)
         and "expires in" in text_of(pending)
@@ -251,7 +251,7 @@ async def test_pending_and_audit_commands(penv: Harness) -> None:
     for query in ("audit <@U2|ana>", "audit today", "audit nonsense!"):
         await penv.driver.command(query, user="U1", channel="C1")
         await penv.settle()
-    by_user, today, bad = (c.params for c in penv.slack.calls_to("chat.postEphemeral")[-3:])
+    by_user, today, bad = (c.params for c in penv.slack.calls_to("response_url")[-3:])
     assert "approval.decision" in text_of(by_user)
     assert "approval.requested" in text_of(today) and "plan" in text_of(today)
     assert "run id" in text_of(bad)

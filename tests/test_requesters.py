@@ -131,10 +131,10 @@ async def test_an_invoices_digest_needs_someone_who_may_ask_for_the_erp(
     async with harness(db_url, tmp_path, **erp(odoo)) as env:
         await env.driver.command("digest add daily 09:00 UTC invoices", user=OUTSIDER, channel="C2")
         await env.settle()
-        [refusal] = [text_of(c.params) for c in env.slack.calls_to("chat.postEphemeral")]
+        [refusal] = [text_of(c.params) for c in env.slack.calls_to("response_url")]
         assert "Only members of this channel may ask for `erp_overdue_invoices`" in refusal
         assert "added" not in refusal
         await env.driver.command("digest add daily 09:00 UTC invoices", user="U1", channel="C2")  # a member
         await env.settle()
-        replies = [text_of(c.params) for c in env.slack.calls_to("chat.postEphemeral")]
+        replies = [text_of(c.params) for c in env.slack.calls_to("response_url")]
         assert len(replies) == 2 and "added" in replies[1] and "overdue invoices" in replies[1]

@@ -19,7 +19,7 @@ def blocks_text(call_params: dict[str, Any]) -> str:
 async def test_ops_help_lists_every_tool_with_risk_and_example(env: Harness) -> None:
     await env.driver.command("help", user="U1", channel="C1")
     await env.settle()
-    [eph] = env.slack.calls_to("chat.postEphemeral")
+    [eph] = env.slack.calls_to("response_url")
     text = blocks_text(eph.params)
     assert env.bot is not None
     for name in ("list_pull_requests", "merge_pull_request", "create_issue", "dispatch_workflow"):
@@ -60,14 +60,14 @@ async def test_typo_gets_did_you_mean_and_help_line(env: Harness) -> None:
     await env.settle()
     [post] = env.slack.calls_to("chat.postMessage")
     assert "`merge`" in blocks_text(post.params) and "/ops help" in blocks_text(post.params)
-    [eph] = env.slack.calls_to("chat.postEphemeral")
+    [eph] = env.slack.calls_to("response_url")
     assert "`list`" in blocks_text(eph.params)
 
 
 async def test_invalid_arguments_name_the_problem(env: Harness) -> None:
     await env.driver.command("merge_pull_request repo=acme/api number=abc colour=red")
     await env.settle()
-    text = blocks_text(env.slack.calls_to("chat.postEphemeral")[0].params)
+    text = blocks_text(env.slack.calls_to("response_url")[0].params)
     assert "`number`" in text and "`colour` is not an argument" in text
 
 

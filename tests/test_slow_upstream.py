@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.core.clock import FakeClock
+from bot.sandbox.fakes.slack_hooks import hook_user
 from integrations.github import GitHubGateway
 from tests.approvals_helpers import approval_of, cards
 from tests.fakes.github import FakeGitHub
@@ -51,8 +52,8 @@ async def test_help_pending_and_a_click_answer_at_once_while_github_hangs(env: H
     pending_s = await answered_within(
         env,
         lambda: env.driver.command("pending", user="U5"),
-        "chat.postEphemeral",
-        lambda c: c.params.get("user") == "U5",
+        "response_url",
+        lambda c: hook_user(c.params["path"]) == "U5",
     )
     click_s = await answered_within(
         env,

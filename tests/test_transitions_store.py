@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bot.core.domain import RunStatus, StepStatus
 from bot.core.transitions import IllegalTransition
+from bot.sandbox.fakes.slack_hooks import hook_user
 from bot.store.models import runs, steps
 from tests.approvals_helpers import cards, click
 from tests.harness import Harness
@@ -55,5 +56,5 @@ async def test_the_service_audits_an_illegal_move_and_answers_plainly(
     await env.settle()
     rows = [r for r in await env.bot.audit.rows() if r.kind == "transition.illegal"]
     assert len(rows) == 1 and rows[0].actor == "U3" and "succeeded → executing" in str(rows[0].data["move"])
-    [reply] = [c.params for c in env.slack.calls_to("chat.postEphemeral") if c.params.get("user") == "U3"]
+    [reply] = [c.params for c in env.slack.calls_to("response_url") if hook_user(c.params["path"]) == "U3"]
     assert "Something went wrong on my side" in reply["text"] and "Traceback" not in reply["text"]

@@ -23,7 +23,10 @@ from bot.core.log_context import FIELDS, ContextFilter
 from bot.core.log_redaction import SecretFilter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-QUIET = ("alembic", "apscheduler")  # WARNING and up: APScheduler logs two INFO lines a minute per digest slot
+# WARNING and up: APScheduler logs two INFO lines a minute per digest slot; slack_sdk's web client one INFO line per
+# retry ("A retry handler found: …"), which at start-up would stand before the one line that says what is wrong.
+QUIET = ("alembic", "apscheduler", "slack_sdk.web")
+LOUD_AT_DEBUG = frozenset({"apscheduler", "slack_sdk.web"})
 
 
 def _ids(record: logging.LogRecord) -> dict[str, str | int]:
@@ -97,7 +100,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> Itera
     root.addHandler(handler)
     root.setLevel(settings.log_level)
     for name in QUIET:
-        if name != "apscheduler" or settings.log_level != logging.DEBUG:  # DEBUG shows APScheduler's lines too
+        if name not in LOUD_AT_DEBUG or settings.log_level != logging.DEBUG:  # DEBUG shows theirs too
             logging.getLogger(name).setLevel(logging.WARNING)
     try:
         yield handler

@@ -11,7 +11,8 @@ from bot.core.clock import Clock
 from bot.core.ports import Audit
 from bot.store.outbox_rows import OutboxRows
 from integrations.slack import SlackChat, make_client
-from integrations.slack_outbox import DeliveryConfig, Outbox
+from integrations.slack_outbox import Outbox
+from integrations.slack_retry import DeliveryConfig
 
 
 def make_chat(

@@ -21,6 +21,18 @@ class UserFacingError(OpsbotError):
         return self.message if self.hint is None else f"{self.message}\n{self.hint}"
 
 
+class NotInChannel(UserFacingError):
+    """Slack refused a post because opsbot is not in the channel (a private channel it was never invited to, a DM
+    between people): the person is told how to fix it."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(
+            "I'm not a member of this channel, so I can't post here.",
+            hint="Invite me with `/invite @opsbot` (or from the channel's settings → Integrations), then ask again.",
+        )
+        self.channel = channel
+
+
 class ConfigurationError(UserFacingError):
     """A setting is missing or invalid; start-up prints it as one line."""
 

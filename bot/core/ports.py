@@ -139,7 +139,12 @@ class Chat(Protocol):
         blocks: Sequence[JsonObject] = (),
         *,
         thread_ts: str | None = None,
-    ) -> None: ...
+        response_url: str | None = None,
+    ) -> None:
+        """Shown to `user` only. With a `response_url` (a slash command's), through it: that works where opsbot is
+        not a member (a private channel, a DM); where Slack refuses it (expired, used up), as chat.postEphemeral;
+        where that is refused too, as a direct message."""
+        ...
 
     async def message_text(self, channel: str, ts: str) -> str | None: ...
 

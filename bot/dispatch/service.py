@@ -215,13 +215,18 @@ class Service:
 
     async def reply(self, event: Event, text: str, blocks: list[JsonObject]) -> None:
         """Answer in the event's thread; a slash command's, a click's and a form's replies go only to the person who
-        sent it. With no channel to answer in, the answer goes to the person as a direct message."""
+        sent it (a slash command's through its response_url, which works in channels opsbot is not in). With no
+        channel to answer in, the answer goes to the person as a direct message."""
         if not event.channel:
             log.info("no channel to answer %s in: replying to %s directly", event.type, event.actor)
             await self.chat.post(event.actor, text, blocks)
             return
         if event.source in (Source.SLACK_COMMAND, Source.SLACK_ACTION, Source.SLACK_VIEW):
-            await self.chat.ephemeral(event.channel, event.actor, text, blocks, thread_ts=event.thread_ts)
+            url = event.payload.get("response_url") if event.source is Source.SLACK_COMMAND else None
+            await self.chat.ephemeral(
+                event.channel, event.actor, text, blocks, thread_ts=event.thread_ts,
+                response_url=url if isinstance(url, str) and url else None,
+            )  # fmt: skip
         else:
             await self.chat.post(event.channel, text, blocks, thread_ts=_thread_of(event))
 

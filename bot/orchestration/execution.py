@@ -27,7 +27,7 @@ from bot.core.domain import (
     StepRecord,
     StepStatus,
 )
-from bot.core.errors import OutcomeUnknown, ToolError
+from bot.core.errors import NotInChannel, OutcomeUnknown, ToolError
 from bot.core.ports import Audit, Blocks, Messages, PolicyPort, Store
 from bot.core.spans import span
 from bot.core.tool_registry import CURRENT_RUN, Risk, ToolRegistry, ToolResult
@@ -261,8 +261,25 @@ class Execution:
             approval=approval.id,
             tool=step.tool,
         )
-        await self.cards.post_new(ApprovalCase(approval=approval, run=run, steps=(step,)), thread_poster=self.post)
+        try:
+            await self.cards.post_new(ApprovalCase(approval=approval, run=run, steps=(step,)), thread_poster=self.post)
+        except NotInChannel:
+            await self._withdraw(run, step, approval)
+            raise
         return False
+
+    async def _withdraw(self, run: RunRecord, step: StepRecord, approval: ApprovalRecord) -> None:
+        """Its card could not be posted (opsbot is not in the channel): nobody could approve it, so it ends now."""
+        now = self.clock.now()
+        await self.repo.move_approval(approval.id, ApprovalStatus.PENDING, ApprovalStatus.EXPIRED, now)
+        data = {"error": "not_in_channel", "message": "The approval card could not be posted in the channel."}
+        await self.repo.move_step(
+            step.id, [StepStatus.WAITING_APPROVAL], StepStatus.FAILED, result=data, finished_at=now
+        )
+        await self.audit.append(
+            "approval.withdrawn", at=now, run_id=run.id, approval=approval.id, reason="not_in_channel"
+        )
+        await self.finish(run)
 
     async def post(self, run: RunRecord, text: str, blocks: Blocks) -> str:
         return await self.poster.post(run, text, blocks)

@@ -231,7 +231,7 @@ async def test_turn_limit_and_hourly_quota_end_with_a_message(db_url: str) -> No
 async def test_help_says_the_agent_is_active(aenv: Harness) -> None:
     await aenv.driver.command("help", user="U1")
     await aenv.settle()
-    assert "AI agent" in text_of(aenv.slack.calls_to("chat.postEphemeral")[0].params)
+    assert "AI agent" in text_of(aenv.slack.calls_to("response_url")[0].params)
 
 
 async def test_exact_commands_still_use_the_grammar(aenv: Harness) -> None:

@@ -84,7 +84,7 @@ def posts(env: Harness) -> list[str]:
 async def test_runbooks_are_listed_with_their_inputs(renv: Harness) -> None:
     await renv.driver.command("runbooks", user="U1")
     await renv.settle()
-    listing = text_of(renv.slack.calls_to("chat.postEphemeral")[0].params)
+    listing = text_of(renv.slack.calls_to("response_url")[0].params)
     assert "ci-failure" in listing and "`repo`*" in listing and "unavailable" in listing
 
 
@@ -143,7 +143,7 @@ async def test_bad_inputs_get_a_clear_answer(renv: Harness) -> None:
     await renv.driver.command("run triage", user="U1")
     await renv.driver.command("run trage repo=acme/api", user="U1")
     await renv.settle()
-    texts = " ".join(text_of(c.params) for c in renv.slack.calls_to("chat.postEphemeral"))
+    texts = " ".join(text_of(c.params) for c in renv.slack.calls_to("response_url"))
     assert "needs `repo`" in texts and "Did you mean `triage`" in texts
 
 

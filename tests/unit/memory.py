@@ -331,8 +331,11 @@ class MemoryChat:
         blocks: Sequence[dict[str, Any]] = (),
         *,
         thread_ts: str | None = None,
+        response_url: str | None = None,
     ) -> None:
-        self.ephemerals.append({"channel": channel, "user": user, "text": text, "thread_ts": thread_ts})
+        self.ephemerals.append(
+            {"channel": channel, "user": user, "text": text, "thread_ts": thread_ts, "response_url": response_url}
+        )
 
     async def message_text(self, channel: str, ts: str) -> str | None:
         return next((p["text"] for p in self.posts if p["ts"] == ts), None)

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.core.jsonvalue import Json, JsonObject
 from bot.sandbox.fakes.slack_calls import Call, CallLog
 from bot.sandbox.fakes.slack_faults import RESET, SlackFaults, fault_reply
+from bot.sandbox.fakes.slack_hooks import SlackHooks
 from bot.sandbox.fakes.slack_methods import SlackMethods, add_reaction
 from bot.sandbox.fakes.slack_payloads import SlackError
 
@@ -22,7 +23,7 @@ __all__ = ["Call", "FakeSlackApi", "SlackError"]
 _JSON_PARAMS = ("blocks", "attachments", "view", "metadata")
 
 
-class FakeSlackApi(SlackMethods, SlackFaults, CallLog):
+class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
     """The fake server; use as ``async with FakeSlackApi(token) as slack:`` and pass ``slack.url``."""
 
     check_blocks = False  # on (per instance or class): blocks and views slack_sdk refuses are refused, as Slack does
@@ -51,6 +52,8 @@ class FakeSlackApi(SlackMethods, SlackFaults, CallLog):
         self._handles: dict[str, str] = {}
         self._channel_names: dict[str, str] = {}
         self._users: dict[str, JsonObject] = {}
+        self._outside: set[str] = set()
+        self._hook_uses: defaultdict[str, int] = defaultdict(int)
         self._init_faults()
         self._latency: dict[str, float] = {}
         self._changed = asyncio.Condition()
@@ -133,6 +136,11 @@ class FakeSlackApi(SlackMethods, SlackFaults, CallLog):
         """Record ``user``'s reaction on a stored message (what Slack does before sending ``reaction_added``)."""
         add_reaction(self._find(channel, ts), name, user)
 
+    def set_outside(self, channel: str) -> None:
+        """The bot is not in ``channel`` (a private channel, a DM between people): chat.postMessage and
+        chat.postEphemeral there answer ``channel_not_found``; its response_urls still work."""
+        self._outside.add(channel)
+
     def set_members(self, channel: str, users: list[str]) -> None:
         self._members[channel] = list(users)
 
@@ -174,10 +182,16 @@ class FakeSlackApi(SlackMethods, SlackFaults, CallLog):
         return web.json_response(body, status=status or 500, headers=headers)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
+        received, path = time.time(), request.match_info["path"]
         params = await _decode_params(request)
-        params["path"] = request.match_info["path"]
-        await self._record(Call(method="response_url", params=params, time=time.time(), response={"ok": True}))
-        return web.Response(text="ok")
+        status, headers, text = self._hook_answer(path, params)
+        params["path"] = path
+        answer: JsonObject = {"ok": status == 200} if status == 200 else {"ok": False, "error": text}
+        await self._record(Call(method="response_url", params=params, time=received, status=status, response=answer))
+        if status == RESET:
+            assert request.transport is not None
+            request.transport.close()
+        return web.Response(text=text, status=status or 500, headers=headers)
 
     def _answer(self, method: str, params: JsonObject, token: str | None) -> tuple[int, dict[str, str], JsonObject]:
         app_level = method == "apps.connections.open" and token is not None and token in self.app_tokens

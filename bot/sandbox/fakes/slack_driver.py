@@ -18,6 +18,7 @@ import aiohttp
 
 from bot.core.jsonvalue import Json, JsonObject
 from bot.sandbox.fakes import slack_bodies as bodies
+from bot.sandbox.fakes.slack_hooks import hook_path
 
 __all__ = ["DriverResponse", "SlackDriver"]
 
@@ -188,7 +189,7 @@ class SlackDriver:
             channel=channel,
             team_id=self.team_id,
             trigger_id=self._trigger_id(),
-            response_url=self._response_url("commands"),
+            response_url=self._response_url("commands", channel, user),
         )
         return await self._send(fields, urlencode(fields), "application/x-www-form-urlencoded", {})
 
@@ -223,7 +224,7 @@ class SlackDriver:
             team_id=self.team_id,
             message=clicked,
             trigger_id=self._trigger_id(),
-            response_url=self._response_url("actions"),
+            response_url=self._response_url("actions", channel, as_user),
         )
         return await self._send_payload(payload)
 
@@ -293,5 +294,5 @@ class SlackDriver:
     def _trigger_id(self) -> str:
         return f"{next(_ids)}.{int(self.now())}.{uuid.uuid4().hex[:16]}"
 
-    def _response_url(self, kind: str) -> str:
-        return f"{self.response_url_base}/{kind}/{self.team_id}/{next(_ids)}/{uuid.uuid4().hex[:24]}"
+    def _response_url(self, kind: str, channel: str, user: str) -> str:
+        return f"{self.response_url_base}/{hook_path(kind, self.team_id, channel, user, self.now())}"

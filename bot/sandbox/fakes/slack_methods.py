@@ -27,6 +27,7 @@ class SlackMethods:
     _history: defaultdict[str, list[JsonObject]]
     _ephemeral: defaultdict[str, list[JsonObject]]
     _members: dict[str, list[str]]
+    _outside: set[str]
     _groups: dict[str, list[str]]
     _handles: dict[str, str]
     _channel_names: dict[str, str]
@@ -89,6 +90,8 @@ class SlackMethods:
 
     def _post_message(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
+        if channel in self._outside:
+            raise SlackError("channel_not_found")
         if not params.get("text") and not params.get("blocks") and not params.get("attachments"):
             raise SlackError("no_text")
         self._check_blocks(params)
@@ -111,6 +114,8 @@ class SlackMethods:
     def _post_ephemeral(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         user = _require(params, "user", "user_not_found")
+        if channel in self._outside:
+            raise SlackError("channel_not_found")
         if channel in self._members and user not in self._members[channel]:
             raise SlackError("user_not_in_channel")
         self._check_blocks(params)

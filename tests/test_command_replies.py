@@ -1,0 +1,118 @@
+"""A slash command is answered through its response_url (issue 16: response_url posts go through the outbox; issue
+17: replies that work in every channel): in a private channel or a DM opsbot is not in, the person still gets the
+answer; a response_url Slack refuses (expired, used up) falls back to chat.postEphemeral; one that is not Slack's is
+never called; Slack's 5xx and 429 on it are retried and the answer arrives once."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import pytest
+
+from bot.sandbox.fakes.slack_driver import SlackDriver
+from bot.sandbox.fakes.slack_hooks import HOOK_USES, hook_path, hook_user
+from integrations.slack import hook_of
+from integrations.slack_retry import DeliveryConfig
+from tests.harness import SIGNING_SECRET, Harness
+from tests.test_cli import free_port
+
+HELP = "Here is what I can do."
+
+
+def quick(env: Harness) -> None:
+    assert env.bot is not None
+    env.bot.chat.outbox.config = DeliveryConfig(backoff_base=0.02, backoff_cap=0.2, pace_per_second=0)
+
+
+async def test_a_command_in_a_private_channel_opsbot_is_not_in_is_answered(env: Harness) -> None:
+    env.slack.set_outside("G7")
+    await env.driver.command("help", user="U1", channel="G7")
+    await env.settle()
+    [answer] = env.slack.ephemerals("U1")
+    assert answer["channel"] == "G7" and answer["text"] == HELP
+    [call] = env.slack.calls_to("response_url")
+    assert call.params["response_type"] == "ephemeral" and call.params["replace_original"] is False
+    assert hook_user(call.params["path"]) == "U1"
+    assert not env.slack.calls_to("chat.postEphemeral") and not env.slack.calls_to("chat.postMessage")
+
+
+@pytest.mark.parametrize("error", ["expired_url", "used_url"])
+async def test_a_refused_response_url_falls_back_to_an_ephemeral(env: Harness, error: str) -> None:
+    env.slack.fail_next("response_url", status=404, error=error)
+    await env.driver.command("help", user="U1", channel="C1")
+    await env.settle()
+    [answer] = env.slack.ephemerals("U1")
+    assert answer["text"] == HELP
+    assert [c.status for c in env.slack.calls_to("response_url")] == [404]
+    assert len(env.slack.calls_to("chat.postEphemeral")) == 1
+
+
+async def test_slack_failing_on_the_response_url_delays_the_answer_but_it_arrives_once(env: Harness) -> None:
+    quick(env)
+    env.slack.fail_next("response_url", status=500)
+    env.slack.fail_next("response_url", status=429, retry_after=1)
+    await env.driver.command("help", user="U1", channel="C1")
+    await env.settle()
+    assert [c.status for c in env.slack.calls_to("response_url")] == [500, 429, 200]
+    assert [m["text"] for m in env.slack.ephemerals("U1")] == [HELP]
+    said = [str(c.params.get("text")) for c in env.slack.calls]
+    assert not [text for text in said if "went wrong" in text]
+
+
+async def test_the_fake_refuses_a_sixth_use_and_an_expired_url(env: Harness) -> None:
+    """The fake holds Slack's limits (five uses in 30 minutes), so the fallback above is the one that matters."""
+    minted = env.clock.now().timestamp()
+    path = hook_path("commands", "T111", "C1", "U1", minted)
+    old = hook_path("commands", "T111", "C1", "U1", minted - 31 * 60)
+    async with aiohttp.ClientSession() as session:
+        codes = [(await session.post(f"{env.slack.hooks_url}/{path}", json={"text": "hi"})).status for _ in range(6)]
+        late = await session.post(f"{env.slack.hooks_url}/{old}", json={"text": "hi"})
+        assert codes == [200] * HOOK_USES + [404] and late.status == 404 and await late.text() == "expired_url"
+
+
+async def test_a_response_url_not_on_slacks_hooks_host_is_never_called(
+    env: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    elsewhere = f"http://127.0.0.1:{free_port()}/hooks"  # not the host SLACK_API_URL names
+    forged = SlackDriver(env.url, SIGNING_SECRET, now=env.driver.now, response_url_base=elsewhere)
+    with caplog.at_level(logging.WARNING, logger="integrations.slack"):
+        await forged.command("help", user="U1", channel="C1")
+        await env.settle()
+    assert not env.slack.calls_to("response_url")
+    [answer] = env.slack.calls_to("chat.postEphemeral")
+    assert answer.params["text"] == HELP
+    assert any("not on Slack's hooks host" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("url", "api", "ok"),
+    [
+        ("https://hooks.slack.com/commands/T1/2/x", "https://slack.com/api/", True),
+        ("https://hooks.slack-gov.com/commands/T1/2/x", "https://slack-gov.com/api/", True),
+        ("http://127.0.0.1:8081/hooks/commands/T1/2/x", "http://127.0.0.1:8081/api/", True),
+        ("https://hooks.slack.com.evil.example/commands", "https://slack.com/api/", False),
+        ("https://169.254.169.254/latest/meta-data", "https://slack.com/api/", False),
+        ("http://hooks.slack.com/commands/T1/2/x", "https://slack.com/api/", False),
+        ("http://127.0.0.1:9999/hooks/x", "http://127.0.0.1:8081/api/", False),
+        ("file:///etc/passwd", "https://slack.com/api/", False),
+        ("not a url", "https://slack.com/api/", False),
+    ],
+)
+def test_only_slacks_own_hooks_host_is_a_response_url(url: str, api: str, ok: bool) -> None:
+    assert hook_of(url, api) is ok
+
+
+async def test_a_risky_command_where_opsbot_cannot_post_its_card_says_to_invite_it(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
+    env.slack.set_outside("G7")
+    await env.driver.command("merge pr 7 in acme/api", user="U1", channel="G7")
+    await env.settle()
+    [answer] = env.slack.ephemerals("U1")  # through the command's response_url
+    assert answer["channel"] == "G7" and "not a member of this channel" in answer["text"]
+    assert "/invite" in str(answer["blocks"])
+    assert env.bot is not None
+    assert await env.bot.repo.pending_approvals() == []  # nothing is left waiting for a card nobody can see
+    kinds = [r.kind for r in await env.bot.audit.rows()]
+    assert "approval.requested" in kinds and "approval.withdrawn" in kinds
+    assert not env.github.merges
