@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
+from bot.sandbox.fakes.slack_hooks import hook_user  # noqa: E402
 from bot.store.engine import make_engine, upgrade_database  # noqa: E402
 from tests.approvals_helpers import approval_of, cards  # noqa: E402
 from tests.db import create_pg_database, drop_pg_database  # noqa: E402
@@ -169,8 +170,8 @@ async def _sample(env: Harness, n: int, card: Call) -> tuple[float | None, float
     pending_s = await _timed(
         env,
         lambda: env.driver.command("pending", user=user),
-        "chat.postEphemeral",
-        lambda c: c.params.get("user") == user,
+        "response_url",  # a slash command is answered through its response_url
+        lambda c: hook_user(c.params["path"]) == user,
     )
     ts = card.response["ts"]
     click_s = await _timed(

@@ -159,6 +159,28 @@ async def test_requester_edits_before_approval_and_the_old_card_is_superseded(en
     assert [m["number"] for m in env.github.merges] == [7]
 
 
+async def test_a_reminder_held_up_by_slack_does_not_hold_up_an_expiry(penv: Harness) -> None:
+    """Issue 16: timer work waits for nothing else. Slack refuses every post for minutes; the reminder waits for its
+    Retry-After, and the expiry that falls due meanwhile is decided on time (its card update is another method)."""
+    await ask_merge(penv)
+    [card] = cards(penv)
+    assert penv.bot is not None
+    penv.clock.advance(91 * 60)  # the reminder is due
+    penv.slack.refuse_for("chat.postMessage", 600, retry_after=300)
+    penv.bot.timers.start(interval=0.05)  # the loop, as in production (a pass every 50 ms of real time)
+    try:
+        await penv.slack.wait_for("chat.postMessage", lambda c: c.status == 429 and "Still waiting" in str(c.params))
+        penv.clock.advance(30 * 60)  # and now the expiry
+        ts = card.response["ts"]
+        await penv.slack.wait_for("chat.update", lambda c: c.params["ts"] == ts and "Expired" in text_of(c.params))
+        assert not [c for c in penv.slack.calls_to("chat.postMessage") if c.ok and "Still waiting" in str(c.params)]
+    finally:
+        await penv.bot.timers.stop()
+    async with penv.bot.engine.connect() as conn:
+        assert [r.status for r in (await conn.execute(select(approvals.c.status))).all()] == ["expired"]
+    assert penv.github.merges == []
+
+
 async def test_reminder_once_then_expiry_once_and_nothing_runs(penv: Harness) -> None:
     await ask_merge(penv)
     [card] = cards(penv)
