@@ -25,12 +25,13 @@ def quick(env: Harness) -> None:
     env.bot.chat.outbox.config = DeliveryConfig(backoff_base=0.02, backoff_cap=0.2, pace_per_second=0)
 
 
-async def test_a_command_in_a_private_channel_opsbot_is_not_in_is_answered(env: Harness) -> None:
-    env.slack.set_outside("G7")
-    await env.driver.command("help", user="U1", channel="G7")
+@pytest.mark.parametrize("channel", ["G7", "D7"])  # a private channel, a DM between two people
+async def test_a_command_where_opsbot_is_not_a_member_is_answered(env: Harness, channel: str) -> None:
+    env.slack.set_outside(channel)
+    await env.driver.command("help", user="U1", channel=channel)
     await env.settle()
     [answer] = env.slack.ephemerals("U1")
-    assert answer["channel"] == "G7" and answer["text"] == HELP
+    assert answer["channel"] == channel and answer["text"] == HELP
     [call] = env.slack.calls_to("response_url")
     assert call.params["response_type"] == "ephemeral" and call.params["replace_original"] is False
     assert hook_user(call.params["path"]) == "U1"

@@ -8,9 +8,8 @@ from dataclasses import replace
 
 from bot.core.card_view import CardView, preview_from_dict
 from bot.core.domain import ApprovalCase, Decision, RunRecord
-from bot.core.mrkdwn import escape
 from bot.core.ports import Blocks, Chat, Messages, Store
-from bot.core.tool_registry import Risk, ToolRegistry, ToolResult
+from bot.core.tool_registry import Risk, ToolRegistry
 
 Poster = Callable[[RunRecord, str, Blocks], Awaitable[str]]
 
@@ -45,17 +44,15 @@ class Cards:
         text = f"{view.preview.title}: {view.status}"
         await self.chat.update(approval.channel, approval.message_ts, text, self.messages.approval_card(view))
 
-    async def show_outcome(
-        self, case: ApprovalCase | None, step_id: str, *, status: str, result: ToolResult | None, message: str | None
-    ) -> None:
-        """The card of a risky step that finished: its result, or what went wrong."""
+    async def show_outcome(self, case: ApprovalCase | None, step_id: str, *, status: str) -> None:
+        """The card of a risky step that finished: its header and status line say how it ended. The result itself
+        (or what went wrong) is said once, as a reply in the card's thread, which notifies the people in it."""
         if case is None or case.approval.step_id != step_id:
             approval = await self.repo.approval_for_step(step_id)
             case = await self.repo.approval_case(approval.id) if approval is not None else None
         if case is None:
             return
-        outcome = result.text if result is not None else (f":warning: {escape(message)}" if message else None)
-        await self.redraw(case, status=status, outcome=outcome)
+        await self.redraw(case, status=status)
 
     def view(self, case: ApprovalCase, *, status: str | None = None, outcome: str | None = None) -> CardView:
         approval = case.approval

@@ -159,7 +159,7 @@ class Execution:
         log.info("tool %s %s (step %s)", step.tool, status.value, step.id)  # the run's id is on the line (log_context)
         await self.audit.append("step.result", at=now, run_id=run.id, tool=step.tool, status=status.value, result=data)
         if Risk(step.risk).needs_approval:
-            await self.cards.show_outcome(case, step.id, status=status.value, result=result, message=message)
+            await self.cards.show_outcome(case, step.id, status=status.value)
         if result is not None:
             await self.post(run, result.text, self.messages.result(step.tool, result))
         elif status is StepStatus.UNKNOWN:

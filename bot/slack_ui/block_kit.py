@@ -119,6 +119,20 @@ def result_blocks(tool: str, result: ToolResult) -> list[Block]:
 # -- approval cards ----------------------------------------------------------------------------------
 
 
+# The card's header follows its state: a decided card never reads "Approval needed".
+HEADERS = {
+    "pending": "Approval needed",
+    "approved": "Approved",
+    "executing": "Running",
+    "succeeded": "Done",
+    "failed": "Failed",
+    "unknown": "Outcome unknown",
+    "rejected": "Rejected",
+    "expired": "Expired",
+    "superseded": "Superseded",
+}
+
+
 def who_may_approve(view: CardView) -> str:
     return describe_specs(view.approvers)
 
@@ -126,7 +140,7 @@ def who_may_approve(view: CardView) -> str:
 def approval_card(view: CardView) -> list[Block]:
     p = view.preview
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"Approval needed: {p.title}", HEADER_LIMIT)),
+        HeaderBlock(text=clip(f"{HEADERS.get(view.status, view.status.capitalize())}: {p.title}", HEADER_LIMIT)),
         section(f"{RISK_BADGE[view.risk]} `{view.tool}` requested by {mention(view.requester)}"),
     ]
     if p.fields:
