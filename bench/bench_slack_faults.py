@@ -26,11 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable as a plain script from a checkout
-    sys.path.insert(0, str(ROOT / "bench"))
     sys.path.insert(0, str(ROOT))
 
-from bench_slow_github import database  # noqa: E402
-
+from bench.bench_slow_github import database  # noqa: E402
 from tests.harness import Harness  # noqa: E402
 
 HELP = "Here is what I can do."

@@ -88,3 +88,51 @@ async def test_expired_and_superseded_cards_say_so(env: Harness, status: str) ->
     await env.settle()
     assert header(last_card(env, ts)) == f"{status.capitalize()}: {TITLE}"
     assert buttons(last_card(env, ts)) == []
+
+
+def approval_cards(env: Harness) -> list[Any]:
+    return [c for c in env.slack.calls_to("chat.postMessage") if buttons(c.params)]
+
+
+async def test_a_merged_pr_is_refused_before_any_card(env: Harness) -> None:
+    approval_id, ts = await request_merge(env)
+    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=ts)
+    await env.settle()
+    assert len(env.github.merges) == 1
+    await env.driver.mention("merge pr 42 in acme/api", user="U1", channel="C1")
+    await env.settle()
+    assert len(approval_cards(env)) == 1  # the first request's only
+    said = json.dumps(env.slack.calls_to("chat.postMessage")[-1].params)
+    assert "#42 in `acme/api` is already merged" in said
+    assert len(env.github.merges) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"mergeable": False, "mergeable_state": "dirty"}, "has conflicts with its base branch"),
+        ({"state": "closed"}, "is closed: reopen it"),
+    ],
+)
+async def test_a_conflicted_or_closed_pr_is_refused_before_any_card(
+    env: Harness, changes: dict[str, Any], words: str
+) -> None:
+    pull = env.github.add_pr("acme/api", 9, "Rework the cache", author="ana")
+    for name, value in changes.items():
+        setattr(pull, name, value)
+    await env.driver.mention("merge pr 9 in acme/api", user="U1", channel="C1")
+    await env.settle()
+    assert approval_cards(env) == []
+    [reply] = env.slack.calls_to("chat.postMessage")
+    assert words in json.dumps(reply.params)
+    assert env.bot is not None
+    assert await env.bot.repo.pending_approvals() == []
+
+
+async def test_a_pr_without_a_failed_run_is_refused_before_any_card(env: Harness) -> None:
+    env.github.add_pr("acme/api", 8, "Green change", author="ana", checks="passing")
+    await env.driver.mention("rerun failed jobs on pr 8 in acme/api", user="U1", channel="C1")
+    await env.settle()
+    assert approval_cards(env) == []
+    [reply] = env.slack.calls_to("chat.postMessage")
+    assert "failed" in json.dumps(reply.params).lower()

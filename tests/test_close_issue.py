@@ -43,7 +43,11 @@ async def test_close_issue_is_approved_by_someone_else_and_closes_once(env: Harn
     assert (issue.state, issue.state_reason) == ("closed", "not_planned")
     assert patches(env, 3) == [{"state": "closed", "state_reason": "not_planned"}]
     final = env.slack.calls_to("chat.update")[-1].params
-    assert buttons(final) == [] and "Closed #3 in `acme/api` as not planned" in json.dumps(final["blocks"])
+    assert buttons(final) == [] and "Done: Close #3" in json.dumps(final["blocks"])
+    said = [
+        c for c in env.slack.calls_to("chat.postMessage") if "Closed #3 in `acme/api` as not planned" in str(c.params)
+    ]
+    assert len(said) == 1 and said[0].params["thread_ts"] == card.params["thread_ts"]  # said once, in the thread
 
 
 async def test_the_generic_form_and_help_know_close_issue(env: Harness) -> None:

@@ -65,6 +65,13 @@ class NotFound(ToolError):
     kind = "not_found"
 
 
+class NotPossible(ToolError):
+    """The action would fail for sure as things stand (a PR already merged, closed or in conflict): refused before
+    any approval card is posted, with the reason."""
+
+    kind = "not_possible"
+
+
 class PermissionDenied(ToolError):
     kind = "permission_denied"
 

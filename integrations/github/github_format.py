@@ -11,6 +11,18 @@ from integrations.github.github_models import CheckState, IssueDetail, PullDetai
 READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
 
 
+def merge_refusal(pull: PullDetail, repo: str) -> str | None:
+    """Why merging `pull` would fail for sure (so nobody is asked to approve it), or None."""
+    what = f"#{pull.number} in `{repo}`"
+    if pull.merged:
+        return f"{what} is already merged: there is nothing to merge."
+    if pull.state != "open":
+        return f"{what} is {pull.state}: reopen it on GitHub before asking to merge it."
+    if pull.mergeable is False or pull.mergeable_state == "dirty":
+        return f"{what} has conflicts with its base branch: resolve them, then ask again."
+    return None
+
+
 def merge_warnings(pull: PullDetail) -> tuple[str, ...]:
     warnings = []
     if pull.merged or pull.state != "open":

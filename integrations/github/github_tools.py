@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.errors import NotPossible
 from bot.core.tool_registry import Preview, Risk, Tool, ToolResult, ToolSpec
 from integrations.github.gateway import GitHubGateway
 from integrations.github.github_args import (
@@ -21,6 +22,7 @@ from integrations.github.github_format import (
     close_fields,
     close_warnings,
     escape,
+    merge_refusal,
     merge_warnings,
     plural,
     pull_data,
@@ -172,6 +174,8 @@ class GitHubTools:
 
     async def preview_merge_pull_request(self, args: MergePullRequestArgs) -> Preview:
         pull = await self.gw.get_pull_request(args.repo, args.number)
+        if (refusal := merge_refusal(pull, args.repo)) is not None:
+            raise NotPossible(refusal)
         return Preview(
             title=f"Merge #{pull.number} {pull.title}",
             fields=(*pull_fields(pull), ("Method", args.method)),
