@@ -15,6 +15,7 @@ from bot.core.trigger_records import CiCard, PrCard
 from bot.slack_ui.block_kit import HEADER_LIMIT, ActionId, as_dicts, clip, context, escape, fields_block, section
 
 FAILED = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
+SHOWN_INSTANCES = 10  # instances listed on an alert card, then "and N more"
 SEVERITY_ICON = {"critical": "🔥", "error": "🔥", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001
 
 
@@ -27,6 +28,8 @@ class AlertCard(TypedDict, total=False):
     source: str | None
     labels: dict[str, str]
     count: int
+    instances: list[str]  # one per alert received (the count may be more: Alertmanager truncates)
+    others: int  # alerts of other names in the group
 
 
 class ProbeCard(TypedDict):
@@ -95,7 +98,9 @@ def ci_failure(ci: CiCard) -> list[JsonObject]:
 def alert_card(alert: AlertCard) -> list[JsonObject]:
     firing = alert["status"] == "firing"
     icon = SEVERITY_ICON.get(str(alert.get("severity", "")).lower(), "🔔") if firing else "✅"
-    title = f"{icon} [{alert['status'].upper()}:{alert.get('count', 1)}] {alert.get('alertname', 'alert')}"
+    others = alert.get("others", 0)
+    name = str(alert.get("alertname", "alert")) + (f" and {others} other{'s' if others != 1 else ''}" if others else "")
+    title = f"{icon} [{alert['status'].upper()}:{alert.get('count', 1)}] {name}"
     labels = ", ".join(f"`{escape(k)}={escape(v)}`" for k, v in sorted(alert.get("labels", {}).items()))
     pairs = [("Severity", escape(str(alert.get("severity") or "—"))), ("Status", alert["status"])]
     blocks: list[Block] = [HeaderBlock(text=clip(title, HEADER_LIMIT)), fields_block(pairs)]
@@ -103,6 +108,11 @@ def alert_card(alert: AlertCard) -> list[JsonObject]:
         blocks.append(section(escape(alert["summary"])))
     if labels:
         blocks.append(context(f"Labels: {labels}"))
+    instances = alert.get("instances", [])
+    if len(instances) > 1 or (instances and alert.get("count", 1) > 1):
+        shown = ", ".join(f"`{escape(i)}`" for i in instances[:SHOWN_INSTANCES])
+        more = max(alert.get("count", len(instances)), len(instances)) - min(len(instances), SHOWN_INSTANCES)
+        blocks.append(context(f"Instances: {shown}" + (f" and {more} more" if more > 0 else "")))
     links = [link(str(alert["runbook"]), "Runbook")] if alert.get("runbook") else []
     links += [link(str(alert["source"]), "Source")] if alert.get("source") else []
     if links:

@@ -27,8 +27,10 @@ class Alert:
     runbook: str | None
     source: str | None
     labels: dict[str, str]
-    count: int
+    count: int  # the group's alerts in this status, those Alertmanager left out (`truncatedAlerts`) included
     group: str | None
+    instances: tuple[str, ...] = ()  # what tells the alerts apart (their `instance`, else their own labels)
+    others: int = 0  # alerts of other names in the group
 
     def card(self) -> AlertCard:
         return {
@@ -40,6 +42,8 @@ class Alert:
             "source": self.source,
             "labels": self.labels,
             "count": self.count,
+            "instances": list(self.instances),
+            "others": self.others,
         }
 
     def values(self) -> JsonObject:
@@ -57,24 +61,49 @@ class Alert:
         }
 
 
+SEVERITY_RANK = {"critical": 0, "page": 0, "error": 1, "high": 1, "warning": 2, "medium": 2, "info": 3, "low": 3}
+SHOWN_INSTANCES = 10
+
+
+def _rank(alert: dict[str, object]) -> int:
+    return SEVERITY_RANK.get(text(dig(alert, "labels", "severity"), "").lower(), 4)
+
+
+def _instance(alert: dict[str, object], common: dict[str, str]) -> str:
+    labels = {str(k): str(v) for k, v in obj(alert.get("labels")).items()}
+    if labels.get("instance"):
+        return labels["instance"]
+    own = {k: v for k, v in labels.items() if k not in common and k != "alertname"}
+    return ", ".join(f"{k}={v}" for k, v in sorted(own.items())) or labels.get("alertname", "")
+
+
 def parse_alert(event: Event) -> Alert:
+    """The group as one card: named after its most severe alert (a group of different alerts with no common name
+    must not hide a critical one behind the first), counted with what Alertmanager truncated."""
     body = obj(event.payload.get("body"))
     labels = {str(k): str(v) for k, v in obj(body.get("commonLabels")).items()}
     notes = obj(body.get("commonAnnotations"))
+    status = str(body.get("status") or "firing")
     alerts = objects(body.get("alerts"))
-    first = alerts[0] if alerts else {}
-    first_notes = obj(first.get("annotations"))
-    summary = optional_text(notes.get("summary")) or optional_text(first_notes.get("summary"))
+    current = [a for a in alerts if a.get("status") == status] or alerts
+    lead = min(current, key=_rank) if current else {}
+    lead_notes = obj(lead.get("annotations"))
+    summary = optional_text(notes.get("summary")) or optional_text(lead_notes.get("summary"))
+    name = labels.get("alertname") or text(dig(lead, "labels", "alertname"), "alert")
+    truncated = body.get("truncatedAlerts")
+    names = {text(dig(a, "labels", "alertname"), "") for a in current}
     return Alert(
-        status=str(body.get("status") or "firing"),
-        alertname=labels.get("alertname") or text(dig(first, "labels", "alertname"), "alert"),
-        severity=labels.get("severity") or optional_text(dig(first, "labels", "severity")),
+        status=status,
+        alertname=name,
+        severity=labels.get("severity") or optional_text(dig(lead, "labels", "severity")),
         summary=summary or text(notes.get("description")),
-        runbook=optional_text(notes.get("runbook_url")) or optional_text(first_notes.get("runbook_url")),
-        source=optional_text(first.get("generatorURL")) or optional_text(body.get("externalURL")),
+        runbook=optional_text(notes.get("runbook_url")) or optional_text(lead_notes.get("runbook_url")),
+        source=optional_text(lead.get("generatorURL")) or optional_text(body.get("externalURL")),
         labels=labels,
-        count=sum(1 for a in alerts if a.get("status") == body.get("status")) or len(alerts),
+        count=len(current) + (truncated if isinstance(truncated, int) and truncated > 0 else 0),
         group=optional_text(event.payload.get("group")),
+        instances=tuple(i for i in (_instance(a, labels) for a in current) if i),
+        others=len(names - {name}),
     )
 
 
