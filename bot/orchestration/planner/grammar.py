@@ -13,11 +13,21 @@ from bot.core.jsonvalue import JsonObject
 from bot.core.suggest import did_you_mean
 from bot.orchestration.planner.planner_base import Plan, PlanContext
 
-LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
+# "@opsbot list prs", "hey @opsbot, list prs": a mention of the bot with at most a greeting before it
+LEADING_MENTIONS = re.compile(
+    r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so|and|please|pls)\b[\s,!.:-]*)*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:!.-]*)+",
+    re.I,
+)
+EMOJI = re.compile(r":[a-z0-9_+'-]+:|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]", re.I)
+POLITE = re.compile(
+    r"^(?:(?:please|pls|kindly)\s+|(?:can|could|would|will)\s+you\s+(?:please\s+)?|i'd like you to\s+)+", re.I
+)
+TRAILING = re.compile(r"[\s?!.,;]+$|\s+(?:please|pls|thanks|thank you|thx)[\s?!.,]*$", re.I)
 REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
 IN_REPO = rf"(?:\s+(?:in|on|for|at|of)?\s*{REPO})?"
-NUM = r"#?(?P<number>\d+)"
 PR = r"(?:pr|pull request|pull|pull-request)"
+NUM = rf"(?:{PR}\s*#?\s*|#)(?P<number>\d+)"  # "pr 7", "PR #7", "pull request 7", "#7"
+ITEM = rf"(?:{PR}\s*#?\s*|issue\s*#?\s*|#)(?P<number>\d+)"  # the same, or "issue 7"
 
 PR_NUMBER_MAX = 2**31 - 1  # as integrations/github/github_args.py bounds it (importing it would import PyGithub)
 BUILTINS = {"pending", "audit", "runbooks", "run", "digest"}
@@ -60,14 +70,14 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             rf"(?:list|show)\s+(?:open\s+)?(?:prs|pull requests|pulls){IN_REPO}",
             with_repo("list_pull_requests"),
         ),
-        (rf"(?:show|get|status of|check)\s+{PR}\s+{NUM}{IN_REPO}", with_repo("get_pull_request")),
+        (rf"(?:show|get|status of|check)\s+(?:the\s+)?{NUM}{IN_REPO}", with_repo("get_pull_request")),
         (
-            rf"merge\s+{PR}\s+{NUM}{IN_REPO}(?:\s+(?:with|using|by)\s+(?P<method>merge|squash|rebase))?",
+            rf"merge\s+(?:the\s+)?{NUM}{IN_REPO}(?:\s+(?:with|using|by)\s+(?P<method>merge|squash|rebase))?",
             with_repo("merge_pull_request"),
         ),
         (
-            rf"(?:rerun|re-run|retry)\s+(?:the\s+)?failed\s+(?:checks|jobs|ci|runs)\s+(?:on|for)\s+{PR}\s+"
-            rf"#?(?P<pr>\d+){IN_REPO}",
+            rf"(?:rerun|re-run|retry)\s+(?:the\s+)?failed\s+(?:checks|jobs|ci|runs)\s+(?:on|for)\s+"
+            rf"(?:{PR}\s*#?\s*|#)(?P<pr>\d+){IN_REPO}",
             with_repo("rerun_failed_jobs"),
         ),
         (
@@ -81,11 +91,11 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             with_repo("create_issue"),
         ),
         (
-            rf"comment\s+on\s+(?:{PR}|issue)\s+{NUM}{IN_REPO}\s*:\s*(?P<body>.+)",
+            rf"comment\s+on\s+{ITEM}{IN_REPO}\s*:\s*(?P<body>.+)",
             with_repo("comment"),
         ),
         (
-            rf"close\s+(?:{PR}|issue)\s+{NUM}{IN_REPO}(?:\s+as\s+(?P<reason>completed|not[\s_-]planned))?"
+            rf"close\s+{ITEM}{IN_REPO}(?:\s+as\s+(?P<reason>completed|not[\s_-]planned))?"
             r"(?:\s*:\s*(?P<comment>.+))?",
             close,
         ),
@@ -166,9 +176,15 @@ def pr_number(name: str, digits: str) -> int:
 
 
 def clean(text: str) -> str:
-    text = LEADING_MENTIONS.sub(" ", text)  # "@opsbot list prs"; mentions inside the request are kept
+    """The request in a message: without the bot's mention (and a greeting before it), emoji, a polite "can you"
+    and trailing punctuation; mentions inside the request are kept (`audit <@U2>`)."""
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
-    return " ".join(text.split()).strip()
+    text = LEADING_MENTIONS.sub(" ", text)
+    text = " ".join(EMOJI.sub(" ", text).split())
+    text = POLITE.sub("", text)
+    while (stripped := TRAILING.sub("", text)) != text:
+        text = stripped
+    return text.strip()
 
 
 def parse_key_values(text: str) -> JsonObject:
