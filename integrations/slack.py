@@ -132,6 +132,15 @@ class SlackChat:
         text = message.get("text")
         return str(text) if text else None
 
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            resp = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("no permalink for %s in %s: %s", ts, channel, type(exc).__name__)
+            return None
+        link = resp.get("permalink")
+        return str(link) if isinstance(link, str) and link.startswith("https://") else None
+
     async def open_modal(self, trigger_id: str, view: JsonObject) -> bool:
         """Open a modal; False when Slack refuses (the trigger is older than 3 seconds, for example)."""
         try:

@@ -140,6 +140,9 @@ async def test_ticket_reaction_proposes_an_issue_through_approval(env: Harness) 
     await env.settle()
     [issue] = env.github.issues
     assert issue.title.startswith("The login page returns 500")
+    # the body links the message (chat.getPermalink) instead of naming raw channel, ts and user ids
+    link = f"https://t111.slack.com/archives/C1/p{ts.replace('.', '')}"
+    assert f"[a message in Slack]({link})" in issue.body and "U1" not in issue.body and ts not in issue.body
 
 
 async def test_ticket_reaction_without_default_repository_explains(env: Harness) -> None:

@@ -148,6 +148,10 @@ class Chat(Protocol):
 
     async def message_text(self, channel: str, ts: str) -> str | None: ...
 
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        """A link to the message (chat.getPermalink); None when Slack will not say."""
+        ...
+
     async def open_modal(self, trigger_id: str, view: JsonObject) -> bool: ...
 
 

@@ -189,7 +189,9 @@ class Service:
         if not text:
             raise UserFacingError("I couldn't read that message, so I can't turn it into an issue.")
         title = " ".join(text.split())[:80] or "Issue from Slack"
-        body = f"{text}\n\n_From Slack: channel {event.channel}, message {event.message_ts}, flagged by {event.actor}._"
+        link = await self.chat.permalink(event.channel, event.message_ts)
+        where = f"[a message in Slack]({link})" if link else "a message in Slack"
+        body = f"{text}\n\n_From {where}, flagged with :{event.payload.get('reaction')}: by a person in the channel._"
         call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
         await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
 

@@ -340,6 +340,9 @@ class MemoryChat:
     async def message_text(self, channel: str, ts: str) -> str | None:
         return next((p["text"] for p in self.posts if p["ts"] == ts), None)
 
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        return f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
     async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> bool:
         self.modals.append({"trigger_id": trigger_id, "view": view})
         return True

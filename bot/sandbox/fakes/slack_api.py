@@ -65,6 +65,7 @@ class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
+            "chat.getPermalink": self._get_permalink,
             "reactions.add": self._reactions_add,
             "reactions.get": self._reactions_get,
             "conversations.replies": self._replies,

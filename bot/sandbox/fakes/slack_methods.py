@@ -153,6 +153,16 @@ class SlackMethods:
         channel = _require(params, "channel", "channel_not_found")
         return answers.members_page(self._members.get(channel, []))
 
+    def _get_permalink(self, params: JsonObject) -> JsonObject:
+        """``chat.getPermalink``: a link to a stored message (``message_not_found`` otherwise)."""
+        channel = _require(params, "channel", "channel_not_found")
+        ts = str(params.get("message_ts", ""))
+        message = self._find(channel, ts)
+        link = f"https://{self.team_id.lower()}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if message.get("thread_ts") and message["thread_ts"] != ts:
+            link += f"?thread_ts={message['thread_ts']}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def _users_info(self, params: JsonObject) -> JsonObject:
         user = _require(params, "user", "user_not_found")
         return answers.user_info(
