@@ -27,7 +27,7 @@ def list_blocks(books: Iterable[Runbook]) -> tuple[str, list[JsonObject]]:
     lines = []
     for book in books:
         inputs = ", ".join(
-            f"`{n}`{'' if not f.required else '*'}" + (f"={f.default}" if f.default is not None else "")
+            f"`{n}`" + (" (required)" if f.required else "") + (f"={f.default}" if f.default is not None else "")
             for n, f in book.spec.inputs.items()
         )
         note = f" _(unavailable: {book.unavailable})_" if book.unavailable else ""
@@ -37,6 +37,4 @@ def list_blocks(books: Iterable[Runbook]) -> tuple[str, list[JsonObject]]:
             [section("No runbooks yet. Put YAML files in `OPSBOT_RUNBOOKS` (default `runbooks/`).")]
         )
     text = f"{len(lines)} runbook{'s' if len(lines) != 1 else ''}"
-    return text, as_dicts(
-        [section("\n".join(lines)), context("Start one: `/ops run <name> key=value …` (* = required)")]
-    )
+    return text, as_dicts([section("\n".join(lines)), context("Start one: `/ops run <name> key=value …`")])
