@@ -59,7 +59,8 @@ async def test_merge_needs_the_approver_not_the_requester(sandbox: Sandbox, brow
     await composer.press("Enter")
 
     thread = page.get_by_role("complementary", name="Thread")
-    card = thread.locator("article").filter(has_text="Approval needed: Merge #7")
+    card = thread.locator("article").filter(has_text="Merge #7 Add rate limiting")  # the card, whatever its state
+    await expect(card).to_contain_text("Approval needed: Merge #7")
     await expect(card).to_contain_text("Needs 1 approval from @ben")
     await expect(card.get_by_role("button", name="Reject")).to_be_visible()
 
@@ -75,8 +76,10 @@ async def test_merge_needs_the_approver_not_the_requester(sandbox: Sandbox, brow
 
     await be(page, "U2")  # ben approves: the merge runs once and the card says so, without buttons
     await card.get_by_role("button", name="Approve").click()
+    await expect(card).to_contain_text("Done: Merge #7")
     await expect(card).to_contain_text("Approved by @ben — done")
-    await expect(card).to_contain_text("Merged #7")
+    await expect(card).not_to_contain_text("Merged #7")  # the result is said once, as the reply below the card
+    await expect(thread.locator("article").filter(has_text="Merged #7")).to_have_count(1)
     await expect(card.get_by_role("button")).to_have_count(1)  # only the 🎫 reaction button is left
     await expect(page.get_by_test_id("github-counts")).to_contain_text("merges: 1")
     await expect(page.get_by_test_id("pr-7")).to_contain_text("merged")
@@ -134,7 +137,8 @@ async def test_demo_buttons_show_webhooks_digests_and_the_erp(sandbox: Sandbox, 
     await expect(failure).to_contain_text("linters")
     await be(page, "U1")
     await failure.get_by_role("button", name="Rerun failed jobs").click()
-    card = thread.locator("article").filter(has_text="Approval needed")
+    card = thread.locator("article").filter(has_text="Re-run failed jobs of")  # the card, whatever its state
+    await expect(card).to_contain_text("Approval needed")
     await expect(card.get_by_role("button", name="Approve")).to_be_visible()
     assert sandbox.github.reruns == []  # nothing runs before approval
     await be(page, "U2")
