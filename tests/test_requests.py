@@ -142,7 +142,8 @@ async def test_ticket_reaction_proposes_an_issue_through_approval(env: Harness) 
     assert issue.title.startswith("The login page returns 500")
     # the body links the message (chat.getPermalink) instead of naming raw channel, ts and user ids
     link = f"https://t111.slack.com/archives/C1/p{ts.replace('.', '')}"
-    assert f"[a message in Slack]({link})" in issue.body and "U1" not in issue.body and ts not in issue.body
+    body = issue.body or ""
+    assert f"[a message in Slack]({link})" in body and "U1" not in body and ts not in body
 
 
 async def test_ticket_reaction_without_default_repository_explains(env: Harness) -> None:
