@@ -136,3 +136,23 @@ async def test_a_pr_without_a_failed_run_is_refused_before_any_card(env: Harness
     assert approval_cards(env) == []
     [reply] = env.slack.calls_to("chat.postMessage")
     assert "failed" in json.dumps(reply.params).lower()
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("dispatch workflow ci.yml on main in acme/api", "has no `workflow_dispatch` trigger on `main`"),
+        ("dispatch workflow deploy.yml on main in acme/api", "needs input `environment`"),
+    ],
+)
+async def test_a_workflow_github_would_not_start_is_refused_before_any_card(
+    env: Harness, command: str, words: str
+) -> None:
+    env.github.add_workflow("acme/api", "ci.yml", name="CI", dispatchable=False)
+    env.github.add_workflow("acme/api", "deploy.yml", name="Deploy", required=("environment",))
+    await env.driver.mention(command, user="U1", channel="C1")
+    await env.settle()
+    assert approval_cards(env) == []
+    [reply] = env.slack.calls_to("chat.postMessage")
+    assert words in json.dumps(reply.params)
+    assert env.github.dispatches == []

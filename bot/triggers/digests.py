@@ -49,6 +49,7 @@ class OpenPull:
     draft: bool
     requested_reviewers: tuple[str, ...]
     requested_teams: tuple[str, ...]
+    head_sha: str = ""
 
     @classmethod
     def of(cls, data: Mapping[str, object]) -> OpenPull:
@@ -62,6 +63,7 @@ class OpenPull:
             draft=data.get("draft") is True,
             requested_reviewers=tuple(text(name) for name in items(data.get("requested_reviewers"))),
             requested_teams=tuple(text(slug) for slug in items(data.get("requested_teams"))),
+            head_sha=optional_text(data.get("head_sha")) or "",
         )
 
 
@@ -109,6 +111,7 @@ class DigestBuilder:
         pulls = [OpenPull.of(p) for p in items(result.data.get("pull_requests")) if isinstance(p, Mapping)]
         stale = [p for p in pulls if p.age_days >= self.stale_days]
         failing = [p for p in pulls if p.checks == "failing"]
+        rerunnable = await self._with_failed_runs(repo, failing)
         # a draft is not asking for review yet; a review given removes the reviewer from GitHub's requested list
         ready = [p for p in pulls if p.checks == "passing" and p not in stale and not p.draft]
 
@@ -126,8 +129,8 @@ class DigestBuilder:
             DigestSection(title=f"Stale over {self.stale_days} days ({len(stale)})", lines=[line(p) for p in stale]),
             DigestSection(
                 title=f"Failing checks ({len(failing)})",
-                lines=[line(p) for p in failing],
-                buttons=[rerun_button({"repo": repo, "pr": p.number}, f"Rerun #{p.number}") for p in failing],
+                lines=[line(p) + ("" if p in rerunnable else " · no failed workflow run to rerun") for p in failing],
+                buttons=[rerun_button({"repo": repo, "pr": p.number}, f"Rerun #{p.number}") for p in rerunnable],
             ),
             DigestSection(
                 title=f"Waiting for review, checks green ({len(ready)})",
@@ -135,8 +138,22 @@ class DigestBuilder:
                 buttons=[remind_button(remind_args(repo, p), f"Remind reviewers of #{p.number}") for p in asked],
             ),
         ]
-        data = [(p.number, p.title, p.checks, p in stale, p.draft, list(p.requested_reviewers)) for p in pulls]
+        data = [
+            (p.number, p.title, p.checks, p in stale, p.draft, list(p.requested_reviewers), p in rerunnable)
+            for p in pulls
+        ]
         return sections, data
+
+    async def _with_failed_runs(self, repo: str, failing: list[OpenPull]) -> list[OpenPull]:
+        """The failing PRs whose head commit has a failed workflow run (one call for all): only those get a Rerun
+        button. Checks can fail outside GitHub Actions (a commit status, another app's check), and then a rerun has
+        nothing to re-run."""
+        if not failing:
+            return []
+        tool = self.registry.get("list_failed_workflow_runs")
+        result = await tool.run(tool.args.model_validate({"repo": repo, "limit": 100}))
+        shas = {text(r.get("sha")) for r in items(result.data.get("runs")) if isinstance(r, Mapping)}
+        return [p for p in failing if p.head_sha in shas]
 
     async def _approvals(self, channel: str) -> tuple[list[DigestSection], object]:
         now = self.clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.errors import NotPossible
 from bot.core.tool_registry import Preview, Risk, Tool, ToolResult, ToolSpec
 from integrations.erp.erp_args import (
     ListOrdersArgs,
@@ -150,12 +151,15 @@ class ErpTools:
 
     async def preview_confirm_sale(self, args: OrderArgs) -> Preview:
         order = await self.erp.get_sale_order(args.order)
-        done = order.state in DONE_STATES
+        if order.state in DONE_STATES:  # the ERP would refuse after the approval: say so before any card
+            raise NotPossible(
+                f"Sale order {escape(order.number)} for {escape(order.customer)} is already {order.state}:"
+                f" there is nothing to confirm. `erp order {escape(order.number)}` shows it."
+            )
         return Preview(
             title=f"Confirm sale order {order.number} for {order.customer}",
             fields=sale_fields(order),
             body="\n".join(line_text(x) for x in order.lines) or None,
-            warnings=(f"This order is already {order.state}: confirming will fail.",) if done else (),
         )
 
     async def approve_purchase(self, args: PurchaseArgs) -> ToolResult:
@@ -169,12 +173,15 @@ class ErpTools:
 
     async def preview_approve_purchase(self, args: PurchaseArgs) -> Preview:
         order = await self.erp.get_purchase(args.purchase)
-        done = order.state in DONE_STATES
+        if order.state in DONE_STATES:
+            raise NotPossible(
+                f"Purchase {escape(order.number)} from {escape(order.supplier)} is already {order.state}:"
+                " there is nothing to approve."
+            )
         return Preview(
             title=f"Approve purchase {order.number} from {order.supplier}",
             fields=(("Supplier", escape(order.supplier)), ("State", order.state), ("Total", str(order.total))),
             body="\n".join(line_text(x) for x in order.lines) or None,
-            warnings=(f"This purchase is already {order.state}: approving will fail.",) if done else (),
         )
 
 

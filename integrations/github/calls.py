@@ -6,7 +6,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, cast
 
-from github import Github
+from github import Github, GithubException
 from github.GithubObject import NotSet
 from github.Issue import Issue
 from github.PullRequest import PullRequest
@@ -23,6 +23,7 @@ from integrations.github.github_models import (
     RunSummary,
     summarize_checks,
 )
+from integrations.github.workflow_dispatch import WorkflowFile
 
 RECENT_ISSUES_SCANNED = 30
 
@@ -100,6 +101,19 @@ def rerun_failed_jobs(requester: Requester, repo: Repository, run_id: int) -> No
 def merge(repo: Repository, number: int, *, method: str, commit_message: str | None) -> str:
     status = repo.get_pull(number).merge(commit_message=_opt(commit_message), merge_method=method)
     return status.sha
+
+
+def workflow_file(repo: Repository, workflow: str, ref: str) -> WorkflowFile:
+    """The workflow (404 when the repository has none by that file name or id) and its file's text at `ref`."""
+    flow = repo.get_workflow(workflow)
+    try:
+        found = repo.get_contents(flow.path, ref=ref)
+    except GithubException as exc:
+        if exc.status not in (403, 404):  # 404: no such ref, or no such file on it; 403: not readable
+            raise
+        return WorkflowFile(name=flow.name, path=flow.path, state=flow.state, source=None, at_ref=exc.status != 404)
+    source = None if isinstance(found, list) else found.decoded_content.decode("utf-8", "replace")
+    return WorkflowFile(name=flow.name, path=flow.path, state=flow.state, source=source)
 
 
 def dispatch(repo: Repository, *, workflow: str, ref: str, inputs: dict[str, str]) -> None:

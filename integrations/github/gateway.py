@@ -28,6 +28,7 @@ from integrations.github.github_models import (
     RunSummary,
 )
 from integrations.github.github_pool import DEFAULT_MAX_CONCURRENT_CALLS, ClientPool, Quota, RateLimitPause
+from integrations.github.workflow_dispatch import WorkflowFile
 
 T = TypeVar("T")
 
@@ -250,6 +251,11 @@ class GitHubGateway:
             lambda gh: calls.merge(_repo(gh, repo), number, method=method, commit_message=commit_message),
             _pull_op(repo, number, "merge", write=True),
         )
+
+    async def workflow_file(self, repo: str, workflow: str, ref: str) -> WorkflowFile:
+        what = f"workflow `{workflow}` in {repo}"
+        op = Operation(action=f"read {what}", target=what[0].upper() + what[1:], repo=repo)
+        return await self.call(lambda gh: calls.workflow_file(_repo(gh, repo), workflow, ref), op)
 
     async def dispatch(self, repo: str, *, workflow: str, ref: str, inputs: dict[str, str]) -> None:
         op = Operation(

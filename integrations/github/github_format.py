@@ -89,6 +89,7 @@ def pull_data(pull: PullSummary, now: datetime) -> JsonObject:
         "age_days": (now - pull.created_at).days,
         "checks": pull.checks.state.value,
         "url": pull.url,
+        "head_sha": pull.head_sha,
         "draft": pull.draft,
         "requested_reviewers": list(pull.requested_reviewers),
         "requested_teams": list(pull.requested_teams),

@@ -33,6 +33,7 @@ from integrations.github.github_format import (
     run_line,
 )
 from integrations.github.github_models import RunSummary
+from integrations.github.workflow_dispatch import dispatch_refusal
 
 
 class GitHubTools:
@@ -191,12 +192,15 @@ class GitHubTools:
         )
 
     async def preview_dispatch_workflow(self, args: DispatchWorkflowArgs) -> Preview:
+        found = await self.gw.workflow_file(args.repo, args.workflow, args.ref)
+        if (refusal := dispatch_refusal(found, repo=args.repo, ref=args.ref, inputs=dict(args.inputs))) is not None:
+            raise NotPossible(refusal)
         inputs = ", ".join(f"{k}={v}" for k, v in sorted(args.inputs.items())) or "none"
         return Preview(
             title=f"Run workflow {args.workflow} on {args.ref} in {args.repo}",
             fields=(
                 ("Repository", args.repo),
-                ("Workflow", escape(args.workflow)),
+                ("Workflow", f"{escape(found.name)} (`{escape(found.path)}`)"),
                 ("Ref", escape(args.ref)),
                 ("Inputs", escape(inputs)),
             ),

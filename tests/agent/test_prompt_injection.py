@@ -53,7 +53,7 @@ async def test_injected_text_never_bypasses_approval_or_the_registry(tmp_path: P
         async with Harness(url, model=True, opsbot_agent_requests_per_hour=100_000) as env:
             assert env.model is not None
             env.github.add_pr("acme/api", 1, "Innocent change", author="mallory")
-            env.github.add_workflow("acme/api", "deploy.yml")
+            env.github.add_workflow("acme/api", "deploy.yml", optional=("force",))  # the gate must stop it
             run = env.github.add_run("acme/api", 900, name="CI", branch="main", conclusion="failure")
             for i, payload in enumerate(corpus):
                 # 1. in the user's own message

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.errors import Conflict, InvalidArguments, NotFound, PermissionDenied
+from bot.core.errors import Conflict, InvalidArguments, NotFound, NotPossible, PermissionDenied
 from bot.core.jsonvalue import dig, items
 from bot.core.tool_registry import ToolRegistry
 from bot.sandbox.fakes import odoo_wire
@@ -151,6 +151,19 @@ async def test_confirm_sale(tools: ToolRegistry, odoo: FakeOdoo) -> None:
         await run(tools, "erp_confirm_sale", order="S00002")
     with pytest.raises(Conflict, match="already sale"):
         await run(tools, "erp_confirm_sale", order="S00004")  # confirmed in the demo book
+
+
+async def test_an_order_or_purchase_already_confirmed_is_refused_before_any_card(
+    tools: ToolRegistry, odoo: FakeOdoo
+) -> None:
+    with pytest.raises(NotPossible, match=r"Sale order S00004 for .* is already sale: there is nothing to confirm"):
+        await preview(tools, "erp_confirm_sale", order="S00004")
+    assert (await preview(tools, "erp_confirm_sale", order="S00003")).title.startswith("Confirm sale order S00003")
+    await run(tools, "erp_create_purchase_request", supplier="Oakline Supplies", product="office chairs", quantity=2)
+    assert (await preview(tools, "erp_approve_purchase", purchase="P00001")).title.startswith("Approve purchase")
+    await run(tools, "erp_approve_purchase", purchase="P00001")
+    with pytest.raises(NotPossible, match="Purchase P00001 from Oakline Supplies is already purchase"):
+        await preview(tools, "erp_approve_purchase", purchase="P00001")
 
 
 async def test_a_validation_error_keeps_odoos_words_and_creates_nothing(tools: ToolRegistry, odoo: FakeOdoo) -> None:

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.errors import Conflict, InvalidArguments, NotFound, PermissionDenied, UpstreamError
+from bot.core.errors import Conflict, InvalidArguments, NotFound, NotPossible, PermissionDenied, UpstreamError
 from bot.core.jsonvalue import dig, items, text
 from bot.core.tool_registry import Risk, ToolRegistry
 from integrations.erp import erp_tools
@@ -171,8 +171,8 @@ async def test_confirm_a_quotation(tools: ToolRegistry, tryton_env: TrytonEnv, r
     result = await run(tools, "erp_confirm_sale", order=number)
 
     assert result.text == f"Confirmed sale order {number} for Birchwood Studio (€160.00): now processing."
-    again = await preview(tools, "erp_confirm_sale", order=number)
-    assert again.warnings == ("This order is already processing: confirming will fail.",)
+    with pytest.raises(NotPossible, match=f"Sale order {number} for Birchwood Studio is already processing"):
+        await preview(tools, "erp_confirm_sale", order=number)  # refused before any card is posted
     with pytest.raises(Conflict, match="already processing"):
         await run(tools, "erp_confirm_sale", order=number)
 

@@ -44,6 +44,7 @@ async def test_list_pull_requests_shows_author_age_and_checks(tools: ToolRegistr
         "age_days": 3,
         "checks": "failing",
         "url": "https://github.com/acme/api/pull/42",
+        "head_sha": gh.repos["acme/api"].pulls[42].head_sha,
         "draft": False,
         "requested_reviewers": [],
         "requested_teams": [],
@@ -192,7 +193,7 @@ async def test_merge_conflict_409_is_a_conflict(tools: ToolRegistry, gh: FakeGit
 
 
 async def test_dispatch_workflow(tools: ToolRegistry, gh: FakeGitHub) -> None:
-    gh.add_workflow("acme/api", "deploy.yml")
+    gh.add_workflow("acme/api", "deploy.yml", optional=("env",))
 
     result = await run(tools, "dispatch_workflow", repo="acme/api", workflow="deploy.yml", inputs={"env": "staging"})
 

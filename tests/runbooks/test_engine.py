@@ -209,8 +209,8 @@ async def test_example_ci_failure_opens_an_issue_for_real_failures(renv: Harness
 
 
 async def test_example_release_gate_then_two_dispatches(renv: Harness) -> None:
-    renv.github.add_workflow("acme/api", "release.yml")
-    renv.github.add_workflow("acme/api", "deploy.yml")
+    renv.github.add_workflow("acme/api", "release.yml", optional=("version",))
+    renv.github.add_workflow("acme/api", "deploy.yml", optional=("version", "environment"))
     await renv.driver.command("run release repo=acme/api version=1.4.0", user="U1")
     await renv.settle()
     [gate] = cards(renv)

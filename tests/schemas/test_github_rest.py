@@ -125,6 +125,15 @@ CASES = [
         )
     ),
     case("a workflow", "_get_workflow", 200)(lambda r, g: r.actions.async_get_workflow("acme", "api", "deploy.yml")),
+    case("a workflow file", "get_content", 200)(
+        lambda r, g: r.repos.async_get_content("acme", "api", ".github/workflows/deploy.yml", ref="main")
+    ),
+    case("a workflow file on an unknown ref", "get_content", 404)(
+        lambda r, g: r.repos.async_get_content("acme", "api", ".github/workflows/deploy.yml", ref="nope")
+    ),
+    case("a file the fake has not", "get_content", 404)(
+        lambda r, g: r.repos.async_get_content("acme", "api", "README.md")
+    ),
     case("a dispatch", "_dispatch", 204)(
         lambda r, g: r.actions.async_create_workflow_dispatch(
             "acme", "api", "deploy.yml", ref="main", inputs={"environment": "staging"}
@@ -135,6 +144,11 @@ CASES = [
     ),
     case("a dispatch of an undispatchable workflow", "_dispatch", 422)(
         lambda r, g: r.actions.async_create_workflow_dispatch("acme", "api", "ci.yml", ref="main")
+    ),
+    case("a dispatch with an undeclared input", "_dispatch", 422)(
+        lambda r, g: r.actions.async_create_workflow_dispatch(
+            "acme", "api", "deploy.yml", ref="main", inputs={"environment": "staging", "colour": "blue"}
+        )
     ),
     case("a dispatch on an unknown ref", "_dispatch", 422)(
         lambda r, g: r.actions.async_create_workflow_dispatch("acme", "api", "deploy.yml", ref="nope")

@@ -119,6 +119,21 @@ async def test_a_failing_pr_in_a_digest_has_a_rerun_button_that_asks_for_approva
     assert env.github.reruns == [{"repo": "acme/api", "run_id": 555}]
 
 
+async def test_a_pr_failing_outside_github_actions_gets_no_rerun_button(env: Harness) -> None:
+    """Its checks fail (a commit status, another app's check) but no workflow run failed: a rerun would have nothing
+    to re-run, so the digest says so instead of offering a button that can only fail."""
+    ours = env.github.add_pr("acme/api", 9, "Flaky", checks="failing")
+    env.github.add_run("acme/api", 555, head_sha=ours.head_sha, conclusion="failure")
+    env.github.add_pr("acme/api", 8, "Failing elsewhere", checks="failing")
+    await add_digest(env, "add weekdays 10:00 UTC prs acme/api")
+    move_to(env, datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    await fire(env)
+    [digest] = digest_posts(env)
+    labels = [b["text"]["text"] for b in buttons(digest) if b["action_id"] == "opsbot.rerun_failed_jobs"]
+    assert labels == ["Rerun #9"]
+    assert text_of(digest).count("no failed workflow run to rerun") == 1
+
+
 async def test_three_replicas_over_seven_days_post_each_slot_once_across_a_dst_change(env: Harness) -> None:
     move_to(env, datetime(2027, 3, 25, 0, 0, tzinfo=UTC))  # Europe/Berlin moves to summer time on 28 March
     await add_digest(env, "add daily 09:00 Europe/Berlin prs acme/api")

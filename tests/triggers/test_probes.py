@@ -68,7 +68,7 @@ async def probed(db_url: str, tmp_path: Path, upstream: Upstream) -> AsyncIterat
         assert env.bot is not None and env.bot.triggers is not None
         assert env.bot.triggers.prober is not None
         env.bot.triggers.prober.timer = lambda: upstream.now
-        env.github.add_workflow("acme/api", "rollback.yml")
+        env.github.add_workflow("acme/api", "rollback.yml", optional=("reason",))
         yield env
 
 

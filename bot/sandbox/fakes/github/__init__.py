@@ -214,14 +214,11 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         name: str | None = None,
         dispatchable: bool = True,
         required: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
     ) -> FakeWorkflow:
-        workflow = FakeWorkflow(
-            id=next(self._ids),
-            file=file,
-            name=name or file.rsplit(".", 1)[0],
-            dispatchable=dispatchable,
-            required_inputs=required,
-        )
+        named = name or file.rsplit(".", 1)[0]
+        workflow = FakeWorkflow(id=next(self._ids), file=file, name=named, dispatchable=dispatchable)
+        workflow.required_inputs, workflow.optional_inputs = required, optional
         self._repo(repo).workflows.append(workflow)
         return workflow
 

@@ -75,6 +75,8 @@ class FakeWorkflow:
     name: str
     dispatchable: bool = True
     required_inputs: tuple[str, ...] = ()
+    optional_inputs: tuple[str, ...] = ()  # declared under workflow_dispatch.inputs, not required
+    state: str = "active"  # or disabled_manually, disabled_inactivity
 
 
 @dataclass(kw_only=True)

@@ -201,7 +201,7 @@ def workflow(repo: FakeRepo, item: FakeWorkflow, *, when: datetime, api: str = A
         "node_id": node_id("W", item.id),
         "name": item.name,
         "path": path,
-        "state": "active",
+        "state": item.state,
         "created_at": stamp(when),
         "updated_at": stamp(when),
         "url": f"{api}/repos/{repo.full_name}/actions/workflows/{item.id}",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
 
 from bot.core.jsonvalue import Json, JsonObject, text
+from bot.sandbox.fakes.github.contents import get_content
 from bot.sandbox.fakes.github.github_state import Call, FakeIssue, FakeRepo, FakeWorkflow, RecordedMerge, Reply, _sha
 from bot.sandbox.fakes.github.wire import (
     DOCS,
@@ -221,10 +222,16 @@ def _dispatch(gh: FakeGitHub, call: Call) -> Reply:
         return Reply(status=404, body=dict(NOT_FOUND))
     if not workflow.dispatchable:
         return Reply(status=422, body=dict(NO_DISPATCH_TRIGGER))
+    if workflow.state != "active":
+        return Reply(status=422, body=dispatch_refused("Cannot trigger a 'workflow_dispatch' on a disabled workflow"))
     body = _body(call)
     ref, inputs = body.get("ref"), body.get("inputs") or {}
     if not isinstance(inputs, dict):
         inputs = {}
+    unexpected = [name for name in inputs if name not in workflow.required_inputs + workflow.optional_inputs]
+    if unexpected:
+        listed = ", ".join(f'"{name}"' for name in unexpected)
+        return Reply(status=422, body=dispatch_refused(f"Unexpected inputs provided: [{listed}]"))
     if not isinstance(ref, str) or ref not in repo.branches:
         return Reply(status=422, body=dispatch_refused(f"No ref found for: {ref}"))
     missing = [name for name in workflow.required_inputs if name not in inputs]
@@ -273,5 +280,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[FakeGitHub, Call], Reply]]] =
         ("POST", rf"{R}/issues/(?P<number>\d+)/comments", _comment),
         ("GET", rf"{R}/actions/workflows/(?P<workflow>[^/]+)", _get_workflow),
         ("POST", rf"{R}/actions/workflows/(?P<workflow>[^/]+)/dispatches", _dispatch),
+        ("GET", rf"{R}/contents/(?P<path>.+)", get_content),
     ]
 ]
