@@ -95,9 +95,8 @@ def test_the_triggers_of_a_workflow_file(source: str, expected: tuple[DispatchIn
 
 
 def test_an_unreadable_or_unparseable_file_refuses_nothing() -> None:
-    base = {"name": "Deploy", "path": ".github/workflows/deploy.yml", "state": "active"}
     for source in (None, "on: [unclosed\n", "just text\n"):
-        found = WorkflowFile(source=source, **base)
+        found = WorkflowFile(name="Deploy", path=".github/workflows/deploy.yml", state="active", source=source)
         assert dispatch_refusal(found, repo="acme/api", ref="main", inputs={}) is None
 
 
