@@ -30,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="try opsbot in a local Slack-like page, no workspace needed")
     sandbox.add_argument("--host", default="127.0.0.1", help="page address (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8600, help="page port (default 8600; 0 picks a free one)")
+    sandbox.add_argument("--data", metavar="DIR", help="keep the sandbox's state in DIR across restarts")
     db = sub.add_parser("db", help="database commands")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("check", help="validate settings and reach Slack and GitHub")
@@ -100,7 +101,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return await run(settings, socket=args.socket, host=args.host, port=args.port)
     if args.command == "sandbox":
-        return await commands.sandbox(settings, host=args.host, port=args.port)
+        return await commands.sandbox(settings, host=args.host, port=args.port, data=args.data)
     if args.command == "db":
         return await commands.db_upgrade(settings)
     if args.command == "check":

@@ -8,6 +8,7 @@ import gc
 import os
 import signal
 import socket as sockets
+from pathlib import Path
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -115,10 +116,11 @@ async def _reach_database(engine: AsyncEngine) -> None:
         raise database_failure(exc, engine.url) from exc
 
 
-async def sandbox(settings: Settings, *, host: str, port: int) -> int:
+async def sandbox(settings: Settings, *, host: str, port: int, data: str | None = None) -> int:
     """The bot against a local Slack stand-in and a web page, on demo data; runs until Ctrl-C (stopped within 2 s:
     the page's event streams are ended, bot/sandbox/page.py). A setting holding an example value from
-    `.env.example` is ignored, and the banner says so (a `GITHUB_TOKEN=ghp_your-token` keeps the demo GitHub)."""
+    `.env.example` is ignored, and the banner says so (a `GITHUB_TOKEN=ghp_your-token` keeps the demo GitHub).
+    `data`, a directory, keeps the state across restarts (bot/sandbox/saved_state.py)."""
     from bot.app.placeholders import placeholders, without_placeholders
     from bot.sandbox.sandbox_app import Sandbox
 
@@ -128,8 +130,8 @@ async def sandbox(settings: Settings, *, host: str, port: int) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Sandbox(settings, host=host, port=port) as running:
-        print(f"opsbot sandbox: {sandbox_banner(running.github is not None, settings, examples)}", flush=True)
+    async with Sandbox(settings, host=host, port=port, data=Path(data) if data else None) as running:
+        print(f"opsbot sandbox: {sandbox_banner(running.github is not None, settings, examples, data)}", flush=True)
         print(f"opsbot sandbox: open {running.url}", flush=True)
         await stop.wait()
     print("opsbot sandbox: stopped", flush=True)
@@ -141,7 +143,7 @@ async def sandbox(settings: Settings, *, host: str, port: int) -> int:
 _SANDBOX_OWN = ("SLACK_", "OPSBOT_CHANNEL_REPOS", "OPSBOT_APPROVERS", "GITHUB_WEBHOOK_SECRET")
 
 
-def sandbox_banner(demo_github: bool, settings: Settings, examples: list[str]) -> str:
+def sandbox_banner(demo_github: bool, settings: Settings, examples: list[str], data: str | None = None) -> str:
     """`demo GitHub (acme/api), offline command grammar, …`, and which example values from .env were ignored."""
 
     def because(name: str, before: str) -> str:
@@ -157,7 +159,8 @@ def sandbox_banner(demo_github: bool, settings: Settings, examples: list[str]) -
         planner += f" ({because('OPENAI_API_KEY', '')})"
     others = [n for n in examples if n not in ("GITHUB_TOKEN", "OPENAI_API_KEY") and not n.startswith(_SANDBOX_OWN)]
     ignored = f" ({', '.join(others)}: example placeholders from .env, ignored)" if others else ""
-    return f"{github}, {planner}, a fresh SQLite database{ignored}; Ctrl-C stops it"
+    state = f"state kept in {data}" if data else "a fresh SQLite database"
+    return f"{github}, {planner}, {state}{ignored}; Ctrl-C stops it"
 
 
 async def db_upgrade(settings: Settings) -> int:

@@ -62,6 +62,15 @@ PEOPLE = (
     Person(id="U3", name="cy", role="not an approver"),
 )
 APPROVERS = "U2"
+DIGEST_NOW = {  # the "Digest now" button's: acme/api's pull requests, in #ops, by the bot's own digest builder
+    "id": "demo-now",
+    "kind": "prs",
+    "target": REPO,
+    "channel": CHANNEL,
+    "cadence": "on demand",
+    "at": "from the",
+    "timezone": "sandbox page",
+}
 
 
 def person(user: str) -> Person:

@@ -20,6 +20,8 @@ STATIC = {
     "/": ("index.html", "text/html"),
     "/sandbox.css": ("sandbox.css", "text/css"),
     "/sandbox.js": ("sandbox.js", "text/javascript"),
+    "/favicon.svg": ("favicon.svg", "image/svg+xml"),
+    "/favicon.ico": ("favicon.svg", "image/svg+xml"),  # what a browser asks for when a page names no icon
 }
 SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
 STREAMS: web.AppKey[set[asyncio.Queue[int]]] = web.AppKey("streams")  # each open event stream's queue

@@ -94,7 +94,9 @@ def _special(inner: str, names: Names) -> str:
     if target.startswith("#"):
         return f'<span class="mention">#{html.escape(label or names.get(target[1:], target[1:]))}</span>'
     if target.startswith("!date^"):
-        return f'<time data-ts="{html.escape(target.split("^")[1])}">{html.escape(unescape(label))}</time>'
+        _, ts, tokens, *_ = [*target.split("^"), "", ""]  # the page shows it in the reader's time, as Slack does
+        shown = html.escape(unescape(label))
+        return f'<time data-ts="{html.escape(ts)}" data-format="{html.escape(tokens)}">{shown}</time>'
     if target.startswith("!subteam^"):
         return f'<span class="mention">{html.escape(label or "@group")}</span>'
     if target.startswith("!"):

@@ -19,7 +19,7 @@ from bot.app.settings import Settings
 from bot.app.wiring import Opsbot, build
 from bot.core.clock import Clock
 from bot.core.jsonvalue import Json, JsonObject, obj
-from bot.sandbox import demo
+from bot.sandbox import demo, saved_state
 from bot.sandbox.fakes.fake_odoo import FakeOdoo
 from bot.sandbox.fakes.github import FakeGitHub
 from bot.sandbox.fakes.slack_api import FakeSlackApi
@@ -63,9 +63,10 @@ class Sandbox:
         clock: Clock | None = None,
         sweep_interval: float | None = 15.0,
         runbooks: Path | None = None,
+        data: Path | None = None,
     ) -> None:
         self.base, self.host, self.port, self.clock = base, host, port, clock
-        self.sweep_interval, self.runbooks = sweep_interval, runbooks
+        self.sweep_interval, self.runbooks, self.data = sweep_interval, runbooks, data  # data: saved_state.py
         self.slack = FakeSlackApi(demo.BOT_TOKEN)
         self.github: FakeGitHub | None = None
         self.odoo: FakeOdoo | None = None
@@ -80,6 +81,7 @@ class Sandbox:
         self._runners: list[web.AppRunner] = []
         self._page: socket.socket | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="opsbot-sandbox-")
+        self._keep: Path | None = None  # where stop() saves the fakes' state: set once it was loaded from there
 
     async def __aenter__(self) -> Sandbox:
         try:
@@ -95,7 +97,11 @@ class Sandbox:
     async def start(self) -> None:
         from bot.sandbox.page import listen, page_app
 
-        self._page = listen(self.host, self.port)  # first: a busy port is the only thing said
+        if self.data is not None:
+            self.data = saved_state.prepare(self.data)  # first: a bad --data DIR is the only thing said
+        self._page = listen(self.host, self.port)  # a busy port too
+        now = self.clock.now if self.clock is not None else lambda: datetime.now(UTC)
+        self.slack.now = lambda: now().timestamp()  # each message's ts is when it was posted
         await self.slack.start()
         demo.seed_slack(self.slack)
         self.slack.subscribe(lambda _call: self.notify())
@@ -111,6 +117,9 @@ class Sandbox:
             await self.odoo.__aenter__()
             demo.seed_odoo(self.odoo, (self.clock.now() if self.clock else datetime.now(UTC)).date())
             odoo_url = self.odoo.url
+        if self.data is not None:
+            saved_state.load(self.data, self.slack, self.github)
+            self._keep = self.data
         tmp = Path(self._tmp.name)
         rules = tmp / "rules.yaml"
         rules.write_text(demo.RULES, encoding="utf-8")
@@ -118,7 +127,7 @@ class Sandbox:
             self.base,
             slack_url=self.slack.url,
             github_url=github_url,
-            database_url=f"sqlite:///{tmp / 'opsbot.db'}",
+            database_url=f"sqlite:///{(self.data or tmp) / saved_state.DATABASE}",
             rules=rules,
             odoo_url=odoo_url,
             runbooks=self.runbooks,
@@ -127,9 +136,7 @@ class Sandbox:
         await self.bot.start(sweep_interval=self.sweep_interval)
         bot_url = self.bot_url = await self._serve(self.bot.web)
         self.driver = _Driver(bot_url, demo.SIGNING_SECRET, response_url_base=self.slack.hooks_url)
-        if self.clock is not None:
-            clock = self.clock
-            self.driver.now = lambda: clock.now().timestamp()
+        self.driver.now = self.slack.now
         self.url = await self._serve(page_app(self), self._page) + "/"
         self._page = None  # the page runner's now: its cleanup closes it
 
@@ -157,6 +164,8 @@ class Sandbox:
             await self.odoo.__aexit__(None, None, None)
             self.odoo = None
         await self.slack.stop()
+        if self._keep is not None:
+            saved_state.save(self._keep, self.slack, self.github)
         with contextlib.suppress(OSError):
             self._tmp.cleanup()
 
@@ -276,16 +285,7 @@ class Sandbox:
         """Post a pull-request digest for acme/api in #ops now, built by the bot's own digest builder."""
         assert self.bot is not None and self.bot.triggers is not None
         scheduler = self.bot.triggers.scheduler
-        digest = {
-            "id": "demo-now",
-            "kind": "prs",
-            "target": demo.REPO,
-            "channel": demo.CHANNEL,
-            "cadence": "on demand",
-            "at": "from the",
-            "timezone": "sandbox page",
-        }
-        content = await scheduler.builder.build(digest, None)
+        content = await scheduler.builder.build(demo.DIGEST_NOW, None)
         await scheduler.chat.post(demo.CHANNEL, content.text, content.blocks)
 
     def close_view(self, view_id: str) -> None:

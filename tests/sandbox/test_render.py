@@ -63,7 +63,9 @@ def test_pending_approval_card_has_header_fields_context_and_styled_buttons() ->
     assert "<pre>Squash &lt;script&gt;alert(1)&lt;/script&gt;</pre>" in html  # escaped, never markup
     assert "<script>" not in html
     assert '<div class="bk-context"><span>⚠️ Base branch is protected</span></div>' in html
-    assert '<time data-ts="1893553440">2030-01-02 03:04 UTC</time>' in html  # <!date^…|fallback>
+    assert (  # <!date^…^tokens|fallback>: the page writes it in the reader's time zone, 24-hour
+        '<time data-ts="1893553440" data-format="{date_short_pretty} {time}">2030-01-02 03:04 UTC</time>' in html
+    )
     buttons = re.findall(r'<button type="button" class="([^"]+)" data-action-id="([^"]+)" data-value="a1"', html)
     assert buttons == [
         ("bk-button primary", "opsbot.approve"),

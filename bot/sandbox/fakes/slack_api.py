@@ -11,7 +11,7 @@ from typing import Self
 
 from aiohttp import web
 
-from bot.core.jsonvalue import Json, JsonObject
+from bot.core.jsonvalue import Json, JsonObject, number
 from bot.sandbox.fakes.slack_calls import Call, CallLog
 from bot.sandbox.fakes.slack_faults import RESET, SlackFaults, fault_reply
 from bot.sandbox.fakes.slack_hooks import SlackHooks
@@ -43,8 +43,10 @@ class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
         self.app_tokens: set[str] = set()  # app-level tokens (xapp-…) accepted by apps.connections.open
         self.calls: list[Call] = []
         self.views: dict[str, JsonObject] = {}
+        self.now: Callable[[], float] | None = None
         self._epoch = int(time.time()) if epoch is None else epoch
         self._seq = 0
+        self._last_ts = 0
         self._history: defaultdict[str, list[JsonObject]] = defaultdict(list)
         self._ephemeral: defaultdict[str, list[JsonObject]] = defaultdict(list)
         self._members: dict[str, list[str]] = {}
@@ -158,6 +160,25 @@ class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
 
     def set_latency(self, method: str, seconds: float) -> None:
         self._latency[method] = seconds
+
+    def snapshot(self) -> JsonObject:
+        """The conversations as JSON (messages with their threads, ephemerals), for `restore` in a later process."""
+        return {
+            "messages": {channel: [dict(m) for m in kept] for channel, kept in self._history.items()},
+            "ephemerals": {user: [dict(m) for m in kept] for user, kept in self._ephemeral.items()},
+            "seq": self._seq,
+            "last_ts": self._last_ts,
+        }
+
+    def restore(self, saved: JsonObject) -> None:
+        """Take back a `snapshot`: its messages come first, and each ts handed out from now on is newer."""
+        for key, into in (("messages", self._history), ("ephemerals", self._ephemeral)):
+            kept = saved.get(key)
+            for where, listed in kept.items() if isinstance(kept, dict) else ():
+                shown = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+                into[where][:0] = shown
+        self._seq = max(self._seq, number(saved.get("seq")) or 0)
+        self._last_ts = max(self._last_ts, number(saved.get("last_ts")) or 0)
 
     # -- HTTP --------------------------------------------------------------------------------------
 

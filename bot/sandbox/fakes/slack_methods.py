@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.jsonvalue import JsonObject, number
@@ -22,8 +22,10 @@ class SlackMethods:
     team_id: str
     team: str
     views: dict[str, JsonObject]
+    now: Callable[[], float] | None  # set: each ts is this clock's time (unique, increasing); else epoch + a count
     _epoch: int
     _seq: int
+    _last_ts: int  # the newest clock ts handed out, in microseconds
     _history: defaultdict[str, list[JsonObject]]
     _ephemeral: defaultdict[str, list[JsonObject]]
     _members: dict[str, list[str]]
@@ -54,7 +56,10 @@ class SlackMethods:
 
     def _next_ts(self) -> str:
         self._seq += 1
-        return f"{self._epoch + self._seq // 1_000_000}.{self._seq % 1_000_000:06d}"
+        if self.now is None:
+            return f"{self._epoch + self._seq // 1_000_000}.{self._seq % 1_000_000:06d}"
+        self._last_ts = max(int(self.now() * 1_000_000), self._last_ts + 1)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def _find(self, channel: str, ts: object) -> JsonObject:
         for message in self._history.get(channel, []):
