@@ -13,6 +13,14 @@ from typing import TypedDict
 from bot.core.jsonvalue import JsonObject
 
 
+class EarlierCi(TypedDict, total=False):
+    """A commit's CI thread that was there before the PR of that head commit was announced."""
+
+    sha: str
+    channel: str
+    url: str | None  # its permalink; None when Slack would not say
+
+
 class PrCard(TypedDict, total=False):
     """A pull request as its card shows it."""
 
@@ -30,10 +38,13 @@ class PrCard(TypedDict, total=False):
     changed_files: int
     checks: dict[str, str | None]  # check name → conclusion (None while it runs)
     checks_summary: str
+    sha: str | None  # the head commit, last seen
+    earlier_ci: EarlierCi  # CI had a thread for the head commit when the PR was announced
 
 
 class CiCard(TypedDict, total=False):
-    """One workflow run (or failing check) as its message in the thread shows it."""
+    """One workflow run (or failing check) as its message in the thread shows it, from its first failure until
+    everything that failed passed."""
 
     key: str
     jobs: list[str]
@@ -42,7 +53,8 @@ class CiCard(TypedDict, total=False):
     workflow: str | None
     url: str | None
     rerun: JsonObject  # the rerun button's arguments
-    passed: int  # the attempt that passed
+    passed: int  # the attempt of the workflow run that passed
+    passed_jobs: dict[str, int]  # failed jobs or checks that passed since → the attempt that passed
     ts: str  # the message, once posted
 
 

@@ -10,8 +10,8 @@ from typing import NotRequired, TypedDict
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 
 from bot.core.jsonvalue import JsonObject
-from bot.core.mrkdwn import link
-from bot.core.trigger_records import CiCard, PrCard
+from bot.core.mrkdwn import channel, link
+from bot.core.trigger_records import CiCard, EarlierCi, PrCard
 from bot.slack_ui.block_kit import HEADER_LIMIT, ActionId, as_dicts, clip, context, escape, fields_block, section
 
 FAILED = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
@@ -75,20 +75,50 @@ def pr_card(pr: PrCard) -> list[JsonObject]:
         ),
         context(link(str(pr["url"]), "Open on GitHub") if pr.get("url") else "GitHub"),
     ]
+    if "earlier_ci" in pr:
+        blocks.append(context(_earlier_ci(pr["earlier_ci"])))
     return as_dicts(blocks)
 
 
+def _earlier_ci(earlier: EarlierCi) -> str:
+    commit = f"`{escape(str(earlier.get('sha', ''))[:7])}`"
+    if earlier.get("url"):
+        return f"🔧 CI reported on {commit} before this PR: {link(str(earlier['url']), 'the earlier CI thread')}"
+    where = f" in {channel(earlier['channel'])}" if earlier.get("channel") else ""
+    return f"🔧 CI reported on {commit} before this PR: see the CI thread of commit {commit}{where}"
+
+
+def ci_passed(ci: CiCard) -> bool:
+    """The run passed, or every job or check that failed in it passed since."""
+    jobs, passed = ci.get("jobs") or [], ci.get("passed_jobs") or {}
+    return bool(ci.get("passed")) or (bool(jobs) and all(j in passed for j in jobs))
+
+
 def ci_failure(ci: CiCard) -> list[JsonObject]:
-    jobs = ci.get("jobs") or []
+    """A CI run's message: what failed and a rerun button; once everything that failed passed, it says so and the
+    button is gone."""
+    jobs, passed_jobs = ci.get("jobs") or [], ci.get("passed_jobs") or {}
     branch = ci.get("branch")
     where = f" on `{escape(branch)}`" if branch else ""
-    commit = f" · commit `{str(ci.get('sha', ''))[:7]}`" if ci.get("sha") else ""
-    lines = [f"❌ *{escape(ci.get('workflow') or 'CI')}* failed{where}{commit}"]
-    lines.append("Failed jobs: " + (", ".join(f"`{escape(j)}`" for j in jobs) if jobs else "not reported yet"))
+    commit = f" · commit `{escape(str(ci.get('sha', ''))[:7])}`" if ci.get("sha") else ""
+    workflow = escape(ci.get("workflow") or "CI")
+    done = ci_passed(ci)
+    if done:
+        attempt = f" on attempt {ci['passed']}" if ci.get("passed") else ""
+        lines = [f"✅ *{workflow}* passed{attempt}{where}{commit}"]
+        if jobs:
+            lines.append("Failed before: " + ", ".join(f"`{escape(j)}`" for j in jobs))
+    else:
+        lines = [f"❌ *{workflow}* failed{where}{commit}"]
+        named = [f"`{escape(j)}`" + (" (✅ passed since)" if j in passed_jobs else "") for j in jobs]
+        lines.append("Failed jobs: " + (", ".join(named) if named else "not reported yet"))
     blocks: list[Block] = [section("\n".join(lines))]
+    said = [f"✅ `{escape(j)}` passed" + (f" on attempt {a}" if a > 1 else "") for j, a in passed_jobs.items()]
     if ci.get("passed"):
-        blocks.append(context(f"✅ Passed again on attempt {ci['passed']}."))
-    elif ci.get("rerun"):
+        said.append(f"✅ Passed on attempt {ci['passed']}.")
+    if said:
+        blocks.append(context(" · ".join(said)))
+    if not done and ci.get("rerun"):
         blocks.append(ActionsBlock(block_id=f"ci:{ci.get('key', '')}"[:255], elements=[rerun_button(ci["rerun"])]))
     if ci.get("url"):
         blocks.append(context(link(str(ci["url"]), "Open the run")))

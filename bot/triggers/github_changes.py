@@ -179,14 +179,45 @@ def _ci(name: str, item: dict[str, object]) -> CiRun:
     )
 
 
+def pr_key(repo: str, number: int) -> str:
+    """A PR's own thread: repository + PR number, nothing else."""
+    return f"gh:{repo.lower()}:pr:{number}"
+
+
+def commit_key(repo: str, sha: str) -> str:
+    """A commit's own CI thread, for CI of a commit that belongs to no PR (never an alias of a PR's thread)."""
+    return f"gh:{repo.lower()}:commit:{sha}"
+
+
+def head_key(repo: str, sha: str) -> str:
+    """An alias pointing at the thread of the open PR last announced (or updated) with this head commit: how a CI
+    event that names no PR (a `workflow_job`, a fork's run) finds its PR. Only followed after checking that the
+    PR is still open and its head is still this commit (`GitHubReactions`)."""
+    return f"gh:{repo.lower()}:head:{sha}"
+
+
+def is_head_key(key: str) -> bool:
+    return key.split(":")[2:3] == ["head"]  # a repository's full name has no ':'
+
+
 def thread_keys(change: GitHubChange) -> list[str]:
-    """The thread keys of the change: its PRs' first, then its commit's."""
-    repo, d = change.repo.lower(), change.detail
+    """Where the change's thread is looked up, best first.
+
+    A PR event or a comment: its PR's key only — never its commit's, so a second PR from the same head commit gets
+    its own thread, and a PR opened after CI failed on its head does not take over that CI thread. A CI event
+    whose payload lists `pull_requests`: those PRs' keys, then its commit's (when none of those PRs was announced).
+    A CI event naming no PR, or a push: its commit's head alias (see `head_key`), then its commit's own key.
+    """
+    repo, d = change.repo, change.detail
     numbers: list[int] = []
     if isinstance(d, CiRun) and d.prs:
         numbers = list(d.prs)
-    elif isinstance(d, Pull | CiRun | Comment) and d.number:
+    elif isinstance(d, Pull | Comment) and d.number:
         numbers = [d.number]
-    sha = d.sha if isinstance(d, Pull | CiRun | Push) else None
-    keys = [f"gh:{repo}:pr:{n}" for n in numbers]
-    return keys + ([f"gh:{repo}:commit:{sha}"] if sha else [])
+    keys = [pr_key(repo, n) for n in numbers]
+    if isinstance(d, Pull | Comment):
+        return keys
+    sha = d.sha if isinstance(d, CiRun | Push) else None
+    if not sha:
+        return keys
+    return [*keys, commit_key(repo, sha)] if keys else [head_key(repo, sha), commit_key(repo, sha)]

@@ -1,4 +1,8 @@
-"""GitHub events → Slack: PR cards, CI failures with a rerun button, merges; one thread per PR or commit."""
+"""GitHub events → Slack: PR cards, CI failures with a rerun button, merges; one thread per PR or commit.
+
+Threads are keyed by what they are about: a PR's by repository + number, a commit's (CI of a commit in no PR) by
+repository + commit. See `thread_keys` for where each event looks, and `_pull_request` and `_ci` for the rest.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,20 @@ import logging
 
 from bot.core.domain import Event
 from bot.core.jsonvalue import JsonObject
-from bot.core.trigger_records import CiCard, PrCard, ThreadData
-from bot.slack_ui.trigger_blocks import FAILED, ci_failure, pr_card
+from bot.core.trigger_records import CiCard, EarlierCi, PrCard, ThreadData
+from bot.slack_ui.trigger_blocks import FAILED, ci_failure, ci_passed, pr_card
 from bot.triggers.followups import Followups
-from bot.triggers.github_changes import CiRun, Comment, GitHubChange, Pull, github_change, thread_keys
+from bot.triggers.github_changes import (
+    CiRun,
+    Comment,
+    GitHubChange,
+    Pull,
+    commit_key,
+    github_change,
+    head_key,
+    is_head_key,
+    thread_keys,
+)
 from bot.triggers.threads import Thread, Threads
 from bot.triggers.trigger_rules import Rules
 
@@ -43,7 +57,11 @@ class GitHubReactions:
         await self.followups.after(route, facts, event, inbox_id=inbox_id, thread_ts=thread_ts)
 
     async def _pull_request(self, change: GitHubChange, pull: Pull, channel: str) -> Thread | None:
-        repo, action = change.facts.repo, change.action
+        """A PR's card and thread are keyed by repository + PR number only (`thread_keys`): a second PR from the
+        same head commit gets a card of its own, and a PR whose head already had a CI thread is announced as a new
+        card that links to that CI thread rather than taking it over. The head commit's alias (`head_key`) is moved
+        to this PR while it is open, so CI events that name no PR find it."""
+        repo, action = change.repo, change.action
         pr: PrCard = {
             "number": pull.number,
             "title": pull.title,
@@ -57,63 +75,128 @@ class GitHubReactions:
             "additions": pull.additions,
             "deletions": pull.deletions,
             "changed_files": pull.changed_files,
+            "sha": pull.sha,
         }
         keys = thread_keys(change)
-        if action not in PR_OPENED and await self.threads.find(keys) is None and action != "closed":
+        known = await self.threads.find(keys) if keys else None
+        if known is None and action not in PR_OPENED and action != "closed":
             return None  # edits, labels, syncs of a PR we never announced
+        if known is None and pull.sha and (earlier := await self._earlier_ci(repo, pull.sha)) is not None:
+            pr["earlier_ci"] = earlier
         text = f"PR #{pr['number']} {pr['title']} in {repo}"
         thread = await self.threads.open(keys, channel, text, pr_card(pr), {"pr": pr, "checks": {}})
+        if pull.sha and pull.state != "closed":
+            await self.threads.repoint(head_key(repo, pull.sha), thread)
         if thread.created:
             return thread
         pr["checks"] = thread.data.get("checks") or {}
         thread.data["pr"] = {**thread.data.get("pr", {}), **pr}
         await self.threads.save(thread)
         await self.threads.update(thread, thread.card_ts, text, pr_card(thread.data["pr"]))
-        for key in keys:  # a PR announced after its commit's CI thread, or a new head commit: same thread
-            await self.threads.alias(key, thread)
         if action == "closed":
             who = change.sender
             said = f"🟣 Merged by {who}." if pull.merged else f"⚪ Closed without merging by {who}."
             await self.threads.reply(thread, said, [])
         return thread
 
-    async def _ci(self, change: GitHubChange, ci: CiRun, channel: str) -> Thread | None:
-        failed = ci.conclusion in FAILED
-        thread = await self.threads.find(thread_keys(change))
-        if thread is None and not failed:
+    async def _earlier_ci(self, repo: str, sha: str) -> EarlierCi | None:
+        """The commit's own CI thread (not an alias of some PR's thread), to link from a new PR's card."""
+        key = commit_key(repo, sha)
+        found = await self.threads.find([key])
+        if found is None or found.key != key:
             return None
+        return {"sha": sha, "channel": found.channel, "url": await self.threads.permalink(found)}
+
+    async def _ci(self, change: GitHubChange, ci: CiRun, channel: str) -> Thread | None:
+        """A CI event goes to the thread of the PRs its payload lists; naming none, to the open PR whose head is
+        its commit, else to its commit's own thread (opened on a failure). The run's message stays where it was
+        first posted, so a run that failed before its PR was opened is updated in the commit's thread."""
+        failed = ci.conclusion in FAILED
+        thread = await self._ci_route(change, ci)
+        home = await self._ci_home(change, ci, thread, failed)
         if thread is None:
+            thread = home
+        if thread is None and failed:
             thread = await self._ci_thread(change, ci, channel)
+        if thread is None:
+            return None
         if ci.kind == "check_run" and ci.job:
             thread.data.setdefault("checks", {})[ci.job] = ci.conclusion
             if "pr" in thread.data:
                 await self.threads.update(thread, thread.card_ts, "PR checks", pr_card(_with_checks(thread.data)))
-        if failed or str(ci.run_id) in thread.data.get("ci", {}):
-            await self._ci_message(thread, change, ci, failed)
+        if home is None and failed:
+            home = thread
+        if home is not None:
+            await self._ci_message(home, change, ci, failed)
+            if home is not thread:
+                await self.threads.save(home)
         await self.threads.save(thread)
         return thread
 
-    async def _ci_thread(self, change: GitHubChange, ci: CiRun, channel: str) -> Thread:
+    async def _ci_route(self, change: GitHubChange, ci: CiRun) -> Thread | None:
+        for key in thread_keys(change):
+            found = await self.threads.find([key])
+            if found is not None and (not is_head_key(key) or _heads(found.data, ci.sha)):
+                return found
+        return None
+
+    async def _ci_home(self, change: GitHubChange, ci: CiRun, thread: Thread | None, failed: bool) -> Thread | None:
+        """The thread that has this run's (or check's) message: the routed thread, else the commit's own thread or
+        its head PR's (the run failed before its PR was opened, or before the PR moved to a new head). A message
+        that says everything passed is not reused for a new failure: that failure gets a message of its own."""
+        key = _run_key(ci)
+        candidates: list[Thread | None] = [thread]
+        if ci.sha:
+            candidates += [
+                await self.threads.find([k]) for k in (commit_key(change.repo, ci.sha), head_key(change.repo, ci.sha))
+            ]
+        for found in candidates:
+            if found is None:
+                continue
+            if thread is not None and found.key == thread.key:
+                found = thread  # one object per thread, saved once
+            card = found.data.get("ci", {}).get(key)
+            if card is not None and not (failed and ci_passed(card)):
+                return found
+        return None
+
+    async def _ci_thread(self, change: GitHubChange, ci: CiRun, channel: str) -> Thread | None:
+        """A commit's own CI thread, under its commit key only (a PR's card is never posted over it)."""
         repo = change.facts.repo
-        text = f"CI on {repo} {str(ci.sha or '')[:7]}"
-        head = f"🔧 CI for `{repo}` · commit `{str(ci.sha or '')[:7]}` on `{ci.branch or '?'}`"
+        if not ci.sha:
+            log.warning("a failed %s in %s names no commit: no thread to put it in", ci.kind, repo)
+            return None
+        text = f"CI on {repo} {ci.sha[:7]}"
+        head = f"🔧 CI for `{repo}` · commit `{ci.sha[:7]}` on `{ci.branch or '?'}`"
         blocks: list[JsonObject] = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
-        return await self.threads.open(thread_keys(change), channel, text, blocks, {"checks": {}})
+        return await self.threads.open([commit_key(change.repo, ci.sha)], channel, text, blocks, {"checks": {}})
 
     async def _ci_message(self, thread: Thread, change: GitHubChange, run: CiRun, failed: bool) -> None:
-        """One message per workflow run (or failing check), updated in place as jobs report."""
-        key = str(run.run_id or f"check:{run.job}")
+        """One message per workflow run (or failing check), updated in place as jobs report: a failed job is added,
+        a failed job that passes is marked passed, and once all have (or the run passed) the rerun button goes."""
+        key = _run_key(run)
         runs = thread.data.setdefault("ci", {})
-        ci: CiCard = runs.get(key) or {"key": key, "jobs": [], "branch": run.branch, "sha": run.sha}
-        if run.kind != "workflow_run" and failed and run.job and run.job not in ci["jobs"]:
-            ci["jobs"].append(run.job)
+        ci: CiCard | None = runs.get(key)
+        if ci is None or (failed and ci_passed(ci)):
+            ci = {"key": key, "jobs": [], "branch": run.branch, "sha": run.sha}
+        passed_jobs = ci.setdefault("passed_jobs", {})
+        if run.kind != "workflow_run" and run.job:
+            if failed:
+                if run.job not in ci["jobs"]:
+                    ci["jobs"].append(run.job)
+                passed_jobs.pop(run.job, None)
+            elif run.conclusion == "success" and run.job in ci["jobs"]:
+                passed_jobs[run.job] = run.attempt
         if run.kind == "workflow_run" or not ci.get("workflow"):
             ci["workflow"] = run.workflow or ci.get("workflow")
         ci["url"] = ci.get("url") or run.url
         ci["rerun"] = _rerun_args(change, run)
-        if run.kind == "workflow_run" and not failed:
-            ci["passed"] = run.attempt or 2
-        text = f"CI failed: {ci.get('workflow') or 'CI'} in {change.facts.repo}"
+        if run.kind == "workflow_run" and failed:
+            ci.pop("passed", None)
+        elif run.kind == "workflow_run" and run.conclusion == "success":
+            ci["passed"] = run.attempt
+        state = "passed" if ci_passed(ci) else "failed"
+        text = f"CI {state}: {ci.get('workflow') or 'CI'} in {change.facts.repo}"
         if ci.get("ts"):
             await self.threads.update(thread, ci["ts"], text, ci_failure(ci))
         else:
@@ -126,6 +209,16 @@ class GitHubReactions:
             said = f"💬 {change.sender} commented: {str(comment.body or '')[:300]}"
             await self.threads.reply(thread, said.replace("<", "&lt;").replace(">", "&gt;"), [])
         return thread
+
+
+def _run_key(run: CiRun) -> str:
+    return str(run.run_id or f"check:{run.job}")
+
+
+def _heads(data: ThreadData, sha: str | None) -> bool:
+    """The thread is an open PR's whose head is `sha` (a head alias is followed only then)."""
+    pr = data.get("pr")
+    return pr is not None and pr.get("sha") == sha and pr.get("state") != "closed" and not pr.get("merged")
 
 
 def _with_checks(data: ThreadData) -> PrCard:

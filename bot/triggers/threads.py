@@ -1,4 +1,9 @@
-"""One Slack thread per PR, commit, alert group or probe incident: find it, or start it with a card."""
+"""One Slack thread per PR, commit, alert group or probe incident: find it, or start it with a card.
+
+A thread has one key of its own (the one it was opened under); other keys can be aliases pointing at it. `alias`
+never moves a key that exists (the first thread wins); `repoint` moves an alias key to another thread, for keys
+that are only ever aliases (a GitHub head commit → the open PR of that head).
+"""
 
 from __future__ import annotations
 
@@ -74,9 +79,26 @@ class Threads:
         return Thread(key=key, channel=channel, thread_ts=ts, card_ts=ts, data=data, created=True)
 
     async def alias(self, key: str, thread: Thread) -> None:
+        """Point `key` at `thread`, unless `key` is known already (then nothing changes)."""
         await self.store.alias_thread(
             key, of=thread.key, channel=thread.channel, thread_ts=thread.thread_ts, now=self.clock.now()
         )
+
+    async def repoint(self, key: str, thread: Thread) -> None:
+        """Point the alias `key` at `thread`, wherever it pointed before; a key that is a thread of its own (not an
+        alias) is left alone."""
+        row = await self.store.thread(key)
+        if row is None:
+            await self.alias(key, thread)
+        elif row.data.get("alias_of") not in (None, thread.key):
+            data: ThreadData = {"alias_of": thread.key}
+            await self.store.set_thread(
+                key, self.clock.now(), channel=thread.channel, thread_ts=thread.thread_ts, data=data
+            )
+
+    async def permalink(self, thread: Thread) -> str | None:
+        """A link to the thread's first message; None when Slack will not say."""
+        return await self.chat.permalink(thread.channel, thread.thread_ts) if thread.thread_ts else None
 
     async def reply(self, thread: Thread, text: str, blocks: Sequence[JsonObject]) -> str:
         return await self.chat.post(thread.channel, text, blocks, thread_ts=thread.thread_ts)
