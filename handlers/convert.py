@@ -120,6 +120,9 @@ def action_event(body: Mapping[str, object]) -> Event | None:
             "action_id": optional_text(action.get("action_id")),
             "value": optional_text(action.get("value")),
             "trigger_id": optional_text(body.get("trigger_id")),
+            # for a suggestion's click: answer the clicker where they clicked, even where opsbot is not a member
+            "response_url": optional_text(body.get("response_url")),
+            "is_ephemeral": container.get("is_ephemeral") is True,
         },
         enterprise_id=_enterprise(body),
         user_team_id=_user_team(body),

@@ -1,4 +1,4 @@
-"""Slack user groups and channel members, cached briefly, for approval checks."""
+"""Slack user groups, channel members and the people of the workspace, cached briefly: approvals and `@handle`s."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.clock import Clock
 from bot.core.jsonvalue import dig, items, text
+from integrations.slack_people import People
 
 CACHE_TTL = timedelta(seconds=60)
+USERS_PAGE = 200  # users.list: Slack asks for at most 200 a page
+MAX_PAGES = 100
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
 class SlackDirectory:
-    """Implements bot.core.ports.Directory with usergroups.* and conversations.* (cached for a minute)."""
+    """Implements bot.core.ports.Directory with usergroups.*, conversations.* and users.list (cached for a minute)."""
 
     def __init__(self, client: AsyncWebClient, clock: Clock, ttl: timedelta = CACHE_TTL) -> None:
         self.client = client
@@ -27,6 +30,7 @@ class SlackDirectory:
         self._members: dict[tuple[str, str], tuple[datetime, frozenset[str]]] = {}  # ("group" | "channel", id)
         self._names: dict[str, tuple[datetime, str | None]] = {}
         self._handles: dict[str, tuple[datetime, dict[str, str]]] = {}
+        self._people: dict[str, tuple[datetime, People]] = {}
 
     async def group_members(self, group: str) -> frozenset[str]:
         group_id = await self._group_id(group)
@@ -57,6 +61,26 @@ class SlackDirectory:
             return text(dig(resp.get("channel"), "name")) or None
 
         return await self._cached(self._names, channel, load)
+
+    async def user_id(self, handle: str) -> str | None:
+        return (await self._everyone()).find(handle)
+
+    async def user_name(self, user: str) -> str | None:
+        return (await self._everyone()).names.get(user)
+
+    async def _everyone(self) -> People:
+        async def load() -> People:
+            members: list[object] = []
+            cursor = None
+            for _page in range(MAX_PAGES):
+                resp = await self.client.users_list(cursor=cursor, limit=USERS_PAGE)
+                members += items(resp.get("members"))
+                cursor = text(dig(resp.get("response_metadata"), "next_cursor")) or None
+                if not cursor:
+                    break
+            return People.of(members)
+
+        return await self._cached(self._people, "", load)
 
     async def _group_id(self, group: str) -> str:
         if group.startswith("S") and group.isupper():

@@ -116,7 +116,7 @@ async def test_a_sweep_returns_while_the_work_it_started_runs(env: Harness) -> N
     env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
     hold = env.github.hold_next("GET", r"/repos/acme/api/pulls$")
     asked = await env.driver.mention(LIST, user="U1", channel="C1")
-    help_asked = await env.driver.mention("help", user="U2", channel="C1")
+    help_asked = await env.driver.mention("pending", user="U2", channel="C1")  # answered without GitHub
     env.bot.worker.paused = False
     async with asyncio.timeout(5):
         assert await env.bot.worker.sweep() == 2  # returns with the list still hanging

@@ -26,6 +26,7 @@ SCOPE_USES = {
     "groups:history": r"conversations_(replies|history)\(",
     "groups:read": r"conversations_(members|info)\(",
     "usergroups:read": r"usergroups_(list|users_list)\(",
+    "users:read": r"users_list\(",
     "chat:write": r"chat_(postMessage|update|postEphemeral)\(",
     "commands": r'app\.command\("/ops"\)',
     "im:history": r'channel_type"\) == "im"',

@@ -83,6 +83,8 @@ async def test_a_requester_list_refuses_everyone_else_naming_the_rule_and_who_ma
         assert not any(r.path.endswith("/pulls/7") for r in env.github.requests)  # not even the card's preview
         [refusal] = posts(env)
         assert "Only <@U5> may ask for `merge_pull_request` (policy rule `merges`)" in refusal
+        [shown] = [json.dumps(c.params["blocks"]) for c in env.slack.calls_to("chat.postMessage")]
+        assert "Only <@U5> may ask" in shown and "&lt;@U5&gt;" not in shown  # a mention in the blocks, not its text
         assert env.bot is not None
         [row] = [r for r in await env.bot.audit.rows() if r.kind == "step.result"]
         result = obj(row.data.get("result"))

@@ -51,7 +51,8 @@ async def test_default_repository_of_the_channel_is_used(env: Harness) -> None:
 async def test_missing_repository_is_asked_for(env: Harness) -> None:
     await env.driver.mention("list prs", channel="C2")
     await env.settle()
-    assert "which repository" in blocks_text(env.slack.calls_to("chat.postMessage")[0].params)
+    said = blocks_text(env.slack.calls_to("chat.postMessage")[0].params)
+    assert "Which repository?" in said and '"value": "list prs in acme/api"' in said  # a button per known one
 
 
 async def test_typo_gets_did_you_mean_and_help_line(env: Harness) -> None:
@@ -59,9 +60,9 @@ async def test_typo_gets_did_you_mean_and_help_line(env: Harness) -> None:
     await env.driver.command("lst prs")
     await env.settle()
     [post] = env.slack.calls_to("chat.postMessage")
-    assert "`merge`" in blocks_text(post.params) and "/ops help" in blocks_text(post.params)
+    assert "`merge pr 42 in acme/api`" in blocks_text(post.params) and "/ops help" in blocks_text(post.params)
     [eph] = env.slack.calls_to("response_url")
-    assert "`list`" in blocks_text(eph.params)
+    assert "`list prs`" in blocks_text(eph.params)
 
 
 async def test_invalid_arguments_name_the_problem(env: Harness) -> None:

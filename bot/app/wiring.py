@@ -219,10 +219,15 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     )  # fmt: skip
     service = Service(
         repo=repo, audit=audit, registry=registry, planner=planner, runner=runner,
-        queries=Queries(repo=repo, audit=audit, clock=clock, membership=Membership(directory)), runbooks=launcher,
+        queries=Queries(repo=repo, audit=audit, clock=clock, membership=Membership(directory), directory=directory),
+        runbooks=launcher,
         actions=Actions(decider=decider, editor=Editor(decider=decider, registry=registry), recovery=recovery),
         triggers=triggers, agent=agent, chat=chat, clock=clock,
-        config=ServiceConfig(channel_repos=settings.channel_repos), installation=installation,
+        config=ServiceConfig(
+            channel_repos=settings.channel_repos,
+            bot_identity=lambda: (auth.get("user_id"), auth.get("user")),  # from auth.test at start-up
+        ),
+        installation=installation,
     )  # fmt: skip
     worker = Worker(repo=repo, handler=service.handle, clock=clock, lease=lease, claims=claims)
     bolt = _bolt(settings, session, token, auth)

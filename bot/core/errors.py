@@ -10,15 +10,26 @@ class OpsbotError(Exception):
 
 
 class UserFacingError(OpsbotError):
-    """An error whose message is written for the person who asked; shown as is in Slack."""
+    """An error whose message is written for the person who asked; shown as is in Slack. `suggestions` are whole
+    commands the person may have meant: Slack shows each as a button that runs it as if they had typed it."""
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.suggestions = suggestions
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message}\n{self.hint}"
+
+
+class AmbiguousHandle(OpsbotError):
+    """Several people share the display name a `@handle` names, so the directory can't tell which one is meant."""
+
+    def __init__(self, handle: str, users: tuple[str, ...]) -> None:
+        super().__init__(f"@{handle} is the display name of {len(users)} people")
+        self.handle = handle
+        self.users = users
 
 
 class NotInChannel(UserFacingError):

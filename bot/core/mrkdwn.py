@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _KEY = secrets.token_hex(8)
 _OPEN, _CLOSE = f"\x02{_KEY}", f"\x03{_KEY}"
@@ -25,11 +25,27 @@ _ANY_MARK = re.compile(r"[\x02\x03][0-9a-f]{16}|[\x02\x03]")
 _USER = re.compile(r"[UW][A-Z0-9]{1,20}")
 _CHANNEL = re.compile(r"[CGD][A-Z0-9]{1,20}")
 _GROUP = re.compile(r"S[A-Z0-9]{1,20}")
+_REF = re.compile(r"<(?:@([UW][A-Z0-9]{1,20})|#([CGD][A-Z0-9]{1,20}))(?:\|([^<>|]{0,80}))?>")
 _URL = re.compile(r"https?://[^\s<>|\x00-\x1f]+", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
-    """Escape mrkdwn control characters so user or upstream text cannot ping @channel or forge links."""
+    """Escape mrkdwn control characters so user or upstream text cannot ping @channel or forge links.
+
+    The sequences made here (`mention`, `channel`, `link`, …) are kept as they are: outside text cannot hold one,
+    so escaping a message of ours that names someone (an error, a refusal) leaves the mention a mention."""
+    if _OPEN not in text:
+        return _escape_plain(text)
+    parts: list[str] = []
+    position = 0
+    for match in _MARKED.finditer(text):
+        parts += [_escape_plain(text[position : match.start()]), match.group(0)]
+        position = match.end()
+    parts.append(_escape_plain(text[position:]))
+    return "".join(parts)
+
+
+def _escape_plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -97,6 +113,39 @@ def seal_json(value: object) -> object:
 def unmark(text: str) -> str:
     """The text without marks: for what leaves the process other than to Slack (the model, logs)."""
     return _ANY_MARK.sub("", text)
+
+
+def unmark_json(value: object) -> object:
+    """`unmark` for every string of a JSON-like value (dict keys too): what is stored (the audit log)."""
+    if isinstance(value, str):
+        return unmark(value)
+    if isinstance(value, list | tuple):
+        return [unmark_json(v) for v in value]
+    if isinstance(value, dict):
+        return {unmark_json(k): unmark_json(v) for k, v in value.items()}
+    return value
+
+
+def slack_refs(text: str) -> tuple[set[str], set[str]]:
+    """The user ids and the channel ids that Slack sequences in stored text name (`<@U1>`, `<#C1|ops>`)."""
+    found = list(_REF.finditer(text))
+    return {m.group(1) for m in found if m.group(1)}, {m.group(2) for m in found if m.group(2)}
+
+
+def readable(text: str, names: Mapping[str, str]) -> str:
+    """Stored text (an audit row's reason) in plain words: each `<@U…>` / `<#C…>` in it becomes the name `names`
+    gives (`@ben`, `#ops`), else its label, else "someone" / "a channel" — never a bare id. Still outside text (it
+    may be a person's words): `escape` it for mrkdwn."""
+    parts: list[str] = []
+    position = 0
+    for match in _REF.finditer(text):
+        user, channel_id, label = match.groups()
+        name = names.get(user or channel_id) or label
+        shown = f"{'@' if user else '#'}{name}" if name else ("someone" if user else "a channel")
+        parts += [text[position : match.start()], shown]
+        position = match.end()
+    parts.append(text[position:])
+    return unmark("".join(parts))
 
 
 def review_requested(logins: Iterable[str], teams: Iterable[str]) -> str:

@@ -156,13 +156,23 @@ class Chat(Protocol):
 
 
 class Directory(Protocol):
-    """Who belongs where, for approval checks. Lookups may raise; callers fail closed."""
+    """Who belongs where, for approval checks, and who people are. Lookups may raise; callers fail closed."""
 
     async def group_members(self, group: str) -> frozenset[str]: ...
 
     async def channel_members(self, channel: str) -> frozenset[str]: ...
 
     async def channel_name(self, channel: str) -> str | None: ...
+
+    async def user_id(self, handle: str) -> str | None:
+        """The active person whose Slack handle or display name is `handle` (without `@`, ignoring case); None when
+        nobody is. Raises AmbiguousHandle when several people share that display name."""
+        ...
+
+    async def user_name(self, user: str) -> str | None:
+        """What Slack shows for the user id (display name, else real name, else handle), for plain text; None if
+        unknown."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core import delivery
@@ -17,14 +18,16 @@ from bot.core.spans import span
 from bot.core.tool_registry import ToolRegistry
 from bot.core.transitions import IllegalTransition
 from bot.dispatch.click_routes import Actions
+from bot.dispatch.help_cards import HelpCards
 from bot.dispatch.installation_gate import InstallationGate
 from bot.dispatch.queries import Queries
+from bot.dispatch.suggested import as_typed, is_suggestion, runbook_infos
 from bot.orchestration.agent.agent_loop import AgentLoop
 from bot.orchestration.planner.grammar import parse_key_values
 from bot.orchestration.planner.planner_base import Plan, PlanContext, Planner
 from bot.orchestration.runbooks.launcher import RunbookLauncher
 from bot.orchestration.runner import Runner
-from bot.slack_ui.block_kit import as_dicts, error_blocks, help_blocks
+from bot.slack_ui.block_kit import ActionId, as_dicts, error_blocks
 from bot.slack_ui.runbook_report import list_blocks
 from bot.store.audit import AuditLog
 from bot.store.repository import Repository
@@ -40,6 +43,7 @@ TICKET_REACTIONS = {"ticket", "admission_tickets"}
 @dataclass(frozen=True, kw_only=True)
 class ServiceConfig:
     channel_repos: dict[str, str] = field(default_factory=dict)
+    bot_identity: Callable[[], tuple[str | None, str | None]] = lambda: (None, None)  # opsbot's user id and name
 
 
 class Service:
@@ -71,7 +75,7 @@ class Service:
         self.runbooks = runbooks
         self.triggers = triggers
         self.agent = agent
-        self._help_card: list[JsonObject] | None = None
+        self.help = HelpCards(registry=registry, planner=planner, agent=agent, clock=clock, repos=config.channel_repos)
         self.chat = chat
         self.clock = clock
         self.config = config
@@ -88,7 +92,7 @@ class Service:
                 what = f"{event.source.value} {event.type}"
                 log.warning("handling %s: a message was not delivered (inbox %s): %s", what, inbox_id, exc.reason)
             except UserFacingError as exc:
-                await self.reply_error(event, exc.message, exc.hint)
+                await self.reply_error(event, exc.message, exc.hint, exc.suggestions)
             except IllegalTransition as exc:  # a bug: nothing was written; the trail says what was asked
                 log.error("handling %s %s asked for an %s (inbox %s)", event.source, event.type, exc, inbox_id)
                 await self.audit.append(
@@ -108,6 +112,9 @@ class Service:
     async def _dispatch(self, inbox_id: int, event: Event, attempt: int) -> None:
         if event.source is Source.SLACK_ACTION and self.triggers is not None and self.triggers.owns(event):
             await self.triggers.on_click(inbox_id, event)
+            return
+        if event.source is Source.SLACK_ACTION and event.payload.get("action_id") == ActionId.SUGGESTION:
+            await self._request(inbox_id, as_typed(event))  # as if the clicker had typed it: planned, authorized
             return
         if event.source is Source.SLACK_ACTION:
             await self.actions.on_click(event)
@@ -138,7 +145,7 @@ class Service:
                 raise
             plan = Plan()  # not a command: free text for the agent
         # With an agent: mentions, DMs and free-text commands go to it; help, builtins and exact commands do not.
-        free_text = event.source is not Source.SLACK_COMMAND or not plan.calls
+        free_text = (event.source is not Source.SLACK_COMMAND or not plan.calls) and not is_suggestion(event)
         if self.agent is not None and free_text and not (plan.help or plan.builtin):
             run_id = await self.agent.start(event, inbox_id=inbox_id, thread_ts=_thread_of(event))
             if run_id is not None:
@@ -160,7 +167,7 @@ class Service:
             await self.reply(event, text, blocks)
             return
         if plan.help or not plan.calls:
-            await self.reply(event, "Here is what I can do.", self._help())
+            await self.reply(event, "Here is what I can do.", await self.help.card(event.channel))
             return
         calls = [self._validated(call) for call in plan.calls]
         await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
@@ -195,22 +202,20 @@ class Service:
         call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
         await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
 
-    def _help(self) -> list[JsonObject]:
-        """The help card: the same for every request once the tools and planner are set, so built once."""
-        if self._help_card is None:
-            planner = self.planner.name if self.agent is None else f"AI agent ({self.agent.model.name}) for free text"
-            self._help_card = as_dicts(help_blocks(self.registry, planner))
-        return self._help_card
-
     def _validated(self, call: ToolCall) -> ToolCall:
         model = self.registry.validate(call.tool, call.args)
         return ToolCall(tool=call.tool, args=model.model_dump(mode="json"))
 
     def _context(self, event: Event) -> PlanContext:
+        bot_user_id, bot_name = self.config.bot_identity()
         return PlanContext(
             default_repo=self.config.channel_repos.get(event.channel or ""),
             tool_names=tuple(self.registry.names()),
             repo_tools=frozenset(t.name for t in self.registry if "repo" in t.args.model_fields),
+            bot_user_id=bot_user_id,
+            bot_name=bot_name,
+            known_repos=tuple(dict.fromkeys(self.config.channel_repos.values())),
+            runbooks=runbook_infos(self.runbooks.books.values()) if self.runbooks is not None else (),
         )
 
     # -- replies -------------------------------------------------------------------------------------
@@ -232,9 +237,11 @@ class Service:
         else:
             await self.chat.post(event.channel, text, blocks, thread_ts=_thread_of(event))
 
-    async def reply_error(self, event: Event, message: str, hint: str | None) -> None:
+    async def reply_error(
+        self, event: Event, message: str, hint: str | None, suggestions: tuple[str, ...] = ()
+    ) -> None:
         try:
-            await self.reply(event, message, as_dicts(error_blocks(message, hint)))
+            await self.reply(event, message, as_dicts(error_blocks(message, hint, suggestions)))
         except Exception:
             log.exception("could not tell the user about an error")
 

@@ -33,6 +33,7 @@ BOT_NAME = "opsbot"
 CI_RUN_ID = 4243  # the failed run on main that the "Simulate CI failure" button's webhooks report
 CI_SHA = sha(f"{REPO}@main:{CI_RUN_ID}")
 CI_JOBS = ("linters",)  # its failed jobs
+DAY = timedelta(days=1)
 RULES = f"""\
 # The sandbox's rules: GitHub events from {REPO} go to #{CHANNEL_NAME}.
 routes:
@@ -84,12 +85,14 @@ def seed_slack(slack: FakeSlackApi) -> None:
     slack.set_members(CHANNEL, [p.id for p in PEOPLE] + [slack.bot_user_id])
     slack.set_channel_name(CHANNEL, CHANNEL_NAME)
     for p in PEOPLE:
-        slack.set_user(p.id, name=p.name, real_name=p.name.title(), profile={"real_name": p.name.title()})
+        slack.add_person(p.id, p.name, real_name=p.name.title())
 
 
 def seed_github(github: FakeGitHub) -> None:
-    """acme/api: four open PRs (#7 is ready to merge), a failed CI run on main, two workflows."""
+    """acme/api: four open PRs (#7 is ready to merge), five issues (one closed), a failed CI run on main, two
+    workflows."""
     github.add_repo(REPO)
+    seed_issues(github)
     github.add_pr(
         REPO, 7, "Add rate limiting to /login", author="ana", head="rate-limit", checks="passing", reviewers=("ben",)
     )
@@ -114,6 +117,31 @@ def seed_github(github: FakeGitHub) -> None:
     github.add_run(REPO, CI_RUN_ID, name="CI", branch="main", head_sha=CI_SHA, conclusion="failure")
     github.add_workflow(REPO, "deploy.yml", name="Deploy", required=("environment",))
     github.add_workflow(REPO, "ci.yml", name="CI", dispatchable=False)
+
+
+def seed_issues(github: FakeGitHub) -> None:
+    """Numbered below the PRs' #11, so the first issue opsbot creates is #12."""
+    github.add_issue(REPO, 3, "Password reset emails arrive twice", labels=("bug",), assignees=("ben",), age=DAY * 6)
+    github.add_issue(REPO, 5, "Document the /v2/orders pagination", user="cy", labels=("documentation",), age=DAY * 20)
+    github.add_issue(
+        REPO,
+        6,
+        "429 answers lack a Retry-After header",
+        labels=("bug", "good first issue"),
+        assignees=("ana",),
+        age=DAY * 2,
+    )
+    github.add_issue(
+        REPO,
+        10,
+        "Nightly export times out on large accounts",
+        user="ben",
+        labels=("bug", "ops"),
+        assignees=("cy",),
+        age=DAY / 4,
+    )
+    done = github.add_issue(REPO, 2, "Move CI to Python 3.12", user="ben", labels=("enhancement",), age=DAY * 30)
+    done.state, done.state_reason, done.closed_at, done.closed_by = "closed", "completed", github.now() - DAY * 4, "ben"
 
 
 def seed_odoo(odoo: FakeOdoo, today: date) -> None:

@@ -244,10 +244,11 @@ class Sandbox:
 
     async def click(self, user: str, channel: str, ts: str, action_id: str, value: str, block_id: str) -> None:
         message = next((m for m in self.slack.messages(channel) if m["ts"] == ts), None)
-        message = message or next((m for m in self.slack.ephemerals(user) if m["ts"] == ts), None)
+        private = message is None and any(m["ts"] == ts for m in self.slack.ephemerals(user))
         await self._driver(user).click(
-            action_id, value, as_user=user, channel=channel, message_ts=ts, block_id=block_id, message=message
-        )
+            action_id, value, as_user=user, channel=channel, message_ts=ts, block_id=block_id, message=message,
+            ephemeral=private,
+        )  # fmt: skip
 
     async def submit(self, user: str, view_id: str, values: dict[str, dict[str, str]]) -> JsonObject:
         view = self.slack.views[view_id]

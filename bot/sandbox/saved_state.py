@@ -2,8 +2,9 @@
 
 DIR/opsbot.sqlite is the bot's database (approvals, audit, digests, as in production); DIR/slack.json the fake
 Slack's conversations (so the page shows earlier messages and their cards); DIR/github.json what the demo GitHub
-changed (merged pull requests, re-runs, dispatches, created issues), so it agrees with the database. The JSON files
-are written when the sandbox stops and read when it starts; the demo Odoo starts from its demo data each time.
+changed (merged pull requests, re-runs, dispatches, created and closed issues), so it agrees with the database.
+The JSON files are written when the sandbox stops and read when it starts; the demo Odoo starts from its demo data
+each time.
 """
 
 from __future__ import annotations
@@ -103,7 +104,11 @@ def _github_snapshot(github: FakeGitHub) -> JsonObject:
             str(r.id): {"status": r.status, "conclusion": r.conclusion, "attempt": r.attempt}
             for r in repo.runs.values()
         }
-        repos[name] = {"pulls": pulls, "runs": runs}
+        closed: JsonObject = {  # the demo's own issues; the created ones are kept whole, below
+            str(i.number): {"state": i.state, "reason": i.state_reason, "by": i.closed_by, "at": _when(i.closed_at)}
+            for i in repo.issues.values()
+        }
+        repos[name] = {"pulls": pulls, "runs": runs, "issues": closed}
     issues: list[Json] = []
     for issue in github.issues:
         where = next((name for name, repo in github.repos.items() if repo.issues.get(issue.number) is issue), "")
@@ -139,6 +144,11 @@ def _restore_github(github: FakeGitHub, saved: JsonObject) -> None:
                 fields = obj(run)
                 r.status, r.conclusion = text(fields.get("status"), r.status), optional_text(fields.get("conclusion"))
                 r.attempt = number(fields.get("attempt")) or r.attempt
+        for key, was in obj(obj(kept).get("issues")).items():
+            if (i := repo.issues.get(int(key))) is not None:
+                fields = obj(was)
+                i.state, i.state_reason = text(fields.get("state"), i.state), optional_text(fields.get("reason"))
+                i.closed_by, i.closed_at = optional_text(fields.get("by")), _parsed(fields.get("at"))
     for fields in objects(saved.get("issues")):
         issue = FakeIssue(
             number=number(fields.get("number")) or 0,

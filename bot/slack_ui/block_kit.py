@@ -28,7 +28,7 @@ from bot.core.card_view import preview_to_dict as preview_to_dict
 from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import date, link, mention
 from bot.core.mrkdwn import escape as escape
-from bot.core.tool_registry import Risk, ToolRegistry, ToolResult
+from bot.core.tool_registry import Risk, ToolResult
 
 TEXT_LIMIT = 3000  # section text
 HEADER_LIMIT = 150
@@ -46,6 +46,7 @@ class ActionId(enum.StrEnum):
     RETRY = "opsbot.retry"
     RERUN_FAILED = "opsbot.rerun_failed_jobs"
     REMIND_REVIEWERS = "opsbot.remind_reviewers"
+    SUGGESTION = "opsbot.suggestion"  # "Did you mean …?": runs the command as if the clicker typed it
 
 
 class ViewId(enum.StrEnum):
@@ -80,25 +81,21 @@ def as_dicts(blocks: Sequence[Block]) -> list[JsonObject]:
 # -- help and errors ---------------------------------------------------------------------------------
 
 
-def help_blocks(registry: ToolRegistry, planner_name: str) -> list[Block]:
-    lines = [
-        f"`{t.name}` {RISK_BADGE[t.risk]} — {escape(t.description)}\n      e.g. `{escape(t.example)}`" for t in registry
-    ]
-    return [
-        HeaderBlock(text="opsbot — what I can do"),
-        section("\n".join(lines)),
-        context(
-            f"Planner: *{planner_name}*. 🟢 runs at once; 🟠 and 🔴 post an approval card first, "
-            "and someone other than you approves — whatever the planner says.",
-            "Use `/ops <command>`, mention me, or DM me. `/ops <tool> key=value …` works for every tool.",
-        ),
-    ]
+BUTTON_TEXT = 75  # Slack's limit for a button's text
+BUTTON_VALUE = 2000  # and for its value
 
 
-def error_blocks(message: str, hint: str | None = None) -> list[Block]:
+def error_blocks(message: str, hint: str | None = None, suggestions: Sequence[str] = ()) -> list[Block]:
+    """A refusal or an error; `suggestions` (whole commands) become buttons, one block each (an action id is
+    unique within its block)."""
     blocks: list[Block] = [section(f":warning: {escape(message)}")]
     if hint:
         blocks.append(context(escape(hint)))
+    for i, command in enumerate(c for c in suggestions if len(c) <= BUTTON_VALUE):
+        button = ButtonElement(
+            text=clip(f"▶ {command}", BUTTON_TEXT), action_id=ActionId.SUGGESTION.value, value=command
+        )
+        blocks.append(ActionsBlock(block_id=f"suggestion:{i}", elements=[button]))
     return blocks
 
 

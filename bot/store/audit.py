@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import unmark_json
 from bot.core.redact import redact
 from bot.store.database import Database, all_rows
 from bot.store.models import approvals, audit, decisions, runs
@@ -93,7 +94,8 @@ class AuditLog:
     async def append(
         self, kind: str, *, at: datetime, run_id: str | None = None, actor: str | None = None, **data: Any
     ) -> None:
-        clean = redact(data, self._secrets)
+        # the marks of bot.core.mrkdwn never leave the process: a refusal's reason is stored as Slack text
+        clean = unmark_json(redact(data, self._secrets))
         # One writer at a time in this process; across processes PostgreSQL serialises on an advisory lock and
         # the unique prev_hash turns any remaining race (SQLite, several processes) into a retry.
         async with self._lock:

@@ -17,7 +17,9 @@ from github.WorkflowRun import WorkflowRun
 from integrations.github.github_models import (
     Checks,
     IssueDetail,
+    IssueList,
     IssueRef,
+    IssueSummary,
     PullDetail,
     PullSummary,
     RunSummary,
@@ -26,6 +28,7 @@ from integrations.github.github_models import (
 from integrations.github.workflow_dispatch import WorkflowFile
 
 RECENT_ISSUES_SCANNED = 30
+ISSUES_SCANNED = 500  # five pages: a repository of mostly pull requests (listed too, and skipped) shows fewer
 
 
 def visible_repos(gh: Github) -> list[str]:
@@ -77,6 +80,21 @@ def recent_issue(repo: Repository, *, creator: str, title: str, since: datetime)
         if "/pull/" not in issue.html_url and issue.title == title and issue.created_at >= since:
             return issue_ref(issue, reconciled=True)
     return None
+
+
+def issues(repo: Repository, *, state: str, label: str | None, assignee: str | None, limit: int) -> IssueList:
+    """The newest `limit` issues (no pull requests) in `state`, with `label` and assigned to `assignee` if given."""
+    listed = repo.get_issues(state=state, labels=[label] if label else NotSet, assignee=_opt(assignee))
+    found: list[IssueSummary] = []
+    scanned = 0
+    for item in islice(listed, ISSUES_SCANNED):  # page by page, and no page more than needed
+        scanned += 1
+        if "/pull/" in item.html_url:  # a pull request; `item.pull_request` would fetch the issue again
+            continue
+        if len(found) == limit:
+            return IssueList(issues=tuple(found), more=True)
+        found.append(issue_summary(item))
+    return IssueList(issues=tuple(found), more=scanned == ISSUES_SCANNED)
 
 
 def comment(repo: Repository, number: int, body: str) -> str:
@@ -166,6 +184,19 @@ def run_summary(run: WorkflowRun) -> RunSummary:
 
 def issue_ref(issue: Issue, *, reconciled: bool = False) -> IssueRef:
     return IssueRef(number=issue.number, title=issue.title, url=issue.html_url, reconciled=reconciled)
+
+
+def issue_summary(item: Issue) -> IssueSummary:
+    return IssueSummary(
+        number=item.number,
+        title=item.title,
+        state=item.state,
+        author=item.user.login,
+        created_at=item.created_at,
+        url=item.html_url,
+        labels=tuple(label.name for label in item.labels),
+        assignees=tuple(user.login for user in item.assignees),
+    )
 
 
 def issue_detail(item: Issue) -> IssueDetail:

@@ -22,6 +22,7 @@ from integrations.github.github_models import (
     FAILED_CONCLUSIONS,
     Checks,
     IssueDetail,
+    IssueList,
     IssueRef,
     PullDetail,
     PullSummary,
@@ -177,6 +178,14 @@ class GitHubGateway:
         if not runs:
             raise NotFound(f"Pull request #{number} in {repo} has no failed workflow run for `{sha[:7]}`.")
         return runs[0]
+
+    async def list_issues(
+        self, repo: str, *, state: str, label: str | None, assignee: str | None, limit: int
+    ) -> IssueList:
+        op = replace(_repo_op(repo), action=f"list the issues of {repo}")
+        return await self.call(
+            lambda gh: calls.issues(_repo(gh, repo), state=state, label=label, assignee=assignee, limit=limit), op
+        )
 
     async def get_issue(self, repo: str, number: int) -> IssueDetail:
         op = _pull_op(repo, number, "read", noun="Issue")

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")  # a GitHub user name (`none`: nobody, to GitHub)
 PR_NUMBER_MAX = 2**31 - 1  # pull request and issue numbers are 32-bit on GitHub
 RUN_ID_MAX = 2**63 - 1  # workflow run ids are 64-bit
 _OUT_OF_RANGE = {"greater_than_equal", "less_than_equal", "int_parsing_size"}
@@ -66,6 +67,27 @@ class ListPullRequestsArgs(RepoArgs):
 
     state: Literal["open", "closed", "all"] = Field("open", description="Which pull requests to list.")
     limit: int = Field(20, ge=1, le=100, description="At most this many, newest first.")
+
+
+class ListIssuesArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    state: Literal["open", "closed", "all"] = Field("open", description="Which issues to list.")
+    label: str | None = Field(
+        None, min_length=1, max_length=100, description="Only issues with this label, by its name (e.g. `bug`)."
+    )
+    assignee: str | None = Field(
+        None, description="Only issues assigned to this GitHub login (e.g. `ana`); `none` for unassigned ones."
+    )
+    limit: int = Field(20, ge=1, le=50, description="At most this many, newest first.")
+
+    @field_validator("assignee")
+    @classmethod
+    def _a_login(cls, value: str | None) -> str | None:
+        login = None if value is None else value.removeprefix("@")
+        if login is None or LOGIN.fullmatch(login):
+            return login
+        raise PydanticCustomError("login_format", "use a GitHub login, e.g. `ana` (got {value!r})", {"value": value})
 
 
 class GetPullRequestArgs(RepoArgs):

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from bot.core.jsonvalue import JsonObject
-from bot.core.mrkdwn import review_requested
-from integrations.github.github_models import CheckState, IssueDetail, PullDetail, PullSummary, RunSummary
+from bot.core.mrkdwn import link, review_requested
+from bot.core.tool_registry import ToolResult
+from integrations.github.github_args import ListIssuesArgs
+from integrations.github.github_models import (
+    CheckState,
+    IssueDetail,
+    IssueList,
+    IssueSummary,
+    PullDetail,
+    PullSummary,
+    RunSummary,
+)
 
 READY_STATES = frozenset({"clean", "has_hooks", "unstable"})
+SHOWN_ISSUES = 15  # lines of a reply; the rest are "…and N more" (the data has them all)
+SHOWN_CHARS = 2900  # what a Slack section holds (3000), less the "…and N more" line
 
 
 def merge_refusal(pull: PullDetail, repo: str) -> str | None:
@@ -94,6 +107,93 @@ def pull_data(pull: PullSummary, now: datetime) -> JsonObject:
         "requested_reviewers": list(pull.requested_reviewers),
         "requested_teams": list(pull.requested_teams),
     }
+
+
+def pull_detail_data(pull: PullDetail) -> JsonObject:
+    return {
+        "number": pull.number,
+        "title": pull.title,
+        "author": pull.author,
+        "head": pull.head,
+        "base": pull.base,
+        "state": pull.state,
+        "merged": pull.merged,
+        "mergeable": pull.mergeable,
+        "mergeable_state": pull.mergeable_state,
+        "checks": pull.checks.state.value,
+        "failing_checks": list(pull.checks.failing),
+        "url": pull.url,
+        "description": pull.body[:2000],
+    }
+
+
+def issues_result(found: IssueList, args: ListIssuesArgs, now: datetime) -> ToolResult:
+    """`list_issues`' reply: a heading, a line per issue (as many as fit), all of them in the data."""
+    return ToolResult(
+        text=issues_heading(found, args),
+        lines=capped([issue_line(i, now) for i in found.issues]),
+        data={"issues": [issue_data(i, now) for i in found.issues], "more": found.more},
+        link=issues_page(found.issues[0].url, args) if found.issues else None,
+    )
+
+
+def issues_heading(found: IssueList, args: ListIssuesArgs) -> str:
+    """E.g. "3 open issues labelled `bug` in `acme/api`:", or "No open issues in `acme/api`." for none."""
+    what = ("" if args.state == "all" else f"{args.state} ") + "issue"
+    narrowed = f" labelled `{escape(args.label)}`" if args.label else ""
+    if args.assignee:
+        narrowed += " assigned to nobody" if args.assignee == "none" else f" assigned to @{escape(args.assignee)}"
+    count = len(found.issues)
+    if not count:
+        return f"No {what}s{narrowed} in `{args.repo}`."
+    if found.more:
+        return f"The newest {count} {what}{plural(count)}{narrowed} in `{args.repo}` (GitHub may have more):"
+    return f"{count} {what}{plural(count)}{narrowed} in `{args.repo}`:"
+
+
+def issue_line(issue: IssueSummary, now: datetime) -> str:
+    closed = " (closed)" if issue.state == "closed" else ""
+    labels = f"labels: {', '.join(escape(name) for name in issue.labels)}" if issue.labels else "no labels"
+    logins = ", ".join(f"@{escape(login)}" for login in issue.assignees)
+    assigned = f"assigned: {logins}" if logins else "unassigned"
+    title = link(issue.url, f"#{issue.number} {issue.title}")
+    return f"{title}{closed} — {labels} · {assigned} · {age(now, issue.created_at)} old"
+
+
+def issue_data(issue: IssueSummary, now: datetime) -> JsonObject:
+    return {
+        "number": issue.number,
+        "title": issue.title,
+        "state": issue.state,
+        "author": issue.author,
+        "labels": list(issue.labels),
+        "assignees": list(issue.assignees),
+        "age_days": (now - issue.created_at).days,
+        "url": issue.url,
+    }
+
+
+def issues_page(issue_url: str, args: ListIssuesArgs) -> str:
+    """GitHub's own page of the same list, from one issue's address (so GitHub Enterprise links to itself)."""
+    query = ["is:issue"] + ([] if args.state == "all" else [f"is:{args.state}"])
+    if args.label:
+        query.append(f'label:"{args.label}"')
+    if args.assignee:
+        query.append("no:assignee" if args.assignee == "none" else f"assignee:{args.assignee}")
+    return f"{issue_url.rsplit('/issues/', 1)[0]}/issues?{urlencode({'q': ' '.join(query)})}"
+
+
+def capped(lines: list[str]) -> tuple[str, ...]:
+    """The first lines that fit one Slack section, then "…and N more." for the others."""
+    shown: list[str] = []
+    used = 0
+    for line in lines[:SHOWN_ISSUES]:
+        if shown and used + len(line) + 1 > SHOWN_CHARS:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    rest = len(lines) - len(shown)
+    return (*shown, f"…and {rest} more.") if rest else tuple(shown)
 
 
 def run_line(run: RunSummary, now: datetime) -> str:

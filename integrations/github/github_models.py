@@ -140,3 +140,23 @@ class IssueDetail:
     @property
     def kind(self) -> str:
         return "Pull request" if self.pull else "Issue"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueSummary:
+    """An issue as the issues list shows it (never a pull request: the list's pull requests are left out)."""
+
+    number: int
+    title: str
+    state: str  # open or closed
+    author: str
+    created_at: datetime
+    url: str
+    labels: tuple[str, ...] = ()  # label names
+    assignees: tuple[str, ...] = ()  # logins
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueList:
+    issues: tuple[IssueSummary, ...]
+    more: bool = False  # GitHub may list more than these: the limit was reached, or the scan stopped

@@ -14,6 +14,7 @@ from integrations.github.github_args import (
     DispatchWorkflowArgs,
     GetPullRequestArgs,
     ListFailedWorkflowRunsArgs,
+    ListIssuesArgs,
     ListPullRequestsArgs,
     MergePullRequestArgs,
     RerunFailedJobsArgs,
@@ -22,10 +23,12 @@ from integrations.github.github_format import (
     close_fields,
     close_warnings,
     escape,
+    issues_result,
     merge_refusal,
     merge_warnings,
     plural,
     pull_data,
+    pull_detail_data,
     pull_fields,
     pull_line,
     run_data,
@@ -61,23 +64,15 @@ class GitHubTools:
         return ToolResult(
             text=f"*#{pull.number} {escape(pull.title)}*",
             fields=pull_fields(pull),
-            data={
-                "number": pull.number,
-                "title": pull.title,
-                "author": pull.author,
-                "head": pull.head,
-                "base": pull.base,
-                "state": pull.state,
-                "merged": pull.merged,
-                "mergeable": pull.mergeable,
-                "mergeable_state": pull.mergeable_state,
-                "checks": pull.checks.state.value,
-                "failing_checks": list(pull.checks.failing),
-                "url": pull.url,
-                "description": pull.body[:2000],
-            },
+            data=pull_detail_data(pull),
             link=pull.url,
         )
+
+    async def list_issues(self, args: ListIssuesArgs) -> ToolResult:
+        found = await self.gw.list_issues(
+            args.repo, state=args.state, label=args.label, assignee=args.assignee, limit=args.limit
+        )
+        return issues_result(found, args, self._now())
 
     async def list_failed_workflow_runs(self, args: ListFailedWorkflowRunsArgs) -> ToolResult:
         runs = await self.gw.list_failed_runs(args.repo, branch=args.branch, limit=args.limit)
@@ -235,6 +230,15 @@ def github_tools(gw: GitHubGateway) -> list[Tool]:
             risk=Risk.READ,
             run=t.list_failed_workflow_runs,
             example="list failed runs in acme/api on main",
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="list_issues",
+            description="List issues of a repository (not pull requests) with their labels, assignees and age.",
+            args=ListIssuesArgs,
+            risk=Risk.READ,
+            run=t.list_issues,
+            example="list_issues repo=acme/api label=bug",
             idempotent=True,
         ),
         ToolSpec(

@@ -24,6 +24,7 @@ def test_schemas_come_from_the_models(tools: ToolRegistry) -> None:
         "list_pull_requests",
         "get_pull_request",
         "list_failed_workflow_runs",
+        "list_issues",
         "create_issue",
         "comment",
         "close_issue",
@@ -33,7 +34,8 @@ def test_schemas_come_from_the_models(tools: ToolRegistry) -> None:
     }
     assert all(s["additionalProperties"] is False for s in schemas.values())
     risks = {t.name: t.risk for t in tools}
-    assert risks["get_pull_request"] is Risk.READ
+    assert risks["get_pull_request"] is risks["list_issues"] is Risk.READ
+    assert {t.name: t.idempotent for t in tools}["list_issues"] is True
     assert (risks["create_issue"], risks["comment"], risks["close_issue"], risks["rerun_failed_jobs"]) == (
         Risk.WRITE,
     ) * 4

@@ -384,3 +384,24 @@ async def test_disabled_demos_look_disabled_and_the_page_has_an_icon_and_emoji_f
             fonts = await page.evaluate("getComputedStyle(document.body).fontFamily")
             assert all(f'"{emoji}"' in fonts for emoji in ("Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji"))
             assert failed == []
+
+
+async def test_a_typo_gets_a_suggestion_button_that_runs_the_command(sandbox: Sandbox, browser: Browser) -> None:
+    page = await opened(browser, sandbox.url)
+    composer = page.get_by_label("Message", exact=True)
+    await composer.fill("/ops help")
+    await composer.press("Enter")
+    channel = page.get_by_role("main")
+    help_card = channel.locator("article.ephemeral").filter(has_text="opsbot — what I can do")
+    await expect(help_card).to_contain_text("show pr 11 in acme/api")  # the channel's repository, its newest PR
+    await expect(help_card).to_contain_text("run_runbook")  # the whole list, past Slack's 3,000 per section
+    await expect(help_card).not_to_contain_text("pr 42")
+
+    await composer.fill("/ops mrege pr 8")
+    await composer.press("Enter")
+    reply = channel.locator("article.ephemeral").filter(has_text="I don't know how to do")
+    await reply.get_by_role("button", name="▶ merge pr 8").click()
+    card = page.locator("article").filter(has_text="Approval needed: Merge #8")
+    await expect(card.get_by_role("button", name="Approve")).to_be_visible()
+    await expect(card).to_contain_text("@ana")  # proposed as the person who clicked
+    assert sandbox.github is not None and sandbox.github.merges == []

@@ -17,11 +17,11 @@ from bot.slack_ui.block_kit import (
     as_dicts,
     edit_modal,
     error_blocks,
-    help_blocks,
     reject_modal,
     result_blocks,
     unknown_outcome_blocks,
 )
+from bot.slack_ui.help_card import help_blocks
 from integrations.github import GitHubGateway, github_tools
 
 NAMES = {"U1": "ana", "U2": "ben", "W111": "opsbot"}

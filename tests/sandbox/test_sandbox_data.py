@@ -74,6 +74,9 @@ def test_what_the_demo_github_changed_is_taken_back(tmp_path: Path) -> None:
     when = datetime(2026, 1, 2, tzinfo=UTC)
     pull.merged, pull.state, pull.merged_by, pull.closed_at = True, "closed", "opsbot", when
     run.status, run.conclusion, run.attempt = "queued", None, 2
+    demo_issue = repo.issues[3]  # one of the demo's own, closed by opsbot
+    demo_issue.state, demo_issue.state_reason = "closed", "not_planned"
+    demo_issue.closed_at, demo_issue.closed_by = when, "opsbot"
     issue = FakeIssue(number=12, title="Crash on login", body=None, user="opsbot", created_at=when)
     repo.issues[12] = issue
     github.issues.append(issue)
@@ -93,7 +96,15 @@ def test_what_the_demo_github_changed_is_taken_back(tmp_path: Path) -> None:
     assert (kept.pulls[8].merged, kept.pulls[8].state) == (False, "open")
     rerun = kept.runs[demo.CI_RUN_ID]
     assert (rerun.status, rerun.conclusion, rerun.attempt) == ("queued", None, 2)
-    assert again.issues == [issue] and kept.issues == {12: issue}
+    assert again.issues == [issue] and kept.issues[12] == issue
+    closed = kept.issues[3]
+    assert (closed.state, closed.state_reason, closed.closed_at, closed.closed_by) == (
+        "closed",
+        "not_planned",
+        when,
+        "opsbot",
+    )
+    assert (kept.issues[5].state, kept.issues[5].labels) == ("open", ["documentation"])
     assert (again.merges, again.reruns, again.dispatches) == (github.merges, github.reruns, github.dispatches)
 
 

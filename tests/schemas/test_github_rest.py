@@ -88,8 +88,18 @@ CASES = [
     case("workflow runs", "_list_runs", 200)(lambda r, g: r.actions.async_list_workflow_runs_for_repo("acme", "api")),
     case("a workflow run", "_get_run", 200)(lambda r, g: r.actions.async_get_workflow_run("acme", "api", 4242)),
     case("a rerun", "_rerun", 201)(lambda r, g: r.actions.async_re_run_workflow_failed_jobs("acme", "api", 4242)),
-    case("issues and pulls", "_list_issues", 200)(
-        lambda r, g: r.issues.async_list_for_repo("acme", "api", state="all")
+    case("issues and pulls", "list_issues", 200)(lambda r, g: r.issues.async_list_for_repo("acme", "api", state="all")),
+    case("issues with a label, assigned to someone", "list_issues", 200)(
+        lambda r, g: r.issues.async_list_for_repo("acme", "api", labels="good first issue", assignee="ana")
+    ),
+    case("unassigned closed issues", "list_issues", 200)(
+        lambda r, g: r.issues.async_list_for_repo("acme", "api", state="closed", assignee="none")
+    ),
+    case("a second page of issues", "list_issues", 200)(
+        lambda r, g: r.issues.async_list_for_repo("acme", "api", state="all", per_page=2, page=2)
+    ),
+    case("issues of an unknown repository", "list_issues", 404)(
+        lambda r, g: r.issues.async_list_for_repo("acme", "nope")
     ),
     case("a new issue", "_create_issue", 201)(lambda r, g: r.issues.async_create("acme", "api", title="Disk full")),
     case("an issue without a title", "_create_issue", 422)(
@@ -222,7 +232,13 @@ async def fake() -> AsyncIterator[FakeGitHub]:
         gh.add_workflow("acme/api", "deploy.yml", name="Deploy", required=("environment",))
         gh.add_workflow("acme/api", "ci.yml", name="CI", dispatchable=False)
         gh.repos["acme/api"].issues[1] = FakeIssue(
-            number=1, title="Disk full on db-1", body=None, user="ben", created_at=gh.now()
+            number=1,
+            title="Disk full on db-1",
+            body=None,
+            user="ben",
+            created_at=gh.now(),
+            labels=["bug", "good first issue"],
+            assignees=["ana", "cy"],
         )
         gh.repos["acme/api"].issues[2] = FakeIssue(
             number=2,
@@ -287,6 +303,25 @@ async def test_every_answer_carries_githubs_headers(fake: FakeGitHub) -> None:
         assert int(response.headers["x-ratelimit-reset"]) > int(fake.now().timestamp())
     assert int(second.headers["x-ratelimit-remaining"]) == int(first.headers["x-ratelimit-remaining"]) - 1
     assert first.headers["x-github-request-id"] != second.headers["x-github-request-id"]
+
+
+async def test_a_list_is_paged_with_githubs_link_header(fake: FakeGitHub) -> None:
+    client = Capturing(fake.url)
+    rest = client.rest(API_VERSION)
+    await rest.issues.async_list_for_repo("acme", "api", state="all", per_page=1)
+    await rest.issues.async_list_for_repo("acme", "api", state="all", per_page=1, page=3)
+    await rest.issues.async_list_for_repo("acme", "api", state="all", per_page=1, page=5)
+    await rest.issues.async_list_for_repo("acme", "api", state="all")
+    first, middle, last, single = (r for r, _, _ in client.answers)
+    url = f"{fake.url}/repos/acme/api/issues?state=all&per_page=1&page="
+    assert first.headers["link"] == f'<{url}2>; rel="next", <{url}5>; rel="last"'
+    assert middle.headers["link"] == (
+        f'<{url}2>; rel="prev", <{url}4>; rel="next", <{url}5>; rel="last", <{url}1>; rel="first"'
+    )
+    assert last.headers["link"] == f'<{url}4>; rel="prev", <{url}1>; rel="first"'
+    assert "link" not in single.headers  # one page: no Link at all
+    # two issues and three pull requests
+    assert [len(json.loads(r.content)) for r in (first, middle, last, single)] == [1, 1, 1, 5]
 
 
 async def test_rate_limit_answers_are_recognised_as_such_by_pygithub(fake: FakeGitHub) -> None:

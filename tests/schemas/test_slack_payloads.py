@@ -86,6 +86,10 @@ OK_ANSWERS: dict[str, dict[str, Any]] = {
     "conversations.members": answers.members_page(["U1", "U2"]),
     "conversations.info": answers.channel_info("C1", name="ops"),
     "users.info": answers.user_info("U1", team_id="T111", name="ana", real_name="Ana"),
+    "users.list": answers.users_page(
+        [answers.member("U1", team_id="T111", name="ana", real_name="Ana Lima", display_name="Ána")],
+        cache_ts=1700000000,
+    ),
     "usergroups.list": answers.usergroups([answers.usergroup("S1", team_id="T111", handle="oncall", users=["U2"])]),
     "usergroups.users.list": answers.usergroup_users(["U2"]),
     "views.open": answers.view_opened(MODAL, **IDS),
@@ -110,6 +114,20 @@ def test_auth_test_is_read_by_bolts_authorize_result() -> None:
     result = AuthorizeResult.from_auth_test_response(bot_token=TOKEN, auth_test_response=OK_ANSWERS["auth.test"])
     assert (result.team_id, result.bot_user_id, result.bot_id, result.user_id) == ("T111", "W111", "B111", None)
     assert result.enterprise_id is None and result.url == "https://t111.slack.com/"
+
+
+def test_a_user_carries_its_names_as_slack_normalizes_them() -> None:
+    [ana] = OK_ANSWERS["users.list"]["members"]
+    assert (ana["id"], ana["name"], ana["deleted"], ana["is_bot"]) == ("U1", "ana", False, False)
+    assert ana["profile"] == {
+        "real_name": "Ana Lima",
+        "real_name_normalized": "Ana Lima",
+        "display_name": "Ána",
+        "display_name_normalized": "Ana",
+    }
+    assert answers.cursor_user(answers.user_cursor("U061NFTT2")) == "U061NFTT2"
+    assert answers.user_cursor("U061NFTT2") == "dXNlcjpVMDYxTkZUVDI="  # the example in Slack's users.list reference
+    assert answers.cursor_user("not a cursor") is None
 
 
 def test_a_page_with_a_cursor_says_it_has_more() -> None:
@@ -215,3 +233,20 @@ async def test_the_fake_with_checks_on_refuses_broken_blocks_as_slack_does(stric
     with pytest.raises(SlackApiError, match="invalid_arguments"):
         await client.views_open(trigger_id="1.2.x", view={k: v for k, v in MODAL.items() if k != "type"})
     assert [m["text"] for m in strict_slack.messages("C1")] == ["ok"]
+
+
+async def test_users_list_pages_as_slack_sdks_cursor_iteration_reads_them(strict_slack: FakeSlackApi) -> None:
+    slack, client = strict_slack, AsyncWebClient(token=TOKEN, base_url=strict_slack.url)
+    for n, name in enumerate(("ana", "ben", "cy", "dee", "eve"), start=1):
+        slack.add_person(f"U{n}", name, display_name=name.title(), deleted=name == "dee")
+    first = await client.users_list(limit=2)
+    assert [m["id"] for m in first["members"]] == ["W111", "U1"] and first["members"][0]["is_bot"] is True
+    assert first["response_metadata"]["next_cursor"]
+    pages = [[m["name"] for m in page["members"]] async for page in await client.users_list(limit=2)]
+    assert pages == [["w111", "ana"], ["ben", "cy"], ["dee", "eve"]]  # slack_sdk follows the cursor to the end
+    listed = (await client.users_list())["members"]  # no limit: everyone, deleted accounts too, as Slack lists them
+    assert len(listed) == 6 and [m["name"] for m in listed if m["deleted"]] == ["dee"]
+    assert [c.params.get("limit") for c in slack.calls_to("users.list")] == ["2", "2", "2", "2", None]
+    with pytest.raises(SlackApiError, match="invalid_cursor"):
+        await client.users_list(cursor="bm90IGEgdXNlcg==")
+    assert (await client.users_info(user="U2"))["user"]["profile"]["display_name"] == "Ben"

@@ -22,7 +22,6 @@ def hash_of(**changes: Any) -> str:
     return action_hash(**{**BASE, **changes})
 
 
-
 HASH = hash_of()
 
 
@@ -95,4 +94,13 @@ class FakeDirectory:
         return frozenset(self.channels.get(channel, ()))
 
     async def channel_name(self, channel: str) -> str | None:
+        return None
+
+    async def user_id(self, handle: str) -> str | None:
+        self.asked.append(f"user:{handle}")
+        if self.fail:
+            raise ConnectionError("slack is down")
+        return None
+
+    async def user_name(self, user: str) -> str | None:
         return None

@@ -354,6 +354,7 @@ class MemoryDirectory:
 
     channels: dict[str, frozenset[str]] = field(default_factory=dict)
     groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)  # id → handle
 
     async def group_members(self, group: str) -> frozenset[str]:
         return self.groups.get(group, frozenset())
@@ -363,3 +364,9 @@ class MemoryDirectory:
 
     async def channel_name(self, channel: str) -> str | None:
         return None
+
+    async def user_id(self, handle: str) -> str | None:
+        return next((user for user, name in self.people.items() if name == handle.lower()), None)
+
+    async def user_name(self, user: str) -> str | None:
+        return self.people.get(user)

@@ -18,12 +18,12 @@ from bot.slack_ui.block_kit import (
     as_dicts,
     error_blocks,
     escape,
-    help_blocks,
     preview_from_dict,
     preview_to_dict,
     result_blocks,
     unknown_outcome_blocks,
 )
+from bot.slack_ui.help_card import help_blocks
 
 EXPIRES = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 DECIDED = ("approved", "rejected", "expired", "superseded", "executing", "succeeded", "failed", "unknown")
@@ -141,14 +141,40 @@ def test_error_blocks_without_a_hint() -> None:
 # -- help ----------------------------------------------------------------------------------------------
 
 
+def test_help_fits_slacks_section_limit_without_cutting_a_tool(registry: ToolRegistry) -> None:
+    blocks: list[dict[str, Any]] = as_dicts(help_blocks(registry, "command grammar"))
+    sections = [str(b["text"]["text"]) for b in blocks if b["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections) and "…" not in "".join(sections)
+    assert all(f"`{tool.name}`" in "".join(sections) for tool in registry)
+
+
 def test_help_lists_every_tool_with_its_risk_badge(registry: ToolRegistry) -> None:
-    blocks = help_blocks(registry, "command grammar")
+    blocks = help_blocks(registry, "command grammar", repo="acme/api", number=42)
     text = all_text(blocks)
     badges = {Risk.READ: "🟢 read", Risk.WRITE: "🟠 write", Risk.DANGEROUS: "🔴 dangerous"}
     for tool in registry:
         assert f"`{tool.name}` {badges[tool.risk]}" in text
         assert escape(tool.example) in text
     assert "command grammar" in text
+    assert_valid(blocks)
+
+
+def test_help_examples_name_the_channels_repository_and_a_pr_that_exists(registry: ToolRegistry) -> None:
+    text = all_text(help_blocks(registry, "command grammar", repo="birch/shop", number=7))
+    assert "show pr 7 in birch/shop" in text and "merge pr 7 in birch/shop with squash" in text
+    assert "acme/api" not in text and "42" not in text
+    bare = all_text(help_blocks(registry, "command grammar"))  # nothing known: placeholders, never a made-up PR
+    assert "show pr &lt;number&gt; in owner/repo" in bare and "42" not in bare
+
+
+def test_suggestions_are_buttons_that_carry_the_whole_command() -> None:
+    hint = "Did you mean `merge pr 7`?"
+    blocks = error_blocks("I don't know how to do `mrege pr 7`.", hint, ["merge pr 7", "x" * 90])
+    shown: list[dict[str, Any]] = as_dicts(blocks)
+    buttons = [e for b in shown if b["type"] == "actions" for e in b["elements"]]
+    assert [b["value"] for b in buttons] == ["merge pr 7", "x" * 90]
+    assert {b["action_id"] for b in buttons} == {"opsbot.suggestion"}
+    assert buttons[0]["text"]["text"] == "▶ merge pr 7" and len(buttons[1]["text"]["text"]) <= 75
     assert_valid(blocks)
 
 

@@ -18,6 +18,7 @@ TOOL_NAMES = (
     "dispatch_workflow",
     "get_pull_request",
     "list_failed_workflow_runs",
+    "list_issues",
     "list_pull_requests",
     "merge_pull_request",
     "rerun_failed_jobs",
@@ -322,10 +323,10 @@ def test_planning_is_deterministic(ctx: PlanContext) -> None:
 @pytest.mark.parametrize(
     ("text", "suggestion"),
     [
-        ("lsit prs in acme/api", "`list`"),
-        ("merge_pul_request repo=acme/api number=4", "`merge_pull_request`"),
-        ("dispath workflow deploy.yml", "`dispatch`"),
-        ("cloze issue 12 in acme/api", "`close`"),
+        ("lsit prs in acme/api", "list prs in acme/api"),
+        ("merge_pul_request repo=acme/api number=4", "merge_pull_request repo=acme/api number=4"),
+        ("dispath workflow deploy.yml", "dispatch workflow deploy.yml"),
+        ("cloze issue 12 in acme/api", "close issue 12 in acme/api"),
     ],
 )
 def test_unknown_command_suggests(text: str, suggestion: str, ctx: PlanContext) -> None:
@@ -334,7 +335,8 @@ def test_unknown_command_suggests(text: str, suggestion: str, ctx: PlanContext) 
     assert info.value.message == f"I don't know how to do `{text}`."
     assert info.value.hint is not None
     assert info.value.hint.startswith("Did you mean ")
-    assert suggestion in info.value.hint
+    assert info.value.suggestions[0] == suggestion and f"`{suggestion}`" in info.value.hint
+    assert plan(suggestion, ctx).calls  # the button plans what it says
     assert info.value.hint.endswith("Try `/ops help` for the list of commands.")
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bot.core.domain import ToolCall
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
-from bot.core.suggest import did_you_mean
+from bot.orchestration.planner.erp_forms import erp_forms
 from bot.orchestration.planner.planner_base import Plan, PlanContext
+from bot.orchestration.planner.refusals import deploy_refusal, unknown_command, which_repo
 
 # "@opsbot list prs", "hey @opsbot, list prs": a mention of the bot with at most a greeting before it
 LEADING_MENTIONS = re.compile(
@@ -20,33 +22,20 @@ LEADING_MENTIONS = re.compile(
 )
 EMOJI = re.compile(r":[a-z0-9_+'-]+:|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]", re.I)
 POLITE = re.compile(
-    r"^(?:(?:please|pls|kindly)\s+|(?:can|could|would|will)\s+you\s+(?:please\s+)?|i'd like you to\s+)+", re.I
+    r"^(?:(?:please|pls|kindly)\s+|(?:can|could|would|will)\s+(?:you\s+)?(?:please\s+)?|i'd like you to\s+)+", re.I
 )
+GREETING = re.compile(r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so|and|please|pls)\b[\s,!.:-]*)+", re.I)
 TRAILING = re.compile(r"[\s?!.,;]+$|\s+(?:please|pls|thanks|thank you|thx)[\s?!.,]*$", re.I)
 REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
 IN_REPO = rf"(?:\s+(?:in|on|for|at|of)?\s*{REPO})?"
 PR = r"(?:pr|pull request|pull|pull-request)"
 NUM = rf"(?:{PR}\s*#?\s*|#)(?P<number>\d+)"  # "pr 7", "PR #7", "pull request 7", "#7"
+ON_BRANCH = r"(?:\s+on\s+(?:branch\s+)?(?P<branch>[\w./-]+))?"
 ITEM = rf"(?:{PR}\s*#?\s*|issue\s*#?\s*|#)(?P<number>\d+)"  # the same, or "issue 7"
 
 PR_NUMBER_MAX = 2**31 - 1  # as integrations/github/github_args.py bounds it (importing it would import PyGithub)
 BUILTINS = {"pending", "audit", "runbooks", "run", "digest"}
 HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
-VERBS = (
-    "list",
-    "show",
-    "get",
-    "merge",
-    "create",
-    "open",
-    "close",
-    "rerun",
-    "comment",
-    "dispatch",
-    "run",
-    "help",
-    *BUILTINS,
-)
 
 
 def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, JsonObject]]]]:
@@ -65,12 +54,34 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             args["reason"] = "_".join(re.split(r"[\s_-]+", str(args["reason"]).lower()))
         return tool, args
 
+    failed_runs = with_repo("list_failed_workflow_runs")
     forms = [
         (
             rf"(?:list|show)\s+(?:open\s+)?(?:prs|pull requests|pulls){IN_REPO}",
             with_repo("list_pull_requests"),
         ),
-        (rf"(?:show|get|status of|check)\s+(?:the\s+)?{NUM}{IN_REPO}", with_repo("get_pull_request")),
+        (
+            rf"(?:(?:any|show|list|what(?:'?s| are| is)?)\s+)?(?:the\s+)?(?:open\s+)?(?:prs|pull requests|pulls)"
+            rf"(?:\s+(?:are\s+)?(?:open|waiting|pending))?{IN_REPO}",
+            with_repo("list_pull_requests"),
+        ),
+        (
+            rf"(?:list|show)\s+(?:the\s+)?(?:(?P<state>open|closed|all)\s+)?issues{IN_REPO}"
+            r"(?:\s+(?:labell?ed|with label)\s+(?P<label>[\w.:/-]+))?",
+            with_repo("list_issues"),
+        ),
+        *(
+            (
+                rf"(?:(?:what(?:'?s| is| are)|whats|anything|is anything|are there any|any)\s+)?"
+                rf"(?:failing|broken|red|failed|failures)(?:\s+(?:builds|runs|workflows|ci|checks))?{where}",
+                failed_runs,
+            )
+            for where in (rf"(?:\s+(?:in|for|of)\s+{REPO})?{ON_BRANCH}", rf"{ON_BRANCH}\s+(?:in|for|of)\s+{REPO}")
+        ),
+        (
+            rf"(?:show|get|status of|check|what'?s the status of)\s+(?:the\s+)?{NUM}{IN_REPO}",
+            with_repo("get_pull_request"),
+        ),
         (
             rf"merge\s+(?:the\s+)?{NUM}{IN_REPO}(?:\s+(?:with|using|by)\s+(?P<method>merge|squash|rebase))?",
             with_repo("merge_pull_request"),
@@ -80,11 +91,9 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             rf"(?:{PR}\s*#?\s*|#)(?P<pr>\d+){IN_REPO}",
             with_repo("rerun_failed_jobs"),
         ),
-        (
-            rf"(?:list|show)\s+failed\s+(?:workflow\s+)?(?:runs|workflows|builds|ci)"
-            rf"(?:\s+(?:in|for|of)\s+{REPO})?"
-            r"(?:\s+on\s+(?P<branch>[\w./-]+))?",
-            with_repo("list_failed_workflow_runs"),
+        *(
+            (rf"(?:list|show)\s+failed\s+(?:workflow\s+)?(?:runs|workflows|builds|ci){where}", failed_runs)
+            for where in (rf"(?:\s+(?:in|for|of)\s+{REPO})?{ON_BRANCH}", rf"{ON_BRANCH}\s+(?:in|for|of)\s+{REPO}")
         ),
         (
             rf"(?:create|open|file|new)\s+(?:an\s+)?issue{IN_REPO}\s*:\s*(?P<title>.+)",
@@ -105,39 +114,23 @@ def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tu
             with_repo("dispatch_workflow"),
         ),
     ]
-    forms += _erp_forms(with_repo)
+    forms += erp_forms(with_repo)
     return [(re.compile(rf"^\s*{pattern}\s*$", re.I | re.S), build) for pattern, build in forms]
 
 
-def _erp_forms(with_repo: Callable[..., Callable[[re.Match[str]], tuple[str, JsonObject]]]) -> list[Any]:
-    """ERP requests in plain words (the tools exist only when an ERP is configured)."""
-    quantity = r"(?P<quantity>\d+(?:\.\d+)?)"
-    return [
-        (
-            r"(?:erp\s+)?(?:show\s+|get\s+|(?:what'?s\s+)?(?:the\s+)?status\s+of\s+)?(?:sales?\s+)?order\s+"
-            r"(?P<order>[A-Z]{1,4}[/-]?\d+)\s*\??",
-            with_repo("erp_get_order"),
-        ),
-        (r"erp\s+orders(?:\s+(?:for|of)\s+(?P<customer>.+?))?", with_repo("erp_list_orders")),
-        (r"erp\s+overdue(?:\s+(?:for\s+)?(?P<customer>.+?))?", with_repo("erp_overdue_invoices")),
-        (
-            r"(?:which|what|list|show)\s+(?:invoices\s+are\s+overdue|overdue\s+invoices)"
-            r"(?:\s+(?:for|of|from)\s+(?P<customer>.+?))?\s*\??",
-            with_repo("erp_overdue_invoices"),
-        ),
-        (r'erp\s+stock\s+(?:of\s+|for\s+)?"?(?P<product>[^"]+?)"?', with_repo("erp_stock_level")),
-        (r"erp\s+(?:partner|find)\s+(?P<query>.+)", with_repo("erp_find_partner")),
-        (
-            rf"(?:raise|create|make|open)\s+(?:a\s+)?(?:purchase\s+request|purchase\s+order|po)\s+for\s+{quantity}\s+"
-            r"(?P<product>.+?)\s+from\s+(?P<supplier>.+?)(?:\s+at\s+(?P<unit_price>\d+(?:\.\d+)?)(?:\s*each)?)?\s*\.?",
-            with_repo("erp_create_purchase_request"),
-        ),
-        (r"erp\s+confirm\s+(?:sale\s+)?(?:order\s+)?(?P<order>\S+)", with_repo("erp_confirm_sale")),
-        (r"(?:erp\s+)?approve\s+purchase\s+(?:order\s+)?(?P<purchase>\S+)", with_repo("erp_approve_purchase")),
-    ]
-
-
 NATURAL = _natural_forms()
+# "status", "what's the status of acme/api": the open PRs and the failing runs, two reads
+STATUS = re.compile(
+    rf"^(?:what'?s\s+(?:the\s+)?|whats\s+(?:the\s+)?|give me\s+(?:the\s+)?|show\s+(?:the\s+)?)?"
+    rf"(?:status|state of things|overview|status report)(?:\s+(?:of|for|in|on)\s+{REPO})?$",
+    re.I,
+)
+DEPLOY = re.compile(
+    rf"^(?:deploy|ship|release|roll out|push)\s+(?P<subject>[\w./@+-]+)\s+(?:to|on|into)\s+(?P<env>[\w.-]+)"
+    rf"(?:\s+(?:in|for|of)\s+{REPO})?$",
+    re.I,
+)
+STATUS_TOOLS = ("list_pull_requests", "list_failed_workflow_runs")
 
 
 class GrammarPlanner:
@@ -146,21 +139,34 @@ class GrammarPlanner:
     name = "command grammar"
 
     def plan(self, text: str, context: PlanContext) -> Plan:
-        text = clean(text)
-        if not text or text.lower() in HELP_WORDS:
-            return Plan(help=True)
-        head, _, rest = text.partition(" ")
-        if head.lower() in BUILTINS and not rest.lower().startswith("workflow "):
-            return Plan(builtin=head.lower(), query=rest.strip())
-        for pattern, build in NATURAL:
-            match = pattern.match(text)
-            if match:
-                tool, args = build(match)
-                if tool in context.tool_names:
-                    return Plan(calls=(ToolCall(tool=tool, args=_with_repo(tool, args, context)),))
-        if head in context.tool_names:
-            return Plan(calls=(ToolCall(tool=head, args=_with_repo(head, parse_key_values(rest), context)),))
-        raise unknown_command(text, context)
+        return _plan(text, context, probe=False)
+
+
+def _plan(text: str, context: PlanContext, *, probe: bool) -> Plan:
+    """`probe`: only whether `text` plans (checking a suggestion), so a refusal carries no suggestions of its own."""
+    text = clean(text, bot_user_id=context.bot_user_id, bot_name=context.bot_name)
+    if not text or text.lower() in HELP_WORDS:
+        return Plan(help=True)
+    head, _, rest = text.partition(" ")
+    if head.lower() in BUILTINS and not rest.lower().startswith("workflow "):
+        return Plan(builtin=head.lower(), query=rest.strip())
+    for pattern, build in NATURAL:
+        match = pattern.match(text)
+        if match:
+            tool, args = build(match)
+            if tool in context.tool_names:
+                return Plan(calls=(_call(text, tool, args, context, probe),))
+    if (status := STATUS.match(text)) and all(t in context.tool_names for t in STATUS_TOOLS):
+        named: JsonObject = {"repo": status["repo"]} if status["repo"] else {}
+        return Plan(calls=tuple(_call(text, tool, named, context, probe) for tool in STATUS_TOOLS))
+    if (wanted := DEPLOY.match(text)) is not None:
+        where = replace(context, default_repo=wanted["repo"]) if wanted["repo"] else context
+        raise deploy_refusal(text, wanted["subject"], wanted["env"], where)
+    if head in context.tool_names:
+        return Plan(calls=(_call(text, head, parse_key_values(rest), context, probe),))
+    if probe:
+        raise UserFacingError("not a command")
+    raise unknown_command(text, context, lambda typed: _plan(typed, context, probe=True))
 
 
 def pr_number(name: str, digits: str) -> int:
@@ -175,11 +181,17 @@ def pr_number(name: str, digits: str) -> int:
     return int(significant)
 
 
-def clean(text: str) -> str:
-    """The request in a message: without the bot's mention (and a greeting before it), emoji, a polite "can you"
-    and trailing punctuation; mentions inside the request are kept (`audit <@U2>`)."""
+def clean(text: str, *, bot_user_id: str | None = None, bot_name: str | None = None) -> str:
+    """The request in a message: without the bot's mention (anywhere, when its id is known; else at the start,
+    after a greeting), emoji, a polite "can you" and trailing punctuation; other mentions are kept
+    (`audit <@U2>`). `@opsbot` typed as text (a slash command, a DM) counts as the mention when `bot_name` is
+    given."""
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
-    text = LEADING_MENTIONS.sub(" ", text)
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>[\s,:!.-]*", " ", text)
+    if bot_name:
+        text = re.sub(rf"(?<![\w<])@{re.escape(bot_name)}\b[\s,:!.-]*", " ", text, flags=re.I)
+    text = GREETING.sub(" ", LEADING_MENTIONS.sub(" ", text))
     text = " ".join(EMOJI.sub(" ", text).split())
     text = POLITE.sub("", text)
     while (stripped := TRAILING.sub("", text)) != text:
@@ -220,22 +232,19 @@ def parse_key_values(text: str) -> JsonObject:
     return args
 
 
+def _call(text: str, tool: str, args: JsonObject, context: PlanContext, probe: bool) -> ToolCall:
+    """The call, with the channel's default repository for a tool that takes one; a tool that needs a repository
+    the request does not name, in a channel without a default, is a question with a button per known one."""
+    args = _with_repo(tool, args, context)
+    if "repo" not in args and tool in context.repo_tools and context.default_repo is None:
+        if probe:
+            raise UserFacingError("no repository")
+        raise which_repo(text, tool, args, context, lambda typed: _plan(typed, context, probe=True))
+    return ToolCall(tool=tool, args=args)
+
+
 def _with_repo(tool: str, args: JsonObject, context: PlanContext) -> JsonObject:
     takes_repo = tool in context.repo_tools or not context.repo_tools  # no list given: assume it does
     if "repo" in args or context.default_repo is None or not takes_repo:
         return args
     return {**args, "repo": context.default_repo}
-
-
-def unknown_command(text: str, context: PlanContext) -> UserFacingError:
-    head = text.split(" ", 1)[0].lower()
-    choices = [*context.tool_names, *VERBS]
-    suggestions = did_you_mean(head, choices)
-    hint = "Try `/ops help` for the list of commands."
-    if suggestions:
-        hint = "Did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "? " + hint
-    return UserFacingError(f"I don't know how to do `{truncate(text, 80)}`.", hint=hint)
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

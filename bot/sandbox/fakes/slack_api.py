@@ -12,6 +12,7 @@ from typing import Self
 from aiohttp import web
 
 from bot.core.jsonvalue import Json, JsonObject, number
+from bot.sandbox.fakes import slack_payloads as answers
 from bot.sandbox.fakes.slack_calls import Call, CallLog
 from bot.sandbox.fakes.slack_faults import RESET, SlackFaults, fault_reply
 from bot.sandbox.fakes.slack_hooks import SlackHooks
@@ -74,6 +75,7 @@ class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
             "conversations.history": self._history_page,
             "conversations.members": self._conversation_members,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "usergroups.users.list": self._usergroup_users,
             "usergroups.list": self._usergroups_list,
             "conversations.info": self._conversation_info,
@@ -155,8 +157,17 @@ class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
         self._channel_names[channel] = name
 
     def set_user(self, user: str, **fields: Json) -> None:
-        """Override fields of the ``users.info`` answer for ``user`` (e.g. ``is_admin=True``)."""
+        """Override fields of ``user``'s object in ``users.info`` and ``users.list`` (e.g. ``is_admin=True``; a
+        ``profile`` is merged); ``users.list`` lists everyone set here."""
         self._users[user] = {**self._users.get(user, {}), **fields}
+
+    def add_person(
+        self, user: str, name: str, *, display_name: str = "", real_name: str = "", deleted: bool = False
+    ) -> None:
+        """A person of the workspace: ``name`` is the handle, ``display_name`` what Slack shows (empty: the real
+        name)."""
+        profile = answers.profile(real_name=real_name or name.title(), display_name=display_name)
+        self.set_user(user, name=name, real_name=real_name or name.title(), deleted=deleted, profile=profile)
 
     def set_latency(self, method: str, seconds: float) -> None:
         self._latency[method] = seconds

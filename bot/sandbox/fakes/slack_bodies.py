@@ -190,8 +190,10 @@ def block_actions(
     message: JsonObject,
     trigger_id: str,
     response_url: str,
+    ephemeral: bool = False,
 ) -> JsonObject:
-    """A ``block_actions`` payload for a click on a button of ``message`` in ``channel``."""
+    """A ``block_actions`` payload for a click on a button of ``message`` in ``channel`` (an ephemeral one: Slack
+    says so in ``container.is_ephemeral`` and sends no ``message``)."""
     return {
         "type": "block_actions",
         "user": user_ref(user, team_id),
@@ -201,14 +203,14 @@ def block_actions(
             "type": "message",
             "message_ts": message["ts"],
             "channel_id": channel,
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral,
         },
         "trigger_id": trigger_id,
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel, "name": "directmessage" if channel.startswith("D") else channel.lower()},
-        "message": message,
+        **({} if ephemeral else {"message": message}),
         "state": {"values": {}},
         "response_url": response_url,
         "actions": [action],

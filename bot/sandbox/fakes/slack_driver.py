@@ -203,11 +203,12 @@ class SlackDriver:
         message_ts: str = "1700000000.000100",
         block_id: str = "opsbot.actions",
         message: JsonObject | None = None,
+        ephemeral: bool = False,
     ) -> DriverResponse:
         """A ``block_actions`` button click on the message ``channel``/``message_ts``.
 
-        Pass ``message`` (e.g. from ``FakeSlackApi.messages``) to send the real clicked message.
-        """
+        Pass ``message`` (e.g. from ``FakeSlackApi.messages``) to send the real clicked message; ``ephemeral``: a
+        button on a message only the clicker sees."""
         action = bodies.button_action(action_id, value, block_id=block_id, action_ts=self._new_ts())
         clicked = (
             copy.deepcopy(message)
@@ -225,6 +226,7 @@ class SlackDriver:
             message=clicked,
             trigger_id=self._trigger_id(),
             response_url=self._response_url("actions", channel, as_user),
+            ephemeral=ephemeral,
         )
         return await self._send_payload(payload)
 

@@ -169,15 +169,34 @@ class SlackMethods:
         return {"ok": True, "channel": channel, "permalink": link}
 
     def _users_info(self, params: JsonObject) -> JsonObject:
-        user = _require(params, "user", "user_not_found")
-        return answers.user_info(
-            user,
-            team_id=self.team_id,
-            name=user.lower(),
-            real_name=f"User {user}",
-            is_bot=user == self.bot_user_id,
-            **self._users.get(user, {}),
+        return {"ok": True, "user": self._member(_require(params, "user", "user_not_found"))}
+
+    def _users_list(self, params: JsonObject) -> JsonObject:
+        """The bot and everyone ``set_user`` / ``add_person`` named, ``limit`` a page, from the ``cursor``'s user."""
+        everyone = [self.bot_user_id, *(u for u in self._users if u != self.bot_user_id)]
+        cursor, limit = str(params.get("cursor") or ""), str(params.get("limit") or "0")
+        start = answers.cursor_user(cursor) if cursor else self.bot_user_id
+        if start not in everyone:
+            raise SlackError("invalid_cursor")
+        if not limit.isdigit():
+            raise SlackError("invalid_arguments", messages=["[ERROR] limit must be a number"])
+        first = everyone.index(start)
+        page = everyone[first : first + int(limit)] if int(limit) else everyone[first:]
+        rest = everyone[first + len(page) :]
+        return answers.users_page(
+            [self._member(u) for u in page],
+            next_cursor=answers.user_cursor(rest[0]) if rest else "",
+            cache_ts=self._epoch,
         )
+
+    def _member(self, user: str) -> JsonObject:
+        """The user object: a made-up one (``u1``, "User U1") under what the test set."""
+        base = answers.member(user, team_id=self.team_id, name=user.lower(), real_name=f"User {user}")
+        base["is_bot"] = user == self.bot_user_id
+        given = self._users.get(user, {})
+        profile, set_profile = base["profile"], given.get("profile")
+        merged = {**profile, **set_profile} if isinstance(profile, dict) and isinstance(set_profile, dict) else profile
+        return {**base, **given, "profile": merged}
 
     def _usergroup_users(self, params: JsonObject) -> JsonObject:
         group = _require(params, "usergroup", "no_such_subteam")

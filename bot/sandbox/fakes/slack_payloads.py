@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import unicodedata
 from collections.abc import Sequence
 
 from bot.core.jsonvalue import Json, JsonObject
@@ -123,12 +125,26 @@ def members_page(members: Sequence[str], *, next_cursor: str = "") -> JsonObject
     return {"ok": True, "members": [*members], "response_metadata": {"next_cursor": next_cursor}}
 
 
-def user_info(
-    user: str, *, team_id: str, name: str, real_name: str, is_bot: bool = False, **fields: Json
+def normalized(name: str) -> str:
+    """A profile name's ``*_normalized`` form: the name without what is not Latin (accents folded, the rest dropped)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+
+
+def profile(*, real_name: str, display_name: str) -> JsonObject:
+    """A user's ``profile``: the names as the person set them and as Slack normalizes them."""
+    return {
+        "real_name": real_name,
+        "real_name_normalized": normalized(real_name),
+        "display_name": display_name,
+        "display_name_normalized": normalized(display_name),
+    }
+
+
+def member(
+    user: str, *, team_id: str, name: str, real_name: str, display_name: str | None = None, is_bot: bool = False
 ) -> JsonObject:
-    """``users.info``: the user object, with its ``profile``."""
-    profile: JsonObject = {"real_name": real_name, "display_name": name}
-    body: JsonObject = {
+    """A user object, as ``users.info`` and ``users.list`` carry it (``name`` is the handle, unique)."""
+    return {
         "id": user,
         "team_id": team_id,
         "name": name,
@@ -137,9 +153,40 @@ def user_info(
         "is_admin": False,
         "is_owner": False,
         "is_bot": is_bot,
-        "profile": profile,
+        "profile": profile(real_name=real_name, display_name=name if display_name is None else display_name),
     }
+
+
+def user_info(
+    user: str, *, team_id: str, name: str, real_name: str, is_bot: bool = False, **fields: Json
+) -> JsonObject:
+    """``users.info``: the user object, with its ``profile``."""
+    body = member(user, team_id=team_id, name=name, real_name=real_name, is_bot=is_bot)
     return {"ok": True, "user": {**body, **fields}}
+
+
+def users_page(members: Sequence[Json], *, next_cursor: str = "", cache_ts: int = 0) -> JsonObject:
+    """A page of ``users.list``: the members (deleted ones included, as Slack lists them) and the next cursor."""
+    return {
+        "ok": True,
+        "members": copy.deepcopy([*members]),
+        "cache_ts": cache_ts,
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+def user_cursor(user: str) -> str:
+    """Slack's cursor for a page of users that starts at ``user``: ``base64("user:U…")``."""
+    return base64.b64encode(f"user:{user}".encode()).decode()
+
+
+def cursor_user(cursor: str) -> str | None:
+    """The user a ``user_cursor`` starts at; None for anything else (Slack answers ``invalid_cursor``)."""
+    try:
+        kind, _, user = base64.b64decode(cursor, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user if kind == "user" and user else None
 
 
 def usergroup(group: str, *, team_id: str, handle: str, users: Sequence[str]) -> JsonObject:

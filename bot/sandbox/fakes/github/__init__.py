@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import CIMultiDict
 
-from bot.core.jsonvalue import Json, JsonList
+from bot.core.jsonvalue import Json
 from bot.sandbox.fakes.github.faults import GitHubFaults, Hold
 from bot.sandbox.fakes.github.github_state import (
     CHECKS,
@@ -170,8 +169,21 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
             self.check_runs[sha] = list(CHECKS[checks])
         return pull
 
-    def add_issue(self, repo: str, number: int, title: str, *, user: str = "ana", body: str | None = None) -> FakeIssue:
-        issue = FakeIssue(number=number, title=title, body=body, user=user, created_at=self.now() - timedelta(days=1))
+    def add_issue(
+        self,
+        repo: str,
+        number: int,
+        title: str,
+        *,
+        user: str = "ana",
+        body: str | None = None,
+        labels: tuple[str, ...] = (),
+        assignees: tuple[str, ...] = (),
+        age: timedelta = timedelta(days=1),
+    ) -> FakeIssue:
+        """An open issue; `labels` by name, `assignees` by login."""
+        issue = FakeIssue(number=number, title=title, body=body, user=user, created_at=self.now() - age)
+        issue.labels, issue.assignees = list(labels), list(assignees)
         self._repo(repo).issues[number] = issue
         return issue
 
@@ -285,13 +297,3 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
             return web.Response(status=reply.status, body=reply.body.encode(), headers=headers)
         headers["Content-Type"] = "application/json; charset=utf-8"
         return web.Response(status=reply.status, body=json.dumps(reply.body).encode(), headers=headers)
-
-    def _page(self, call: Call, items: Sequence[Json], wrap: str | None = None) -> Reply:
-        per_page, page = int(call.query.get("per_page", 30)), int(call.query.get("page", 1))
-        chunk: JsonList = [*items[(page - 1) * per_page : page * per_page]]
-        headers = {}
-        if page * per_page < len(items):
-            nxt = urlencode({**call.query, "page": page + 1})
-            headers["Link"] = f'<{self.url}{call.path}?{nxt}>; rel="next"'
-        body = chunk if wrap is None else {"total_count": len(items), wrap: chunk}
-        return Reply(status=200, body=body, headers=headers)

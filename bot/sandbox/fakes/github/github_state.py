@@ -37,6 +37,14 @@ class FakePull:
     merged_by: str | None = None  # a login, once merged
     closed_at: datetime | None = None
 
+    def as_issue(self) -> FakeIssue:
+        """The pull request as the issues API shows it (its JSON then gets `pull_request`)."""
+        item = FakeIssue(
+            number=self.number, title=self.title, body=self.body, user=self.author, created_at=self.created_at
+        )
+        item.state, item.closed_at = self.state, self.closed_at
+        return item
+
 
 @dataclass(kw_only=True)
 class FakeRun:
@@ -66,6 +74,8 @@ class FakeIssue:
     state_reason: str | None = None  # completed, not_planned, duplicate once closed; reopened
     closed_at: datetime | None = None
     closed_by: str | None = None  # a login
+    labels: list[str] = field(default_factory=list)  # label names
+    assignees: list[str] = field(default_factory=list)  # logins
 
 
 @dataclass(kw_only=True)

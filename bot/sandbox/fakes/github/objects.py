@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.core.jsonvalue import JsonObject
 from bot.sandbox.fakes.github.github_state import FakeIssue, FakePull, FakeRepo, FakeRun, FakeWorkflow
+from bot.sandbox.fakes.github.issue_list import label
 from bot.sandbox.fakes.github.shapes import (
     API,
     WEB,
@@ -135,9 +136,9 @@ def issue(repo: FakeRepo, item: FakeIssue, *, api: str = API, pull: bool = False
         "title": item.title,
         "body": item.body,
         "user": simple_user(item.user, api=api),
-        "labels": [],
-        "assignee": None,
-        "assignees": [],
+        "labels": [label(repo.full_name, name, api=api) for name in item.labels],
+        "assignee": simple_user(item.assignees[0], api=api) if item.assignees else None,
+        "assignees": [simple_user(login, api=api) for login in item.assignees],
         "milestone": None,
         "locked": False,
         "active_lock_reason": None,

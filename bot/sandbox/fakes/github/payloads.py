@@ -43,11 +43,7 @@ class GitHubPayloads:
         return objects.issue(repo, issue, api=self.url)
 
     def pull_as_issue_json(self, repo: FakeRepo, pull: FakePull) -> JsonObject:
-        item = FakeIssue(
-            number=pull.number, title=pull.title, body=pull.body, user=pull.author, created_at=pull.created_at
-        )
-        item.state, item.closed_at = pull.state, pull.closed_at
-        return objects.issue(repo, item, api=self.url, pull=True)
+        return objects.issue(repo, pull.as_issue(), api=self.url, pull=True)
 
     def run_json(self, repo: FakeRepo, run: FakeRun) -> JsonObject:
         return objects.workflow_run(repo, run, api=self.url)

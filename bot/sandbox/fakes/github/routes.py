@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
 
 from bot.core.jsonvalue import Json, JsonObject, text
 from bot.sandbox.fakes.github.contents import get_content
 from bot.sandbox.fakes.github.github_state import Call, FakeIssue, FakeRepo, FakeWorkflow, RecordedMerge, Reply, _sha
+from bot.sandbox.fakes.github.issue_list import list_issues
 from bot.sandbox.fakes.github.wire import (
     DOCS,
     HEAD_MODIFIED,
@@ -17,6 +17,7 @@ from bot.sandbox.fakes.github.wire import (
     NOT_FOUND,
     NOT_MERGEABLE,
     dispatch_refused,
+    paged,
     validation_failed,
 )
 
@@ -31,7 +32,7 @@ def _user(gh: FakeGitHub, call: Call) -> Reply:
 
 
 def _user_repos(gh: FakeGitHub, call: Call) -> Reply:
-    return gh._page(call, [gh.listed_repo_json(r) for r in gh.repos.values()])
+    return paged(gh.url, call, [gh.listed_repo_json(r) for r in gh.repos.values()])
 
 
 def _get_repo(gh: FakeGitHub, call: Call) -> Reply:
@@ -42,7 +43,7 @@ def _get_repo(gh: FakeGitHub, call: Call) -> Reply:
 def _list_pulls(gh: FakeGitHub, call: Call) -> Reply:
     repo, state = _repo_of(call), call.query.get("state", "open")
     pulls = [p for p in sorted(repo.pulls.values(), key=lambda p: -p.number) if state in ("all", p.state)]
-    return gh._page(call, [gh.pull_json(repo, p, listed=True) for p in pulls])
+    return paged(gh.url, call, [gh.pull_json(repo, p, listed=True) for p in pulls])
 
 
 def _get_pull(gh: FakeGitHub, call: Call) -> Reply:
@@ -89,7 +90,7 @@ def _combined_status(gh: FakeGitHub, call: Call) -> Reply:
 def _check_runs(gh: FakeGitHub, call: Call) -> Reply:
     repo, sha = _repo_of(call), call.params["sha"]
     runs = [gh.check_run_json(repo, sha, i, check) for i, check in enumerate(gh.check_runs.get(sha, []), start=1)]
-    return gh._page(call, runs, wrap="check_runs")
+    return paged(gh.url, call, runs, wrap="check_runs")
 
 
 def _list_runs(gh: FakeGitHub, call: Call) -> Reply:
@@ -101,7 +102,7 @@ def _list_runs(gh: FakeGitHub, call: Call) -> Reply:
         and q.get("branch", r.branch) == r.branch
         and q.get("head_sha", r.head_sha) == r.head_sha
     ]
-    return gh._page(call, [gh.run_json(repo, r) for r in runs], wrap="workflow_runs")
+    return paged(gh.url, call, [gh.run_json(repo, r) for r in runs], wrap="workflow_runs")
 
 
 def _get_run(gh: FakeGitHub, call: Call) -> Reply:
@@ -137,20 +138,6 @@ def _create_issue(gh: FakeGitHub, call: Call) -> Reply:
     gh.issues.append(issue)
     data = gh.issue_json(repo, issue)
     return Reply(status=201, body=data, headers={"Location": text(data["url"])})
-
-
-def _list_issues(gh: FakeGitHub, call: Call) -> Reply:
-    repo, q = _repo_of(call), call.query
-    items = [(i.created_at, i.state, i.user, gh.issue_json(repo, i)) for i in repo.issues.values()]
-    items += [(p.created_at, p.state, p.author, gh.pull_as_issue_json(repo, p)) for p in repo.pulls.values()]
-    since = datetime.fromisoformat(q["since"]) if "since" in q else None
-    state = q.get("state", "open")
-    kept = [
-        data
-        for created, st, user, data in sorted(items, key=lambda i: i[0], reverse=True)
-        if state in ("all", st) and q.get("creator", user) == user and (since is None or created >= since)
-    ]
-    return gh._page(call, kept)
 
 
 def _get_issue(gh: FakeGitHub, call: Call) -> Reply:
@@ -273,7 +260,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[FakeGitHub, Call], Reply]]] =
         ("GET", rf"{R}/actions/runs", _list_runs),
         ("GET", rf"{R}/actions/runs/(?P<run_id>\d+)", _get_run),
         ("POST", rf"{R}/actions/runs/(?P<run_id>\d+)/rerun-failed-jobs", _rerun),
-        ("GET", rf"{R}/issues", _list_issues),
+        ("GET", rf"{R}/issues", list_issues),
         ("POST", rf"{R}/issues", _create_issue),
         ("GET", rf"{R}/issues/(?P<number>\d+)", _get_issue),
         ("PATCH", rf"{R}/issues/(?P<number>\d+)", _update_issue),

@@ -1,10 +1,13 @@
-"""What GitHub's REST API puts around a body: its response headers, and its error and rate-limit bodies."""
+"""What GitHub's REST API puts around a body: its response headers, pages, and its error and rate-limit bodies."""
 
 from __future__ import annotations
 
 import http
+from collections.abc import Sequence
+from urllib.parse import urlencode
 
-from bot.core.jsonvalue import JsonObject
+from bot.core.jsonvalue import Json, JsonList, JsonObject
+from bot.sandbox.fakes.github.github_state import Call, Reply
 from bot.sandbox.fakes.github.shapes import API
 
 GITHUB_API = API
@@ -12,6 +15,7 @@ DOCS = "https://docs.github.com/rest"
 RATE_LIMIT_DOCS = f"{DOCS}/using-the-rest-api/rate-limits-for-the-rest-api"
 API_VERSION = "2022-11-28"
 RATE_LIMIT = 5000  # requests an hour for a personal access token
+PER_PAGE, MAX_PER_PAGE = 30, 100
 
 
 def error(message: str, documentation_url: str = DOCS) -> JsonObject:
@@ -121,3 +125,26 @@ def response_headers(*, request_id: str, remaining: int, reset: int) -> dict[str
 def request_id(number: int) -> str:
     """GitHub's request ids look like `C0A1:2B3C:4D5E6F:7A8B9C:67A1B2C3`; ours count up."""
     return f"AC{number % 256:02X}:{number:04X}:{number * 7:06X}:{number * 11:06X}:{number * 13:08X}"
+
+
+def paged(api: str, call: Call, items: Sequence[Json], wrap: str | None = None) -> Reply:
+    """One page of a list, as GitHub serves it: `per_page` items (30 unless asked, at most 100) of `page`, and a
+    Link header to the pages around it, in GitHub's order: prev, next, last, first (none when there is one page).
+    `wrap` names the key of a list GitHub sends inside an object with its `total_count`."""
+    per_page = min(_positive(call.query.get("per_page"), PER_PAGE), MAX_PER_PAGE)
+    page = _positive(call.query.get("page"), 1)
+    last = max(1, -(-len(items) // per_page))
+    chunk: JsonList = [*items[(page - 1) * per_page : page * per_page]]
+
+    def at(number: int, rel: str) -> str:
+        return f'<{api}{call.path}?{urlencode({**call.query, "page": number})}>; rel="{rel}"'
+
+    links = [at(page - 1, "prev")] if page > 1 else []
+    links += [at(page + 1, "next"), at(last, "last")] if page < last else []
+    links += [at(1, "first")] if page > 1 else []
+    body = chunk if wrap is None else {"total_count": len(items), wrap: chunk}
+    return Reply(status=200, body=body, headers={"Link": ", ".join(links)} if links else {})
+
+
+def _positive(value: str | None, default: int) -> int:
+    return int(value) if value is not None and value.isdigit() and int(value) > 0 else default

@@ -1,0 +1,106 @@
+"""The grammar's replies when a request is not a command it can plan: "I don't know how to do …" with the closest
+whole commands as buttons, "Which repository?" with a button per known one, and "deploy … to …" pointed at the
+runbooks that deploy. Each is a `UserFacingError` whose `suggestions` Slack shows as one-click buttons."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+
+from bot.core.errors import UserFacingError
+from bot.core.jsonvalue import JsonObject
+from bot.core.suggest import did_you_mean
+from bot.orchestration.planner.planner_base import Plan, PlanContext
+from bot.orchestration.planner.suggestions import LIMIT, deploy, suggest
+
+BUILTIN_WORDS = ("pending", "audit", "runbooks", "run", "digest")
+VERBS = ("list", "show", "get", "merge", "create", "open", "close", "rerun", "comment", "dispatch", "help")
+HELP = "Try `/ops help` for the list of commands."
+
+
+def unknown_command(text: str, context: PlanContext, plan: Callable[[str], Plan]) -> UserFacingError:
+    """"I don't know how to do …", with the closest whole commands as buttons: the text with its first word
+    corrected (`mrege pr 7` → `merge pr 7`), then commands close to what it says. Only commands that plan in this
+    context are offered, so a click never meets a second "I don't know"."""
+    head, _, rest = text.partition(" ")
+    words = [w for w in did_you_mean(head, [*context.tool_names, *VERBS, *BUILTIN_WORDS]) if w.lower() != head.lower()]
+    fixed = [f"{w} {rest}".strip() for w in words]
+    commands = tuple(c for c in dict.fromkeys([*fixed, *suggest(text, context)]) if _plans(c, plan))[:LIMIT]
+    hint = HELP
+    if commands:
+        hint = "Did you mean " + " or ".join(f"`{c}`" for c in commands) + "? " + hint
+    elif words:
+        hint = "Did you mean " + " or ".join(f"`{w}`" for w in words) + "? " + hint
+    elif head.lower() in ("merge", "show", "rerun", "close", "comment", "get", "check"):
+        hint = f"Which one? Say it with its number, e.g. `{head.lower()} pr 7` (`list prs` shows the open ones). {HELP}"
+        commands = tuple(c for c in ("list prs",) if _plans(c, plan))
+    return UserFacingError(f"I don't know how to do `{truncate(text, 80)}`.", hint=hint, suggestions=commands)
+
+
+def _plans(command: str, plan: Callable[[str], Plan]) -> bool:
+    try:
+        planned = plan(command)
+    except UserFacingError:
+        return False
+    return bool(planned.calls or planned.builtin)
+
+
+def which_repo(
+    text: str, tool: str, args: JsonObject, context: PlanContext, plan: Callable[[str], Plan]
+) -> UserFacingError:
+    """A request for a tool that needs a repository, in a channel without a default: a button per repository
+    opsbot knows of — the request as typed plus `in owner/name` when that plans the same call, else the exact
+    `tool key=value` form."""
+    options: list[str] = []
+    for repo in context.known_repos[:LIMIT]:
+        typed = f"{text} in {repo}"
+        try:
+            planned = plan(typed).calls
+        except UserFacingError:
+            planned = ()
+        same = any(c.tool == tool and c.args.get("repo") == repo for c in planned)
+        options.append(typed if same else key_value_command(tool, {**args, "repo": repo}))
+    hint = "Add `in owner/name`, e.g. " + (f"`{options[0]}`." if options else "`… in acme/api`.")
+    hint += " A channel can have a default repository (OPSBOT_CHANNEL_REPOS)."
+    return UserFacingError("Which repository? This channel has no default one.", hint=hint, suggestions=tuple(options))
+
+
+def deploy_refusal(text: str, subject: str, environment: str, context: PlanContext) -> UserFacingError:
+    """"deploy api to prod" is not one command: the deploy or release runbooks that would do it, as buttons."""
+    complete, partial = deploy(subject, environment, context)
+    if complete:
+        return UserFacingError(
+            f"I deploy through a runbook, with its approvals: `{truncate(text, 80)}` is not a command itself.",
+            hint="Did you mean " + " or ".join(f"`{c}`" for c in complete) + "?",
+            suggestions=complete,
+        )
+    if partial:
+        return UserFacingError(
+            f"I deploy through a runbook: `{truncate(text, 80)}` needs more to go on.",
+            hint=f"Type `{partial}`, filling in what is in <…>; `runbooks` lists what I can run.",
+            suggestions=("runbooks",),
+        )
+    return UserFacingError(
+        f"I don't know how to do `{truncate(text, 80)}`: there is no deploy or release runbook here.",
+        hint="`/ops runbooks` lists what I can run; `/ops dispatch_workflow …` starts a workflow through approval.",
+        suggestions=("runbooks",),
+    )
+
+
+def key_value_command(tool: str, args: JsonObject) -> str:
+    """`dispatch_workflow repo=acme/api inputs.env=prod`: the exact form every tool reads."""
+    words: list[str] = []
+
+    def add(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                add(f"{prefix}{key}.", inner)
+        else:
+            words.append(f"{prefix[:-1]}={shlex.quote(str(value))}")
+
+    add("", args)
+    return " ".join([tool, *words])
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

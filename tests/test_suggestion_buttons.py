@@ -1,0 +1,87 @@
+"""Issue 17, item 4: a request that is not a command gets the closest whole commands as buttons, and a click runs
+the command as if the clicker had typed it — planned and authorized as them, answered where it was shown. The help
+card's examples name the channel's repository and a PR that exists there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.approvals_helpers import buttons, cards, click
+from tests.harness import Harness
+
+
+def suggestions(message: dict[str, Any]) -> list[str]:
+    return [str(b["value"]) for b in buttons(message) if b["action_id"] == "opsbot.suggestion"]
+
+
+async def click_suggestion(
+    env: Harness, command: str, *, user: str, message_ts: str, ephemeral: bool, message: dict[str, Any] | None = None
+) -> None:
+    await env.driver.click(
+        "opsbot.suggestion", command, as_user=user, channel="C1", message_ts=message_ts, ephemeral=ephemeral,
+        message=message,
+    )  # fmt: skip
+    await env.settle()
+
+
+async def test_a_slash_command_typo_gets_a_button_that_proposes_the_merge_as_the_clicker(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
+    await env.driver.command("mrege pr 7", user="U1", channel="C1")
+    await env.settle()
+    [reply] = env.slack.ephemerals("U1")
+    assert "I don't know how to do `mrege pr 7`" in reply["text"] and suggestions(reply) == ["merge pr 7"]
+    assert cards(env) == []  # nothing proposed until the click
+
+    await click_suggestion(env, "merge pr 7", user="U1", message_ts="1700000000.000200", ephemeral=True)
+    [card] = cards(env)  # the same approval card as typing it: risk comes from the registry
+    assert card.params["channel"] == "C1" and "thread_ts" not in card.params  # an ephemeral has no thread
+    assert "Merge #7" in str(card.params["blocks"]) and "<@U1>" in str(card.params["blocks"])
+    await click(env, "opsbot.approve", card, user="U1")  # the clicker is the requester: no self-approval
+    assert "someone else has to approve it" in env.slack.ephemerals("U1")[-1]["text"]
+    assert env.github.merges == []
+
+
+async def test_a_mention_suggestion_clicked_by_someone_else_answers_in_the_thread(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
+    asked = await env.driver.mention("lsit prs", user="U1", channel="C1")
+    await env.settle()
+    thread = asked.payload["event"]["ts"]
+    [reply] = [m for m in env.slack.messages("C1") if m.get("thread_ts") == thread]
+    assert isinstance(reply["ts"], str)
+    assert suggestions(reply) == ["list prs"]
+
+    await click_suggestion(env, "list prs", user="U2", message_ts=reply["ts"], ephemeral=False, message=reply)
+    answers = [m for m in env.slack.messages("C1") if m.get("thread_ts") == thread and m["ts"] != reply["ts"]]
+    assert [a["text"] for a in answers] == ["1 open pull request in `acme/api`:"]
+
+
+async def test_a_channel_without_a_default_repository_offers_one_button_per_known_repository(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
+    await env.driver.command("can you merge #7?", user="U1", channel="C9")
+    await env.settle()
+    [reply] = env.slack.ephemerals("U1")
+    assert "Which repository?" in reply["text"] and suggestions(reply) == ["merge #7 in acme/api"]
+    await env.driver.click(
+        "opsbot.suggestion", "merge #7 in acme/api", as_user="U1", channel="C9", ephemeral=True
+    )
+    await env.settle()
+    [card] = cards(env)
+    assert card.params["channel"] == "C9" and "Merge #7" in str(card.params["blocks"])
+
+
+async def test_a_forged_suggestion_is_only_what_typing_it_would_be(env: Harness) -> None:
+    """The button's value is planned like typed text: a value that is not a command gets "I don't know", and a
+    risky one still only proposes."""
+    await env.driver.click("opsbot.suggestion", "drop database", as_user="U1", channel="C1", ephemeral=True)
+    await env.settle()
+    [reply] = env.slack.ephemerals("U1")
+    assert "I don't know how to do `drop database`" in reply["text"] and cards(env) == []
+
+
+async def test_help_names_the_channels_repository_and_an_open_pr(env: Harness) -> None:
+    env.github.add_pr("acme/api", 12, "Rate limiting", author="ana")
+    await env.driver.command("help", user="U1", channel="C1")
+    await env.settle()
+    [help_card] = env.slack.ephemerals("U1")
+    shown = str(help_card["blocks"])
+    assert "show pr 12 in acme/api" in shown and "pr 42" not in shown
