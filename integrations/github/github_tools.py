@@ -238,7 +238,7 @@ def github_tools(gw: GitHubGateway) -> list[Tool]:
             args=ListIssuesArgs,
             risk=Risk.READ,
             run=t.list_issues,
-            example="list_issues repo=acme/api label=bug",
+            example="list issues in acme/api labelled bug",
             idempotent=True,
         ),
         ToolSpec(
