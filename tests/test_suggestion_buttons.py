@@ -79,9 +79,33 @@ async def test_a_forged_suggestion_is_only_what_typing_it_would_be(env: Harness)
 
 
 async def test_help_names_the_channels_repository_and_an_open_pr(env: Harness) -> None:
+    assert env.bot is not None
     env.github.add_pr("acme/api", 12, "Rate limiting", author="ana")
+    await env.driver.command("help", user="U1", channel="C1")  # looks the PR up, waiting for it only briefly
+    await env.settle()
+    await env.bot.service.help.settled()
     await env.driver.command("help", user="U1", channel="C1")
     await env.settle()
-    [help_card] = env.slack.ephemerals("U1")
-    shown = str(help_card["blocks"])
-    assert "show pr 12 in acme/api" in shown and "pr 42" not in shown
+    first, second = (str(card["blocks"]) for card in env.slack.ephemerals("U1"))
+    assert "show pr 12 in acme/api" in second and "pr 42" not in second
+    assert "show pr 12 in acme/api" in first or "show pr &lt;number&gt; in acme/api" in first
+    assert len([r for r in env.github.requests if r.path.endswith("/pulls")]) == 1  # looked up once
+
+
+async def test_ops_deploy_proposes_the_deploy_workflow_with_the_environment(env: Harness) -> None:
+    env.github.add_workflow("acme/api", "deploy.yml", name="Deploy", required=("environment",))
+    await env.driver.command("deploy staging", user="U1", channel="C1")
+    await env.settle()
+    [card] = cards(env)  # dispatch_workflow is 🔴: a card, nothing dispatched yet
+    shown = str(card.params["blocks"])
+    assert "Run workflow deploy.yml on main in acme/api" in shown and "staging" in shown
+    assert env.github.dispatches == []
+
+
+async def test_ops_deploy_to_a_workflow_without_that_input_is_refused_before_any_card(env: Harness) -> None:
+    env.github.add_workflow("acme/api", "deploy.yml", name="Deploy", optional=("target",))
+    await env.driver.command("deploy production", user="U1", channel="C1")
+    await env.settle()
+    assert cards(env) == []
+    said = [str(c.params) for c in env.slack.calls if c.method in ("response_url", "chat.postMessage")]
+    assert any("does not declare input `environment`" in s for s in said)

@@ -59,6 +59,8 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
     opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
     opsbot_approval_ttl_minutes: int = 120
     opsbot_runbooks: str = "runbooks"
+    # `/ops deploy <environment> [<ref>]` dispatches this workflow with inputs.environment (through approval)
+    opsbot_deploy_workflow: str = Field(default="deploy.yml", min_length=1, pattern=r"^[\w./-]+$")
     opsbot_agent_max_turns: int = 8
     opsbot_agent_max_tokens: int = 40_000
     opsbot_agent_requests_per_hour: int = 30

@@ -44,6 +44,7 @@ TICKET_REACTIONS = {"ticket", "admission_tickets"}
 class ServiceConfig:
     channel_repos: dict[str, str] = field(default_factory=dict)
     bot_identity: Callable[[], tuple[str | None, str | None]] = lambda: (None, None)  # opsbot's user id and name
+    deploy_workflow: str = "deploy.yml"
 
 
 class Service:
@@ -216,6 +217,7 @@ class Service:
             bot_name=bot_name,
             known_repos=tuple(dict.fromkeys(self.config.channel_repos.values())),
             runbooks=runbook_infos(self.runbooks.books.values()) if self.runbooks is not None else (),
+            deploy_workflow=self.config.deploy_workflow,
         )
 
     # -- replies -------------------------------------------------------------------------------------

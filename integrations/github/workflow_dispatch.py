@@ -32,6 +32,7 @@ class WorkflowFile:
 class DispatchInput:
     name: str
     required: bool  # required and without a default: GitHub refuses a dispatch that leaves it out
+    options: tuple[str, ...] = ()  # a `type: choice` input's allowed values: GitHub refuses any other
 
 
 def dispatch_inputs(source: str) -> tuple[DispatchInput, ...] | None:
@@ -52,7 +53,17 @@ def dispatch_inputs(source: str) -> tuple[DispatchInput, ...] | None:
     declared = trigger.get("inputs") if isinstance(trigger, dict) else None
     if not isinstance(declared, dict):
         return ()
-    return tuple(DispatchInput(name=str(name), required=_required(spec)) for name, spec in declared.items())
+    return tuple(
+        DispatchInput(name=str(name), required=_required(spec), options=_options(spec))
+        for name, spec in declared.items()
+    )
+
+
+def _options(spec: Json) -> tuple[str, ...]:
+    options = spec.get("options") if isinstance(spec, dict) and spec.get("type") == "choice" else None
+    if not isinstance(options, list):
+        return ()
+    return tuple(str(option) for option in options if isinstance(option, str | int | float))
 
 
 def _required(spec: Json) -> bool:
@@ -91,6 +102,10 @@ def dispatch_refusal(wf: WorkflowFile, *, repo: str, ref: str, inputs: dict[str,
     if unexpected:
         takes = f"it takes {_inputs(names)}" if names else "it takes no inputs"
         return f"Workflow *{name}* does not declare {_inputs(unexpected)}: {takes}."
+    for d in declared:
+        if d.options and d.name in inputs and inputs[d.name] not in d.options:
+            allowed = ", ".join(f"`{escape(o)}`" for o in d.options)
+            return f"`{escape(inputs[d.name])}` is not a choice of input `{escape(d.name)}` of *{name}*: use {allowed}."
     return None
 
 

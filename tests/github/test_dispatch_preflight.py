@@ -88,6 +88,11 @@ async def test_what_the_preview_lets_through_github_accepts(tools: ToolRegistry,
             (DispatchInput(name="dry", required=False),),
         ),
         ("on:\n  schedule:\n    - cron: '0 3 * * *'\n", None),
+        (
+            "on:\n  workflow_dispatch:\n    inputs:\n      environment:\n        type: choice\n"
+            "        options: [staging, production]\n",
+            (DispatchInput(name="environment", required=False, options=("staging", "production")),),
+        ),
     ],
 )
 def test_the_triggers_of_a_workflow_file(source: str, expected: tuple[DispatchInput, ...] | None) -> None:
@@ -98,6 +103,15 @@ def test_an_unreadable_or_unparseable_file_refuses_nothing() -> None:
     for source in (None, "on: [unclosed\n", "just text\n"):
         found = WorkflowFile(name="Deploy", path=".github/workflows/deploy.yml", state="active", source=source)
         assert dispatch_refusal(found, repo="acme/api", ref="main", inputs={}) is None
+
+
+def test_a_value_that_is_not_a_choice_is_refused_with_the_choices() -> None:
+    source = "on:\n  workflow_dispatch:\n    inputs:\n      environment:\n        type: choice\n"
+    source += "        options: [staging, production]\n"
+    found = WorkflowFile(name="Deploy", path=".github/workflows/deploy.yml", state="active", source=source)
+    said = dispatch_refusal(found, repo="acme/api", ref="main", inputs={"environment": "prod"})
+    assert said == "`prod` is not a choice of input `environment` of *Deploy*: use `staging`, `production`."
+    assert dispatch_refusal(found, repo="acme/api", ref="main", inputs={"environment": "production"}) is None
 
 
 def test_outside_text_in_a_refusal_is_escaped() -> None:

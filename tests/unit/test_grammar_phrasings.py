@@ -36,6 +36,8 @@ MERGE_7: tuple[str, dict[str, Any]] = ("merge_pull_request", {"number": 7, "repo
 REB = "rebase"
 LIST: tuple[str, dict[str, Any]] = ("list_pull_requests", {"repo": "acme/api"})
 FAILING: tuple[str, dict[str, Any]] = ("list_failed_workflow_runs", {"repo": "acme/api"})
+DEPLOYS: dict[str, Any] = {"repo": "acme/api", "workflow": "deploy.yml"}
+DEPLOY_PROD: tuple[str, dict[str, Any]] = ("dispatch_workflow", {**DEPLOYS, "inputs": {"environment": "production"}})
 
 # Said to opsbot: who is addressed, then the request, then how it ends.
 OPENINGS = ("", "<@W1> ", "hey <@W1> ", "Hey <@W1>, ", "hi <@W1>: ", "<@W1> can you ", ":rocket: ", "🚀 ", "please ",
@@ -86,6 +88,11 @@ TABLE: list[tuple[str, tuple[str, dict[str, Any]] | None]] = [
     ("list closed issues", ("list_issues", {"repo": "acme/api", "state": "closed"})),
     ("show all issues in acme/web", ("list_issues", {"repo": "acme/web", "state": "all"})),
     ("merge pr 7 in acme/web please", ("merge_pull_request", {"number": 7, "repo": "acme/web"})),
+    ("deploy production", DEPLOY_PROD),
+    ("<@W1> deploy to production", DEPLOY_PROD),
+    ("deploy staging v1.4.0 in acme/web", ("dispatch_workflow", {**DEPLOYS, "repo": "acme/web", "ref": "v1.4.0",
+                                                                 "inputs": {"environment": "staging"}})),
+    ("deploy production from release/1.4", ("dispatch_workflow", {**DEPLOY_PROD[1], "ref": "release/1.4"})),
     ("what's up", None),
     ("thanks!", None),
     ("any prs?", LIST),

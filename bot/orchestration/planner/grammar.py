@@ -130,6 +130,10 @@ DEPLOY = re.compile(
     rf"(?:\s+(?:in|for|of)\s+{REPO})?$",
     re.I,
 )
+# "deploy production", "deploy staging v1.4.0 in acme/api": the deploy workflow, with the environment as its input
+DEPLOY_ENVIRONMENT = re.compile(
+    rf"^deploy\s+(?:to\s+)?(?P<environment>[\w-]+)(?:\s+(?:at|from|on)?\s*(?P<ref>(?!in\b)[\w./-]+))?{IN_REPO}$", re.I
+)
 STATUS_TOOLS = ("list_pull_requests", "list_failed_workflow_runs")
 
 
@@ -156,6 +160,10 @@ def _plan(text: str, context: PlanContext, *, probe: bool) -> Plan:
             tool, args = build(match)
             if tool in context.tool_names:
                 return Plan(calls=(_call(text, tool, args, context, probe),))
+    if (wanted := DEPLOY_ENVIRONMENT.match(text)) and "dispatch_workflow" in context.tool_names:
+        deploy: JsonObject = {k: v for k, v in wanted.groupdict().items() if v and k != "environment"}
+        deploy |= {"workflow": context.deploy_workflow, "inputs": {"environment": wanted["environment"]}}
+        return Plan(calls=(_call(text, "dispatch_workflow", deploy, context, probe),))
     if (status := STATUS.match(text)) and all(t in context.tool_names for t in STATUS_TOOLS):
         named: JsonObject = {"repo": status["repo"]} if status["repo"] else {}
         return Plan(calls=tuple(_call(text, tool, named, context, probe) for tool in STATUS_TOOLS))

@@ -30,6 +30,7 @@ class PlanContext:
     bot_name: str | None = None  # opsbot's name, for "@opsbot …" typed as text (a slash command, a DM)
     known_repos: tuple[str, ...] = ()  # repositories opsbot knows of (channels' defaults), for suggestions
     runbooks: tuple[RunbookInfo, ...] = ()  # the runbooks `run` can start, for "deploy … to …" and suggestions
+    deploy_workflow: str = "deploy.yml"  # what `deploy <environment> [<ref>]` dispatches
 
 
 @dataclass(frozen=True, kw_only=True)
