@@ -146,7 +146,27 @@ class CheckRunEvent(GitHubBody):
     check_run: _CiOnACommit
 
 
+class _Deployment(_Shape):
+    id: Id | None = None
+    sha: Sha | None = None
+    ref: Ref | None = None
+    environment: Name | None = None
+    creator: _Login | None = None
+
+
+class DeploymentProtectionRuleEvent(GitHubBody):
+    """A deployment job waiting on opsbot: which environment, and where to answer (the run is read from it)."""
+
+    environment: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    deployment_callback_url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    sha: Sha | None = None
+    ref: Ref | None = None
+    deployment: _Deployment | None = None
+    pull_requests: list[_Numbered] | None = None
+
+
 EVENT_SHAPES: dict[str, type[GitHubBody]] = {
+    "deployment_protection_rule": DeploymentProtectionRuleEvent,
     "pull_request": PullRequestEvent,
     "workflow_run": WorkflowRunEvent,
     "workflow_job": WorkflowJobEvent,

@@ -80,6 +80,27 @@ def pr_card(pr: PrCard) -> list[JsonObject]:
     return as_dicts(blocks)
 
 
+def gate_card(repo: str, gate: JsonObject, web: str = "https://github.com") -> list[JsonObject]:
+    """The thread root of a deployment waiting on opsbot: where to, what, by whom, and the run that waits. The
+    approval card (what ships, CI, Approve / Reject) follows in the thread; GitHub's later statuses are replies."""
+    environment, ref, commit = (escape(str(gate.get(k) or "?")) for k in ("environment", "ref", "sha"))
+    run_id = gate.get("run_id")
+    run = link(f"{web}/{repo}/actions/runs/{run_id}", f"run {run_id}") if run_id else "unknown (not answerable)"
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"🚦 Deployment to {gate.get('environment') or '?'} is waiting", HEADER_LIMIT)),
+        fields_block(
+            [
+                ("Repository", f"`{escape(repo)}`"),
+                ("Environment", f"`{environment}`"),
+                ("Ref", f"`{ref}` · commit `{commit[:7]}`"),
+                ("Triggered by", escape(str(gate.get("creator") or "?"))),
+                ("Workflow run", run),
+            ]
+        ),
+    ]
+    return as_dicts(blocks)
+
+
 def _earlier_ci(earlier: EarlierCi) -> str:
     commit = f"`{escape(str(earlier.get('sha', ''))[:7])}`"
     if earlier.get("url"):

@@ -5,6 +5,7 @@ Read once here, with readers that never raise: a field of the wrong type reads a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core.domain import Event
@@ -101,13 +102,43 @@ class Comment:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeploymentGate:
+    """A deployment job waiting on opsbot's protection rule (`deployment_protection_rule.requested`)."""
+
+    environment: str
+    ref: str | None  # a branch or tag name (without refs/heads/)
+    sha: str | None
+    run_id: int | None  # the workflow run to answer for, from `deployment_callback_url`
+    callback_url: str | None
+    deployment_id: int | None
+    creator: str | None  # who triggered the deployment (a GitHub login)
+    prs: tuple[int, ...]
+
+    @property
+    def branch(self) -> str | None:
+        return self.ref
+
+    def values(self) -> JsonObject:
+        return {
+            "environment": self.environment,
+            "ref": self.ref,
+            "branch": self.ref,
+            "sha": self.sha,
+            "run_id": self.run_id,
+            "deployment_id": self.deployment_id,
+            "creator": self.creator,
+            "prs": list(self.prs),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class GitHubChange:
     """One GitHub event: what the handlers use (`detail`), and what rules match and fill templates from (`facts`)."""
 
     action: str
     repo: str
     sender: str
-    detail: Pull | CiRun | Push | Comment | None
+    detail: Pull | CiRun | Push | Comment | DeploymentGate | None
     facts: Facts
 
 
@@ -119,14 +150,19 @@ def github_change(event: Event) -> GitHubChange:
     values: JsonObject = {"repo": repo, "sender": sender, "event": event.type}
     if detail is not None:
         values.update(detail.values())
-    branch = detail.branch if isinstance(detail, Pull | CiRun | Push) else None
-    facts = Facts(source="github", type=event.type, repo=repo or None, branch=branch, values=values)
+    branch = detail.branch if isinstance(detail, Pull | CiRun | Push | DeploymentGate) else None
+    environment = detail.environment if isinstance(detail, DeploymentGate) else None
+    facts = Facts(
+        source="github", type=event.type, repo=repo or None, branch=branch, environment=environment, values=values
+    )
     action = event.type.partition(".")[2]
     return GitHubChange(action=action, repo=repo, sender=sender, detail=detail, facts=facts)
 
 
-def _detail(name: str, body: dict[str, object]) -> Pull | CiRun | Push | Comment | None:
+def _detail(name: str, body: dict[str, object]) -> Pull | CiRun | Push | Comment | DeploymentGate | None:
     item = obj(body.get(name))
+    if name == "deployment_protection_rule":
+        return _gate(body)
     if name == "pull_request":
         return _pull(item)
     if name in CI_EVENTS:
@@ -136,6 +172,31 @@ def _detail(name: str, body: dict[str, object]) -> Pull | CiRun | Push | Comment
     if name == "issue_comment":
         return Comment(number=number(dig(body, "issue", "number")), body=optional_text(dig(body, "comment", "body")))
     return None
+
+
+CALLBACK = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d{1,19})/deployment_protection_rule$")
+
+
+def _gate(body: dict[str, object]) -> DeploymentGate:
+    """The run to answer for is read from `deployment_callback_url`, and only when that URL names this very
+    repository: opsbot answers through its own GitHub client, never by posting to a URL from a payload."""
+    callback = optional_text(body.get("deployment_callback_url"))
+    found = CALLBACK.search(callback or "")
+    repo = text(dig(body, "repository", "full_name")).lower()
+    run_id = int(found.group(2)) if found and found.group(1).lower() == repo else None
+    ref = optional_text(body.get("ref")) or optional_text(dig(body, "deployment", "ref"))
+    prs = (number(p.get("number")) for p in objects(body.get("pull_requests")))
+    creator = optional_text(dig(body, "deployment", "creator", "login")) or optional_text(dig(body, "sender", "login"))
+    return DeploymentGate(
+        environment=text(body.get("environment")) or text(dig(body, "deployment", "environment")),
+        ref=ref.removeprefix("refs/heads/").removeprefix("refs/tags/") if ref else None,
+        sha=optional_text(body.get("sha")) or optional_text(dig(body, "deployment", "sha")),
+        run_id=run_id,
+        callback_url=callback,
+        deployment_id=number(dig(body, "deployment", "id")),
+        creator=creator,
+        prs=tuple(n for n in prs if n is not None),
+    )
 
 
 def _int(value: object, default: int) -> int:
@@ -194,6 +255,11 @@ def head_key(repo: str, sha: str) -> str:
     event that names no PR (a `workflow_job`, a fork's run) finds its PR. Only followed after checking that the
     PR is still open and its head is still this commit (`GitHubReactions`)."""
     return f"gh:{repo.lower()}:head:{sha}"
+
+
+def gate_key(repo: str, gate: DeploymentGate) -> str:
+    """A deployment gate's thread: one per workflow run and environment (what GitHub asks opsbot to answer)."""
+    return f"gh:{repo.lower()}:gate:{gate.run_id or gate.deployment_id}:{gate.environment.lower()}"
 
 
 def is_head_key(key: str) -> bool:

@@ -58,6 +58,7 @@ class When(Strict):
     events: Patterns = Field(default_factory=list)
     repos: Patterns = Field(default_factory=list)
     branches: Patterns = Field(default_factory=list)
+    environments: Patterns = Field(default_factory=list)  # a deployment's environment (deployment gates)
     labels: dict[str, str] = Field(default_factory=dict)
     severity: Patterns = Field(default_factory=list)
     probes: Patterns = Field(default_factory=list)
@@ -101,6 +102,7 @@ class Facts:
     type: str
     repo: str | None = None
     branch: str | None = None
+    environment: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     severity: str | None = None
     probe: str | None = None
@@ -119,6 +121,7 @@ def matches(when: When, facts: Facts) -> bool:
         and _any(when.events, facts.type)
         and _any(when.repos, facts.repo)
         and _any(when.branches, facts.branch)
+        and _any(when.environments, facts.environment)
         and _any(when.severity, facts.severity)
         and _any(when.probes, facts.probe)
         and all(facts.labels.get(k) == v for k, v in when.labels.items())

@@ -13,7 +13,7 @@ import pydantic
 import pytest
 
 from bot.sandbox import demo
-from bot.sandbox.fakes.github import ci_webhooks, webhook_parts, webhooks
+from bot.sandbox.fakes.github import ci_webhooks, deploy_webhooks, webhook_parts, webhooks
 from bot.sandbox.fakes.github.webhooks import Webhook
 from tests.schemas.github_models import models, validate, webhook_event
 
@@ -41,6 +41,16 @@ BUILDS: list[tuple[str, Callable[[], Webhook], type[pydantic.BaseModel]]] = [
     ("ping", lambda: webhooks.ping(), models.WebhookPing),
     ("push", lambda: webhooks.push(), models.WebhookPush),
     ("push", lambda: webhooks.push(before="1" * 40), models.WebhookPush),
+    (
+        "deployment_protection_rule_requested",
+        lambda: webhooks.deployment_protection_rule_requested(),
+        models.WebhookDeploymentProtectionRuleRequested,
+    ),
+    (
+        "deployment_protection_rule_requested",
+        lambda: webhooks.deployment_protection_rule_requested(repo="acme/web", environment="staging", ref="v1.4.0"),
+        models.WebhookDeploymentProtectionRuleRequested,
+    ),
 ]
 IDS = [f"{i}-{builder}" for i, (builder, _, _) in enumerate(BUILDS)]
 
@@ -59,7 +69,7 @@ def test_every_builder_is_checked() -> None:
     """A builder added to either webhook module, and not to BUILDS, fails here."""
     built = {
         name
-        for module in (webhooks, ci_webhooks, webhook_parts)
+        for module in (webhooks, ci_webhooks, deploy_webhooks, webhook_parts)
         for name, fn in vars(module).items()
         if inspect.isfunction(fn) and fn.__module__ == module.__name__ and fn.__annotations__.get("return") == "Webhook"
     }
