@@ -38,7 +38,7 @@ def answers_in(env: Harness, thread_ts: str) -> list[str]:
 async def test_a_hung_read_is_given_back_and_another_replica_answers_it_once(env: Harness, second: Opsbot) -> None:
     assert env.bot is not None
     env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
-    hold = env.github.hold_next("GET", r"/repos/acme/api/pulls$")
+    hold = env.github.hold_next("POST", r"/graphql$")
     asked = await env.driver.mention(LIST, user="U1", channel="C1")
     async with asyncio.timeout(10):
         await hold.arrived.wait()  # the GitHub call hangs
@@ -69,7 +69,7 @@ async def test_work_that_ends_before_the_deadline_is_finished_not_given_back(env
 async def test_a_second_signal_cuts_the_wait_short(env: Harness, second: Opsbot) -> None:
     assert env.bot is not None
     env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
-    hold = env.github.hold_next("GET", r"/repos/acme/api/pulls$")
+    hold = env.github.hold_next("POST", r"/graphql$")
     asked = await env.driver.mention(LIST, user="U1", channel="C1")
     async with asyncio.timeout(10):
         await hold.arrived.wait()

@@ -43,7 +43,7 @@ async def test_sigterm_drains_and_a_second_process_answers_what_was_left(
     tmp_path: Path,
 ) -> None:
     fakes.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
-    hold = fakes.github.hold_next("GET", r"/repos/acme/api/pulls$")
+    hold = fakes.github.hold_next("POST", r"/graphql$")
     first_port, second_port = free_port(), free_port()
     env = fakes.env(tmp_path, DATABASE_URL=db_url, HOST="127.0.0.1", OPSBOT_DRAIN_SECONDS=str(DRAIN_SECONDS))
     base = f"http://127.0.0.1:{first_port}"

@@ -67,7 +67,7 @@ async def inbox_row(env: Harness) -> dict[str, object]:
 async def hung_list(env: Harness) -> str:
     """A `list prs` whose GitHub call hangs in `env.bot`: returns the thread its answer belongs in."""
     env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
-    hold = env.github.hold_next("GET", r"/repos/acme/api/pulls$")
+    hold = env.github.hold_next("POST", r"/graphql$")
     asked = await env.driver.mention(LIST, user="U1", channel="C1")
     async with asyncio.timeout(10):
         await hold.arrived.wait()
@@ -114,7 +114,7 @@ async def test_a_sweep_returns_while_the_work_it_started_runs(env: Harness) -> N
     assert env.bot is not None
     env.bot.worker.paused = True  # stored, left for a sweep
     env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
-    hold = env.github.hold_next("GET", r"/repos/acme/api/pulls$")
+    hold = env.github.hold_next("POST", r"/graphql$")
     asked = await env.driver.mention(LIST, user="U1", channel="C1")
     help_asked = await env.driver.mention("pending", user="U2", channel="C1")  # answered without GitHub
     env.bot.worker.paused = False

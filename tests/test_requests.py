@@ -121,7 +121,7 @@ async def test_github_422_gets_the_validation_message(env: Harness) -> None:
 
 async def test_rate_limit_is_waited_out_with_the_injected_clock(env: Harness) -> None:
     env.github.add_pr("acme/api", 9, title="Docs", author="ana", head="docs", base="main")
-    env.github.rate_limit_next("GET", r"/repos/acme/api/pulls$", retry_after=5)
+    env.github.rate_limit_next("POST", r"/graphql$", retry_after=5)
     await env.driver.mention("list prs in acme/api")
     await env.settle()
     assert 5 in [round(s) for s in env.clock.slept]

@@ -105,7 +105,7 @@ async def test_upstream_errors_and_requests_that_carry_secrets_are_stored_scrubb
         env.github.add_pr("acme/api", 7, "Add rate limiting to /login", author="ana")
         env.github.add_pr("acme/api", 8, f"Rotate {SIGNING_SECRET} and {GITHUB_TOKEN}", author="ana")
         # a read that fails with GitHub's message echoing the token; one that succeeds with a secret in its data
-        env.github.fail_next("GET", r"/repos/acme/api/pulls$", 403, body={"message": ECHO})
+        env.github.fail_next("POST", r"/graphql$", 403, body={"message": ECHO})
         await env.driver.mention("list prs in acme/api", user="U1")
         await env.driver.mention("show pr 8 in acme/api", user="U1")
         # Odoo refusing a read, in words that echo its key
@@ -142,7 +142,7 @@ async def test_upstream_errors_and_requests_that_carry_secrets_are_stored_scrubb
 async def test_the_agents_conversation_is_stored_scrubbed(db_url: str, odoo: FakeOdoo, tmp_path: Path) -> None:
     async with harness(db_url, odoo, tmp_path, model=True) as env:
         assert env.model is not None
-        env.github.fail_next("GET", r"/repos/acme/api/pulls$", 403, body={"message": ECHO})
+        env.github.fail_next("POST", r"/graphql$", 403, body={"message": ECHO})
         env.model.script(
             tool_call_response(("list_pull_requests", {"repo": "acme/api", "state": "open", "limit": 20})),
             # a model that repeats secrets it was never shown (from its training, or a user's paste)

@@ -16,7 +16,7 @@ from tests.fakes.slack_api import Call
 from tests.harness import GITHUB_TOKEN, Harness
 
 LIST = "list prs in acme/api"
-PULLS = r"/repos/acme/api/pulls$"
+PULLS = r"/graphql$"  # `list prs` is one GraphQL query
 FAST = 0.2  # seconds: the most `help`, `/ops pending` or a click may take while GitHub hangs
 
 
@@ -35,7 +35,7 @@ async def test_help_pending_and_a_click_answer_at_once_while_github_hangs(env: H
     await env.settle()
     [card] = cards(env)  # posted before the hang
     ts = card.response["ts"]
-    hold = env.github.hold_next("GET", PULLS, times=3)
+    hold = env.github.hold_next("POST", PULLS, times=3)
     for _ in range(3):
         await env.driver.mention(LIST, user="U3")
     async with asyncio.timeout(10):
@@ -74,7 +74,7 @@ async def test_help_pending_and_a_click_answer_at_once_while_github_hangs(env: H
 
 async def test_eight_list_prs_reach_github_at_once_and_no_more(env: Harness) -> None:
     env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
-    hold = env.github.hold_next("GET", PULLS, times=8)
+    hold = env.github.hold_next("POST", PULLS, times=8)
     await asyncio.gather(*(env.driver.mention(LIST, user=f"U{n}") for n in range(1, 11)))
     async with asyncio.timeout(10):
         await hold.until_held(8)
@@ -102,7 +102,7 @@ async def test_a_rate_limit_pauses_every_call_not_only_the_one_refused() -> None
         gh.add_repo("acme/api")
         gh.add_issue("acme/api", 1, "Disk full")
         gw = GitHubGateway(GITHUB_TOKEN, gh.url, clock)
-        gh.rate_limit_next("GET", PULLS, retry_after=5)
+        gh.rate_limit_next("POST", PULLS, retry_after=5)
         refused = asyncio.create_task(gw.list_pull_requests("acme/api", state="open", limit=10))
         async with asyncio.timeout(10):
             await sleeping.wait()  # GitHub said "Retry-After: 5": the gateway pauses
@@ -115,7 +115,7 @@ async def test_a_rate_limit_pauses_every_call_not_only_the_one_refused() -> None
 
         resume.set()
         assert await refused == [] and (await other).title == "Disk full"
-        assert [r.path for r in gh.requests].count("/repos/acme/api/pulls") == 2  # asked once more, after the pause
+        assert [r.path for r in gh.requests].count("/graphql") == 2  # asked once more, after the pause
 
 
 async def test_a_hung_call_keeps_its_client_until_it_ends() -> None:
@@ -124,7 +124,7 @@ async def test_a_hung_call_keeps_its_client_until_it_ends() -> None:
     async with FakeGitHub(token=GITHUB_TOKEN, now=clock.now) as gh:
         gh.add_repo("acme/api")
         gw = GitHubGateway(GITHUB_TOKEN, gh.url, clock, max_concurrent_calls=1)
-        hold = gh.hold_next("GET", PULLS)
+        hold = gh.hold_next("POST", PULLS)
         hung = asyncio.create_task(gw.list_pull_requests("acme/api", state="open", limit=10))
         async with asyncio.timeout(10):
             await hold.arrived.wait()

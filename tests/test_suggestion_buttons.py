@@ -89,7 +89,7 @@ async def test_help_names_the_channels_repository_and_an_open_pr(env: Harness) -
     first, second = (str(card["blocks"]) for card in env.slack.ephemerals("U1"))
     assert "show pr 12 in acme/api" in second and "pr 42" not in second
     assert "show pr 12 in acme/api" in first or "show pr &lt;number&gt; in acme/api" in first
-    assert len([r for r in env.github.requests if r.path.endswith("/pulls")]) == 1  # looked up once
+    assert len([r for r in env.github.requests if r.path.endswith("/graphql")]) == 1  # looked up once
 
 
 async def test_ops_deploy_proposes_the_deploy_workflow_with_the_environment(env: Harness) -> None:

@@ -15,6 +15,7 @@ from bot.app.settings import Settings
 from bot.core.errors import UserFacingError
 
 _GITHUB_API = "GITHUB_API_URL (GitHub Enterprise: https://HOST/api/v3; unset means https://api.github.com)"
+_APP_KEY = "check GITHUB_APP_ID and the App's private key (App settings → Private keys), and this machine's clock"
 _RENEW = "create a new token (GitHub → Settings → Developer settings → Personal access tokens), put it in GITHUB_TOKEN"
 
 
@@ -34,6 +35,8 @@ def github_failure(exc: Exception, settings: Settings) -> StartupError:
     answer = _cause(exc, lambda e: isinstance(e, GithubException))
     if isinstance(answer, GithubException):
         status, message = answer.status, _github_message(answer)
+        if status == 401 and settings.github_app_id is not None:
+            return StartupError(f"GitHub refused the App's JWT (401 {message})", _APP_KEY)
         if status == 401:
             return StartupError(f"GitHub refused GITHUB_TOKEN (401 {message})", _RENEW)
         if status == 403:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -59,6 +60,7 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
     opsbot_approvers: str = Field(default="", description="comma-separated Slack user ids")
     opsbot_approval_ttl_minutes: int = 120
     opsbot_runbooks: str = "runbooks"
+    opsbot_github_people: str = Field(default="", description="ana=U0123ABC,ben=U0456DEF: GitHub login → Slack user")
     # `/ops deploy <environment> [<ref>]` dispatches this workflow with inputs.environment (through approval)
     opsbot_deploy_workflow: str = Field(default="deploy.yml", min_length=1, pattern=r"^[\w./-]+$")
     opsbot_agent_max_turns: int = 8
@@ -91,6 +93,10 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
         return parse_channel_repos(self.opsbot_channel_repos)
 
     @property
+    def github_people(self) -> dict[str, str]:
+        return parse_github_people(self.opsbot_github_people)
+
+    @property
     def approvers(self) -> frozenset[str]:
         return frozenset(u.strip() for u in self.opsbot_approvers.split(",") if u.strip())
 
@@ -114,6 +120,7 @@ class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, Od
         if examples := required_placeholders(self):
             raise placeholder_error(examples)
         self.channel_repos  # noqa: B018 - validates the mapping at start-up
+        self.github_people  # noqa: B018
 
 
 def to_async_url(url: str) -> str:
@@ -142,4 +149,25 @@ def parse_channel_repos(text: str) -> dict[str, str]:
                 f"OPSBOT_CHANNEL_REPOS: {item!r} is not CHANNEL_ID=owner/repo (e.g. C123=acme/api)."
             )
         mapping[channel.strip()] = repo.strip()
+    return mapping
+
+
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+
+
+def parse_github_people(text: str) -> dict[str, str]:
+    """`ana=U0123ABC,ben=U0456DEF` → {"ana": "U0123ABC", …}: who a GitHub login is in Slack, so a deployment (or a
+    CI failure) someone triggered on GitHub is their request in Slack, and they cannot approve it themselves."""
+    mapping: dict[str, str] = {}
+    for raw in text.replace(";", ",").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        login, sep, user = (part.strip() for part in item.partition("="))
+        if not sep or not GITHUB_LOGIN.match(login) or not SLACK_USER.match(user):
+            raise ConfigurationError(
+                f"OPSBOT_GITHUB_PEOPLE: {item!r} is not github-login=SLACK_USER_ID (e.g. ana=U0123ABC)."
+            )
+        mapping[login.lower()] = user
     return mapping

@@ -41,6 +41,7 @@ from bot.edges.worker import Worker
 from bot.orchestration.agent.progress import Progress
 from bot.orchestration.cards import Cards
 from bot.orchestration.decisions import Decider
+from bot.orchestration.declines import Declines
 from bot.orchestration.edits import Editor
 from bot.orchestration.planner.grammar import GrammarPlanner
 from bot.orchestration.recovery import Recovery
@@ -198,6 +199,9 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     decider = Decider(
         repo=repo, audit=audit, runner=runner, cards=cards, messages=messages, chat=chat, clock=clock,
         membership=Membership(directory), installation=installation,
+        declines=Declines(
+            repo=repo, audit=audit, runner=runner, messages=messages, clock=clock, directory=directory
+        ),
     )  # fmt: skip
     recovery = Recovery(decider=decider)
     timers = Timers(decider=decider, recovery=recovery, periodic=[runner.resume_stalled])
@@ -214,7 +218,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
             engine=engine, repo=repo, runner=runner, registry=registry, planner=planner, chat=chat, clock=clock,
             session=session, team_id=lambda: str(auth.get("team_id") or ""), name=claims.name,
             stale_days=settings.opsbot_digest_stale_days, agent=agent, digest_admins=settings.approvers,
-            digest_may_ask=digest_may_ask,
+            digest_may_ask=digest_may_ask, github_people=settings.github_people,
         ),
     )  # fmt: skip
     service = Service(

@@ -104,6 +104,7 @@ def _assemble(
                 approval=build.approval_rules(settings, name),
                 tools=tuple(raw.tools),
                 repos=tuple(raw.repos or ()),
+                environments=tuple(raw.environments or ()),
                 channels=tuple(raw.channels or ()),
                 line=doc.line(path),
             )

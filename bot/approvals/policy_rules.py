@@ -14,6 +14,10 @@ from bot.core.durations import format_duration
 GLOB_CHARS = frozenset("*?[")
 
 
+def _any(value: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(value.lower(), p.lower()) for p in patterns)
+
+
 @dataclass(frozen=True, kw_only=True)
 class PolicyRule:
     """One rule (or the defaults): matchers, and the approval settings with defaults already folded in."""
@@ -22,12 +26,13 @@ class PolicyRule:
     approval: ApprovalRules
     tools: tuple[str, ...] = ("*",)
     repos: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()  # matched against the call's `environment` (review_deployment, …)
     channels: tuple[str, ...] = ()
     line: int | None = None
 
     @property
     def matches_everything(self) -> bool:
-        return "*" in self.tools and not self.repos and not self.channels
+        return "*" in self.tools and not self.repos and not self.environments and not self.channels
 
     def matches(self, tool: str, args: Mapping[str, Any], *, channel_id: str | None, channel_name: str | None) -> bool:
         if not any(fnmatchcase(tool, pattern) for pattern in self.tools):
@@ -36,11 +41,15 @@ class PolicyRule:
             repo = args.get("repo")
             if not isinstance(repo, str) or not any(fnmatchcase(repo.lower(), p.lower()) for p in self.repos):
                 return False
+        if self.environments:
+            environment = args.get("environment")
+            if not isinstance(environment, str) or not _any(environment, self.environments):
+                return False
         return not self.channels or specs.in_channels(self.channels, channel_id=channel_id, channel_name=channel_name)
 
     def shadows(self, later: PolicyRule) -> bool:
         """Whether this rule matches every action `later` could match, so `later` would never be used."""
-        if self.repos or self.channels:
+        if self.repos or self.environments or self.channels:
             return False
         if "*" in self.tools:
             return True
@@ -52,6 +61,8 @@ class PolicyRule:
         scope = ", ".join(self.tools)
         if self.repos:
             scope += " in " + ", ".join(self.repos)
+        if self.environments:
+            scope += " to " + ", ".join(self.environments)
         if self.channels:
             scope += " asked in " + ", ".join(self.channels)
         rules = self.approval

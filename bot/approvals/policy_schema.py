@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from bot.approvals import approver_specs as specs
 from bot.core.durations import parse_duration
@@ -84,6 +92,8 @@ Tools = Annotated[
     list[Annotated[str, BeforeValidator(_pattern)]], BeforeValidator(_as_list), AfterValidator(_tool_list)
 ]
 Repos = Annotated[list[Annotated[str, BeforeValidator(_repo)]], BeforeValidator(_as_list)]
+Environment = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Environments = Annotated[list[Environment], BeforeValidator(_as_list)]
 
 
 class Settings(BaseModel):
@@ -119,6 +129,7 @@ class Rule(Settings):
     name: str | None = None
     tools: Tools
     repos: Repos | None = None
+    environments: Environments | None = None  # a deployment's environment (the call's `environment` argument)
     channels: ChannelSpecs | None = None
 
     @field_validator("name")

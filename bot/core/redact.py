@@ -1,7 +1,8 @@
 """Scrub secrets from anything that is logged, audited, posted, sent to a model or stored.
 
 Two kinds of secret are masked: token shapes (`SECRET_VALUES`: Slack, GitHub, OpenAI keys, Slack signatures,
-bearer headers), configured or not, and the configured secrets themselves (`extra`: `Settings.secret_values()`).
+bearer headers, PEM private keys), configured or not, and the configured secrets themselves (`extra`:
+`Settings.secret_values()`).
 `redact` also masks whatever sits under a secret-named key, for what is only read by people (the audit log, Slack);
 `scrub` masks values only and keeps every type, for what is stored and read back (bot.store)."""
 
@@ -18,11 +19,12 @@ _START = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))"
 SECRET_VALUES = re.compile(
     _START + r"(xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_-]{16,}|v0=[0-9a-f]{64}|Bearer\s+[A-Za-z0-9._~+/-]{12,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"  # a PEM key, whole
     r"|(?:xox[abposr]-|xapp-|gh[pousr]_|github_pat_|sk-)[A-Za-z0-9_-]{4,}(?=" + ELLIPSIS + "))"
 )
 # What every shape begins with: one quick search that, in the common case (nothing there), spares the full one
 # (whose word-start check runs at every position).
-_CANDIDATE = re.compile(r"xox[abposr]-|xapp-|gh[pousr]_|github_pat_|sk-|v0=|Bearer")
+_CANDIDATE = re.compile(r"xox[abposr]-|xapp-|gh[pousr]_|github_pat_|sk-|v0=|Bearer|-----BEGIN")
 MASK = "[redacted]"
 MIN_SECRET = 6  # a shorter configured "secret" would shred ordinary text; it is not masked
 

@@ -64,6 +64,10 @@ class ToolSpec(Generic[A]):
     example: str
     preview: Callable[[A], Awaitable[Preview]] | None = None
     idempotent: bool = False
+    # What a declined call (rejected or expired) still tells the system it answers for — never the risky action
+    # itself: a deployment gate answers `rejected`, so GitHub stops holding the job. Called at most once, with
+    # the reason in words; its result is said in the request's thread.
+    declined: Callable[[A, str], Awaitable[ToolResult]] | None = None
 
 
 Tool = ToolSpec[Any]

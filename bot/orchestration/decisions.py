@@ -13,6 +13,7 @@ from bot.core.installation import Installation, InstallationSource
 from bot.core.mrkdwn import mention
 from bot.core.ports import Audit, Chat, Messages, Store
 from bot.orchestration.cards import Cards
+from bot.orchestration.declines import Declines
 from bot.orchestration.runner import Runner
 
 
@@ -29,6 +30,7 @@ class Decider:
         clock: Clock,
         membership: Membership,
         installation: InstallationSource | None = None,
+        declines: Declines | None = None,
     ) -> None:
         self.repo = repo
         self.audit = audit
@@ -39,6 +41,7 @@ class Decider:
         self.clock = clock
         self.membership = membership
         self.installation = installation  # this workspace and enterprise (None: only the card's team is compared)
+        self.declines = declines  # tools that still answer when declined (a deployment gate's `rejected`)
 
     def _installation(self) -> Installation | None:
         return self.installation() if self.installation is not None else None
@@ -93,9 +96,8 @@ class Decider:
             )
         if allowed:
             return None
-        return Refusal(
-            reason=f"Only {describe_specs(approval.approvers)} can decide on this.", audit_kind="click.not_allowed"
-        )
+        who = describe_specs(approval.approvers).replace("anyone in this channel", "people in this channel")
+        return Refusal(reason=f"Only {who} can decide on this.", audit_kind="click.not_allowed")
 
     async def _approve(self, click: Click, case: ApprovalCase) -> None:
         """Record the approval; at quorum, approve the step and run it — from the case in hand, not read again."""
@@ -159,6 +161,8 @@ class Decider:
             **({"external": True, "user_team": click.user_team_id} if external else {}),
         )
         await self.cards.refresh(approval.id)
+        if self.declines is not None:
+            await self.declines.rejected(approval, click.user, click.reason)
         await self.runner.advance(approval.run_id)  # an agent hears about the rejection; a command ends
 
     async def expire(self, approval: ApprovalRecord) -> bool:
@@ -175,6 +179,8 @@ class Decider:
         )
         await self.audit.append("approval.expired", at=now, run_id=approval.run_id, approval=approval.id)
         await self.cards.refresh(approval.id)
+        if self.declines is not None:
+            await self.declines.expired(approval)
         await self.runner.advance(approval.run_id)
         return True
 

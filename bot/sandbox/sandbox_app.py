@@ -106,7 +106,7 @@ class Sandbox:
         demo.seed_slack(self.slack)
         self.slack.subscribe(lambda _call: self.notify())
         github_url = None
-        if self.base.github_token is None:
+        if self.base.github_token is None and self.base.github_app_id is None:  # a real GitHub stays real
             self.github = FakeGitHub(token=demo.GITHUB_TOKEN)
             await self.github.start()
             demo.seed_github(self.github)

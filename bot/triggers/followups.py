@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,9 @@ class Followups:
         planner: Planner,
         chat: Chat,
         agent: AgentLoop | None = None,
+        people: Mapping[str, str] | None = None,
     ) -> None:
+        self.people = {login.lower(): user for login, user in (people or {}).items()}
         self.runner = runner
         self.registry = registry
         self.planner = planner
@@ -43,7 +46,7 @@ class Followups:
         channel = route.notify
         if channel is None:
             return
-        event = replace(event, channel=channel, thread_ts=thread_ts)
+        event = replace(event, channel=channel, thread_ts=thread_ts, actor=self._requester(event, facts))
         try:
             if route.run is not None:
                 await self.run_tool(route.run, facts, event, inbox_id=inbox_id)
@@ -53,6 +56,15 @@ class Followups:
         except UserFacingError as exc:
             text = f"The rule {route.name or ''} could not run: {exc.message}".replace("  ", " ")
             await self.chat.post(channel, text, as_dicts(error_blocks(text, exc.hint)), thread_ts=thread_ts)
+
+    def _requester(self, event: Event, facts: Facts) -> str:
+        """Who asks, for the policy: the Slack user of the GitHub login that caused the event (a deployment's
+        creator, else the event's sender), so they cannot approve it themselves; else the event's own actor."""
+        if facts.source != "github":
+            return event.actor
+        creator = facts.values.get("creator")
+        login = creator if isinstance(creator, str) and creator else event.actor.removeprefix("github:")
+        return self.people.get(login.lower(), event.actor)
 
     async def run_tool(self, action: ToolAction, facts: Facts, event: Event, *, inbox_id: int | None) -> str:
         args = render_args(action.args, facts.values)

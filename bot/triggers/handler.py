@@ -6,8 +6,8 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -170,14 +170,16 @@ class TriggerDeps:
     agent: AgentLoop | None = None
     digest_admins: frozenset[str] = frozenset()  # who may remove anyone's digest (OPSBOT_APPROVERS)
     digest_may_ask: AskCheck | None = None  # the policy's requesters, for a digest that reads the ERP
+    github_people: Mapping[str, str] = field(default_factory=dict)  # GitHub login → Slack user (the requester)
 
 
 def build_triggers(rules: Rules, deps: TriggerDeps) -> Triggers:
     store = TriggerStore(deps.engine, deps.repo.secrets)
     threads = Threads(store=store, chat=deps.chat, clock=deps.clock)
     followups = Followups(
-        runner=deps.runner, registry=deps.registry, planner=deps.planner, chat=deps.chat, agent=deps.agent
-    )
+        runner=deps.runner, registry=deps.registry, planner=deps.planner, chat=deps.chat, agent=deps.agent,
+        people=deps.github_people,
+    )  # fmt: skip
     builder = DigestBuilder(
         registry=deps.registry, repo=deps.repo, store=store, clock=deps.clock, stale_days=deps.stale_days
     )

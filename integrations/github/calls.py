@@ -9,11 +9,11 @@ from typing import Any, cast
 from github import Github, GithubException
 from github.GithubObject import NotSet
 from github.Issue import Issue
-from github.PullRequest import PullRequest
 from github.Repository import Repository
 from github.Requester import Requester
 from github.WorkflowRun import WorkflowRun
 
+from integrations.github.etag_cache import EtagCache, get_json
 from integrations.github.github_models import (
     Checks,
     IssueDetail,
@@ -21,7 +21,6 @@ from integrations.github.github_models import (
     IssueRef,
     IssueSummary,
     PullDetail,
-    PullSummary,
     RunSummary,
     summarize_checks,
 )
@@ -36,23 +35,24 @@ def visible_repos(gh: Github) -> list[str]:
     return [r.full_name for r in gh.get_user().get_repos().get_page(0)]
 
 
-def pulls(repo: Repository, *, state: str, limit: int) -> list[PullSummary]:
-    return [pull_summary(p) for p in islice(repo.get_pulls(state=state), limit)]
+def pull(gh: Github, etags: EtagCache, repo: str, number: int) -> PullDetail:
+    """`GET /repos/{repo}/pulls/{number}`, conditional: unchanged since the last read, it is a free 304."""
+    return get_json(gh.requester, etags, f"/repos/{repo}/pulls/{number}", pull_detail)
 
 
-def pull(repo: Repository, number: int) -> PullDetail:
-    return pull_detail(repo.get_pull(number))
+def commit_checks(gh: Github, etags: EtagCache, repo: str, sha: str) -> Checks:
+    """Two conditional calls, whatever the number of checks: the combined status and the first page of check runs."""
+    statuses = get_json(gh.requester, etags, f"/repos/{repo}/commits/{sha}/status", _statuses)
+    runs = get_json(gh.requester, etags, f"/repos/{repo}/commits/{sha}/check-runs", _check_runs, {"per_page": 100})
+    return summarize_checks(statuses, runs)
 
 
-def commit_checks(repo: Repository, sha: str) -> Checks:
-    """Two calls, whatever the number of checks: the combined status and the first page of check runs."""
-    commit = repo.get_commit(sha)
-    combined = commit.get_combined_status()
-    runs = commit.get_check_runs().get_page(0)
-    return summarize_checks(
-        [(s.context, s.state) for s in combined.statuses],
-        [(r.name, r.status, r.conclusion) for r in runs],
-    )
+def _statuses(combined: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((s["context"], s["state"]) for s in combined["statuses"])
+
+
+def _check_runs(page: dict[str, Any]) -> tuple[tuple[str, str, str | None], ...]:
+    return tuple((r["name"], r["status"], r["conclusion"]) for r in page["check_runs"])
 
 
 def failed_runs(
@@ -138,34 +138,21 @@ def dispatch(repo: Repository, *, workflow: str, ref: str, inputs: dict[str, str
     repo.get_workflow(workflow).create_dispatch(ref, inputs, throw=True)
 
 
-def pull_summary(pr: PullRequest) -> PullSummary:
-    return PullSummary(
-        number=pr.number,
-        title=pr.title,
-        author=pr.user.login,
-        created_at=pr.created_at,
-        url=pr.html_url,
-        head_sha=pr.head.sha,
-        draft=bool(pr.draft),
-        requested_reviewers=tuple(user.login for user in pr.requested_reviewers or ()),
-        requested_teams=tuple(team.slug for team in pr.requested_teams or ()),
-    )
-
-
-def pull_detail(pr: PullRequest) -> PullDetail:
+def pull_detail(pr: dict[str, Any]) -> PullDetail:
+    """A pull request from GitHub's JSON (`pull-request` in the REST description)."""
     return PullDetail(
-        number=pr.number,
-        title=pr.title,
-        author=pr.user.login,
-        head=pr.head.ref,
-        base=pr.base.ref,
-        state=pr.state,
-        merged=bool(pr.merged),
-        mergeable=pr.mergeable,
-        mergeable_state=pr.mergeable_state or "unknown",
-        url=pr.html_url,
-        head_sha=pr.head.sha,
-        body=pr.body or "",
+        number=pr["number"],
+        title=pr["title"],
+        author=(pr.get("user") or {}).get("login", "ghost"),
+        head=pr["head"]["ref"],
+        base=pr["base"]["ref"],
+        state=pr["state"],
+        merged=bool(pr.get("merged")),
+        mergeable=pr.get("mergeable"),
+        mergeable_state=pr.get("mergeable_state") or "unknown",
+        url=pr["html_url"],
+        head_sha=pr["head"]["sha"],
+        body=pr.get("body") or "",
     )
 
 

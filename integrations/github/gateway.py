@@ -8,15 +8,18 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import requests
-from github import Auth, Github
+from github import Github
 from github.GithubException import GithubException
 from github.Repository import Repository
-from urllib3.util.retry import Retry
 
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, OutcomeUnknown, ToolError
+from bot.core.github_metrics import github_rate_limit
 from bot.core.suggest import did_you_mean
-from integrations.github import calls
+from integrations.github import calls, etag_cache, pr_query
+from integrations.github.app_auth import AppCredentials
+from integrations.github.app_check import app_login, describe_app
+from integrations.github.app_clients import GitHubClients, app_token_refused
 from integrations.github.github_errors import Operation, map_error, rate_limit_wait, rate_limited, repo_not_found
 from integrations.github.github_models import (
     FAILED_CONCLUSIONS,
@@ -28,31 +31,12 @@ from integrations.github.github_models import (
     PullSummary,
     RunSummary,
 )
-from integrations.github.github_pool import DEFAULT_MAX_CONCURRENT_CALLS, ClientPool, Quota, RateLimitPause
+from integrations.github.github_pool import DEFAULT_MAX_CONCURRENT_CALLS, Quota, RateLimitPause
 from integrations.github.workflow_dispatch import WorkflowFile
 
 T = TypeVar("T")
 
-TIMEOUT_SECONDS = 15
-PER_PAGE = 100
-MAX_PULLS_WITH_CHECKS = 20  # each costs two calls; the rest of a long list shows no checks
 RECONCILE_WINDOW = timedelta(minutes=5)
-
-
-def read_only_retry() -> Retry:
-    """Retry 5xx and dropped connections for GET/HEAD only: a retried POST can create a duplicate issue.
-
-    No Retry-After sleeping and no rate-limit handling here: that is done with the injected clock.
-    """
-    return Retry(
-        total=2,
-        status_forcelist=(500, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        backoff_factor=0.1,
-        backoff_max=1.0,
-        respect_retry_after_header=False,
-        raise_on_status=False,
-    )
 
 
 class GitHubGateway:
@@ -65,63 +49,65 @@ class GitHubGateway:
         clock: Clock,
         max_rate_limit_wait: float = 60.0,
         max_concurrent_calls: int = DEFAULT_MAX_CONCURRENT_CALLS,
+        app: AppCredentials | None = None,
     ) -> None:
         self.clock = clock
         self._login: str | None = None
         self._pause = RateLimitPause(clock, max_rate_limit_wait)
-
-        def client() -> Github:
-            return Github(
-                base_url=base_url.rstrip("/"),
-                auth=Auth.Token(token) if token else None,
-                retry=read_only_retry(),
-                timeout=TIMEOUT_SECONDS,
-                per_page=PER_PAGE,
-                lazy=True,
-                # PyGithub would time.sleep between requests; rate limits are handled in `call` instead
-                seconds_between_requests=None,
-                seconds_between_writes=None,
-            )
-
-        # PyGithub's Requester shares one connection object between threads: one client per call in flight
-        self._pool = ClientPool(client, max_concurrent_calls)
+        # one client per call in flight (PyGithub's Requester is not thread-safe), from the token's pool or the pool
+        # of the App installation that owns the call's repository
+        self._clients = GitHubClients(base_url=base_url, token=token, app=app, size=max_concurrent_calls)
+        self._etags = etag_cache.EtagCache()  # keyed by credential too: one installation's answers are not another's
 
     async def check(self) -> str:
-        """For `opsbot check`: who the token belongs to (`GET /user`); never shows the token."""
+        """For `opsbot check`: who the token belongs to (`GET /user`), or the App and its installations (`GET /app`,
+        `GET /app/installations`); never shows the token or the key."""
+        if self._clients.app is not None:
+            return await describe_app(self._clients.integration)
         op = Operation(action="read the token's user", target="The token's user")
         self._login = await self.call(lambda gh: gh.get_user().login, op)
         return f"GitHub: authenticated as {self._login}"
 
+    async def installation_token(self, repo: str) -> str | None:
+        """A fresh token of the App's installation on `repo`'s owner (for requests outside PyGithub); None: no App."""
+        return await self._clients.installation_token(repo)
+
     async def login(self) -> str:
+        if self._login is None and self._clients.app is not None:
+            self._login = await app_login(self._clients.integration)
         if self._login is None:
             await self.check()
         assert self._login is not None
         return self._login
 
-    async def call(self, fn: Callable[[Github], T], op: Operation) -> T:
-        """Run `fn(client)` (blocking PyGithub code that returns plain values) and map failures for `op`."""
+    async def call(self, fn: Callable[[Github], T], op: Operation, *, resource: str = "core") -> T:
+        """Run blocking `fn(client)` (plain values out) on `resource`'s budget (core, graphql); errors as for `op`."""
         try:
-            return await self._within_rate_limit(fn)
+            return await self._within_rate_limit(fn, resource, op.repo)
         except (GithubException, requests.RequestException) as exc:
             raise await self._explain(exc, op) from exc
 
-    async def _within_rate_limit(self, fn: Callable[[Github], T]) -> T:
+    async def _within_rate_limit(self, fn: Callable[[Github], T], resource: str, repo: str | None) -> T:
         """Wait out the gateway's pause, if any; a rate-limit answer short enough to wait out pauses every call
         (not only this one) and this one is asked once more; a longer one is the caller's error at once."""
         for attempt in (1, 2):
             await self._pause.wait()
+            pool = await self._clients.pool(repo)
             try:
-                value, quota = await self._pool.run(lambda gh: (fn(gh), Quota.of(gh)))
+                value, quota = await pool.run(lambda gh: (fn(gh), Quota.of(gh)))
             except GithubException as exc:
                 wait = rate_limit_wait(exc, self.clock.now())
                 if attempt == 2 or wait is None or not self._pause.note(wait):
                     raise
                 continue
             self._pause.note_quota(quota)
+            github_rate_limit(resource, remaining=quota.remaining, limit=quota.limit, reset=quota.reset)
             return value
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _explain(self, exc: Exception, op: Operation) -> ToolError:
+        if isinstance(exc, GithubException) and exc.status == 401 and self._clients.app is not None:
+            return app_token_refused(exc)
         if isinstance(exc, GithubException):
             wait = rate_limit_wait(exc, self.clock.now())
             if wait is not None:
@@ -132,7 +118,7 @@ class GitHubGateway:
 
     async def _repo_missing(self, repo: str) -> bool:
         try:
-            await self._pool.run(lambda gh: gh.get_repo(repo).complete())
+            await (await self._clients.pool(repo)).run(lambda gh: gh.get_repo(repo).complete())
         except GithubException as exc:
             return exc.status == 404
         except requests.RequestException:
@@ -140,9 +126,11 @@ class GitHubGateway:
         return False
 
     async def _similar_repos(self, repo: str) -> list[str]:
-        """Suggestions from the first page of repositories the token can see."""
+        """Suggestions from the first page of repositories the token can see (an App's installation sees none)."""
+        if self._clients.app is not None:
+            return []
         try:
-            names = await self._pool.run(calls.visible_repos)
+            names = await (await self._clients.pool(repo)).run(calls.visible_repos)
         except (GithubException, requests.RequestException):
             return []
         return did_you_mean(repo, names)
@@ -150,18 +138,20 @@ class GitHubGateway:
     # --- reads -------------------------------------------------------------------------------
 
     async def list_pull_requests(self, repo: str, *, state: str, limit: int) -> list[PullSummary]:
-        found = await self.call(lambda gh: calls.pulls(_repo(gh, repo), state=state, limit=limit), _repo_op(repo))
-        head = found[:MAX_PULLS_WITH_CHECKS]
-        checked = [replace(p, checks=await self.checks(repo, p.head_sha)) for p in head]
-        return checked + found[MAX_PULLS_WITH_CHECKS:]
+        """One GraphQL query per page of 100, checks and requested reviewers included (no call per pull request)."""
+        return await self.call(
+            lambda gh: pr_query.pull_requests(gh.requester, repo, state=state, limit=limit),
+            _repo_op(repo),
+            resource="graphql",
+        )
 
     async def get_pull_request(self, repo: str, number: int, *, with_checks: bool = True) -> PullDetail:
-        pull = await self.call(lambda gh: calls.pull(_repo(gh, repo), number), _pull_op(repo, number, "read"))
+        pull = await self.call(lambda gh: calls.pull(gh, self._etags, repo, number), _pull_op(repo, number, "read"))
         return replace(pull, checks=await self.checks(repo, pull.head_sha)) if with_checks else pull
 
     async def checks(self, repo: str, sha: str) -> Checks:
         op = Operation(action=f"read the checks of {sha[:7]} in {repo}", target=f"Commit {sha[:7]}", repo=repo)
-        return await self.call(lambda gh: calls.commit_checks(_repo(gh, repo), sha), op)
+        return await self.call(lambda gh: calls.commit_checks(gh, self._etags, repo, sha), op)
 
     async def list_failed_runs(self, repo: str, *, branch: str | None, limit: int) -> list[RunSummary]:
         return await self.call(

@@ -82,19 +82,19 @@ async def test_bad_arguments_are_caught_before_github(tools: ToolRegistry, gh: F
 async def test_short_rate_limit_waits_on_the_clock_then_succeeds(
     tools: ToolRegistry, gh: FakeGitHub, clock: FakeClock
 ) -> None:
-    gh.rate_limit_next("GET", r"/pulls$", retry_after=5)
+    gh.rate_limit_next("POST", r"/graphql$", retry_after=5)
 
     result = await run(tools, "list_pull_requests", repo="acme/api")
 
     assert result.text == "No open pull requests in `acme/api`."
     assert clock.slept == [5.0]
-    assert len(sent(gh, "GET", "/pulls")) == 2
+    assert len(sent(gh, "POST", "/graphql")) == 2
 
 
 async def test_long_rate_limit_is_reported_without_waiting(
     tools: ToolRegistry, gh: FakeGitHub, clock: FakeClock
 ) -> None:
-    gh.rate_limit_next("GET", r"/pulls$", reset_in=1800)
+    gh.rate_limit_next("POST", r"/graphql$", reset_in=1800)
 
     with pytest.raises(RateLimited) as caught:
         await run(tools, "list_pull_requests", repo="acme/api")
@@ -102,7 +102,7 @@ async def test_long_rate_limit_is_reported_without_waiting(
     assert clock.slept == []
     assert caught.value.retry_after == pytest.approx(1801)
     assert "resets at 09:30 UTC" in caught.value.message
-    assert len(sent(gh, "GET", "/pulls")) == 1
+    assert len(sent(gh, "POST", "/graphql")) == 1
 
 
 async def test_ghost_write_is_reconciled(tools: ToolRegistry, gh: FakeGitHub) -> None:
@@ -138,21 +138,21 @@ async def test_merge_5xx_is_an_unknown_outcome_and_not_retried(tools: ToolRegist
 
 async def test_read_is_retried_after_a_502(tools: ToolRegistry, gh: FakeGitHub) -> None:
     gh.add_pr("acme/api", 1, "One")
-    gh.fail_next("GET", r"/pulls$", 502)
+    gh.fail_next("POST", r"/graphql$", 502)
 
     result = await run(tools, "list_pull_requests", repo="acme/api")
 
     assert result.text == "1 open pull request in `acme/api`:"
-    assert len(sent(gh, "GET", "/pulls")) == 2
+    assert len(sent(gh, "POST", "/graphql")) == 2
 
 
 async def test_read_that_keeps_failing_is_an_upstream_error(tools: ToolRegistry, gh: FakeGitHub) -> None:
     outage = "<html><body><h1>503 Service Unavailable</h1>No server is available.</body></html>"  # the edge's page
-    gh.fail_next("GET", r"/pulls$", 503, body=outage, times=5)
+    gh.fail_next("POST", r"/graphql$", 503, body=outage, times=5)
     with pytest.raises(UpstreamError, match=r"GitHub failed \(503\) and could not") as caught:
         await run(tools, "list_pull_requests", repo="acme/api")
     assert "<html>" not in str(caught.value)
-    assert len(sent(gh, "GET", "/pulls")) == 3
+    assert len(sent(gh, "POST", "/graphql")) == 3
 
 
 async def test_unreachable_github_is_an_upstream_error(clock: FakeClock) -> None:

@@ -69,8 +69,8 @@ async def test_list_pull_requests_shows_drafts_and_who_a_review_waits_on(tools: 
         ["ben", "<!channel>"],
         ["platform"],
     )
-    # all from the list answer: one list call, then two check calls per pull request, nothing per reviewer
-    assert len([r for r in gh.requests if r.method == "GET"]) == 1 + 2 * 2
+    # all from one GraphQL query: checks and reviewers included, no call per pull request or per reviewer
+    assert [(r.method, r.path) for r in gh.requests] == [("POST", "/graphql")]
 
 
 async def test_list_pull_requests_when_there_are_none(tools: ToolRegistry) -> None:

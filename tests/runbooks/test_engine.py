@@ -120,7 +120,7 @@ async def test_an_approval_gate_inside_a_loop(renv: Harness) -> None:
 async def test_retry_waits_for_the_injected_clock_then_succeeds(renv: Harness) -> None:
     assert renv.bot is not None
     renv.github.add_pr("acme/api", 4, "Four", author="ana")
-    renv.github.rate_limit_next("GET", r"/repos/acme/api/pulls$", reset_in=3600)
+    renv.github.rate_limit_next("POST", r"/graphql$", reset_in=3600)
     await renv.driver.command("run retry repo=acme/api", user="U1")
     await renv.settle()
     assert not any("got " in p for p in posts(renv))
@@ -153,12 +153,12 @@ async def test_restart_while_waiting_for_approval_resumes_at_the_right_step(renv
         renv.github.add_pr("acme/api", n, f"PR {n}", author="ana")
     await renv.driver.command("run triage repo=acme/api numbers=1", user="U1")
     await renv.settle()
-    lists_before = len([r for r in renv.github.requests if r.path.endswith("/pulls")])
+    lists_before = len([r for r in renv.github.requests if r.path.endswith("/graphql")])
     [card] = cards(renv)
     await renv.restart()
     await click(renv, "opsbot.approve", card, "U2")
     assert [c["number"] for c in renv.github.comments] == [1]
-    assert len([r for r in renv.github.requests if r.path.endswith("/pulls")]) == lists_before  # not re-run
+    assert len([r for r in renv.github.requests if r.path.endswith("/graphql")]) == lists_before  # not re-run
     assert any("done with 1" in p for p in posts(renv))
 
 

@@ -51,6 +51,12 @@ BUILDS: list[tuple[str, Callable[[], Webhook], type[pydantic.BaseModel]]] = [
         lambda: webhooks.deployment_protection_rule_requested(repo="acme/web", environment="staging", ref="v1.4.0"),
         models.WebhookDeploymentProtectionRuleRequested,
     ),
+    ("deployment_status_created", lambda: webhooks.deployment_status_created(), models.WebhookDeploymentStatusCreated),
+    (
+        "deployment_status_created",
+        lambda: webhooks.deployment_status_created(state="failure", environment="staging"),
+        models.WebhookDeploymentStatusCreated,
+    ),
 ]
 IDS = [f"{i}-{builder}" for i, (builder, _, _) in enumerate(BUILDS)]
 

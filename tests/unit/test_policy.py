@@ -256,3 +256,27 @@ def test_the_example_file_loads_with_the_real_tool_names() -> None:
     deploy = policy.rules_for("dispatch_workflow", {"repo": "acme/api"}, channel_id="C1")
     assert policy.allowed_in(deploy, channel_id="C1", channel_name="general") is not None
     assert len(policy.describe()) == len(policy.rules) + 1
+
+
+GATE_POLICY = """\
+rules:
+  - name: production-deploys
+    tools: [review_deployment]
+    environments: [production, "prod-*"]
+    approvers: ["@release-managers"]
+    required: 2
+  - name: other-deploys
+    tools: [review_deployment]
+    approvers: channel
+"""
+
+
+def test_a_rule_can_match_the_environment_a_deployment_goes_to() -> None:
+    policy = Policy.from_yaml(GATE_POLICY, known_tools=[*real_tool_names(), "review_deployment"])
+    to_prod = policy.rules_for("review_deployment", {"repo": "acme/api", "environment": "Production"}, channel_id="C1")
+    to_eu = policy.rules_for("review_deployment", {"repo": "acme/api", "environment": "prod-eu"}, channel_id="C1")
+    to_staging = policy.rules_for("review_deployment", {"repo": "acme/api", "environment": "staging"}, channel_id="C1")
+    assert to_prod.approvers == to_eu.approvers == ("group:release-managers",) and to_prod.required == 2
+    assert to_staging.approvers == ("channel",) and to_staging.required == 1
+    said = policy.describe()[0]
+    assert said.startswith("production-deploys: review_deployment to production, prod-* → 2 of @release-managers")

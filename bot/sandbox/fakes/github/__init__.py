@@ -11,6 +11,9 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from bot.core.jsonvalue import Json
+from bot.sandbox.fakes.github.app_routes import GitHubApps
+from bot.sandbox.fakes.github.app_state import AppState
+from bot.sandbox.fakes.github.etags import conditional, spend
 from bot.sandbox.fakes.github.faults import GitHubFaults, Hold
 from bot.sandbox.fakes.github.github_state import (
     CHECKS,
@@ -33,7 +36,6 @@ from bot.sandbox.fakes.github.github_state import (
 from bot.sandbox.fakes.github.payloads import GitHubPayloads
 from bot.sandbox.fakes.github.routes import ROUTES, R
 from bot.sandbox.fakes.github.wire import (
-    BAD_CREDENTIALS,
     BAD_JSON,
     DOCS,
     FORBIDDEN,
@@ -68,7 +70,7 @@ __all__ = [
 ]
 
 
-class FakeGitHub(GitHubPayloads, GitHubFaults):
+class FakeGitHub(GitHubPayloads, GitHubFaults, GitHubApps):
     """`async with FakeGitHub() as gh:` serves on `gh.url`; state via `add_*`, faults via `fail_next`."""
 
     def __init__(
@@ -91,10 +93,11 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         self.dispatches: list[RecordedDispatch] = []
         self.reruns: list[RecordedRerun] = []
         self.requests: list[RecordedRequest] = []
+        self.apps = AppState()  # a GitHub App, once `add_app` names one (bot/sandbox/fakes/github/app_routes.py)
         self._faults: list[Fault] = []
         self._holds: list[Hold] = []
         self._ids = itertools.count(1000)
-        self._remaining = RATE_LIMIT
+        self.remaining_requests = RATE_LIMIT
         self._request_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
@@ -255,20 +258,18 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
             )
         )
         await self._wait_if_held(request.method, request.path)
-        return self._respond(self._answer(request, body))
+        return self._respond(
+            conditional(request.method, request.headers.get("If-None-Match"), self._answer(request, body))
+        )
 
     def _answer(self, request: web.Request, body: Json) -> Reply:
-        if not self._authorized(request.headers.get("Authorization")):
-            return Reply(status=401, body=dict(BAD_CREDENTIALS))
+        if (refused := self.credentials_refusal(request.path, request.headers.get("Authorization"))) is not None:
+            return refused
         fault = self._take_fault(request.method, request.path)
         if fault is not None and not fault.apply:
             return fault.reply
         reply = self._route(request.method, request.path, dict(request.query), body)
         return fault.reply if fault is not None else reply
-
-    def _authorized(self, header: str | None) -> bool:
-        # token=None accepts any credentials; set a token to get GitHub's 401 for any other
-        return self.token is None or header in (f"token {self.token}", f"Bearer {self.token}")
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Json) -> Reply:
         for route_method, pattern, handler in ROUTES:
@@ -283,11 +284,11 @@ class FakeGitHub(GitHubPayloads, GitHubFaults):
         return Reply(status=404, body=dict(NOT_FOUND))
 
     def _respond(self, reply: Reply) -> web.Response:
-        self._remaining = max(0, self._remaining - 1)
+        self.remaining_requests = spend(self.remaining_requests, reply)
         reset = int((self.now() + timedelta(hours=1)).timestamp())
         rid = request_id(next(self._request_ids))
         headers: CIMultiDict[str] = CIMultiDict(
-            response_headers(request_id=rid, remaining=self._remaining, reset=reset)
+            response_headers(request_id=rid, remaining=self.remaining_requests, reset=reset)
         )
         headers.update(reply.headers)
         if reply.body is None:

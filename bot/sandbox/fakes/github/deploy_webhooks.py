@@ -30,26 +30,8 @@ def deployment_protection_rule_requested(
     `environment`, and asks opsbot's App (the payload names its installation)."""
     when, owner = stamp(now_or(at)), repo_of(repo)
     commit = head_sha or sha(f"{repo}@{ref}")
-    deployment_id = number_of(f"{repo}/deploy/{run_id}/{environment}")
-    deployment: JsonObject = {
-        "url": f"{API}/repos/{repo}/deployments/{deployment_id}",
-        "id": deployment_id,
-        "node_id": node_id("DE", deployment_id),
-        "sha": commit,
-        "ref": ref,
-        "task": "deploy",
-        "payload": {},
-        "original_environment": environment,
-        "environment": environment,
-        "description": None,
-        "creator": simple_user(sender),
-        "created_at": when,
-        "updated_at": when,
-        "statuses_url": f"{API}/repos/{repo}/deployments/{deployment_id}/statuses",
-        "repository_url": f"{API}/repos/{repo}",
-        "transient_environment": False,
-        "production_environment": environment == "production",
-    }
+    deployment = _deployment(repo, environment, ref, commit, run_id, sender, when)
+    deployment |= {"transient_environment": False, "production_environment": environment == "production"}
     payload: JsonObject = {
         "action": "requested",
         "environment": environment,
@@ -62,3 +44,62 @@ def deployment_protection_rule_requested(
         "installation": {"id": INSTALLATION_ID, "node_id": node_id("IN", INSTALLATION_ID)},
     }
     return Webhook("deployment_protection_rule", payload | envelope(owner, sender))
+
+
+def deployment_status_created(
+    *,
+    repo: str = REPO,
+    environment: str = "production",
+    ref: str = "main",
+    head_sha: str | None = None,
+    run_id: int = 4300,
+    state: str = "success",
+    sender: str = "ana",
+    at: datetime | None = None,
+) -> Webhook:
+    """`deployment_status.created`: the deployment of run `run_id` (the one its gate was asked for) reports a
+    state (`in_progress`, `success`, `failure`, `error`, …)."""
+    when, owner = stamp(now_or(at)), repo_of(repo)
+    commit = head_sha or sha(f"{repo}@{ref}")
+    deployment = _deployment(repo, environment, ref, commit, run_id, sender, when)
+    deployment_url = str(deployment["url"])
+    status_id = number_of(f"{repo}/deploy/{run_id}/{environment}/{state}")
+    status: JsonObject = {
+        "url": f"{deployment_url}/statuses/{status_id}",
+        "id": status_id,
+        "node_id": node_id("DES", status_id),
+        "state": state,
+        "creator": simple_user(sender),
+        "description": "",
+        "environment": environment,
+        "target_url": f"https://github.com/{repo}/actions/runs/{run_id}",
+        "created_at": when,
+        "updated_at": when,
+        "deployment_url": deployment_url,
+        "repository_url": f"{API}/repos/{repo}",
+    }
+    payload: JsonObject = {"action": "created", "deployment": deployment, "deployment_status": status}
+    return Webhook("deployment_status", payload | envelope(owner, sender))
+
+
+def _deployment(repo: str, environment: str, ref: str, commit: str, run_id: int, sender: str, when: str) -> JsonObject:
+    """The deployment a workflow job of run `run_id` creates for `environment` (its id follows from both)."""
+    deployment_id = number_of(f"{repo}/deploy/{run_id}/{environment}")
+    url = f"{API}/repos/{repo}/deployments/{deployment_id}"
+    return {
+        "url": url,
+        "id": deployment_id,
+        "node_id": node_id("DE", deployment_id),
+        "sha": commit,
+        "ref": ref,
+        "task": "deploy",
+        "payload": {},
+        "original_environment": environment,
+        "environment": environment,
+        "description": None,
+        "creator": simple_user(sender),
+        "created_at": when,
+        "updated_at": when,
+        "statuses_url": f"{url}/statuses",
+        "repository_url": f"{API}/repos/{repo}",
+    }

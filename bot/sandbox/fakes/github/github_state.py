@@ -99,6 +99,7 @@ class FakeRepo:
     runs: dict[int, FakeRun] = field(default_factory=dict)
     issues: dict[int, FakeIssue] = field(default_factory=dict)
     workflows: list[FakeWorkflow] = field(default_factory=list)
+    gate_reviews: list[dict[str, object]] = field(default_factory=list)  # answers to deployment protection rules
 
     def next_number(self) -> int:
         return max([0, *self.pulls, *self.issues]) + 1

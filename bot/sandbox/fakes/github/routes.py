@@ -7,8 +7,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeGuard
 
 from bot.core.jsonvalue import Json, JsonObject, text
+from bot.sandbox.fakes.github.app_routes import APP_ROUTES
 from bot.sandbox.fakes.github.contents import get_content
+from bot.sandbox.fakes.github.deploy_routes import DEPLOY_ROUTES
 from bot.sandbox.fakes.github.github_state import Call, FakeIssue, FakeRepo, FakeWorkflow, RecordedMerge, Reply, _sha
+from bot.sandbox.fakes.github.graphql_routes import graphql
 from bot.sandbox.fakes.github.issue_list import list_issues
 from bot.sandbox.fakes.github.wire import (
     DOCS,
@@ -250,6 +253,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[FakeGitHub, Call], Reply]]] =
     (method, re.compile(pattern), handler)
     for method, pattern, handler in [
         ("GET", r"/user", _user),
+        ("POST", r"/graphql", graphql),
         ("GET", r"/user/repos", _user_repos),
         ("GET", R, _get_repo),
         ("GET", rf"{R}/pulls", _list_pulls),
@@ -268,5 +272,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[FakeGitHub, Call], Reply]]] =
         ("GET", rf"{R}/actions/workflows/(?P<workflow>[^/]+)", _get_workflow),
         ("POST", rf"{R}/actions/workflows/(?P<workflow>[^/]+)/dispatches", _dispatch),
         ("GET", rf"{R}/contents/(?P<path>.+)", get_content),
+        *DEPLOY_ROUTES,
+        *APP_ROUTES,
     ]
 ]

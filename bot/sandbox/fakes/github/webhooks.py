@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.jsonvalue import JsonObject, text
 from bot.sandbox.fakes.github import objects
 from bot.sandbox.fakes.github.ci_webhooks import check_run_completed, workflow_job_completed, workflow_run_completed
-from bot.sandbox.fakes.github.deploy_webhooks import deployment_protection_rule_requested
+from bot.sandbox.fakes.github.deploy_webhooks import deployment_protection_rule_requested, deployment_status_created
 from bot.sandbox.fakes.github.github_state import FakeIssue, FakePull
 from bot.sandbox.fakes.github.shapes import API, WEB, number_of, repository, sha, simple_user, stamp
 from bot.sandbox.fakes.github.webhook_parts import REPO, ZERO_SHA, Webhook, envelope, now_or, repo_of
@@ -17,6 +17,7 @@ __all__ = [
     "Webhook",
     "check_run_completed",
     "deployment_protection_rule_requested",
+    "deployment_status_created",
     "issue_comment_created",
     "ping",
     "pull_request",

@@ -1,0 +1,104 @@
+"""`review_deployment`: answer a deployment that waits on opsbot's custom protection rule (🔴 dangerous).
+
+GitHub holds a deployment job until the App that provides the environment's protection rule answers for that
+workflow run: `POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule` with the environment,
+`approved` or `rejected`, and a comment. opsbot sends it through its own GitHub client — the run id comes from the
+webhook's `deployment_callback_url` only after checking it names the same repository (bot/triggers/github_changes.py)
+— so no URL from a payload is ever posted to. Approving is what the approval card asks for; GitHub answers a second
+review of the same run with an error, so the answer is sent once (not idempotent: a lost answer is `unknown`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import link
+from bot.core.tool_registry import Preview, Risk, Tool, ToolResult, ToolSpec
+from integrations.github.gateway import GitHubGateway
+from integrations.github.github_args import RepoArgs, RunId
+from integrations.github.github_errors import Operation
+from integrations.github.github_format import escape
+from integrations.github.github_models import CheckState
+
+COMMENT_LIMIT = 1000  # what opsbot writes as the review's comment (GitHub shows it on the run)
+
+
+class ReviewDeploymentArgs(RepoArgs):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    run_id: RunId = Field(description="The workflow run whose deployment waits (from the gate's webhook).")
+    environment: str = Field(min_length=1, max_length=255, description="The environment it deploys to.")
+    state: Literal["approved", "rejected"] = Field("approved", description="`approved` lets it deploy.")
+    comment: str | None = Field(None, max_length=COMMENT_LIMIT, description="Shown on the run in GitHub.")
+
+
+def review_path(repo: str, run_id: int) -> str:
+    return f"/repos/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+
+
+def review_body(args: ReviewDeploymentArgs) -> JsonObject:
+    said = "Approved" if args.state == "approved" else "Rejected"
+    comment = args.comment or f"{said} in Slack through opsbot's approval policy."
+    return {"environment_name": args.environment, "state": args.state, "comment": comment[:COMMENT_LIMIT]}
+
+
+class DeploymentGates:
+    def __init__(self, gw: GitHubGateway) -> None:
+        self.gw = gw
+
+    async def preview(self, args: ReviewDeploymentArgs) -> Preview:
+        """What waits: the run, its ref and commit, and the commit's checks (read now, not from the webhook)."""
+        run = await self.gw.get_run(args.repo, args.run_id)
+        checks = await self.gw.checks(args.repo, run.sha)
+        verb = "Approve" if args.state == "approved" else "Reject"
+        failing = checks.state is CheckState.FAILING
+        return Preview(
+            title=f"{verb} deployment to {args.environment} in {args.repo}",
+            fields=(
+                ("Environment", f"`{escape(args.environment)}`"),
+                ("Ref", f"`{escape(run.branch)}` · commit `{escape(run.sha[:7])}`"),
+                ("Workflow run", link(run.url, f"{run.name} #{run.id}")),
+                ("CI of the commit", escape(checks.summary)),
+            ),
+            warnings=(f"The commit's checks are {escape(checks.summary)}.",) if failing else (),
+        )
+
+    async def review(self, args: ReviewDeploymentArgs) -> ToolResult:
+        body = review_body(args)
+        op = Operation(
+            action=f"answer the deployment of run {args.run_id} to {args.environment} in {args.repo}",
+            target=f"The deployment of run {args.run_id} to {args.environment} in {args.repo}",
+            repo=args.repo,
+            write=True,
+        )
+        path = review_path(args.repo, args.run_id)
+        await self.gw.call(lambda gh: gh.requester.requestJsonAndCheck("POST", path, input=body), op)
+        said = "✅ Approved" if args.state == "approved" else "⛔ Rejected"
+        return ToolResult(  # GitHub says who answered: the App; the comment says who decided in Slack
+            text=f"{said} the deployment of run {args.run_id} to `{escape(args.environment)}` in `{args.repo}`.",
+            data={"run_id": args.run_id, "environment": args.environment, "state": args.state},
+        )
+
+
+    async def declined(self, args: ReviewDeploymentArgs, why: str) -> ToolResult:
+        """Rejected or expired in Slack: GitHub hears `rejected` with the reason, and stops holding the job."""
+        return await self.review(args.model_copy(update={"state": "rejected", "comment": why[:COMMENT_LIMIT]}))
+
+
+def gate_tools(gw: GitHubGateway) -> list[Tool]:
+    gates = DeploymentGates(gw)
+    return [
+        ToolSpec(
+            name="review_deployment",
+            description="Approve or reject a deployment waiting on opsbot's deployment protection rule.",
+            args=ReviewDeploymentArgs,
+            risk=Risk.DANGEROUS,
+            run=gates.review,
+            preview=gates.preview,
+            declined=gates.declined,
+            example="review_deployment repo=acme/api run_id=4300 environment=production",
+        )
+    ]
