@@ -66,6 +66,7 @@ class ThreadData(TypedDict, total=False):
     ci: dict[str, CiCard]
     status: str
     alias_of: str
+    gate: JsonObject  # a deployment gate's card values, and its deployment's last state (`outcome`)
 
 
 @dataclass(frozen=True, kw_only=True)

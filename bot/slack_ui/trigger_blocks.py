@@ -80,14 +80,25 @@ def pr_card(pr: PrCard) -> list[JsonObject]:
     return as_dicts(blocks)
 
 
+GATE_HEADERS = {
+    "": "🚦 Deployment to {environment} is waiting",
+    "success": "✅ Deployed to {environment}",
+    "failure": "❌ Deployment to {environment} failed",
+    "error": "❌ Deployment to {environment}: error",
+    "inactive": "⚪ Deployment to {environment}: inactive",
+}
+
+
 def gate_card(repo: str, gate: JsonObject, web: str = "https://github.com") -> list[JsonObject]:
     """The thread root of a deployment waiting on opsbot: where to, what, by whom, and the run that waits. The
     approval card (what ships, CI, Approve / Reject) follows in the thread; GitHub's later statuses are replies."""
     environment, ref, commit = (escape(str(gate.get(k) or "?")) for k in ("environment", "ref", "sha"))
     run_id = gate.get("run_id")
     run = link(f"{web}/{repo}/actions/runs/{run_id}", f"run {run_id}") if run_id else "unknown (not answerable)"
+    outcome = str(gate.get("outcome") or "")
+    head = GATE_HEADERS.get(outcome, "⏳ Deployment to {environment}: " + outcome if outcome else GATE_HEADERS[""])
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"🚦 Deployment to {gate.get('environment') or '?'} is waiting", HEADER_LIMIT)),
+        HeaderBlock(text=clip(head.format(environment=gate.get("environment") or "?"), HEADER_LIMIT)),
         fields_block(
             [
                 ("Repository", f"`{escape(repo)}`"),

@@ -5,11 +5,11 @@ Read once here, with readers that never raise: a field of the wrong type reads a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.core.domain import Event
 from bot.core.jsonvalue import JsonObject, dig, number, obj, objects, optional_text, text
+from bot.triggers.deploy_changes import DeploymentGate, DeploymentState, deployment_gate, deployment_state
 from bot.triggers.trigger_rules import Facts
 
 CI_EVENTS = ("workflow_run", "workflow_job", "check_run")
@@ -102,43 +102,13 @@ class Comment:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeploymentGate:
-    """A deployment job waiting on opsbot's protection rule (`deployment_protection_rule.requested`)."""
-
-    environment: str
-    ref: str | None  # a branch or tag name (without refs/heads/)
-    sha: str | None
-    run_id: int | None  # the workflow run to answer for, from `deployment_callback_url`
-    callback_url: str | None
-    deployment_id: int | None
-    creator: str | None  # who triggered the deployment (a GitHub login)
-    prs: tuple[int, ...]
-
-    @property
-    def branch(self) -> str | None:
-        return self.ref
-
-    def values(self) -> JsonObject:
-        return {
-            "environment": self.environment,
-            "ref": self.ref,
-            "branch": self.ref,
-            "sha": self.sha,
-            "run_id": self.run_id,
-            "deployment_id": self.deployment_id,
-            "creator": self.creator,
-            "prs": list(self.prs),
-        }
-
-
-@dataclass(frozen=True, kw_only=True)
 class GitHubChange:
     """One GitHub event: what the handlers use (`detail`), and what rules match and fill templates from (`facts`)."""
 
     action: str
     repo: str
     sender: str
-    detail: Pull | CiRun | Push | Comment | DeploymentGate | None
+    detail: Pull | CiRun | Push | Comment | DeploymentGate | DeploymentState | None
     facts: Facts
 
 
@@ -150,8 +120,8 @@ def github_change(event: Event) -> GitHubChange:
     values: JsonObject = {"repo": repo, "sender": sender, "event": event.type}
     if detail is not None:
         values.update(detail.values())
-    branch = detail.branch if isinstance(detail, Pull | CiRun | Push | DeploymentGate) else None
-    environment = detail.environment if isinstance(detail, DeploymentGate) else None
+    branch = detail.branch if isinstance(detail, Pull | CiRun | Push | DeploymentGate | DeploymentState) else None
+    environment = detail.environment if isinstance(detail, DeploymentGate | DeploymentState) else None
     facts = Facts(
         source="github", type=event.type, repo=repo or None, branch=branch, environment=environment, values=values
     )
@@ -159,10 +129,14 @@ def github_change(event: Event) -> GitHubChange:
     return GitHubChange(action=action, repo=repo, sender=sender, detail=detail, facts=facts)
 
 
-def _detail(name: str, body: dict[str, object]) -> Pull | CiRun | Push | Comment | DeploymentGate | None:
+def _detail(
+    name: str, body: dict[str, object]
+) -> Pull | CiRun | Push | Comment | DeploymentGate | DeploymentState | None:
     item = obj(body.get(name))
     if name == "deployment_protection_rule":
-        return _gate(body)
+        return deployment_gate(body)
+    if name == "deployment_status":
+        return deployment_state(body)
     if name == "pull_request":
         return _pull(item)
     if name in CI_EVENTS:
@@ -172,31 +146,6 @@ def _detail(name: str, body: dict[str, object]) -> Pull | CiRun | Push | Comment
     if name == "issue_comment":
         return Comment(number=number(dig(body, "issue", "number")), body=optional_text(dig(body, "comment", "body")))
     return None
-
-
-CALLBACK = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d{1,19})/deployment_protection_rule$")
-
-
-def _gate(body: dict[str, object]) -> DeploymentGate:
-    """The run to answer for is read from `deployment_callback_url`, and only when that URL names this very
-    repository: opsbot answers through its own GitHub client, never by posting to a URL from a payload."""
-    callback = optional_text(body.get("deployment_callback_url"))
-    found = CALLBACK.search(callback or "")
-    repo = text(dig(body, "repository", "full_name")).lower()
-    run_id = int(found.group(2)) if found and found.group(1).lower() == repo else None
-    ref = optional_text(body.get("ref")) or optional_text(dig(body, "deployment", "ref"))
-    prs = (number(p.get("number")) for p in objects(body.get("pull_requests")))
-    creator = optional_text(dig(body, "deployment", "creator", "login")) or optional_text(dig(body, "sender", "login"))
-    return DeploymentGate(
-        environment=text(body.get("environment")) or text(dig(body, "deployment", "environment")),
-        ref=ref.removeprefix("refs/heads/").removeprefix("refs/tags/") if ref else None,
-        sha=optional_text(body.get("sha")) or optional_text(dig(body, "deployment", "sha")),
-        run_id=run_id,
-        callback_url=callback,
-        deployment_id=number(dig(body, "deployment", "id")),
-        creator=creator,
-        prs=tuple(n for n in prs if n is not None),
-    )
 
 
 def _int(value: object, default: int) -> int:
@@ -255,11 +204,6 @@ def head_key(repo: str, sha: str) -> str:
     event that names no PR (a `workflow_job`, a fork's run) finds its PR. Only followed after checking that the
     PR is still open and its head is still this commit (`GitHubReactions`)."""
     return f"gh:{repo.lower()}:head:{sha}"
-
-
-def gate_key(repo: str, gate: DeploymentGate) -> str:
-    """A deployment gate's thread: one per workflow run and environment (what GitHub asks opsbot to answer)."""
-    return f"gh:{repo.lower()}:gate:{gate.run_id or gate.deployment_id}:{gate.environment.lower()}"
 
 
 def is_head_key(key: str) -> bool:

@@ -11,16 +11,16 @@ import logging
 from bot.core.domain import Event
 from bot.core.jsonvalue import JsonObject
 from bot.core.trigger_records import CiCard, EarlierCi, PrCard, ThreadData
-from bot.slack_ui.trigger_blocks import FAILED, ci_failure, ci_passed, gate_card, pr_card
+from bot.slack_ui.trigger_blocks import FAILED, ci_failure, ci_passed, pr_card
+from bot.triggers.deploy_changes import DeploymentGate, DeploymentState
 from bot.triggers.followups import Followups
+from bot.triggers.gate_reactions import GateReactions
 from bot.triggers.github_changes import (
     CiRun,
     Comment,
-    DeploymentGate,
     GitHubChange,
     Pull,
     commit_key,
-    gate_key,
     github_change,
     head_key,
     is_head_key,
@@ -39,10 +39,14 @@ class GitHubReactions:
         self.rules = rules
         self.threads = threads
         self.followups = followups
+        self.gates = GateReactions(threads=threads)
 
     async def handle(self, inbox_id: int, event: Event) -> None:
         change = github_change(event)
         facts = change.facts
+        if isinstance(change.detail, DeploymentState):  # a gated deployment's thread follows it, routed or not
+            await self.gates.state(change.repo, change.detail)
+            return
         route = self.rules.route(facts)
         if route is None or route.notify is None:
             log.info("no route for %s in %s", facts.type, facts.repo)
@@ -56,12 +60,8 @@ class GitHubReactions:
         elif isinstance(detail, Comment):
             thread = await self._comment(change, detail)
         elif isinstance(detail, DeploymentGate) and change.action == "requested":
-            thread = await self.threads.open(
-                [gate_key(change.repo, detail)], route.notify, f"Deployment to {detail.environment} waiting",
-                gate_card(change.repo, detail.values()), {},
-            )  # fmt: skip
-            if not thread.created:  # asked again for the same run and environment: its card and request exist
-                log.info("deployment gate for run %s (%s) already announced", detail.run_id, detail.environment)
+            thread = await self.gates.requested(change.repo, detail, route.notify)
+            if thread is None:  # asked again for the same run and environment: its card and request exist
                 return
         thread_ts = thread.thread_ts if thread is not None else None
         await self.followups.after(route, facts, event, inbox_id=inbox_id, thread_ts=thread_ts)

@@ -12,11 +12,12 @@ from bot.app.settings import parse_github_people
 from bot.core.domain import Event, Source
 from bot.core.errors import ConfigurationError
 from bot.sandbox.fakes.github import webhooks
-from bot.triggers.github_changes import DeploymentGate, github_change
+from bot.triggers.deploy_changes import DeploymentGate
+from bot.triggers.github_changes import github_change
 from bot.triggers.trigger_rules import When, matches
 from tests.approvals_helpers import cards, click, submit_last_modal
 from tests.harness import Harness
-from tests.triggers.conftest import WEBHOOK_SECRET, inbox_count, posts, send_github, ts_of
+from tests.triggers.conftest import WEBHOOK_SECRET, inbox_count, posts, send_github, ts_of, updates
 
 GATE_RULES = """\
 routes:
@@ -207,3 +208,21 @@ def test_github_people_are_read_or_refused_in_one_line() -> None:
     for bad in ("ana", "ana=ana", "-x=U0123ABC", "ana=C0123ABC"):
         with pytest.raises(ConfigurationError, match="OPSBOT_GITHUB_PEOPLE"):
             parse_github_people(bad)
+
+
+async def test_the_gate_card_follows_its_deployment_to_the_end(db_url: str, tmp_path: Any) -> None:
+    async with await gate_env(db_url, tmp_path) as env:
+        env.github.add_run("acme/api", 4312, name="Deploy", conclusion=None, status="waiting")
+        await send_github(env, webhooks.deployment_protection_rule_requested(run_id=4312))
+        [root] = posts(env, "C7", top_level=True)
+        root_ts = ts_of(env, root)
+        for state in ("in_progress", "success", "success"):  # GitHub may say a state twice
+            await send_github(env, webhooks.deployment_status_created(run_id=4312, state=state))
+        headers = [u["blocks"][0]["text"]["text"] for u in updates(env, root_ts)]
+        assert headers == ["⏳ Deployment to production: in_progress", "✅ Deployed to production"]
+        replies = [p["text"] for p in posts(env, "C7", top_level=False) if p.get("thread_ts") == root_ts]
+        assert replies.count("✅ Deployed to production.") == 1
+
+        before = len(posts(env, "C7"))
+        await send_github(env, webhooks.deployment_status_created(run_id=9999, state="failure"))  # never gated
+        assert len(updates(env, root_ts)) == 2 and len(posts(env, "C7")) == before and posts(env, "C2") == []
