@@ -137,6 +137,21 @@ async def postgresql_database() -> AsyncIterator[str]:
         await drop_pg_database(url)
 
 
+def bench_settings(slack_url: str, github_url: str, database_url: str, **extra: Any) -> Settings:
+    """opsbot's settings against the fakes: Slack, GitHub, one database, the bench channel's repository."""
+    return Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_url,
+        database_url=database_url,
+        github_token=GITHUB_TOKEN,
+        github_api_url=github_url,
+        opsbot_channel_repos=f"{CHANNEL}={REPO}",
+        **extra,
+    )
+
+
 def opsbot(database: Callable[[], contextlib.AbstractAsyncContextManager[str]]) -> Serve:
     """opsbot as `opsbot run` builds it: durable inbox, worker, audit log, real PyGithub to a fake."""
 
@@ -146,17 +161,7 @@ def opsbot(database: Callable[[], contextlib.AbstractAsyncContextManager[str]]) 
             github.add_repo(REPO)
             for number, title in enumerate(("Add health endpoint", "Bump deps", "Fix login redirect"), start=1):
                 github.add_pr(REPO, number, title, author="ana", head=f"feat/{number}", checks="passing")
-            settings = Settings(
-                _env_file=None,
-                slack_bot_token=BOT_TOKEN,
-                slack_signing_secret=SIGNING_SECRET,
-                slack_api_url=slack.url,
-                database_url=database_url,
-                github_token=GITHUB_TOKEN,
-                github_api_url=github.url,
-                opsbot_channel_repos=f"{CHANNEL}={REPO}",
-            )
-            bot = await build(settings)
+            bot = await build(bench_settings(slack.url, github.url, database_url))
             runner: web.AppRunner | None = None
             try:
                 await bot.start(sweep_interval=None)

@@ -24,17 +24,14 @@ if str(ROOT) not in sys.path:  # runnable as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_events import (  # noqa: E402
-    BOT_TOKEN,
-    CHANNEL,
     GITHUB_TOKEN,
     REPO,
-    SIGNING_SECRET,
     Variant,
     _serve,
+    bench_settings,
     measure,
     sqlite_database,
 )
-from bot.app.settings import Settings  # noqa: E402
 from bot.app.wiring import build  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
@@ -48,18 +45,7 @@ def variant(prs: int, seen: list[FakeGitHub]) -> Variant:
             github.add_repo(REPO)
             for number in range(1, prs + 1):
                 github.add_pr(REPO, number, f"Change number {number}", author="ana", checks="passing")
-            settings = Settings(
-                _env_file=None,
-                slack_bot_token=BOT_TOKEN,
-                slack_signing_secret=SIGNING_SECRET,
-                slack_api_url=slack.url,
-                database_url=database_url,
-                github_token=GITHUB_TOKEN,
-                github_api_url=github.url,
-                opsbot_channel_repos=f"{CHANNEL}={REPO}",
-                opsbot_slack_pace_per_second=0,
-            )
-            bot = await build(settings)
+            bot = await build(bench_settings(slack.url, github.url, database_url, opsbot_slack_pace_per_second=0))
             runner = None
             try:
                 await bot.start(sweep_interval=None)
