@@ -22,7 +22,9 @@ from integrations.github.github_args import RepoArgs, RunId
 from integrations.github.github_errors import Operation
 from integrations.github.github_format import escape
 from integrations.github.github_models import CheckState
+from integrations.github.ship_list import Shipping, what_ships
 
+WEB = "https://github.com"
 COMMENT_LIMIT = 1000  # what opsbot writes as the review's comment (GitHub shows it on the run)
 
 
@@ -33,6 +35,24 @@ class ReviewDeploymentArgs(RepoArgs):
     environment: str = Field(min_length=1, max_length=255, description="The environment it deploys to.")
     state: Literal["approved", "rejected"] = Field("approved", description="`approved` lets it deploy.")
     comment: str | None = Field(None, max_length=COMMENT_LIMIT, description="Shown on the run in GitHub.")
+
+
+def ships_text(shipping: Shipping, repo: str, environment: str) -> str:
+    """What ships, as the card says it: the commits since the last successful deployment, newest first."""
+    if shipping.base is None:
+        return f"No earlier successful deployment to `{escape(environment)}`: everything up to this commit."
+    if not shipping.commits:
+        return f"Nothing new since the last deployment to `{escape(environment)}`."
+    lines = [
+        f"• `{escape(c.sha[:7])}` {escape(c.title)} — {escape(c.author)}"
+        + (f" ({link(f'{WEB}/{repo}/pull/{c.pr}', f'#{c.pr}')})" if c.pr else "")
+        for c in shipping.commits
+    ]
+    more = shipping.total - len(shipping.commits)
+    head = f"{shipping.total} commit{'s' if shipping.total != 1 else ''} since `{escape(shipping.base[:7])}`:"
+    tail = [f"…and {more} more"] if more > 0 else []
+    compare = [link(shipping.url, "compare on GitHub")] if shipping.url else []
+    return "\n".join([head, *lines, *tail, *compare])
 
 
 def review_path(repo: str, run_id: int) -> str:
@@ -53,6 +73,7 @@ class DeploymentGates:
         """What waits: the run, its ref and commit, and the commit's checks (read now, not from the webhook)."""
         run = await self.gw.get_run(args.repo, args.run_id)
         checks = await self.gw.checks(args.repo, run.sha)
+        shipping = await what_ships(self.gw, args.repo, args.environment, run.sha)
         verb = "Approve" if args.state == "approved" else "Reject"
         failing = checks.state is CheckState.FAILING
         return Preview(
@@ -62,6 +83,7 @@ class DeploymentGates:
                 ("Ref", f"`{escape(run.branch)}` · commit `{escape(run.sha[:7])}`"),
                 ("Workflow run", link(run.url, f"{run.name} #{run.id}")),
                 ("CI of the commit", escape(checks.summary)),
+                ("What ships", ships_text(shipping, args.repo, args.environment)),
             ),
             warnings=(f"The commit's checks are {escape(checks.summary)}.",) if failing else (),
         )

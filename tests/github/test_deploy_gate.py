@@ -10,8 +10,10 @@ import pytest
 
 from bot.core.errors import NotFound, ToolError
 from bot.core.tool_registry import ToolRegistry
+from bot.sandbox.fakes.github.deploy_history import add_deployment, add_history
 from integrations.github import GitHubGateway
-from integrations.github.deploy_gate import ReviewDeploymentArgs, gate_tools, review_body, review_path
+from integrations.github.deploy_gate import ReviewDeploymentArgs, gate_tools, review_body, review_path, ships_text
+from integrations.github.ship_list import Shipped, Shipping
 from tests.fakes.github import FakeGitHub
 from tests.schemas.github_models import models, validate
 from tests.tool_calls import preview, run
@@ -61,3 +63,38 @@ def test_a_rejection_names_itself_and_a_comment_is_bounded() -> None:
     assert review_body(args)["state"] == "rejected" and "Rejected" in str(review_body(args)["comment"])
     with pytest.raises(ValueError, match="comment"):
         ReviewDeploymentArgs(repo="acme/api", run_id=1, environment="production", comment="x" * 1001)
+
+
+async def test_the_preview_lists_what_ships_since_the_last_successful_deployment(
+    gates: ToolRegistry, gh: FakeGitHub
+) -> None:
+    shas = add_history(
+        gh, "acme/api",
+        [("Release 1.3", "ben"), ("Merge pull request #7 from acme/rate-limit\n\nRate limits", "ana"),
+         ("Bump SQLAlchemy (#8)", "cy"), ("Fix a typo", "ana")],
+    )  # fmt: skip
+    add_deployment(gh, "acme/api", "production", shas[0], "in_progress", "success")
+    add_deployment(gh, "acme/api", "production", shas[2], "failure")  # a failed deployment is not the base
+    add_deployment(gh, "acme/api", "staging", shas[3], "success")  # another environment is not either
+    gh.add_run("acme/api", 4312, name="Deploy", head_sha=shas[3], conclusion=None, status="waiting")
+    shown = dict((await preview(gates, "review_deployment", **ARGS)).fields)["What ships"]
+    lines = shown.splitlines()
+    assert lines[0] == f"3 commits since `{shas[0][:7]}`:"
+    assert lines[1].startswith(f"• `{shas[3][:7]}` Fix a typo — ana")
+    assert "Bump SQLAlchemy (#8) — cy" in lines[2] and "acme/api/pull/8" in lines[2]
+    assert "Merge pull request #7 from acme/rate-limit — ana" in lines[3] and "acme/api/pull/7" in lines[3]
+    assert "compare on GitHub" in lines[-1] and f"{shas[0]}...{shas[3]}" in lines[-1]
+
+
+async def test_a_first_deployment_says_so(gates: ToolRegistry, gh: FakeGitHub) -> None:
+    [head] = add_history(gh, "acme/api", [("Initial release", "ana")])
+    gh.add_run("acme/api", 4312, name="Deploy", head_sha=head, conclusion=None, status="waiting")
+    shown = dict((await preview(gates, "review_deployment", **ARGS)).fields)["What ships"]
+    assert shown == "No earlier successful deployment to `production`: everything up to this commit."
+
+
+def test_outside_text_in_what_ships_is_escaped() -> None:
+    shipping = Shipping(base="a" * 40, commits=(Shipped(sha="b" * 40, title="<!channel> hi", author="<x>", pr=None),),
+                        total=1, url=None)  # fmt: skip
+    said = ships_text(shipping, "acme/api", "production")
+    assert "<!channel>" not in said and "&lt;!channel&gt; hi — &lt;x&gt;" in said

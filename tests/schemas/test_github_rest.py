@@ -25,6 +25,8 @@ from githubkit.exception import GitHubException
 from githubkit.utils import UNSET
 from githubkit_schemas.v2022_11_28.rest import RestNamespace
 
+from bot.sandbox.fakes.github.deploy_history import add_deployment, add_history
+from bot.sandbox.fakes.github.github_state import _sha
 from tests.fakes.github import ROUTES, FakeGitHub, FakeIssue
 from tests.github.app_fixtures import APP_ID, app_jwt, private_key, public_key
 from tests.schemas.github_models import API_VERSION, models, validate
@@ -247,7 +249,23 @@ APP_CASES = [
         lambda r, g: r.apps.async_get_authenticated()
     ),
 ]
-ALL = CASES + _faults() + APP_CASES
+HISTORY = [("Release 1.3", "ben"), ("Merge pull request #7 from acme/rate-limit", "ana"), ("Bump deps (#8)", "cy")]
+SHIPPED = [_sha(f"acme/api#{i}:{m}") for i, (m, _) in enumerate(HISTORY)]
+HISTORY_CASES = [
+    case("deployments to an environment", "_list_deployments", 200)(
+        lambda r, g: r.repos.async_list_deployments("acme", "api", environment="production")
+    ),
+    case("a deployment's statuses", "_list_statuses", 200)(
+        lambda r, g: r.repos.async_list_deployment_statuses("acme", "api", g.repos["acme/api"].deployments[0].id)
+    ),
+    case("the commits between two deployments", "_compare", 200)(
+        lambda r, g: r.repos.async_compare_commits("acme", "api", f"{SHIPPED[0]}...{SHIPPED[-1]}")
+    ),
+    case("a compare of a commit the repository lacks", "_compare", 404)(
+        lambda r, g: r.repos.async_compare_commits("acme", "api", f"{'0' * 40}...{SHIPPED[-1]}")
+    ),
+]
+ALL = CASES + _faults() + APP_CASES + HISTORY_CASES
 
 
 @pytest.fixture
@@ -260,6 +278,8 @@ async def fake() -> AsyncIterator[FakeGitHub]:
         merged = gh.add_pr("acme/api", 5, "Fix flaky retry test", author="cy")
         merged.state, merged.merged, merged.merged_by, merged.closed_at = "closed", True, "ben", gh.now()
         gh.set_status(SHA, "ci/legacy", "success")
+        shas = add_history(gh, "acme/api", HISTORY)
+        add_deployment(gh, "acme/api", "production", shas[0], "in_progress", "success")
         gh.set_status(SHA, "ci/docs", "pending")
         gh.add_check_run(SHA, "lint", "completed", "success")
         gh.add_check_run(SHA, "test", "in_progress")

@@ -90,6 +90,23 @@ class FakeWorkflow:
 
 
 @dataclass(kw_only=True)
+class FakeCommit:
+    sha: str
+    message: str
+    author: str
+
+
+@dataclass(kw_only=True)
+class FakeDeployment:
+    id: int
+    environment: str
+    sha: str
+    ref: str
+    created_at: datetime
+    states: list[str] = field(default_factory=list)  # its statuses' states, oldest first
+
+
+@dataclass(kw_only=True)
 class FakeRepo:
     full_name: str
     id: int
@@ -100,6 +117,8 @@ class FakeRepo:
     issues: dict[int, FakeIssue] = field(default_factory=dict)
     workflows: list[FakeWorkflow] = field(default_factory=list)
     gate_reviews: list[dict[str, object]] = field(default_factory=list)  # answers to deployment protection rules
+    history: list[FakeCommit] = field(default_factory=list)  # the default branch's commits, oldest first
+    deployments: list[FakeDeployment] = field(default_factory=list)  # oldest first
 
     def next_number(self) -> int:
         return max([0, *self.pulls, *self.issues]) + 1

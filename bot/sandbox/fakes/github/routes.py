@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeGuard
 from bot.core.jsonvalue import Json, JsonObject, text
 from bot.sandbox.fakes.github.app_routes import APP_ROUTES
 from bot.sandbox.fakes.github.contents import get_content
+from bot.sandbox.fakes.github.deploy_history import HISTORY_ROUTES
 from bot.sandbox.fakes.github.deploy_routes import DEPLOY_ROUTES
 from bot.sandbox.fakes.github.github_state import Call, FakeIssue, FakeRepo, FakeWorkflow, RecordedMerge, Reply, _sha
 from bot.sandbox.fakes.github.graphql_routes import graphql
@@ -273,6 +274,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[FakeGitHub, Call], Reply]]] =
         ("POST", rf"{R}/actions/workflows/(?P<workflow>[^/]+)/dispatches", _dispatch),
         ("GET", rf"{R}/contents/(?P<path>.+)", get_content),
         *DEPLOY_ROUTES,
+        *HISTORY_ROUTES,
         *APP_ROUTES,
     ]
 ]
