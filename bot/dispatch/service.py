@@ -76,6 +76,7 @@ class Service:
         self.runbooks = runbooks
         self.triggers = triggers
         self.agent = agent
+        self._runbooks = runbook_infos(runbooks.books.values()) if runbooks is not None else ()  # loaded once
         self.help = HelpCards(registry=registry, planner=planner, agent=agent, clock=clock, repos=config.channel_repos)
         self.chat = chat
         self.clock = clock
@@ -216,7 +217,7 @@ class Service:
             bot_user_id=bot_user_id,
             bot_name=bot_name,
             known_repos=tuple(dict.fromkeys(self.config.channel_repos.values())),
-            runbooks=runbook_infos(self.runbooks.books.values()) if self.runbooks is not None else (),
+            runbooks=self._runbooks,
             deploy_workflow=self.config.deploy_workflow,
         )
 

@@ -89,12 +89,13 @@ GATE_HEADERS = {
 }
 
 
-def gate_card(repo: str, gate: JsonObject, web: str = "https://github.com") -> list[JsonObject]:
+def gate_card(repo: str, gate: JsonObject) -> list[JsonObject]:
     """The thread root of a deployment waiting on opsbot: where to, what, by whom, and the run that waits. The
     approval card (what ships, CI, Approve / Reject) follows in the thread; GitHub's later statuses are replies."""
     environment, ref, commit = (escape(str(gate.get(k) or "?")) for k in ("environment", "ref", "sha"))
     run_id = gate.get("run_id")
-    run = link(f"{web}/{repo}/actions/runs/{run_id}", f"run {run_id}") if run_id else "unknown (not answerable)"
+    run_url = str(gate.get("run_url") or "")
+    run = (link(run_url, f"run {run_id}") if run_url else f"run {run_id}") if run_id else "unknown (not answerable)"
     outcome = str(gate.get("outcome") or "")
     head = GATE_HEADERS.get(outcome, "⏳ Deployment to {environment}: " + outcome if outcome else GATE_HEADERS[""])
     blocks: list[Block] = [

@@ -17,6 +17,7 @@ class DeploymentGate:
     ref: str | None  # a branch or tag name (without refs/heads/)
     sha: str | None
     run_id: int | None  # the workflow run to answer for, from `deployment_callback_url`
+    run_url: str | None  # where GitHub shows that run (from the repository's own address: GHES too)
     callback_url: str | None
     deployment_id: int | None
     creator: str | None  # who triggered the deployment (a GitHub login)
@@ -33,6 +34,7 @@ class DeploymentGate:
             "branch": self.ref,
             "sha": self.sha,
             "run_id": self.run_id,
+            "run_url": self.run_url,
             "deployment_id": self.deployment_id,
             "creator": self.creator,
             "prs": list(self.prs),
@@ -67,6 +69,7 @@ def deployment_gate(body: dict[str, object]) -> DeploymentGate:
     found = CALLBACK.search(callback or "")
     repo = text(dig(body, "repository", "full_name")).lower()
     run_id = int(found.group(2)) if found and found.group(1).lower() == repo else None
+    web = text(dig(body, "repository", "html_url"))
     ref = optional_text(body.get("ref")) or optional_text(dig(body, "deployment", "ref"))
     prs = (number(p.get("number")) for p in objects(body.get("pull_requests")))
     creator = optional_text(dig(body, "deployment", "creator", "login")) or optional_text(dig(body, "sender", "login"))
@@ -75,6 +78,7 @@ def deployment_gate(body: dict[str, object]) -> DeploymentGate:
         ref=ref.removeprefix("refs/heads/").removeprefix("refs/tags/") if ref else None,
         sha=optional_text(body.get("sha")) or optional_text(dig(body, "deployment", "sha")),
         run_id=run_id,
+        run_url=f"{web}/actions/runs/{run_id}" if run_id and web else None,
         callback_url=callback,
         deployment_id=number(dig(body, "deployment", "id")),
         creator=creator,

@@ -24,7 +24,6 @@ from integrations.github.github_format import escape
 from integrations.github.github_models import CheckState
 from integrations.github.ship_list import Shipping, what_ships
 
-WEB = "https://github.com"
 COMMENT_LIMIT = 1000  # what opsbot writes as the review's comment (GitHub shows it on the run)
 
 
@@ -43,9 +42,10 @@ def ships_text(shipping: Shipping, repo: str, environment: str) -> str:
         return f"No earlier successful deployment to `{escape(environment)}`: everything up to this commit."
     if not shipping.commits:
         return f"Nothing new since the last deployment to `{escape(environment)}`."
+    web = shipping.url.split("/compare/")[0] if shipping.url else None  # the repository's page, on GHES too
     lines = [
         f"• `{escape(c.sha[:7])}` {escape(c.title)} — {escape(c.author)}"
-        + (f" ({link(f'{WEB}/{repo}/pull/{c.pr}', f'#{c.pr}')})" if c.pr else "")
+        + ((f" ({link(f'{web}/pull/{c.pr}', f'#{c.pr}')})" if web else f" (#{c.pr})") if c.pr else "")
         for c in shipping.commits
     ]
     more = shipping.total - len(shipping.commits)
