@@ -22,6 +22,7 @@ from tests.test_cli import Fakes, fakes, free_port  # noqa: F401 - `fakes` is a 
 pytestmark = pytest.mark.slow  # two `opsbot run` subprocesses and a 3 s drain
 
 DRAIN_SECONDS = 3.0
+NOT_READY_WITHIN = 1.0  # /readyz turns 503 long before the drain ends (a few ms here; a loaded CI box is slower)
 EXIT_MARGIN = 9.0  # after the deadline: closing the server, the sessions and the database (3.7 s in all measured
 # on an idle machine; 8.1 s, twice, on a 2-core machine running other test suites and a browser at once). The bug
 # this guards against never exited (still draining after 30 s).
@@ -83,7 +84,7 @@ async def test_sigterm_drains_and_a_second_process_answers_what_was_left(
         signalled = time.monotonic()
         first.signal(signal.SIGTERM)
         while await ready_status(http, base) != 503:
-            assert time.monotonic() - signalled < 0.1, "/readyz still 200 100 ms after SIGTERM"
+            assert time.monotonic() - signalled < NOT_READY_WITHIN, "/readyz still 200 a second after SIGTERM"
         not_ready_after = time.monotonic() - signalled
         during_drain = len(acked)
         code = await first.exit_code(timeout=DRAIN_SECONDS + 30)
@@ -93,7 +94,7 @@ async def test_sigterm_drains_and_a_second_process_answers_what_was_left(
 
     assert code == 0, first.output()
     assert "Traceback" not in first.output()
-    assert not_ready_after < 0.1
+    assert not_ready_after < NOT_READY_WITHIN
     assert stopped_after < DRAIN_SECONDS + EXIT_MARGIN, f"exited {stopped_after:.1f} s after SIGTERM"
     assert len(acked) > during_drain, "no request was stored while draining"
     assert "gave back 1 unfinished event" in first.output()

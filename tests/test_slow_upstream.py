@@ -1,10 +1,11 @@
-"""A hung GitHub delays only the work that needs it (issue 16): `help`, `/ops pending` and an approval click answer
-in milliseconds, other GitHub calls go on beside the hung ones, and GitHub calls run side by side up to the limit."""
+"""A hung GitHub delays only the work that needs it (issue 16): `help`, `/ops pending` and an approval click are
+answered while GitHub still holds other calls, other GitHub calls go on beside the hung ones, and GitHub calls run
+side by side up to the limit. How fast they answer meanwhile is measured in bench/bench_slow_github.py, not here:
+a loaded CI machine's PostgreSQL commit can take a second, which says nothing about what the answer waited for."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
 from bot.core.clock import FakeClock
@@ -17,16 +18,19 @@ from tests.harness import GITHUB_TOKEN, Harness
 
 LIST = "list prs in acme/api"
 PULLS = r"/graphql$"  # `list prs` is one GraphQL query
-FAST = 0.2  # seconds: the most `help`, `/ops pending` or a click may take while GitHub hangs
 
 
-async def answered_within(
+def hung_answers(env: Harness) -> int:
+    return len([c for c in env.slack.calls_to("chat.postMessage") if "open pull request" in str(c.params)])
+
+
+async def answered_while_hung(
     env: Harness, send: Callable[[], Awaitable[object]], method: str, pred: Callable[[Call], bool]
-) -> float:
-    started = time.monotonic()
+) -> None:
+    """`send` is answered while the held GitHub calls are still held (they are released only by the test)."""
     await send()
     await env.slack.wait_for(method, pred, timeout=10)
-    return time.monotonic() - started
+    assert hung_answers(env) == 0, "answered only after GitHub let go"
 
 
 async def test_help_pending_and_a_click_answer_at_once_while_github_hangs(env: Harness) -> None:
@@ -46,30 +50,27 @@ async def test_help_pending_and_a_click_answer_at_once_while_github_hangs(env: H
     async def ask_help() -> None:
         asked.append((await env.driver.mention("help", user="U4")).payload["event"]["ts"])
 
-    help_s = await answered_within(
+    await answered_while_hung(
         env, ask_help, "chat.postMessage", lambda c: bool(asked) and c.params.get("thread_ts") == asked[0]
     )
-    pending_s = await answered_within(
+    await answered_while_hung(
         env,
         lambda: env.driver.command("pending", user="U5"),
         "response_url",
         lambda c: hook_user(c.params["path"]) == "U5",
     )
-    click_s = await answered_within(
+    await answered_while_hung(
         env,
         lambda: env.driver.click("opsbot.approve", approval_of(card), as_user="U2", message_ts=ts),
         "chat.update",
         lambda c: c.params.get("ts") == ts,
     )
-
-    took = f"help {help_s * 1000:.0f} ms, /ops pending {pending_s * 1000:.0f} ms, click {click_s * 1000:.0f} ms"
-    assert max(help_s, pending_s, click_s) < FAST, took
     # the merge needs GitHub, but not the hung calls: it goes through beside them
     await env.slack.wait_for("chat.update", lambda c: c.params.get("ts") == ts, count=2, timeout=10)
     assert len(env.github.merges) == 1 and hold.held == 3 and not hold.released.is_set()
     hold.release()
     await env.settle()
-    assert len([c for c in env.slack.calls_to("chat.postMessage") if "open pull request" in str(c.params)]) == 3
+    assert hung_answers(env) == 3
 
 
 async def test_eight_list_prs_reach_github_at_once_and_no_more(env: Harness) -> None:
