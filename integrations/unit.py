@@ -9,7 +9,7 @@ in `opsbot check`. The composition root (bot.app.wiring, bot.app.checks) walks t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from bot.core.clock import Clock
 from bot.core.tool_registry import Tool
+
+UserName = Callable[[str], Awaitable[str | None]]
 
 
 class Section(BaseModel):
@@ -38,10 +40,12 @@ def secret(value: SecretStr | None) -> str | None:
 
 @dataclass(frozen=True, kw_only=True)
 class ToolContext:
-    """What building an integration's tools may use: the shared HTTP session and the clock."""
+    """What building an integration's tools may use: the shared HTTP session, the clock, and a Slack user's name for
+    text written outside Slack (None when unknown; without a directory, nobody is named)."""
 
     http: aiohttp.ClientSession
     clock: Clock
+    user_name: UserName | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -58,6 +58,7 @@ from bot.store.db_clock import DatabaseClock
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.gauges import read_backlog
 from bot.store.repository import Repository
+from bot.store.triggers import TriggerStore
 from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
 from bot.triggers.trigger_rules import load_rules
 from integrations.slack import SlackChat, make_client
@@ -167,7 +168,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     progress = Progress(repo=repo, poster=poster, chat=chat, messages=messages, clock=clock)
 
     local = clock.local if isinstance(clock, DatabaseClock) else clock  # what other parties compare: this machine's
-    context = ToolContext(http=session, clock=local)
+    context = ToolContext(http=session, clock=local, user_name=directory.user_name)
     books = load_runbooks(settings.opsbot_runbooks, build_registry(settings, context))  # they call these tools
     launcher = RunbookLauncher(repo=repo, audit=audit, clock=clock, books=books, progress=progress)
     registry = build_registry(settings, context, extra=[run_runbook_tool(launcher.start_from_tool)])
@@ -194,7 +195,9 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     claims, lease = Claims(Worker.new_name()), timedelta(seconds=settings.opsbot_lease_seconds)  # and heartbeats
     runner = Runner(
         repo=repo, audit=audit, registry=registry, poster=poster, cards=cards, messages=messages, clock=clock,
-        config=RunnerConfig(policy=resolved, askers=resolved, claims=claims, heartbeat_timeout=lease), drivers=drivers,
+        config=RunnerConfig(policy=resolved, askers=resolved, claims=claims, heartbeat_timeout=lease,
+                            thread_keys=TriggerStore(engine, secrets)),
+        drivers=drivers,
     )  # fmt: skip
     decider = Decider(
         repo=repo, audit=audit, runner=runner, cards=cards, messages=messages, chat=chat, clock=clock,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.core.card_view import CardView
     from bot.core.runbook_state import Failure
     from bot.core.tool_registry import ToolResult
+    from bot.core.trigger_records import ThreadData
 
 Blocks = list[JsonObject]  # Block Kit JSON, as the Web API takes it
 
@@ -85,6 +86,15 @@ class Store(Protocol):
         self, step_id: str, worker: str, now: datetime, cut_off: tuple[datetime, datetime]
     ) -> bool: ...
     async def replace_step_args(self, step_id: str, args: JsonObject) -> bool: ...
+
+
+class ThreadKeys(Protocol):
+    """Where the keys a tool's result names (`ToolResult.threads`) are pointed at the run's thread
+    (bot.store.triggers.TriggerStore)."""
+
+    async def point_thread(
+        self, key: str, *, channel: str, thread_ts: str, data: ThreadData, now: datetime
+    ) -> None: ...
 
 
 class PolicyPort(Protocol):

@@ -20,6 +20,9 @@ A = TypeVar("A", bound=BaseModel)
 # The run a tool call belongs to (id, actor, team, channel, thread), for the few tools that act on behalf of it
 # (e.g. `run_runbook`). Set by the runner around each call; tools must not use it to decide risk.
 CURRENT_RUN: ContextVar[RunRecord | None] = ContextVar("opsbot_current_run", default=None)
+# Who approved the risky call being made (Slack user ids, in the order they approved; empty for a read), for tools
+# that say outside Slack who decided (a deployment review's comment on GitHub). Set by the runner like CURRENT_RUN.
+APPROVED_BY: ContextVar[tuple[str, ...]] = ContextVar("opsbot_approved_by", default=())
 
 
 class Risk(enum.StrEnum):
@@ -42,6 +45,7 @@ class ToolResult:
     data: JsonObject = field(default_factory=dict)
     link: str | None = None
     starts: tuple[str, ...] = ()  # runs this call started (e.g. `run_runbook`): the runner drives them next
+    threads: tuple[str, ...] = ()  # keys that find this run's thread from now on (a dispatched deploy: its gate)
 
 
 @dataclass(frozen=True, kw_only=True)

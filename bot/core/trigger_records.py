@@ -67,6 +67,7 @@ class ThreadData(TypedDict, total=False):
     status: str
     alias_of: str
     gate: JsonObject  # a deployment gate's card values, and its deployment's last state (`outcome`)
+    requested: JsonObject  # a deploy asked in Slack: `by` who, `until` when, `used` (bot.core.deploy_threads)
 
 
 @dataclass(frozen=True, kw_only=True)

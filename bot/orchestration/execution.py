@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from bot.approvals.click_checks import action_hash, quorum_met
+from bot.approvals.click_checks import action_hash, counted_approvers, quorum_met
 from bot.core import metrics
 from bot.core.approval_rules import ApprovalRules, Asker
 from bot.core.card_view import preview_to_dict
@@ -28,9 +28,9 @@ from bot.core.domain import (
     StepStatus,
 )
 from bot.core.errors import NotInChannel, OutcomeUnknown, ToolError
-from bot.core.ports import Audit, Blocks, Messages, PolicyPort, Store
+from bot.core.ports import Audit, Blocks, Messages, PolicyPort, Store, ThreadKeys
 from bot.core.spans import span
-from bot.core.tool_registry import CURRENT_RUN, Risk, ToolRegistry, ToolResult
+from bot.core.tool_registry import APPROVED_BY, CURRENT_RUN, Risk, ToolRegistry, ToolResult
 from bot.orchestration.cards import Cards
 from bot.orchestration.run_builders import default_preview, new_id, result_data
 from bot.orchestration.thread_poster import ThreadPoster
@@ -56,6 +56,7 @@ class RunnerConfig:
     askers: AskPolicy | None = None
     claims: Claims | None = None
     heartbeat_timeout: timedelta = timedelta(seconds=30)
+    thread_keys: ThreadKeys | None = None  # where a result's `threads` keys are pointed at its run's thread
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,9 +65,21 @@ class Outcome:
 
     status: StepStatus | None
     starts: tuple[str, ...] = field(default=())
+    threads: tuple[str, ...] = field(default=())
 
 
 Finish = Callable[[RunRecord], Awaitable[None]]
+
+
+@contextmanager
+def calling(run: RunRecord, approvers: tuple[str, ...]) -> Iterator[None]:
+    """While a tool runs: the run it belongs to and who approved it (bot.core.tool_registry)."""
+    run_token, approvers_token = CURRENT_RUN.set(run), APPROVED_BY.set(approvers)
+    try:
+        yield
+    finally:
+        APPROVED_BY.reset(approvers_token)
+        CURRENT_RUN.reset(run_token)
 
 
 class Execution:
@@ -99,7 +112,8 @@ class Execution:
         risky = Risk(step.risk).needs_approval
         if not risky and await self._refused_asker(run, step):
             return Outcome(status=StepStatus.FAILED)
-        if risky and not await self._has_valid_approval(run, step, case):
+        approvers = await self._valid_approvers(run, step, case) if risky else ()
+        if approvers is None:
             log.error("refused to execute step %s: no matching approval", step.id)
             metrics.tool_refused(step.tool)
             await self.settle(run, step, StepStatus.FAILED, {"error": "not_approved"}, claimed=False)
@@ -111,30 +125,25 @@ class Execution:
             return Outcome(status=None)  # someone else took it
         await self.audit.append("step.executing", at=now, run_id=run.id, tool=step.tool, step=step.id)
         tool = self.registry.get(step.tool)
-        token = CURRENT_RUN.set(run)
         attributes = {"opsbot.run_id": run.id, "opsbot.step_id": step.id, "opsbot.tool": step.tool}
-        try:
-            with span(f"tool {step.tool}", attributes), self._heartbeat(step):  # a ToolError or a crash: on the span
+        try:  # a ToolError or a crash: on the span
+            with span(f"tool {step.tool}", attributes), self._heartbeat(step), calling(run, approvers):
                 result = await metrics.tool_call(step.tool, lambda: tool.run(tool.args.model_validate(step.args)))
         except ToolError as exc:
-            CURRENT_RUN.reset(token)
             status = StepStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else StepStatus.FAILED
             await self.settle(run, step, status, exc.as_data(), message=str(exc), case=case)
             return Outcome(status=status)
         except asyncio.CancelledError:  # a draining process stops: a read can run again, elsewhere
-            CURRENT_RUN.reset(token)
             if not risky:  # a risky call may have reached the service: it stays `executing`, then `unknown`
                 await asyncio.shield(self.repo.move_step(step.id, [StepStatus.EXECUTING], StepStatus.PENDING))
             raise
         except Exception:
-            CURRENT_RUN.reset(token)
             log.exception("tool %s crashed in run %s", step.tool, run.id)
             data = {"error": "internal", "message": f"`{step.tool}` failed unexpectedly."}
             await self.settle(run, step, StepStatus.FAILED, data, message=data["message"], case=case)
             return Outcome(status=StepStatus.FAILED)
-        CURRENT_RUN.reset(token)
         await self.settle(run, step, StepStatus.SUCCEEDED, result_data(result), result=result, case=case)
-        return Outcome(status=StepStatus.SUCCEEDED, starts=result.starts)
+        return Outcome(status=StepStatus.SUCCEEDED, starts=result.starts, threads=result.threads)
 
     def _heartbeat(self, step: StepRecord) -> AbstractContextManager[None]:
         """While the tool runs, this process's heartbeat keeps the step's claim alive."""
@@ -174,22 +183,28 @@ class Execution:
         """A risky step whose outcome cannot be known: never retried blindly, a human decides."""
         await self.settle(run, step, StepStatus.UNKNOWN, {"error": "unknown", "message": message}, message=message)
 
-    async def _has_valid_approval(self, run: RunRecord, step: StepRecord, case: ApprovalCase | None) -> bool:
+    async def _valid_approvers(
+        self, run: RunRecord, step: StepRecord, case: ApprovalCase | None
+    ) -> tuple[str, ...] | None:
+        """Who approved the step, when the approval is valid for it (None: it is not)."""
         if case is not None and case.approval.step_id == step.id:
             approval, decisions = case.approval, list(case.decisions)
         else:
             found = await self.repo.approval_for_step(step.id)
             if found is None:
-                return False
+                return None
             approval, decisions = found, await self.repo.decisions_of(found.id)
         if approval.status is not ApprovalStatus.APPROVED:
-            return False
+            return None
         expected = action_hash(tool=step.tool, args=step.args, requester=run.actor, team_id=run.team_id)
         if approval.action_hash != expected:
-            return False
+            return None
         if approval.decided_at is None or approval.decided_at > approval.expires_at:
-            return False
-        return quorum_met(approval, decisions)
+            return None
+        if not quorum_met(approval, decisions):
+            return None
+        counted = counted_approvers(approval, decisions)
+        return tuple(d.user_id for d in sorted(decisions, key=lambda d: d.created_at) if d.user_id in counted)
 
     async def _refused_asker(self, run: RunRecord, step: StepRecord, rules: ApprovalRules | None = None) -> bool:
         """The one requester check, for every tool whatever planned it (a command, the agent, a runbook): before a

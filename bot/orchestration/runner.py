@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.core.clock import Clock
+from bot.core.deploy_threads import JOIN_WITHIN
 from bot.core.domain import ApprovalCase, Event, RunKind, RunRecord, RunStatus, StepRecord, StepStatus, ToolCall
 from bot.core.drivers import Driver
 from bot.core.log_context import bind
@@ -13,6 +14,7 @@ from bot.core.ports import Audit, Blocks, Messages, Store
 from bot.core.spans import span
 from bot.core.tool_registry import Risk, ToolRegistry
 from bot.core.transitions import FINAL_STEP
+from bot.core.trigger_records import ThreadData
 from bot.orchestration.cards import Cards
 from bot.orchestration.execution import Execution, RunnerConfig
 from bot.orchestration.run_builders import new_id, run_row, trigger_of
@@ -133,12 +135,26 @@ class Runner:
             return await self.execution.request_approval(run, step)
         if status is StepStatus.PENDING or status is StepStatus.APPROVED:
             outcome = await self.execution.execute(run, step, case)
+            if outcome.threads:
+                await self._remember_thread(run.id, outcome.threads)
             for started in outcome.starts:
                 await self.advance(started)
             return outcome.status is StepStatus.SUCCEEDED or (
                 outcome.status is not None and run.kind is not RunKind.GRAMMAR
             )
         return False
+
+    async def _remember_thread(self, run_id: str, keys: Sequence[str]) -> None:
+        """The keys a result names find this run's thread (and who asked) for a while: a dispatched deploy's gate."""
+        run = await self.repo.run(run_id)  # its thread may have started with the result just posted
+        if self.config.thread_keys is None or run is None or not run.channel or not run.thread_ts:
+            return
+        now = self.clock.now()
+        until = (now + JOIN_WITHIN).isoformat()
+        for key in keys:
+            data: ThreadData = {"alias_of": f"run:{run.id}", "requested": {"by": run.actor, "until": until}}
+            await self.config.thread_keys.point_thread(key, channel=run.channel, thread_ts=run.thread_ts, data=data,
+                                                       now=now)  # fmt: skip
 
     async def _finish(self, run: RunRecord, all_steps: Sequence[StepRecord] | None = None) -> None:
         statuses = {s.status for s in (all_steps if all_steps is not None else await self.repo.steps_of(run.id))}

@@ -85,6 +85,16 @@ class TriggerStore:
         }
         await self._claim_row(trigger_threads, values, ["key"])
 
+    async def point_thread(
+        self, key: str, *, channel: str, thread_ts: str, data: ThreadData, now: datetime
+    ) -> None:
+        """`key` finds this thread from now on, wherever it pointed before (a newer deploy request replaces one)."""
+        clean = scrub(data, self._secrets)
+        values = {"key": key, "channel": channel, "thread_ts": thread_ts, "data": clean, "created_at": now,
+                  "updated_at": now}  # fmt: skip
+        if not await self._claim_row(trigger_threads, values, ["key"]):
+            await self.set_thread(key, now, channel=channel, thread_ts=thread_ts, data=data)
+
     # -- claims --------------------------------------------------------------------------------------
 
     async def claim(self, key: str, who: str, now: datetime) -> bool:

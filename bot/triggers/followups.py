@@ -41,12 +41,22 @@ class Followups:
         self.agent = agent
 
     async def after(
-        self, route: RouteSpec, facts: Facts, event: Event, *, inbox_id: int | None, thread_ts: str | None
+        self,
+        route: RouteSpec,
+        facts: Facts,
+        event: Event,
+        *,
+        inbox_id: int | None,
+        thread_ts: str | None,
+        channel: str | None = None,
+        requester: str | None = None,
     ) -> None:
-        channel = route.notify
-        if channel is None:
+        """The route's run and prompt, in `thread_ts` of the route's channel (or `channel`: a thread elsewhere); the
+        requester is `requester` when given (who asked in Slack), else the Slack user of the event's cause."""
+        channel = channel or route.notify
+        if route.notify is None or channel is None:
             return
-        event = replace(event, channel=channel, thread_ts=thread_ts, actor=self._requester(event, facts))
+        event = replace(event, channel=channel, thread_ts=thread_ts, actor=requester or self._requester(event, facts))
         try:
             if route.run is not None:
                 await self.run_tool(route.run, facts, event, inbox_id=inbox_id)

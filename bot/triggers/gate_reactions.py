@@ -4,7 +4,10 @@ deployment reports afterwards (`deployment_status`), which update the card and a
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from bot.core.deploy_threads import deploy_request_key
+from bot.core.trigger_records import ThreadData
 from bot.slack_ui.trigger_blocks import gate_card
 from bot.triggers.deploy_changes import DeploymentGate, DeploymentState, deployment_key, gate_key
 from bot.triggers.threads import Thread, Threads
@@ -24,18 +27,42 @@ class GateReactions:
         self.threads = threads
 
     async def requested(self, repo: str, gate: DeploymentGate, channel: str) -> Thread | None:
-        """The gate's card; None when it was announced already (asked again for the same run and environment)."""
+        """The gate's card — in the thread where this deploy was asked for in Slack, if it was, else in `channel`;
+        None when it was announced already (asked again for the same run and environment)."""
         values = gate.values()
+        asked = await self._asked_in_slack(repo, gate)
+        data: ThreadData = {"gate": values}
+        if asked is not None:
+            data["requested"] = {"by": asked.data.get("requested", {}).get("by")}
         thread = await self.threads.open(
             [gate_key(repo, gate)], channel, f"Deployment to {gate.environment} waiting", gate_card(repo, values),
-            {"gate": values},
+            data, under=asked,
         )  # fmt: skip
+        if asked is not None and thread.created:
+            asked.data["requested"] = {**asked.data.get("requested", {}), "used": True}  # one gate per request
+            await self.threads.save(asked)
         if not thread.created:
             log.info("deployment gate for run %s (%s) already announced", gate.run_id, gate.environment)
             return None
         if gate.deployment_id is not None:
             await self.threads.alias(deployment_key(repo, gate.deployment_id), thread)
         return thread
+
+    async def _asked_in_slack(self, repo: str, gate: DeploymentGate) -> Thread | None:
+        """The thread of a `/ops deploy` of this environment and ref, dispatched within the last hour and not yet
+        joined by a gate (bot.core.deploy_threads)."""
+        if not gate.ref:
+            return None
+        found = await self.threads.find([deploy_request_key(repo, gate.environment, gate.ref)])
+        asked = found.data.get("requested") if found is not None else None
+        if found is None or not asked or asked.get("used"):
+            return None
+        until = asked.get("until")
+        try:
+            fresh = isinstance(until, str) and datetime.fromisoformat(until) > self.threads.clock.now()
+        except ValueError:
+            fresh = False
+        return found if fresh else None
 
     async def state(self, repo: str, state: DeploymentState) -> None:
         """A state of a gated deployment: the card shows it; a final one is said once in the thread. A deployment

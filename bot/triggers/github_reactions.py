@@ -63,6 +63,10 @@ class GitHubReactions:
             thread = await self.gates.requested(change.repo, detail, route.notify)
             if thread is None:  # asked again for the same run and environment: its card and request exist
                 return
+            asker = thread.data.get("requested", {}).get("by")  # a deploy asked for in Slack: who asked
+            where = {"channel": thread.channel, "requester": asker if isinstance(asker, str) else None}
+            await self.followups.after(route, facts, event, inbox_id=inbox_id, thread_ts=thread.thread_ts, **where)
+            return
         thread_ts = thread.thread_ts if thread is not None else None
         await self.followups.after(route, facts, event, inbox_id=inbox_id, thread_ts=thread_ts)
 

@@ -45,9 +45,20 @@ class Threads:
         return Thread(key=row.key, channel=row.channel, thread_ts=row.thread_ts, card_ts=row.card_ts, data=row.data)
 
     async def open(
-        self, keys: Sequence[str], channel: str, text: str, blocks: Sequence[JsonObject], data: ThreadData
+        self,
+        keys: Sequence[str],
+        channel: str,
+        text: str,
+        blocks: Sequence[JsonObject],
+        data: ThreadData,
+        *,
+        under: Thread | None = None,
     ) -> Thread:
-        """The thread of the first known key; else post `blocks` as its card, under `keys[0]`, exactly once."""
+        """The thread of the first known key; else post `blocks` as its card, under `keys[0]`, exactly once. With
+        `under`, the card is a reply in that thread, which becomes this one's too (a deploy's gate, in the thread
+        where the deploy was asked for)."""
+        if under is not None:
+            channel = under.channel
         if not keys:
             raise ValueError("a thread needs at least one key (a PR number, a commit, an alert group)")
         found = await self.find(keys)
@@ -59,11 +70,13 @@ class Threads:
             if found is not None:
                 return found
             # Another replica is posting this card right now: say it here rather than lose it.
-            ts = await self.chat.post(channel, text, blocks)
-            return Thread(key=keys[0], channel=channel, thread_ts=ts, card_ts=None, data=data)
-        ts = await self.chat.post(channel, text, blocks)
-        await self.store.set_thread(keys[0], now, thread_ts=ts, card_ts=ts)
-        thread = Thread(key=keys[0], channel=channel, thread_ts=ts, card_ts=ts, data=data, created=True)
+            ts = await self.chat.post(channel, text, blocks, thread_ts=under.thread_ts if under else None)
+            return Thread(key=keys[0], channel=channel, thread_ts=under.thread_ts if under else ts, card_ts=None,
+                          data=data)  # fmt: skip
+        ts = await self.chat.post(channel, text, blocks, thread_ts=under.thread_ts if under else None)
+        thread_ts = under.thread_ts if under is not None and under.thread_ts else ts
+        await self.store.set_thread(keys[0], now, thread_ts=thread_ts, card_ts=ts)
+        thread = Thread(key=keys[0], channel=channel, thread_ts=thread_ts, card_ts=ts, data=data, created=True)
         for alias in keys[1:]:
             await self.alias(alias, thread)
         return thread

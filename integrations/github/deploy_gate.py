@@ -10,19 +10,25 @@ review of the same run with an error, so the answer is sent once (not idempotent
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from bot.core.errors import OutcomeUnknown, ToolError
 from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import link
-from bot.core.tool_registry import Preview, Risk, Tool, ToolResult, ToolSpec
+from bot.core.tool_registry import APPROVED_BY, Preview, Risk, Tool, ToolResult, ToolSpec
 from integrations.github.gateway import GitHubGateway
 from integrations.github.github_args import RepoArgs, RunId
 from integrations.github.github_errors import Operation
 from integrations.github.github_format import escape
 from integrations.github.github_models import CheckState
 from integrations.github.ship_list import Shipping, what_ships
+from integrations.unit import UserName
+
+log = logging.getLogger(__name__)
 
 COMMENT_LIMIT = 1000  # what opsbot writes as the review's comment (GitHub shows it on the run)
 
@@ -59,15 +65,32 @@ def review_path(repo: str, run_id: int) -> str:
     return f"/repos/{repo}/actions/runs/{run_id}/deployment_protection_rule"
 
 
-def review_body(args: ReviewDeploymentArgs) -> JsonObject:
+def review_body(args: ReviewDeploymentArgs, approvers: Sequence[str] = ()) -> JsonObject:
     said = "Approved" if args.state == "approved" else "Rejected"
-    comment = args.comment or f"{said} in Slack through opsbot's approval policy."
+    who = f" by {and_list(approvers)}" if approvers else ""
+    comment = args.comment or f"{said} in Slack{who} through opsbot's approval policy."
     return {"environment_name": args.environment, "state": args.state, "comment": comment[:COMMENT_LIMIT]}
 
 
+def and_list(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 class DeploymentGates:
-    def __init__(self, gw: GitHubGateway) -> None:
-        self.gw = gw
+    def __init__(self, gw: GitHubGateway, user_name: UserName | None = None) -> None:
+        self.gw, self.user_name = gw, user_name
+
+    async def approvers(self) -> list[str]:
+        """The names of the people whose approvals this call runs on, as GitHub shows them (never a bare id)."""
+        names: list[str] = []
+        for user in APPROVED_BY.get():
+            try:
+                name = await self.user_name(user) if self.user_name is not None else None
+            except Exception:  # a directory that fails must not keep the answer from GitHub
+                log.info("no name for an approver of a deployment review")
+                name = None
+            names.append(name or "someone")
+        return names
 
     async def preview(self, args: ReviewDeploymentArgs) -> Preview:
         """What waits: the run, its ref and commit, and the commit's checks (read now, not from the webhook)."""
@@ -89,7 +112,7 @@ class DeploymentGates:
         )
 
     async def review(self, args: ReviewDeploymentArgs) -> ToolResult:
-        body = review_body(args)
+        body = review_body(args, await self.approvers() if args.state == "approved" else ())
         op = Operation(
             action=f"answer the deployment of run {args.run_id} to {args.environment} in {args.repo}",
             target=f"The deployment of run {args.run_id} to {args.environment} in {args.repo}",
@@ -97,21 +120,53 @@ class DeploymentGates:
             write=True,
         )
         path = review_path(args.repo, args.run_id)
-        await self.gw.call(lambda gh: gh.requester.requestJsonAndCheck("POST", path, input=body), op)
+        reconciled = False
+        try:
+            await self.gw.call(lambda gh: gh.requester.requestJsonAndCheck("POST", path, input=body), op)
+        except OutcomeUnknown as lost:
+            await self._taken_anyway(args, lost)  # raises when GitHub's run does not show the answer
+            reconciled = True
         said = "✅ Approved" if args.state == "approved" else "⛔ Rejected"
+        text = f"{said} the deployment of run {args.run_id} to `{escape(args.environment)}` in `{args.repo}`."
+        data: JsonObject = {"run_id": args.run_id, "environment": args.environment, "state": args.state}
         return ToolResult(  # GitHub says who answered: the App; the comment says who decided in Slack
-            text=f"{said} the deployment of run {args.run_id} to `{escape(args.environment)}` in `{args.repo}`.",
-            data={"run_id": args.run_id, "environment": args.environment, "state": args.state},
+            text=text + (" (GitHub's reply was lost; the run shows the answer was taken.)" if reconciled else ""),
+            data=data | {"reconciled": reconciled},
         )
 
+    async def _taken_anyway(self, args: ReviewDeploymentArgs, lost: OutcomeUnknown) -> None:
+        """GitHub's reply to the answer was lost: ask GitHub for the run instead of answering again (GitHub refuses a
+        second answer, and a lost one only leaves the job held). A run no longer `waiting` the way the answer would
+        move it took the answer; anything else stays unknown, with what GitHub shows."""
+        op = Operation(action=f"read workflow run {args.run_id} in {args.repo}", target=f"Run {args.run_id}",
+                       repo=args.repo)  # fmt: skip
+        path = f"/repos/{args.repo}/actions/runs/{args.run_id}"
+        try:
+            _, run = await self.gw.call(lambda gh: gh.requester.requestJsonAndCheck("GET", path), op)
+        except ToolError:
+            raise lost from None
+        status, conclusion = str(run.get("status")), run.get("conclusion")
+        if args.state == "approved":
+            taken = status in ("queued", "in_progress") or (status == "completed" and conclusion == "success")
+        else:
+            taken = status == "completed"
+        if taken:
+            return
+        shows = status if conclusion is None else f"{status} ({conclusion})"
+        raise OutcomeUnknown(
+            f"{lost.message} GitHub now shows run {args.run_id} as {escape(shows)}, so the answer may not have "
+            "reached it.",
+            hint=f"Look at the run on GitHub ({run.get('html_url') or 'its Actions tab'}) before answering again: "
+            "GitHub refuses a second answer, and the job stays held until one arrives.",
+        ) from None
 
     async def declined(self, args: ReviewDeploymentArgs, why: str) -> ToolResult:
         """Rejected or expired in Slack: GitHub hears `rejected` with the reason, and stops holding the job."""
         return await self.review(args.model_copy(update={"state": "rejected", "comment": why[:COMMENT_LIMIT]}))
 
 
-def gate_tools(gw: GitHubGateway) -> list[Tool]:
-    gates = DeploymentGates(gw)
+def gate_tools(gw: GitHubGateway, user_name: UserName | None = None) -> list[Tool]:
+    gates = DeploymentGates(gw, user_name)
     return [
         ToolSpec(
             name="review_deployment",

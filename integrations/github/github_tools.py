@@ -36,7 +36,7 @@ from integrations.github.github_format import (
     run_line,
 )
 from integrations.github.github_models import RunSummary
-from integrations.github.workflow_dispatch import dispatch_refusal
+from integrations.github.workflow_dispatch import dispatch_refusal, dispatched
 
 
 class GitHubTools:
@@ -181,10 +181,7 @@ class GitHubTools:
 
     async def dispatch_workflow(self, args: DispatchWorkflowArgs) -> ToolResult:
         await self.gw.dispatch(args.repo, workflow=args.workflow, ref=args.ref, inputs=args.inputs)
-        return ToolResult(
-            text=f"Started workflow `{escape(args.workflow)}` on `{escape(args.ref)}` in `{args.repo}`.",
-            data={"workflow": args.workflow, "ref": args.ref, "inputs": dict(args.inputs)},
-        )
+        return dispatched(args.repo, args.workflow, args.ref, dict(args.inputs))
 
     async def preview_dispatch_workflow(self, args: DispatchWorkflowArgs) -> Preview:
         found = await self.gw.workflow_file(args.repo, args.workflow, args.ref)

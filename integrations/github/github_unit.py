@@ -61,7 +61,7 @@ class GitHubUnit(Unit[GitHubSettings]):
             max_concurrent_calls=section.github_max_concurrent_calls,
             app=section.app(),
         )
-        return [*github_tools(gateway), *gate_tools(gateway)]
+        return [*github_tools(gateway), *gate_tools(gateway, context.user_name)]
 
     async def check(self, section: GitHubSettings) -> Probe:
         token, app, url = secret(section.github_token), section.app(), section.github_api_url

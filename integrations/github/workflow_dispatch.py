@@ -13,7 +13,9 @@ from typing import cast
 
 import yaml
 
+from bot.core.deploy_threads import deploy_request_key
 from bot.core.jsonvalue import Json
+from bot.core.tool_registry import ToolResult
 from integrations.github.github_format import escape
 
 
@@ -107,6 +109,17 @@ def dispatch_refusal(wf: WorkflowFile, *, repo: str, ref: str, inputs: dict[str,
             allowed = ", ".join(f"`{escape(o)}`" for o in d.options)
             return f"`{escape(inputs[d.name])}` is not a choice of input `{escape(d.name)}` of *{name}*: use {allowed}."
     return None
+
+
+def dispatched(repo: str, workflow: str, ref: str, inputs: dict[str, str]) -> ToolResult:
+    """Said once GitHub took the dispatch. A deploy (an `environment` input) is remembered under its key, so the
+    gate GitHub then holds it at joins this run's thread (bot.core.deploy_threads)."""
+    environment = inputs.get("environment")
+    return ToolResult(
+        text=f"Started workflow `{escape(workflow)}` on `{escape(ref)}` in `{repo}`.",
+        data={"workflow": workflow, "ref": ref, "inputs": dict(inputs)},
+        threads=(deploy_request_key(repo, environment, ref),) if environment else (),
+    )
 
 
 def _inputs(names: list[str]) -> str:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.core.errors import NotFound, ToolError
+from bot.core.errors import NotFound, OutcomeUnknown, ToolError
 from bot.core.tool_registry import ToolRegistry
 from bot.sandbox.fakes.github.deploy_history import add_deployment, add_history
 from integrations.github import GitHubGateway
@@ -53,6 +53,28 @@ async def test_the_answer_is_sent_once_in_githubs_shape(gates: ToolRegistry, gh:
     assert len(gh.repos["acme/api"].gate_reviews) == 1
 
 
+async def test_a_lost_reply_is_reconciled_from_the_run_never_sent_again(gates: ToolRegistry, gh: FakeGitHub) -> None:
+    gh.add_run("acme/api", 4312, name="Deploy", conclusion=None, status="waiting")
+    gh.fail_next("POST", "/deployment_protection_rule$", status=502, apply=True)  # taken, but the reply is lost
+    result = await run(gates, "review_deployment", **ARGS)
+    assert result.data["reconciled"] is True and "the run shows the answer was taken" in result.text
+    assert len(gh.repos["acme/api"].gate_reviews) == 1
+    assert [r.method for r in gh.requests if "/actions/runs/4312" in r.path] == ["POST", "GET"]  # asked, not resent
+
+
+@pytest.mark.parametrize("state", ["approved", "rejected"])
+async def test_a_lost_answer_github_does_not_show_stays_unknown(
+    gates: ToolRegistry, gh: FakeGitHub, state: str
+) -> None:
+    gh.add_run("acme/api", 4312, name="Deploy", conclusion=None, status="waiting")
+    gh.fail_next("POST", "/deployment_protection_rule$", status=502)  # never reached the run
+    with pytest.raises(OutcomeUnknown, match="shows run 4312 as waiting") as lost:
+        await run(gates, "review_deployment", **ARGS, state=state)
+    assert "GitHub refuses a second answer" in str(lost.value.hint)
+    assert gh.repos["acme/api"].gate_reviews == []
+    assert [r.method for r in gh.requests if "/actions/runs/4312" in r.path] == ["POST", "GET"]
+
+
 async def test_an_unknown_run_is_not_found_before_any_card(gates: ToolRegistry, gh: FakeGitHub) -> None:
     with pytest.raises(NotFound):
         await preview(gates, "review_deployment", **ARGS)
@@ -63,6 +85,16 @@ def test_a_rejection_names_itself_and_a_comment_is_bounded() -> None:
     assert review_body(args)["state"] == "rejected" and "Rejected" in str(review_body(args)["comment"])
     with pytest.raises(ValueError, match="comment"):
         ReviewDeploymentArgs(repo="acme/api", run_id=1, environment="production", comment="x" * 1001)
+
+
+def test_an_approval_names_its_approvers_in_order() -> None:
+    args = ReviewDeploymentArgs(repo="acme/api", run_id=1, environment="production")
+    said = "Approved in Slack by {} through opsbot's approval policy."
+    assert review_body(args)["comment"] == said.format("").replace(" by  ", " ")
+    assert review_body(args, ["Dana Ito"])["comment"] == said.format("Dana Ito")
+    assert review_body(args, ["Dana Ito", "Ravi Shah", "Li Wei"])["comment"] == said.format(
+        "Dana Ito, Ravi Shah and Li Wei"
+    )
 
 
 async def test_the_preview_lists_what_ships_since_the_last_successful_deployment(

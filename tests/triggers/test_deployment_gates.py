@@ -114,6 +114,7 @@ async def test_a_gate_approved_in_slack_answers_github_once(db_url: str, tmp_pat
     async with Harness(db_url, github_webhook_secret=WEBHOOK_SECRET, opsbot_rules=str(rules)) as env:
         env.github.add_run("acme/api", 4312, name="Deploy", branch="main", conclusion=None, status="waiting")
         env.slack.set_members("C7", ["U1", "U2", "U3"])
+        env.slack.set_user("U2", name="dana", profile={"display_name": "Dana Ito"})
         hook = webhooks.deployment_protection_rule_requested(run_id=4312)
         await send_github(env, hook)
         [root] = posts(env, "C7", top_level=True)
@@ -126,6 +127,7 @@ async def test_a_gate_approved_in_slack_answers_github_once(db_url: str, tmp_pat
         await click(env, "opsbot.approve", card, "U2", channel="C7")
         [review] = env.github.repos["acme/api"].gate_reviews
         assert (review["run_id"], review["environment"], review["state"]) == (4312, "production", "approved")
+        assert review["comment"] == "Approved in Slack by Dana Ito through opsbot's approval policy."
         await click(env, "opsbot.approve", card, "U3", channel="C7")  # decided already: nothing is sent again
         await send_github(env, hook)  # GitHub redelivers: dropped
         assert len(env.github.repos["acme/api"].gate_reviews) == 1 and len(cards(env)) == 1

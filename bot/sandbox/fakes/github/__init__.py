@@ -248,15 +248,7 @@ class FakeGitHub(GitHubPayloads, GitHubFaults, GitHubApps):
             body: Json = json.loads(raw) if raw else None
         except ValueError:
             return self._respond(Reply(status=400, body=dict(BAD_JSON)))
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                json=body,
-                headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
-            )
-        )
+        self.requests.append(self.recorded(request, body))
         await self._wait_if_held(request.method, request.path)
         return self._respond(
             conditional(request.method, request.headers.get("If-None-Match"), self._answer(request, body))

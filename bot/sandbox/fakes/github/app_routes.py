@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.core.jsonvalue import JsonObject
+from aiohttp import web
+
+from bot.core.jsonvalue import Json, JsonObject
 from bot.sandbox.fakes.github.app_state import (
     JWT_UNDECODABLE,
     NOT_ACCESSIBLE,
@@ -17,7 +19,7 @@ from bot.sandbox.fakes.github.app_state import (
     jwt_refusal,
     looks_like_jwt,
 )
-from bot.sandbox.fakes.github.github_state import Call, Reply
+from bot.sandbox.fakes.github.github_state import Call, RecordedRequest, Reply
 from bot.sandbox.fakes.github.shapes import WEB, node_id, simple_user, stamp
 from bot.sandbox.fakes.github.wire import BAD_CREDENTIALS, DOCS, NOT_FOUND, error, paged
 
@@ -77,6 +79,21 @@ class GitHubApps:
         if not installation.covers(f"{repo['owner']}/{repo['name']}"):
             return Reply(status=404, body=dict(NOT_FOUND))  # as for a private repository one cannot see
         return None
+
+    def recorded(self, request: web.Request, body: Json) -> RecordedRequest:
+        """What the fake keeps of a request: never the credential, only whose it was."""
+        header = request.headers.get("Authorization") or ""
+        credential = header.partition(" ")[2].strip()
+        minted = self.apps.tokens.get(credential)
+        by = "nobody" if not credential else "token"
+        if minted is not None:
+            by = f"installation {minted.installation}"
+        elif self.apps.app is not None and looks_like_jwt(credential):
+            by = "app"
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+        return RecordedRequest(
+            method=request.method, path=request.path, query=dict(request.query), json=body, headers=headers, by=by
+        )
 
     def credentials_refusal(self, path: str, header: str | None) -> Reply | None:
         """401 for credentials GitHub would not take: an App's (`app_refusal`), or another token than `token` (when

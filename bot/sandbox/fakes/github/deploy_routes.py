@@ -3,7 +3,8 @@
 `POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule` with `environment_name`, `state`
 (`approved` | `rejected`) and `comment`: 204 and the review is recorded on the repository; a run it does not know is
 404; a second review of the same run and environment is refused (GitHub reports there is nothing left to review),
-so a client that sends its answer twice is caught.
+so a client that sends its answer twice is caught. The run moves on as GitHub's does: `in_progress` once approved,
+`completed` with `failure` once rejected (it was `waiting`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def _review(gh: FakeGitHub, call: Call) -> Reply:
         return Reply(status=422, body=error("No pending deployment protection rule to review.", REVIEW_DOCS))
     comment = body.get("comment")
     repo.gate_reviews.append({"run_id": run_id, "environment": environment, "state": state, "comment": comment})
+    run = repo.runs[run_id]
+    if state == "approved":  # the held job goes on
+        run.status = "in_progress"
+    else:  # the job fails without deploying, and the run with it
+        run.status, run.conclusion = "completed", "failure"
     return Reply(status=204)
 
 

@@ -130,7 +130,8 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     json: Json  # the decoded body; None when there was none
-    headers: dict[str, str]
+    headers: dict[str, str]  # without Authorization: `by` says whose credential it was
+    by: str = "nobody"  # "installation <id>", "app" (its JWT), "token" (a personal one) or "nobody"
 
 
 class RecordedMerge(TypedDict):
