@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.github_metrics import forget_budgets
 from bot.store.engine import make_engine, upgrade_database
 from tests.db import BACKENDS, create_pg_database, drop_pg_database, fresh_database
 from tests.harness import Harness
@@ -20,6 +21,12 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     """Every test that needs the real Tryton server (a ~50 s start, once per xdist worker) is slow."""
     if "tryton_env" in getattr(item, "fixturenames", ()):
         item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_github_budget_from_an_earlier_test() -> None:
+    """GitHub's last known budget is process-wide (bot.core.github_metrics): each test starts knowing none."""
+    forget_budgets()
 
 
 @pytest.fixture(autouse=True)

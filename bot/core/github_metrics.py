@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from prometheus_client import Counter, Gauge
 
 from bot.core.metrics import REGISTRY
 
 RESOURCES = ("core", "graphql")
+RESERVE = 100  # requests (or points) of a budget kept for people: below it, work that can wait (digests) waits
+RESERVE_SHARE = 0.05  # …or below this share of the limit, whichever is more
+
+
+@dataclass(frozen=True, kw_only=True)
+class Budget:
+    """GitHub's budget for one resource as its last answer said (for the whole process: the last installation's)."""
+
+    resource: str
+    remaining: int
+    limit: int
+    reset: float  # Unix seconds
+
+
+_LAST: dict[str, Budget] = {}
 
 RATE_REMAINING = Gauge(
     "opsbot_github_rate_limit_remaining",
@@ -47,3 +63,16 @@ def github_rate_limit(resource: str, *, remaining: int, limit: int, reset: float
     RATE_REMAINING.labels(resource).set(remaining)
     RATE_LIMIT.labels(resource).set(limit)
     RATE_RESET.labels(resource).set(reset)
+    _LAST[resource] = Budget(resource=resource, remaining=remaining, limit=limit, reset=reset)
+
+
+def low_budget(now: float) -> Budget | None:
+    """A budget below its reserve until a reset still to come (the one resetting last, when several are): what
+    work that can wait should wait for. None when GitHub has room, or has not said yet."""
+    low = [b for b in _LAST.values() if b.reset > now and b.remaining < max(RESERVE, b.limit * RESERVE_SHARE)]
+    return max(low, key=lambda b: b.reset, default=None)
+
+
+def forget_budgets() -> None:
+    """Before a test, or after GitHub's credentials changed: nothing known."""
+    _LAST.clear()

@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.clock import Clock
+from bot.core.github_metrics import low_budget
 from bot.core.ports import Chat
 from bot.core.trigger_records import DigestRecord
 from bot.store.triggers import TriggerStore
@@ -73,6 +74,7 @@ class DigestScheduler:
         self.prober = prober
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
+        self._waiting: set[asyncio.Task[None]] = set()  # digests waiting for GitHub's rate limit to reset
 
     async def fire_due(self, now: datetime | None = None) -> list[Fired]:
         """Post every digest whose latest slot (up to `now`) no replica has claimed yet."""
@@ -83,8 +85,41 @@ class DigestScheduler:
             slot = latest_slot(cron_for(digest.cadence, digest.at, digest.timezone), after, now)
             if slot is None or not await self.store.claim_slot(digest.id, slot, self.name, now):
                 continue
-            fired.append(Fired(digest_id=digest.id, slot=slot, outcome=await self._post(digest, slot, after)))
+            fired.append(Fired(digest_id=digest.id, slot=slot, outcome=await self._post_or_wait(digest, slot, after)))
         return fired
+
+    async def _post_or_wait(self, digest: DigestRecord, slot: datetime, since: datetime) -> str:
+        """A PR digest when GitHub's budget is nearly used up waits for the reset (saying so in its channel), so
+        what is left stays for people's own commands; the wait runs beside the other digests and probes."""
+        now = self.clock.now()
+        low = low_budget(now.timestamp()) if digest.kind == "prs" else None
+        if low is None:
+            return await self._post(digest, slot, since)
+        resets = datetime.fromtimestamp(low.reset, UTC)
+        said = (
+            f"⏳ The digest `{digest.id}` waits for GitHub: {low.remaining} of {low.limit} {low.resource} requests are "
+            f"left until the limit resets at {resets:%H:%M} UTC. It is posted then."
+        )
+        await self.chat.post(digest.channel, said, [])
+        log.info("digest %s: GitHub's %s budget is low (%s left); waiting until %s", digest.id, low.resource,
+                 low.remaining, resets.isoformat())  # fmt: skip
+        task = asyncio.create_task(self._post_after(low.reset - now.timestamp() + 1, digest, slot, since))
+        self._waiting.add(task)
+        task.add_done_callback(self._waiting.discard)
+        return "waiting"
+
+    async def _post_after(self, seconds: float, digest: DigestRecord, slot: datetime, since: datetime) -> None:
+        try:
+            await self.clock.sleep(seconds)
+        except asyncio.CancelledError:  # shutdown during the wait: the slot is said failed, not left claimed
+            log.warning("digest %s: stopped while waiting for GitHub's rate limit; slot %s not posted", digest.id, slot)
+            await asyncio.shield(self.store.finish_slot(digest.id, slot, "failed", None))
+            raise
+        await self._post(digest, slot, since)
+
+    async def settled(self) -> None:
+        """Every digest waiting for GitHub's budget has been posted (tests)."""
+        await asyncio.gather(*self._waiting, return_exceptions=True)
 
     async def _post(self, digest: DigestRecord, slot: datetime, since: datetime) -> str:
         try:
@@ -155,6 +190,9 @@ class DigestScheduler:
                 self._running.discard(task)
 
     async def stop(self) -> None:
+        for waiting in list(self._waiting):
+            waiting.cancel()
+        await asyncio.gather(*self._waiting, return_exceptions=True)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             if self._running:
