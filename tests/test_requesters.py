@@ -16,6 +16,7 @@ from bot.core.jsonvalue import obj
 from tests.approvals_helpers import cards, text_of
 from tests.fakes.odoo import DATABASE, LOGIN, FakeOdoo
 from tests.fakes.openai_server import text_response, tool_call_response
+from tests.github_reads import pull_reads
 from tests.harness import Harness
 
 ODOO_KEY = "opsbot-test-odoo-key-requesters"
@@ -80,7 +81,7 @@ async def test_a_requester_list_refuses_everyone_else_naming_the_rule_and_who_ma
         await env.driver.mention("merge pr 7 in acme/api", user="U6")
         await env.settle()
         assert cards(env) == [] and env.github.merges == []
-        assert not any(r.path.endswith("/pulls/7") for r in env.github.requests)  # not even the card's preview
+        assert pull_reads(env.github, 7) == 0  # not even the card's preview
         [refusal] = posts(env)
         assert "Only <@U5> may ask for `merge_pull_request` (policy rule `merges`)" in refusal
         [shown] = [json.dumps(c.params["blocks"]) for c in env.slack.calls_to("chat.postMessage")]

@@ -16,7 +16,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, OutcomeUnknown, ToolError
 from bot.core.github_metrics import github_rate_limit
 from bot.core.suggest import did_you_mean
-from integrations.github import calls, etag_cache, pr_query
+from integrations.github import calls, etag_cache, pr_detail_query, pr_query
 from integrations.github.app_auth import AppCredentials
 from integrations.github.app_check import app_login, describe_app
 from integrations.github.app_clients import GitHubClients, app_token_refused
@@ -146,8 +146,13 @@ class GitHubGateway:
         )
 
     async def get_pull_request(self, repo: str, number: int, *, with_checks: bool = True) -> PullDetail:
-        pull = await self.call(lambda gh: calls.pull(gh, self._etags, repo, number), _pull_op(repo, number, "read"))
-        return replace(pull, checks=await self.checks(repo, pull.head_sha)) if with_checks else pull
+        """With its head commit's checks: one GraphQL query. Without: a conditional REST read (a repeat is free)."""
+        op = _pull_op(repo, number, "read")
+        if not with_checks:
+            return await self.call(lambda gh: calls.pull(gh, self._etags, repo, number), op)
+        return await self.call(
+            lambda gh: pr_detail_query.pull_request(gh.requester, repo, number), op, resource="graphql"
+        )
 
     async def checks(self, repo: str, sha: str) -> Checks:
         op = Operation(action=f"read the checks of {sha[:7]} in {repo}", target=f"Commit {sha[:7]}", repo=repo)
@@ -155,16 +160,18 @@ class GitHubGateway:
 
     async def list_failed_runs(self, repo: str, *, branch: str | None, limit: int) -> list[RunSummary]:
         return await self.call(
-            lambda gh: calls.failed_runs(_repo(gh, repo), branch=branch, limit=limit), _repo_op(repo)
+            lambda gh: calls.failed_runs(gh, self._etags, repo, branch=branch, limit=limit), _repo_op(repo)
         )
 
     async def get_run(self, repo: str, run_id: int) -> RunSummary:
         op = Operation(action=f"read run {run_id} in {repo}", target=f"Workflow run {run_id} in {repo}", repo=repo)
-        return await self.call(lambda gh: calls.run(_repo(gh, repo), run_id), op)
+        return await self.call(lambda gh: calls.run(gh, self._etags, repo, run_id), op)
 
     async def latest_failed_run_for_pull(self, repo: str, number: int) -> RunSummary:
         sha = (await self.get_pull_request(repo, number, with_checks=False)).head_sha
-        runs = await self.call(lambda gh: calls.failed_runs(_repo(gh, repo), head_sha=sha, limit=1), _repo_op(repo))
+        runs = await self.call(
+            lambda gh: calls.failed_runs(gh, self._etags, repo, head_sha=sha, limit=1), _repo_op(repo)
+        )
         if not runs:
             raise NotFound(f"Pull request #{number} in {repo} has no failed workflow run for `{sha[:7]}`.")
         return runs[0]
@@ -174,12 +181,13 @@ class GitHubGateway:
     ) -> IssueList:
         op = replace(_repo_op(repo), action=f"list the issues of {repo}")
         return await self.call(
-            lambda gh: calls.issues(_repo(gh, repo), state=state, label=label, assignee=assignee, limit=limit), op
+            lambda gh: calls.issues(gh, self._etags, repo, state=state, label=label, assignee=assignee, limit=limit),
+            op,
         )
 
     async def get_issue(self, repo: str, number: int) -> IssueDetail:
         op = _pull_op(repo, number, "read", noun="Issue")
-        return await self.call(lambda gh: calls.issue(_repo(gh, repo), number), op)
+        return await self.call(lambda gh: calls.issue(gh, self._etags, repo, number), op)
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -219,7 +227,7 @@ class GitHubGateway:
             await self.comment(repo, number, comment)
         op = _pull_op(repo, number, "close", noun=issue.kind, write=True)
         try:
-            return await self.call(lambda gh: calls.close_issue(_repo(gh, repo), number, reason=reason), op)
+            return await self.call(lambda gh: calls.close_issue(gh.requester, repo, number, reason=reason), op)
         except OutcomeUnknown:
             # GitHub's answer was lost: a second look tells whether it closed (a retry would comment twice)
             found = await self._issue_if_readable(repo, number)
@@ -254,7 +262,7 @@ class GitHubGateway:
     async def workflow_file(self, repo: str, workflow: str, ref: str) -> WorkflowFile:
         what = f"workflow `{workflow}` in {repo}"
         op = Operation(action=f"read {what}", target=what[0].upper() + what[1:], repo=repo)
-        return await self.call(lambda gh: calls.workflow_file(_repo(gh, repo), workflow, ref), op)
+        return await self.call(lambda gh: calls.workflow_file(gh, self._etags, repo, workflow, ref), op)
 
     async def dispatch(self, repo: str, *, workflow: str, ref: str, inputs: dict[str, str]) -> None:
         op = Operation(

@@ -6,8 +6,19 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
+
+
+def timestamp(value: str) -> datetime:
+    """A time as GitHub writes it (ISO 8601 in UTC, `2026-12-01T10:00:00Z`), time zone aware."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def login_of(user: Any) -> str:
+    """A user's login from GitHub's JSON; a deleted account is GitHub's "ghost" (REST names it, GraphQL says null)."""
+    return str((user or {}).get("login", "ghost"))
 
 
 class CheckState(enum.StrEnum):

@@ -39,4 +39,43 @@ query OpsbotPullRequests($owner: String!, $name: String!, $states: [PullRequestS
 }
 """
 
-QUERIES: dict[str, str] = {"OpsbotPullRequests": PULL_REQUESTS}
+# One pull request with its head commit's checks, each context by name and state (what the REST reads of the pull
+# request, its commit statuses and its check runs gave). No reviewers: a team's slug needs read:org, which REST did not.
+PULL_REQUEST = """
+query OpsbotPullRequest($owner: String!, $name: String!, $number: Int!) {
+  rateLimit { limit remaining resetAt cost }
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      number
+      title
+      body
+      url
+      state
+      merged
+      mergeable
+      mergeStateStatus
+      headRefName
+      headRefOid
+      baseRefName
+      author { login }
+      commits(last: 1) {
+        nodes {
+          commit {
+            statusCheckRollup {
+              contexts(first: 100) {
+                nodes {
+                  __typename
+                  ... on CheckRun { name status conclusion }
+                  ... on StatusContext { context state }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+QUERIES: dict[str, str] = {"OpsbotPullRequests": PULL_REQUESTS, "OpsbotPullRequest": PULL_REQUEST}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import requests
@@ -10,7 +9,7 @@ from github.GithubException import GithubException
 from github.Requester import Requester
 
 from bot.core import github_metrics
-from integrations.github.github_models import Checks, CheckState, PullSummary
+from integrations.github.github_models import Checks, CheckState, PullSummary, login_of, timestamp
 from integrations.github.graphql_queries import PAGE_SIZE, PULL_REQUESTS
 
 QUERY_ATTEMPTS = 3  # a query changes nothing, so a 5xx or a dropped connection is asked again, as REST reads are
@@ -23,7 +22,13 @@ ROLLUP = {
     "EXPECTED": CheckState.PENDING,
 }
 # GitHub answers 200 with `errors`; their type says what REST would have answered
-ERROR_STATUS = {"NOT_FOUND": 404, "FORBIDDEN": 403, "RATE_LIMITED": 403, "UNPROCESSABLE": 422}
+ERROR_STATUS = {
+    "NOT_FOUND": 404,
+    "FORBIDDEN": 403,
+    "INSUFFICIENT_SCOPES": 403,  # a classic token without a scope a field needs
+    "RATE_LIMITED": 403,
+    "UNPROCESSABLE": 422,
+}
 
 
 def pull_requests(requester: Requester, repo: str, *, state: str, limit: int) -> list[PullSummary]:
@@ -99,8 +104,8 @@ def pull_summary(node: dict[str, Any]) -> PullSummary:
     return PullSummary(
         number=node["number"],
         title=node["title"],
-        author=(node.get("author") or {}).get("login", "ghost"),  # a deleted account is GitHub's "ghost"
-        created_at=datetime.fromisoformat(node["createdAt"].replace("Z", "+00:00")),
+        author=login_of(node.get("author")),
+        created_at=timestamp(node["createdAt"]),
         url=node["url"],
         head_sha=node["headRefOid"],
         checks=Checks(state=rollup_state(node)),
@@ -112,12 +117,17 @@ def pull_summary(node: dict[str, Any]) -> PullSummary:
 
 def rollup_state(node: dict[str, Any]) -> CheckState:
     """The head commit's statusCheckRollup: commit statuses and check runs together, as GitHub sums them up."""
-    commits = node["commits"]["nodes"]
-    rollup = commits[0]["commit"]["statusCheckRollup"] if commits and commits[0] else None
+    rollup = head_rollup(node)
     return ROLLUP.get(rollup["state"], CheckState.NONE) if rollup else CheckState.NONE
+
+
+def head_rollup(node: Any) -> Any:
+    """The statusCheckRollup of a pull request's last commit (`commits(last: 1)`); None when it has no checks."""
+    commits = node["commits"]["nodes"]
+    return commits[0]["commit"]["statusCheckRollup"] if commits and commits[0] else None
 
 
 def _note_rate_limit(limit: Any) -> None:
     if isinstance(limit, dict) and isinstance(limit.get("remaining"), int):
-        resets = datetime.fromisoformat(str(limit["resetAt"]).replace("Z", "+00:00")).timestamp()
+        resets = timestamp(str(limit["resetAt"])).timestamp()
         github_metrics.github_rate_limit("graphql", remaining=limit["remaining"], limit=limit["limit"], reset=resets)

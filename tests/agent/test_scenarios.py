@@ -13,6 +13,7 @@ from tests.fakes.openai_server import (
     text_response,
     tool_call_response,
 )
+from tests.github_reads import pull_reads
 from tests.harness import Harness
 
 
@@ -117,12 +118,13 @@ async def test_restart_while_waiting_for_approval_resumes_without_repeating_call
     await aenv.driver.mention("merge pr 21 in acme/api please", user="U1")
     await aenv.settle()
     [card] = cards(aenv)
-    pulls_fetched = len([r for r in aenv.github.requests if r.path.endswith("/pulls/21") and r.method == "GET"])
+    pulls_fetched = pull_reads(aenv.github, 21)
+    assert pulls_fetched >= 1  # the model's read, and the card's preflight
     await aenv.restart()
     await click(aenv, "opsbot.approve", card, "U2")
     assert len(aenv.github.merges) == 1
     assert len(aenv.model.requests) == 3  # no model call repeated after the restart
-    after = len([r for r in aenv.github.requests if r.path.endswith("/pulls/21") and r.method == "GET"])
+    after = pull_reads(aenv.github, 21)
     assert after - pulls_fetched <= 1  # only the merge's own preflight, never the completed read again
     assert final_answers(aenv) == ["Merged #21."]
 

@@ -6,43 +6,47 @@ from github import Github
 from github.Auth import AppAuth, AppInstallationAuth, Token
 
 from bot.core.metrics import REGISTRY
-from bot.core.tool_registry import ToolRegistry
+from integrations.github import GitHubGateway
 from integrations.github.etag_cache import Cached, EtagCache, credential
 from tests.fakes.github import FakeGitHub
-from tests.tool_calls import run
 
 
-async def test_a_repeated_read_within_a_minute_is_served_by_304s(tools: ToolRegistry, gh: FakeGitHub) -> None:
-    gh.add_pr("acme/api", 7, "Ship it", checks="failing")
-    first = await run(tools, "get_pull_request", repo="acme/api", number=7)
+async def test_a_repeated_read_within_a_minute_is_served_by_304s(gw: GitHubGateway, gh: FakeGitHub) -> None:
+    # a pull request without its checks (the read before a re-run), and a commit's checks (the deployment gate's);
+    # `pr details`, with its checks, is one GraphQL query instead (tests/github/test_pr_detail_query.py)
+    sha = gh.add_pr("acme/api", 7, "Ship it", checks="failing").head_sha
+    first = (await gw.get_pull_request("acme/api", 7, with_checks=False), await gw.checks("acme/api", sha))
     spent = gh.remaining_requests
     asked = len(gh.requests)
+    seen = REGISTRY.get_sample_value("opsbot_github_not_modified_total") or 0
 
     # (the clock stays: the fake stamps check runs with its `now`, so a later read would be a changed answer)
-    again = await run(tools, "get_pull_request", repo="acme/api", number=7)
+    again = (await gw.get_pull_request("acme/api", 7, with_checks=False), await gw.checks("acme/api", sha))
 
-    assert again.data == first.data and again.fields == first.fields
+    assert again == first
     repeated = gh.requests[asked:]
     assert [r.path for r in repeated] == [
         "/repos/acme/api/pulls/7",
-        "/repos/acme/api/commits/" + gh.repos["acme/api"].pulls[7].head_sha + "/status",
-        "/repos/acme/api/commits/" + gh.repos["acme/api"].pulls[7].head_sha + "/check-runs",
+        f"/repos/acme/api/commits/{sha}/status",
+        f"/repos/acme/api/commits/{sha}/check-runs",
     ]
     assert all(r.headers.get("If-None-Match", "").startswith('W/"') for r in repeated)
     assert gh.remaining_requests == spent  # three 304s, none counted against the rate limit
     assert REGISTRY.get_sample_value("opsbot_github_rate_limit_remaining", {"resource": "core"}) == spent
-    assert (REGISTRY.get_sample_value("opsbot_github_not_modified_total") or 0) >= 3
+    assert REGISTRY.get_sample_value("opsbot_github_not_modified_total") == seen + 3
 
 
-async def test_a_changed_resource_is_read_again(tools: ToolRegistry, gh: FakeGitHub) -> None:
+async def test_a_changed_resource_is_read_again(gw: GitHubGateway, gh: FakeGitHub) -> None:
     pull = gh.add_pr("acme/api", 7, "Ship it")
-    await run(tools, "get_pull_request", repo="acme/api", number=7)
+    await gw.get_pull_request("acme/api", 7, with_checks=False)
+    await gw.checks("acme/api", pull.head_sha)
     pull.title = "Ship it now"
     spent = gh.remaining_requests
 
-    again = await run(tools, "get_pull_request", repo="acme/api", number=7)
+    again = await gw.get_pull_request("acme/api", 7, with_checks=False)
+    await gw.checks("acme/api", pull.head_sha)
 
-    assert again.data["title"] == "Ship it now"
+    assert again.title == "Ship it now"
     assert gh.remaining_requests == spent - 1  # the pull request again (200); its checks unchanged (304s)
 
 

@@ -2,7 +2,7 @@
 
 The query is parsed, validated and executed by graphql-core against `SDL` (GitHub's types and field names, cut to
 what opsbot asks for); errors come back the way GitHub sends them: HTTP 200, `data` with nulls, and `errors` with a
-`type` (NOT_FOUND for an unknown repository).
+`type` (NOT_FOUND for an unknown repository or pull request).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, build_schema, graphql_sync
 
 from bot.core.jsonvalue import Json, JsonObject
-from bot.sandbox.fakes.github.github_state import Call, FakePull, FakeRepo, Reply
+from bot.sandbox.fakes.github.github_state import Call, CheckRun, FakePull, FakeRepo, Reply
 from bot.sandbox.fakes.github.shapes import WEB
 from bot.sandbox.fakes.github.wire import RATE_LIMIT
 
@@ -40,19 +40,34 @@ type Team { slug: String! }
 union RequestedReviewer = Bot | Mannequin | Team | User
 type ReviewRequest { requestedReviewer: RequestedReviewer }
 type ReviewRequestConnection { nodes: [ReviewRequest] totalCount: Int! }
-type StatusCheckRollup { state: StatusState! }
+enum MergeStateStatus { BEHIND BLOCKED CLEAN DIRTY DRAFT HAS_HOOKS UNKNOWN UNSTABLE }
+enum CheckStatusState { COMPLETED IN_PROGRESS PENDING QUEUED REQUESTED WAITING }
+enum CheckConclusionState {
+  ACTION_REQUIRED CANCELLED FAILURE NEUTRAL SKIPPED STALE STARTUP_FAILURE SUCCESS TIMED_OUT
+}
+type CheckRun { name: String! status: CheckStatusState! conclusion: CheckConclusionState }
+type StatusContext { context: String! state: StatusState! }
+union StatusCheckRollupContext = CheckRun | StatusContext
+type StatusCheckRollupContextConnection { nodes: [StatusCheckRollupContext] totalCount: Int! }
+type StatusCheckRollup {
+  state: StatusState!
+  contexts(first: Int, after: String, last: Int, before: String): StatusCheckRollupContextConnection!
+}
 type Commit { oid: GitObjectID! statusCheckRollup: StatusCheckRollup }
 type PullRequestCommit { commit: Commit! }
 type PullRequestCommitConnection { nodes: [PullRequestCommit] totalCount: Int! }
 type PageInfo { hasNextPage: Boolean! endCursor: String hasPreviousPage: Boolean! startCursor: String }
 type PullRequest {
-  number: Int! title: String! url: URI! createdAt: DateTime! isDraft: Boolean! headRefOid: GitObjectID!
-  mergeable: MergeableState! reviewDecision: PullRequestReviewDecision author: Actor
+  number: Int! title: String! body: String! url: URI! createdAt: DateTime! isDraft: Boolean!
+  state: PullRequestState! merged: Boolean! headRefName: String! baseRefName: String! headRefOid: GitObjectID!
+  mergeable: MergeableState! mergeStateStatus: MergeStateStatus! reviewDecision: PullRequestReviewDecision
+  author: Actor
   reviewRequests(first: Int, last: Int): ReviewRequestConnection
   commits(first: Int, last: Int): PullRequestCommitConnection!
 }
 type PullRequestConnection { nodes: [PullRequest] pageInfo: PageInfo! totalCount: Int! }
 type Repository {
+  pullRequest(number: Int!): PullRequest
   pullRequests(states: [PullRequestState!], first: Int, after: String, last: Int, before: String,
                orderBy: IssueOrder): PullRequestConnection!
 }
@@ -134,6 +149,12 @@ class _Repository:
                             "startCursor": None}  # fmt: skip
         return {"nodes": [self._pull(p) for p in chunk], "pageInfo": page, "totalCount": len(pulls)}
 
+    def pullRequest(self, info: Any, number: int) -> JsonObject:
+        pull = self.repo.pulls.get(number)
+        if pull is None:
+            raise NotFoundError(f"Could not resolve to a PullRequest with the number of {number}.")
+        return self._pull(pull)
+
     def _pull(self, pull: FakePull) -> JsonObject:
         requests: list[Json] = [
             {"requestedReviewer": {"__typename": "User", "login": u}} for u in pull.requested_reviewers
@@ -143,11 +164,17 @@ class _Repository:
         return {
             "number": pull.number,
             "title": pull.title,
+            "body": pull.body,
             "url": f"{WEB}/{self.repo.full_name}/pull/{pull.number}",
             "createdAt": _iso(pull.created_at),
             "isDraft": pull.draft,
+            "state": _state(pull).upper(),
+            "merged": pull.merged,
+            "headRefName": pull.head,
+            "baseRefName": pull.base,
             "headRefOid": pull.head_sha,
             "mergeable": {True: "MERGEABLE", False: "CONFLICTING", None: "UNKNOWN"}[pull.mergeable],
+            "mergeStateStatus": pull.mergeable_state.upper(),
             "reviewDecision": "REVIEW_REQUIRED" if requests else None,
             "author": {"__typename": "User", "login": pull.author},
             "reviewRequests": {"nodes": requests, "totalCount": len(requests)},
@@ -164,20 +191,38 @@ def _state(pull: FakePull) -> str:
 
 def _rollup(gh: FakeGitHub, sha: str) -> JsonObject | None:
     """GitHub's sum of a commit's statuses and check runs: any failure wins, then anything unfinished."""
-    statuses = [state for _, state in gh.statuses.get(sha, [])]
-    runs = gh.check_runs.get(sha, [])
+    statuses, runs = gh.statuses.get(sha, []), gh.check_runs.get(sha, [])
     if not statuses and not runs:
         return None
+    states = {state for _, state in statuses}
     failed = {"failure", "timed_out", "cancelled", "action_required", "startup_failure"}
-    if "error" in statuses:
+    if "error" in states:
         state = "ERROR"
-    elif "failure" in statuses or any(status == "completed" and c in failed for _, status, c in runs):
+    elif "failure" in states or any(status == "completed" and c in failed for _, status, c in runs):
         state = "FAILURE"
-    elif "pending" in statuses or any(status != "completed" for _, status, _ in runs):
+    elif "pending" in states or any(status != "completed" for _, status, _ in runs):
         state = "PENDING"
     else:
         state = "SUCCESS"
-    return {"state": state}
+    return {"state": state, "contexts": _contexts(statuses, runs)}
+
+
+def _contexts(statuses: list[tuple[str, str]], runs: list[CheckRun]) -> JsonObject:
+    """The rollup's contexts, check runs first (an order of GitHub's own, not the REST lists'); the query asks for
+    the first 100, and the fake serves no more."""
+    nodes: list[Json] = [
+        {
+            "__typename": "CheckRun",
+            "name": name,
+            "status": status.upper(),
+            "conclusion": conclusion and conclusion.upper(),
+        }
+        for name, status, conclusion in runs
+    ]
+    nodes += [
+        {"__typename": "StatusContext", "context": context, "state": state.upper()} for context, state in statuses
+    ]
+    return {"nodes": nodes[:100], "totalCount": len(nodes)}
 
 
 def _iso(moment: datetime) -> str:
