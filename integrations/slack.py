@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -15,13 +16,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.core.errors import NotInChannel
 from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import seal, seal_json
+from bot.core.ports import SECRET_SLOT
 from bot.core.redact import contains_secret, redact, redact_text
 from bot.core.spans import span
-from integrations.slack_outbox import Outbox
+from integrations.slack_outbox import URL_TIMEOUT, Outbox
 from integrations.slack_retry import UrlRefused
 
 log = logging.getLogger(__name__)
@@ -126,6 +129,57 @@ class SlackChat:
             }
             await self.outbox.deliver("chat.postMessage", user, dm, find=True)
 
+    async def reveal(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Sequence[JsonObject],
+        *,
+        secret: str,
+        response_url: str | None = None,
+    ) -> bool:
+        """bot.core.ports.Chat.reveal: not through the outbox (its rows keep each payload for retries), with a
+        client whose logger is never at DEBUG (slack_sdk logs request bodies there), tried once each way (an
+        ephemeral shown twice is shown to the same person). The message is cleaned like every other first, and only
+        then does the secret take SECRET_SLOT's place: the Bearer shape `redact` masks would mask it."""
+        cleaned = self._clean_blocks(blocks)
+        shown = json.dumps({"text": self._clean(text), **({"blocks": cleaned} if cleaned else {})})
+        filled = json.loads(shown.replace(SECRET_SLOT, json.dumps(secret)[1:-1]))
+        if response_url is not None and await self._reveal_at(response_url, channel, filled):
+            return True
+        client = AsyncWebClient(
+            token=self.client.token, base_url=self.client.base_url, session=self.client.session, logger=_quiet(),
+            retry_handlers=[],
+        )  # fmt: skip
+        try:
+            with span("slack chat.postEphemeral", {"slack.channel": channel, "slack.user": user}):
+                await client.chat_postEphemeral(channel=channel, user=user, **filled)
+        except SlackApiError as exc:
+            log.warning("a secret could not be shown to %s in %s (%s)", user, channel, exc.response.get("error"))
+            return False
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("a secret could not be shown to %s in %s (%s)", user, channel, type(exc).__name__)
+            return False
+        return True
+
+    async def _reveal_at(self, url: str, channel: str, message: JsonObject) -> bool:
+        """A secret through a response_url, once; False when it is not Slack's or Slack did not take it."""
+        if not hook_of(url, str(self.client.base_url)):
+            log.warning("a response_url not on Slack's hooks host was ignored: answered with chat.postEphemeral")
+            return False
+        session = self.client.session
+        hook = AsyncWebhookClient(url, timeout=URL_TIMEOUT, session=session, logger=_quiet(), retry_handlers=[])
+        try:
+            with span("slack response_url", {"slack.channel": channel}):
+                answer = await hook.send_dict({**message, "response_type": "ephemeral", "replace_original": False})
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.info("a secret's response_url failed (%s): trying chat.postEphemeral", type(exc).__name__)
+            return False
+        if answer.status_code != 200:
+            log.info("a secret's response_url was refused (HTTP %s): trying chat.postEphemeral", answer.status_code)
+        return answer.status_code == 200
+
     async def message_text(self, channel: str, ts: str) -> str | None:
         resp = await self.client.reactions_get(channel=channel, timestamp=ts, full=True)
         message = resp.get("message") or {}
@@ -174,6 +228,13 @@ def hook_of(url: str, api_url: str) -> bool:
     host = hook.hostname.lower()
     same_port = hook.port == api.port
     return same_port and host in (api.hostname.lower(), f"hooks.{api.hostname.lower()}")
+
+
+def _quiet() -> logging.Logger:
+    """slack_sdk's clients log each request's body at DEBUG: a secret's clients log through this one, never at DEBUG."""
+    quiet = logging.getLogger(f"{__name__}.secret")
+    quiet.setLevel(logging.INFO)
+    return quiet
 
 
 def _sealed(block: JsonObject) -> JsonObject:

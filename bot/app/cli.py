@@ -38,7 +38,32 @@ def parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     books = sub.add_parser("runbooks", help="runbook commands")
     books.add_argument("action", choices=["check"])
+    _mcp_parser(sub)
     return p
+
+
+def _mcp_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mcp = sub.add_parser("mcp", help="serve MCP over stdio (no action), or manage MCP clients' tokens")
+    actions = mcp.add_subparsers(dest="mcp_action")  # none: serve over stdio
+    actions.add_parser("tokens", help="list the live MCP tokens (never their secrets)")
+    token = actions.add_parser("token", help="create or revoke an MCP token").add_subparsers(
+        dest="verb", required=True, metavar="{create,revoke}"
+    )
+    create = token.add_parser(
+        "create",
+        help="create a token for a Slack user and print its secret once",
+        description="Create an MCP token that acts as the Slack user --user; its secret is printed once on stdout "
+        "(only its hash is stored). The workspace is --team, else the one SLACK_BOT_TOKEN belongs to (asked from "
+        "Slack's auth.test); with neither, the command refuses.",
+    )
+    create.add_argument("--user", required=True, metavar="U…", help="the Slack user the client acts for")
+    create.add_argument("--name", required=True, help="the client's name, unique among the user's live tokens")
+    create.add_argument("--channel", metavar="C…", help="channel id for its approval cards (default: the user's DM)")
+    create.add_argument("--tools", metavar="P1,P2", help="allowed tool names or patterns (default: every tool)")
+    create.add_argument("--team", metavar="T…", help="the workspace id (default: SLACK_BOT_TOKEN's, from Slack)")
+    revoke = token.add_parser("revoke", help="revoke a live token by name")
+    revoke.add_argument("name", help="the token's name")
+    revoke.add_argument("--user", metavar="U…", help="whose token (needed when several people have one of that name)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,6 +133,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await commands.check(settings)
     if args.command == "runbooks":
         return await commands.runbooks_check(settings)
+    if args.command == "mcp":
+        from bot.app import mcp_cli
+
+        if args.mcp_action is None:
+            return await mcp_cli.serve_stdio(settings, args)
+        return await mcp_cli.run(settings, args)
     return await commands.audit_verify(settings)
 
 

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.app.mcp_settings import McpSettings
 from bot.app.placeholders import placeholder_error, required_placeholders
 from bot.core.errors import ConfigurationError
 from integrations.erp.erp_units import OdooSettings, TrytonSettings
@@ -48,7 +49,7 @@ class LogSettings(BaseSettings):
         return level if isinstance(level, int) else logging.INFO
 
 
-class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, OdooSettings, LogSettings):
+class Settings(SlackSettings, GitHubSettings, OpenAISettings, TrytonSettings, OdooSettings, McpSettings, LogSettings):
     """Every setting: each integration's section (integrations/*: Slack, GitHub, OpenAI, Tryton, Odoo, inherited
     here so the environment names stay flat) and opsbot's own."""
 

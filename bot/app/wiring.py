@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
 from bot.app.agent_wiring import build_agent
+from bot.app.mcp_wiring import Mcp, build_mcp
 from bot.app.readiness import Readiness
 from bot.app.settings import Settings
 from bot.app.slack_delivery import make_chat
@@ -57,6 +58,7 @@ from bot.store.audit import AuditLog
 from bot.store.db_clock import DatabaseClock
 from bot.store.engine import make_engine, upgrade_database
 from bot.store.gauges import read_backlog
+from bot.store.mcp_token_rows import McpTokenStore
 from bot.store.repository import Repository
 from bot.store.triggers import TriggerStore
 from bot.triggers.handler import TriggerDeps, Triggers, build_triggers
@@ -85,6 +87,7 @@ class Opsbot:
     readiness: Readiness
     triggers: Triggers | None = None
     db_clock: DatabaseClock | None = None  # None: a clock was given (tests)
+    mcp: Mcp | None = None  # opsbot's tools over MCP: served at /mcp when OPSBOT_MCP=on, and by `opsbot mcp`
 
     async def start(self, *, sweep_interval: float | None = 15.0) -> None:
         """Resolve the bot identity once, read the database's clock, take up work left by a crash (submitted, not
@@ -224,6 +227,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
             digest_may_ask=digest_may_ask, github_people=settings.github_people,
         ),
     )  # fmt: skip
+    mcp_tokens = McpTokenStore(engine, secrets)
     service = Service(
         repo=repo, audit=audit, registry=registry, planner=planner, runner=runner,
         queries=Queries(repo=repo, audit=audit, clock=clock, membership=Membership(directory), directory=directory),
@@ -235,7 +239,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
             bot_identity=lambda: (auth.get("user_id"), auth.get("user")),  # from auth.test at start-up
             deploy_workflow=settings.opsbot_deploy_workflow,
         ),
-        installation=installation,
+        installation=installation, mcp_tokens=mcp_tokens,  # `/ops mcp token …`
     )  # fmt: skip
     worker = Worker(repo=repo, handler=service.handle, clock=clock, lease=lease, claims=claims)
     bolt = _bolt(settings, session, token, auth)
@@ -256,10 +260,16 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
             ),
         ),
     )
+    mcp = build_mcp(
+        settings, tokens=mcp_tokens, registry=registry, runner=runner, repo=repo, audit=audit,
+        clock=clock, directory=directory,
+    )  # fmt: skip
+    if settings.opsbot_mcp:
+        mcp.mount(app, settings)
     return Opsbot(
         settings=settings, engine=engine, session=session, chat=chat, service=service, worker=worker, bolt=bolt,
         web=app, audit=audit, repo=repo, auth=auth, timers=timers, readiness=readiness, triggers=triggers,
-        db_clock=clock if isinstance(clock, DatabaseClock) else None,
+        db_clock=clock if isinstance(clock, DatabaseClock) else None, mcp=mcp,
     )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ class CardView:
     notes: tuple[str, ...] = field(default=())
     external_users: bool = False  # the rule lets people of other organisations (Slack Connect) decide
     external_approvers: tuple[str, ...] = ()  # who of `approved_by` (or `rejected_by`) is of another organisation
+    via: str | None = None  # the MCP client that asked on the requester's behalf ("claude-laptop")
 
     @property
     def context_notes(self) -> tuple[str, ...]:

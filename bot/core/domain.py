@@ -19,6 +19,7 @@ class Source(enum.StrEnum):
     GITHUB = "github"
     ALERTMANAGER = "alertmanager"
     SCHEDULE = "schedule"
+    MCP = "mcp"  # an agent calling opsbot's tools over MCP, for the Slack user its token is bound to
 
 
 class InboxStatus(enum.StrEnum):

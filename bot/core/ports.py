@@ -132,6 +132,9 @@ class Messages(Protocol):
     ) -> tuple[str, Blocks]: ...
 
 
+SECRET_SLOT = "{{opsbot:secret}}"  # noqa: S105 - where `Chat.reveal` puts the secret, once the message is clean
+
+
 class Chat(Protocol):
     """The Slack Web API, as far as the service uses it. Blocks are Block Kit dicts."""
 
@@ -154,6 +157,21 @@ class Chat(Protocol):
         """Shown to `user` only. With a `response_url` (a slash command's), through it: that works where opsbot is
         not a member (a private channel, a DM); where Slack refuses it (expired, used up), as chat.postEphemeral;
         where that is refused too, as a direct message."""
+        ...
+
+    async def reveal(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Sequence[JsonObject],
+        *,
+        secret: str,
+        response_url: str | None = None,
+    ) -> bool:
+        """Show `user` a secret once (a new MCP token), where `SECRET_SLOT` stands in `blocks`: ephemeral, through
+        the `response_url` or chat.postEphemeral, never stored (not through the outbox), never logged, never as a
+        direct message (Slack would keep it). False when Slack did not take it: the caller gives the secret up."""
         ...
 
     async def message_text(self, channel: str, ts: str) -> str | None: ...

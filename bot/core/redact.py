@@ -19,12 +19,13 @@ _START = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))"
 SECRET_VALUES = re.compile(
     _START + r"(xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,}|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_-]{16,}|v0=[0-9a-f]{64}|Bearer\s+[A-Za-z0-9._~+/-]{12,}"
+    r"|opsbot_mcp_[A-Za-z0-9_-]{20,}"  # an MCP client's token (bot.core.mcp_tokens)
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"  # a PEM key, whole
     r"|(?:xox[abposr]-|xapp-|gh[pousr]_|github_pat_|sk-)[A-Za-z0-9_-]{4,}(?=" + ELLIPSIS + "))"
 )
 # What every shape begins with: one quick search that, in the common case (nothing there), spares the full one
 # (whose word-start check runs at every position).
-_CANDIDATE = re.compile(r"xox[abposr]-|xapp-|gh[pousr]_|github_pat_|sk-|v0=|Bearer|-----BEGIN")
+_CANDIDATE = re.compile(r"xox[abposr]-|xapp-|gh[pousr]_|github_pat_|sk-|v0=|Bearer|-----BEGIN|opsbot_mcp_")
 MASK = "[redacted]"
 MIN_SECRET = 6  # a shorter configured "secret" would shred ordinary text; it is not masked
 

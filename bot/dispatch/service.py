@@ -20,6 +20,7 @@ from bot.core.transitions import IllegalTransition
 from bot.dispatch.click_routes import Actions
 from bot.dispatch.help_cards import HelpCards
 from bot.dispatch.installation_gate import InstallationGate
+from bot.dispatch.mcp_token_commands import McpTokenCommands
 from bot.dispatch.queries import Queries
 from bot.dispatch.suggested import as_typed, is_suggestion, runbook_infos
 from bot.orchestration.agent.agent_loop import AgentLoop
@@ -30,6 +31,7 @@ from bot.orchestration.runner import Runner
 from bot.slack_ui.block_kit import ActionId, as_dicts, error_blocks
 from bot.slack_ui.runbook_report import list_blocks
 from bot.store.audit import AuditLog
+from bot.store.mcp_token_rows import McpTokenStore
 from bot.store.repository import Repository
 from bot.triggers.handler import Triggers
 
@@ -65,6 +67,7 @@ class Service:
         clock: Clock,
         config: ServiceConfig,
         installation: InstallationSource | None = None,
+        mcp_tokens: McpTokenStore | None = None,
     ) -> None:
         self.repo = repo
         self.audit = audit
@@ -82,6 +85,14 @@ class Service:
         self.clock = clock
         self.config = config
         self.gate = InstallationGate(installation, repo=repo, audit=audit, clock=clock)  # None: not checked
+        self.mcp = (
+            McpTokenCommands(
+                store=mcp_tokens, audit=audit, chat=chat, clock=clock, tool_names=registry.names,
+                installation=installation,
+            )
+            if mcp_tokens is not None
+            else None
+        )  # fmt: skip
 
     async def handle(self, inbox_id: int, event: Event, attempt: int = 1) -> None:
         """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
@@ -163,6 +174,12 @@ class Service:
         if plan.builtin == "digest" and self.triggers is not None:
             repo = self.config.channel_repos.get(event.channel or "")
             await self.reply(event, *await self.triggers.digest_command(plan.query, event, repo))
+            return
+        if plan.builtin == "mcp":
+            if self.mcp is None:
+                raise UserFacingError("MCP tokens are not set up in this opsbot.")
+            if (answer := await self.mcp.run(plan.query, event)) is not None:  # None: a new token's secret, shown
+                await self.reply(event, *answer)
             return
         if plan.builtin == "audit":
             text, blocks = await self.queries.audit_trail(plan.query, user=event.actor, channel=event.channel)

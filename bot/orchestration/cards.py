@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bot.core.card_view import CardView, preview_from_dict
 from bot.core.domain import ApprovalCase, Decision, RunRecord
+from bot.core.mcp_runs import mcp_client
 from bot.core.ports import Blocks, Chat, Messages, Store
 from bot.core.tool_registry import Risk, ToolRegistry
 
@@ -76,4 +77,5 @@ class Cards:
             outcome=outcome,
             external_users=approval.external_users,
             external_approvers=tuple(d.user_id for d in case.decisions if d.external),
+            via=mcp_client(case.run.state),
         )

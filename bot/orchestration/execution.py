@@ -209,8 +209,8 @@ class Execution:
     async def _refused_asker(self, run: RunRecord, step: StepRecord, rules: ApprovalRules | None = None) -> bool:
         """The one requester check, for every tool whatever planned it (a command, the agent, a runbook): before a
         read runs and before a risky step's card is posted (so its preview reads nothing for someone who may not
-        ask). Runs a rules file starts (webhooks, alerts, probes) were asked for by whoever wrote the file."""
-        if self.config.askers is None or not run.source.startswith("slack."):
+        ask). Runs a rules file starts (webhooks, alerts, probes) were asked for by its author; MCP: the token's."""
+        if self.config.askers is None or not (run.source.startswith("slack.") or run.source == "mcp"):
             return False
         if rules is None:
             rules = await self.config.policy.rules_for(step.tool, step.args, run.channel)

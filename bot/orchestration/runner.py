@@ -9,6 +9,7 @@ from bot.core.clock import Clock
 from bot.core.deploy_threads import JOIN_WITHIN
 from bot.core.domain import ApprovalCase, Event, RunKind, RunRecord, RunStatus, StepRecord, StepStatus, ToolCall
 from bot.core.drivers import Driver
+from bot.core.jsonvalue import JsonObject
 from bot.core.log_context import bind
 from bot.core.ports import Audit, Blocks, Messages, Store
 from bot.core.spans import span
@@ -52,11 +53,18 @@ class Runner:
         )  # fmt: skip
 
     async def start(
-        self, event: Event, calls: Sequence[ToolCall], *, inbox_id: int | None, thread_ts: str | None
+        self,
+        event: Event,
+        calls: Sequence[ToolCall],
+        *,
+        inbox_id: int | None,
+        thread_ts: str | None,
+        state: JsonObject | None = None,
     ) -> str:
+        """A run of `calls`, moved on at once; `state` is kept with it (an MCP client's name and token)."""
         now = self.clock.now()
         run_id = new_id()
-        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now)
+        run = run_row(run_id, event, inbox_id=inbox_id, thread_ts=thread_ts, now=now, state=state)
         rows = [
             StepRecord(
                 id=new_id(),

@@ -138,7 +138,7 @@ def approval_card(view: CardView) -> list[Block]:
     p = view.preview
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"{HEADERS.get(view.status, view.status.capitalize())}: {p.title}", HEADER_LIMIT)),
-        section(f"{RISK_BADGE[view.risk]} `{view.tool}` requested by {mention(view.requester)}"),
+        section(f"{RISK_BADGE[view.risk]} `{view.tool}` requested by {requested_by(view)}"),
     ]
     if p.fields:
         blocks.append(fields_block(p.fields))
@@ -264,3 +264,10 @@ def unknown_outcome_blocks(step_id: str, tool: str, message: str) -> list[Block]
             ],
         ),
     ]
+
+
+def requested_by(view: CardView) -> str:
+    """Who asked: the person, or the MCP client that asked on their behalf."""
+    if view.via:
+        return f"*{escape(view.via)}* on behalf of {mention(view.requester)}"
+    return mention(view.requester)

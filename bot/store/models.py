@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false, true
@@ -252,3 +252,30 @@ digests = cast(Table, Digest.__table__)
 digest_slots = cast(Table, DigestSlot.__table__)
 probe_states = cast(Table, ProbeState.__table__)
 outbox_messages = cast(Table, OutboxMessage.__table__)
+
+
+class McpTokenRow(Base):
+    """An MCP client's bearer token (bot.core.mcp_tokens): only the secret's hash is stored, never the secret. A
+    person's live tokens have distinct names (a partial unique index: revoked ones keep theirs)."""
+
+    __tablename__ = "mcp_tokens"
+    __table_args__ = (
+        Index(
+            "ix_mcp_tokens_live_name", "user_id", "name", unique=True,
+            sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )  # fmt: skip
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    tools: Mapped[list[Any]]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+mcp_tokens = cast(Table, McpTokenRow.__table__)

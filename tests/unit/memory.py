@@ -337,6 +337,22 @@ class MemoryChat:
             {"channel": channel, "user": user, "text": text, "thread_ts": thread_ts, "response_url": response_url}
         )
 
+    async def reveal(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]],
+        *,
+        secret: str,
+        response_url: str | None = None,
+    ) -> bool:
+        """Shown as an ephemeral (the secret itself is not kept)."""
+        self.ephemerals.append(
+            {"channel": channel, "user": user, "text": text, "thread_ts": None, "response_url": response_url}
+        )
+        return True
+
     async def message_text(self, channel: str, ts: str) -> str | None:
         return next((p["text"] for p in self.posts if p["ts"] == ts), None)
 

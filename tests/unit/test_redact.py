@@ -15,10 +15,11 @@ GITHUB_APP = "ghs_" + "Z9" * 18
 OPENAI = "sk-proj-" + "Ab3_-x" * 8
 SLACK_SIG = "v0=" + "a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
 BEARER = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"
+MCP = "opsbot_mcp_" + "Qw3-_rT9" * 5  # bot.core.mcp_tokens.new_secret's shape
 
 
 @pytest.mark.parametrize(
-    "secret", [SLACK_BOT, SLACK_USER, SLACK_APP, GITHUB_PAT, GITHUB_FINE, GITHUB_APP, OPENAI, SLACK_SIG]
+    "secret", [SLACK_BOT, SLACK_USER, SLACK_APP, GITHUB_PAT, GITHUB_FINE, GITHUB_APP, OPENAI, SLACK_SIG, MCP]
 )
 def test_token_shapes_are_masked_in_text(secret: str) -> None:
     text = f"calling with {secret} now"

@@ -199,14 +199,15 @@ def test_every_secret_setting_is_redacted_even_one_added_later() -> None:
 
 
 def test_every_secret_setting_belongs_to_one_unit_and_a_new_units_secret_is_its_own() -> None:
-    """Each integration's secrets are its section's `SecretStr` fields; only opsbot's own webhook token is not an
-    integration's. A unit with a new secret setting finds it without a list to update."""
+    """Each integration's secrets are its section's `SecretStr` fields; only opsbot's own webhook token and MCP token
+    (`opsbot mcp`) are not an integration's. A unit with a new secret setting finds it without a list to update."""
     from bot.app.units import UNITS
     from integrations.unit import Section, Unit
 
     secret_fields = {name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)}
     owned = [name for unit in UNITS for name in unit.section.model_fields if name in secret_fields]
-    assert len(owned) == len(set(owned)) and secret_fields - set(owned) == {"opsbot_alertmanager_token"}
+    assert len(owned) == len(set(owned))
+    assert secret_fields - set(owned) == {"opsbot_alertmanager_token", "opsbot_mcp_token"}  # opsbot's own
 
     class PagerSettings(Section):
         pager_url: str = "https://pager.example"

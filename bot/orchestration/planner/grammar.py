@@ -34,7 +34,7 @@ ON_BRANCH = r"(?:\s+on\s+(?:branch\s+)?(?P<branch>[\w./-]+))?"
 ITEM = rf"(?:{PR}\s*#?\s*|issue\s*#?\s*|#)(?P<number>\d+)"  # the same, or "issue 7"
 
 PR_NUMBER_MAX = 2**31 - 1  # as integrations/github/github_args.py bounds it (importing it would import PyGithub)
-BUILTINS = {"pending", "audit", "runbooks", "run", "digest"}
+BUILTINS = {"pending", "audit", "runbooks", "run", "digest", "mcp"}
 HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
 
 
