@@ -13,13 +13,14 @@ Results are data: the tool's structured result as JSON, never instructions of ou
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,8 +31,9 @@ from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
 from bot.core.mcp_runs import mcp_state, mcp_token_of
 from bot.core.mcp_tokens import McpToken
+from bot.core.mrkdwn import readable, slack_refs
 from bot.core.ports import Audit, Directory, Store
-from bot.core.tool_registry import Risk, ToolRegistry, ToolSchema
+from bot.core.tool_registry import ToolRegistry, ToolSchema
 from bot.orchestration.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ class McpCalls:
         return [*own, look_up]
 
     async def call(self, token: McpToken, name: str, arguments: JsonObject, progress: Progress) -> Answer:
-        answer = await self._call(token, name, arguments, progress)
+        answer = await self._in_words(await self._call(token, name, arguments, progress))
         outcome = "error" if answer.error else "ok"
         await self.audit.append(
             "mcp.call", at=self.clock.now(), client=token.name, client_id=token.id, actor=token.user_id, tool=name,
@@ -138,6 +140,27 @@ class McpCalls:
                 "decision (get_request) before asking for more."
             )
         return await self._risky(token, name, args, progress)
+
+    async def _in_words(self, answer: Answer) -> Answer:
+        """Our own sentences (an error, a state) as plain text for an agent: Slack's `<@U…>` / `<#C…>` become
+        names, never bare ids; `&lt;` and the like their characters. The tools' data is left as it is."""
+        said = {k: v for k, v in answer.data.items() if k in ("error", "message") and isinstance(v, str)}
+        if not said:
+            return answer
+        users, channels = set[str](), set[str]()
+        for text in said.values():
+            found_users, found_channels = slack_refs(text)
+            users, channels = users | found_users, channels | found_channels
+        names: dict[str, str] = {}
+        for ref in users | channels:
+            try:
+                name = await (self.directory.user_name(ref) if ref in users else self.directory.channel_name(ref))
+            except Exception:  # a name is a nicety: "someone" then
+                name = None
+            if name:
+                names[ref] = name
+        plain = {k: html.unescape(readable(v, names)) for k, v in said.items()}
+        return replace(answer, data={**answer.data, **plain})
 
     def _over_rate(self, token: McpToken) -> Answer | None:
         now = time.monotonic()
@@ -268,7 +291,3 @@ class McpCalls:
             run = await self.repo.run(approval.run_id)
             count += run is not None and mcp_token_of(run.state) == token.id
         return count
-
-
-def is_risky(registry: ToolRegistry, name: str) -> bool:
-    return name in registry and registry.risk_of(name) is not Risk.READ

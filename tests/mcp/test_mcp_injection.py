@@ -22,7 +22,7 @@ async def test_injected_text_through_mcp_never_runs_anything_risky(db_url: str) 
     corpus = payloads()
     assert len(corpus) >= 100
     limits = {"opsbot_mcp_wait_seconds": 0, "opsbot_mcp_open_requests": 1000, "opsbot_mcp_calls_per_minute": 10_000}
-    async with Harness(db_url, opsbot_mcp=True, **limits) as env:
+    async with Harness(db_url, model=False, opsbot_mcp=True, **limits) as env:
         assert env.bot is not None and env.bot.mcp is not None
         env.github.add_pr("acme/api", 1, "Innocent change", author="mallory")
         env.github.add_workflow("acme/api", "deploy.yml", optional=("force",))
