@@ -58,7 +58,9 @@ def _mcp_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     create.add_argument("--user", required=True, metavar="U…", help="the Slack user the client acts for")
     create.add_argument("--name", required=True, help="the client's name, unique among the user's live tokens")
-    create.add_argument("--channel", metavar="C…", help="channel id for its approval cards (default: the user's DM)")
+    create.add_argument(
+        "--channel", metavar="C…", help="its approval cards' channel id (C…, or the user's DM with opsbot, D…)"
+    )
     create.add_argument("--tools", metavar="P1,P2", help="allowed tool names or patterns (default: every tool)")
     create.add_argument("--team", metavar="T…", help="the workspace id (default: SLACK_BOT_TOKEN's, from Slack)")
     revoke = token.add_parser("revoke", help="revoke a live token by name")

@@ -50,7 +50,7 @@ def token_hash(secret: str) -> str:
 
 TOOL_PATTERN = re.compile(r"^[a-z0-9_*?\[\]-]+$")  # a tool name, or an fnmatch pattern of tool names
 USER = re.compile(r"^[UW][A-Z0-9]{1,20}$")
-CHANNEL = re.compile(r"^[CG][A-Z0-9]{1,20}$")  # a channel for its cards (None: the user's DM with opsbot)
+CHANNEL = re.compile(r"^[CGD][A-Z0-9]{1,20}$")  # where its cards go: a channel, or the DM with opsbot (D…)
 TEAM = re.compile(r"^[TE][A-Z0-9]{1,20}$")
 MAX_TOOLS = 20
 

@@ -13,40 +13,31 @@ Results are data: the tool's structured result as JSON, never instructions of ou
 from __future__ import annotations
 
 import asyncio
-import html
-import json
 import logging
 import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from bot.core.approval_rules import Asker
 from bot.core.clock import Clock
-from bot.core.domain import ApprovalStatus, Event, Source, StepRecord, StepStatus, ToolCall
+from bot.core.domain import Event, Source, StepRecord, StepStatus, ToolCall
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
-from bot.core.mcp_runs import mcp_state, mcp_token_of
+from bot.core.mcp_runs import mcp_state
 from bot.core.mcp_tokens import McpToken
-from bot.core.mrkdwn import readable, slack_refs
 from bot.core.ports import Audit, Directory, Store
 from bot.core.tool_registry import ToolRegistry, ToolSchema
+from bot.dispatch.mcp_requests import FINAL, Answer, GetRequestArgs, McpRequests, refused
 from bot.orchestration.runner import Runner
 
 log = logging.getLogger(__name__)
 
 GET_REQUEST = "get_request"
-FINAL = frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.REJECTED, StepStatus.UNKNOWN})
 Progress = Callable[[str], Awaitable[None]]
-
-
-class GetRequestArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    request_id: str = Field(min_length=1, max_length=64, description="The id a risky call answered with.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,22 +47,6 @@ class McpLimits:
     wait_seconds: float = 300.0  # how long a risky call stays open before it answers "pending"
     poll_seconds: float = 0.5  # how often the waiting call reads its step
     progress_seconds: float = 10.0  # how often it says how the approval stands
-
-
-@dataclass(frozen=True, kw_only=True)
-class Answer:
-    """A call's result: `data` as JSON (also the text content); `error` makes it an MCP error result."""
-
-    data: JsonObject
-    error: bool = False
-
-    @property
-    def text(self) -> str:
-        return json.dumps(self.data, ensure_ascii=False, default=str)
-
-
-def refused(message: str, **more: str | None) -> Answer:
-    return Answer(data={"error": message, **more}, error=True)
 
 
 @dataclass
@@ -94,6 +69,7 @@ class McpCalls:
         self.registry, self.runner, self.repo, self.audit, self.clock = registry, runner, repo, audit, clock
         self.directory = directory
         self.limits = limits or McpLimits()
+        self.requests = McpRequests(repo=repo, directory=directory)
         self._windows: dict[str, _Window] = {}
 
     def tools(self, token: McpToken) -> list[ToolSchema]:
@@ -108,7 +84,7 @@ class McpCalls:
         return [*own, look_up]
 
     async def call(self, token: McpToken, name: str, arguments: JsonObject, progress: Progress) -> Answer:
-        answer = await self._in_words(await self._call(token, name, arguments, progress))
+        answer = await self.requests.in_words(await self._call(token, name, arguments, progress))
         outcome = "error" if answer.error else "ok"
         await self.audit.append(
             "mcp.call", at=self.clock.now(), client=token.name, client_id=token.id, actor=token.user_id, tool=name,
@@ -119,7 +95,7 @@ class McpCalls:
 
     async def _call(self, token: McpToken, name: str, arguments: JsonObject, progress: Progress) -> Answer:
         if name == GET_REQUEST:
-            return await self._get_request(token, arguments)
+            return await self.requests.get_request(token, arguments)
         if name not in self.registry:
             return refused(f"There is no tool called `{name}`.")
         if not token.allows(name):
@@ -134,33 +110,12 @@ class McpCalls:
         args = model.model_dump(mode="json")
         if not self.registry.risk_of(name).needs_approval:
             return await self._read(token, name, model, args)
-        if await self._open_requests(token) >= self.limits.open_requests:
+        if await self.requests.open_requests(token) >= self.limits.open_requests:
             return refused(
                 f"This token has {self.limits.open_requests} requests waiting for approval already: wait for a "
                 "decision (get_request) before asking for more."
             )
         return await self._risky(token, name, args, progress)
-
-    async def _in_words(self, answer: Answer) -> Answer:
-        """Our own sentences (an error, a state) as plain text for an agent: Slack's `<@U…>` / `<#C…>` become
-        names, never bare ids; `&lt;` and the like their characters. The tools' data is left as it is."""
-        said = {k: v for k, v in answer.data.items() if k in ("error", "message") and isinstance(v, str)}
-        if not said:
-            return answer
-        users, channels = set[str](), set[str]()
-        for text in said.values():
-            found_users, found_channels = slack_refs(text)
-            users, channels = users | found_users, channels | found_channels
-        names: dict[str, str] = {}
-        for ref in users | channels:
-            try:
-                name = await (self.directory.user_name(ref) if ref in users else self.directory.channel_name(ref))
-            except Exception:  # a name is a nicety: "someone" then
-                name = None
-            if name:
-                names[ref] = name
-        plain = {k: html.unescape(readable(v, names)) for k, v in said.items()}
-        return replace(answer, data={**answer.data, **plain})
 
     def _over_rate(self, token: McpToken) -> Answer | None:
         now = time.monotonic()
@@ -211,83 +166,14 @@ class McpCalls:
         while True:
             current = await self.repo.step(step.id) or step
             if StepStatus(current.status) in FINAL:
-                return await self._answer(run_id, current)
+                return await self.requests.answer(run_id, current)
             now = time.monotonic()
             if now - started >= self.limits.wait_seconds:
                 return Answer(data={"request_id": run_id, "state": "waiting_approval",
-                                    "message": await self._standing(run_id, current) + " Call get_request with "
+                                    "message": await self.requests.standing(run_id, current) + " Call get_request with "
                                     "this request_id for its state and result."})  # fmt: skip
-            standing = await self._standing(run_id, current)
+            standing = await self.requests.standing(run_id, current)
             if standing != said or now - said_at >= self.limits.progress_seconds:
                 await progress(f"request {run_id}: {standing}")
                 said, said_at = standing, now
             await asyncio.sleep(self.limits.poll_seconds)  # sleep-ok: polls the step row any replica may settle
-
-    async def _standing(self, run_id: str, step: StepRecord) -> str:
-        """How the approval stands, in words: "waiting for 1 of 2 approvals from @release-managers, expires …"."""
-        approval = await self.repo.approval_for_step(step.id)
-        if approval is None:
-            return f"{step.status.replace('_', ' ')}."
-        if approval.status is not ApprovalStatus.PENDING:
-            return f"{approval.status.value}; the step is {step.status.replace('_', ' ')}."
-        decisions = await self.repo.decisions_of(approval.id)
-        approved = len({d.user_id for d in decisions if d.decision == "approve"})
-        left = max(approval.required - approved, 1)
-        who = ", ".join([await self._name(a) for a in approval.approvers]) or "the approvers"
-        return (
-            f"waiting for {left} of {approval.required} approval{'s' if approval.required != 1 else ''} from {who} "
-            f"in Slack, expires {approval.expires_at:%H:%M} UTC."
-        )
-
-    async def _name(self, who: str) -> str:
-        if who.startswith("@") or who[:1] not in ("U", "W"):
-            return who if who.startswith("@") else f"@{who}"
-        try:
-            name = await self.directory.user_name(who)
-        except Exception:  # a name is a nicety: the progress goes on without it
-            name = None
-        return f"@{name}" if name else who
-
-    async def _answer(self, run_id: str, step: StepRecord) -> Answer:
-        result: JsonObject = dict(step.result or {})
-        status = StepStatus(step.status)
-        if status is StepStatus.SUCCEEDED:
-            found = {"request_id": run_id, "state": "succeeded", "tool": step.tool, "result": result.get("data")}
-            return Answer(data=found)
-        approval = await self.repo.approval_for_step(step.id)
-        reason = str(result.get("message") or result.get("reason") or result.get("error") or status.value)
-        if approval is not None and approval.status in (ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED):
-            decisions = await self.repo.decisions_of(approval.id)
-            said = next((d.reason for d in decisions if d.decision == "reject" and d.reason), None)
-            if approval.status is ApprovalStatus.EXPIRED:
-                reason = "The request expired in Slack before enough people approved it; nothing was run."
-            else:
-                reason = "Rejected in Slack" + (f": {said}" if said else "; nothing was run.")
-            return refused(reason, request_id=run_id, state=approval.status.value)
-        return refused(reason, request_id=run_id, state=status.value)
-
-    async def _get_request(self, token: McpToken, arguments: JsonObject) -> Answer:
-        try:
-            args = GetRequestArgs.model_validate(arguments)
-        except ValueError:
-            return refused("get_request takes `request_id`, the id a risky call answered with.")
-        run = await self.repo.run(args.request_id)
-        if run is None or run.actor != token.user_id or mcp_token_of(run.state) is None:
-            return refused(f"There is no request `{args.request_id}` of yours.")
-        steps = await self.repo.steps_of(run.id)
-        if not steps:
-            return refused(f"Request `{run.id}` has no step.")
-        step = steps[0]
-        if StepStatus(step.status) in FINAL:
-            return await self._answer(run.id, step)
-        return Answer(data={"request_id": run.id, "state": "waiting_approval",
-                            "message": await self._standing(run.id, step)})  # fmt: skip
-
-    async def _open_requests(self, token: McpToken) -> int:
-        count = 0
-        for approval in await self.repo.pending_approvals():
-            if approval.requester != token.user_id:
-                continue
-            run = await self.repo.run(approval.run_id)
-            count += run is not None and mcp_token_of(run.state) == token.id
-        return count

@@ -137,6 +137,14 @@ class Repository(InboxRows, ApprovalRows):
         )
         return int(await self.db.read(scalar(stmt)))
 
+    async def recent_runs(self, *, source: str, actor: str, limit: int) -> list[RunRecord]:
+        """This person's newest runs from one source (an agent's requests over MCP), newest first."""
+        stmt = (
+            select(runs).where(runs.c.source == source, runs.c.actor == actor)
+            .order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit)
+        )  # fmt: skip
+        return [run_record(row) for row in await self._all(stmt)]
+
     async def stalled_runs(self, kind: RunKind, now: datetime) -> list[RunRecord]:
         """Active runs of this kind that nobody is driving right now (after a crash, or waiting for a retry)."""
         stmt = select(runs).where(

@@ -94,8 +94,11 @@ async def test_a_client_that_left_gets_the_result_from_get_request(menv: Harness
     assert len(menv.github.merges) == 1  # nothing was lost with the client
     async with mcp_session(menv.url, secret) as session:
         later = await session.call_tool("get_request", {"request_id": request_id})
+        latest = await session.call_tool("get_request", {})  # a client that never learnt the id
     assert not later.is_error and data_of(later)["state"] == "succeeded"
     assert data_of(later)["result"] is not None
+    [mine] = data_of(latest)["requests"]
+    assert (mine["request_id"], mine["tool"], mine["state"]) == (request_id, "merge_pull_request", "succeeded")
 
 
 async def test_a_bad_or_revoked_token_and_a_foreign_origin_are_refused(menv: Harness) -> None:

@@ -149,6 +149,11 @@ class MemoryStore:
             1 for r in self.runs.values() if r.actor == actor and r.kind is RunKind.AGENT and r.created_at >= since
         )
 
+    async def recent_runs(self, *, source: str, actor: str, limit: int) -> list[RunRecord]:
+        self._count()
+        mine = [r for r in self.runs.values() if r.source == source and r.actor == actor]
+        return sorted(mine, key=lambda r: (r.created_at, r.id), reverse=True)[:limit]
+
     async def stalled_runs(self, kind: RunKind, now: datetime) -> list[RunRecord]:
         self._count()
         active = (RunStatus.RUNNING, RunStatus.WAITING_APPROVAL)
