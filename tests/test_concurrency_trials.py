@@ -6,12 +6,11 @@ import asyncio
 from collections import Counter
 
 import pytest
-from aiohttp import web
 
-from bot.app.wiring import build
 from tests.approvals_helpers import approval_of, cards
 from tests.fakes.slack_driver import SlackDriver
 from tests.harness import SIGNING_SECRET, Harness
+from tests.replicas import another_replica
 
 pytestmark = pytest.mark.slow  # ~70 s per backend; `-m "not slow"` leaves it out
 
@@ -20,15 +19,8 @@ CLICKS = 10
 
 
 async def test_ten_concurrent_clicks_on_two_instances_execute_once_per_trial(env: Harness) -> None:
-    second = await build(env.settings(), clock=env.clock, migrate=False)
-    await second.start(sweep_interval=None)
-    runner = web.AppRunner(second.web)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    other = SlackDriver(f"http://127.0.0.1:{port}", SIGNING_SECRET, now=lambda: env.clock.now().timestamp())
-    try:
+    async with another_replica(env) as second:
+        other = SlackDriver(second.url, SIGNING_SECRET, now=lambda: env.clock.now().timestamp())
         for n in range(1, TRIALS + 1):
             env.github.add_pr("acme/api", n, f"Change {n}", author="ana")
             await env.driver.mention(f"merge pr {n} in acme/api", user="U1")
@@ -48,9 +40,6 @@ async def test_ten_concurrent_clicks_on_two_instances_execute_once_per_trial(env
                 )
             )
             await env.settle()
-            await second.worker.drain()
-    finally:
-        await runner.cleanup()
-        await second.close()
+            await second.bot.worker.drain()
     per_pr = Counter(m["number"] for m in env.github.merges)
     assert len(per_pr) == TRIALS and set(per_pr.values()) == {1}
