@@ -27,6 +27,7 @@ from bot.core.clock import Clock
 from bot.core.domain import Event, Source, StepRecord, StepStatus, ToolCall
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
+from bot.core.mcp_metrics import mcp_called
 from bot.core.mcp_runs import mcp_state
 from bot.core.mcp_tokens import McpToken
 from bot.core.ports import Audit, Directory, Store
@@ -86,6 +87,7 @@ class McpCalls:
     async def call(self, token: McpToken, name: str, arguments: JsonObject, progress: Progress) -> Answer:
         answer = await self.requests.in_words(await self._call(token, name, arguments, progress))
         outcome = "error" if answer.error else "ok"
+        mcp_called(name, name in self.registry or name == GET_REQUEST, error=answer.error)
         await self.audit.append(
             "mcp.call", at=self.clock.now(), client=token.name, client_id=token.id, actor=token.user_id, tool=name,
             outcome=outcome, error=answer.data.get("error") if answer.error else None,

@@ -14,6 +14,7 @@ from bot.core.clock import Clock
 from bot.core.domain import ApprovalRecord
 from bot.core.errors import AmbiguousHandle, UserFacingError
 from bot.core.jsonvalue import JsonObject
+from bot.core.mcp_runs import mcp_client
 from bot.core.mrkdwn import channel as channel_ref
 from bot.core.mrkdwn import mention, readable, slack_refs
 from bot.core.ports import Directory
@@ -95,7 +96,10 @@ class Queries:
             text = f"Nothing is waiting for approval {where}."
             return text, as_dicts([section(f"✅ {text}"), *note])
         now = self.clock.now()
-        lines = [self._pending_line(a, now, show_channel=not asker.in_channel) for a in rows[:MAX_ROWS]]
+        lines = [
+            self._pending_line(a, now, show_channel=not asker.in_channel, via=await self._via(a))
+            for a in rows[:MAX_ROWS]
+        ]
         text = f"{len(rows)} request{'s' if len(rows) != 1 else ''} waiting for approval {where}"
         return text, as_dicts([section(f"*{text}*"), section("\n".join(lines)), *note])
 
@@ -107,13 +111,21 @@ class Queries:
             return user in approval.approvers
         return await self.membership.may_decide(user, approval.approvers, approval.channel)
 
-    def _pending_line(self, approval: ApprovalRecord, now: datetime, *, show_channel: bool) -> str:
+    async def _via(self, approval: ApprovalRecord) -> str | None:
+        """The MCP client that asked, for a request an agent made."""
+        run = await self.repo.run(approval.run_id)
+        return mcp_client(run.state) if run is not None else None
+
+    def _pending_line(
+        self, approval: ApprovalRecord, now: datetime, *, show_channel: bool, via: str | None = None
+    ) -> str:
         title = escape(str(approval.preview.get("title", "")))
         age = _duration((now - approval.created_at).total_seconds())
         left = _duration((approval.expires_at - now).total_seconds())
         where = f" in {channel_ref(approval.channel)}" if approval.channel and show_channel else ""
         return (
-            f"• *{title}*{where} — asked by {mention(approval.requester)} {age} ago, expires in {left}, "
+            f"• *{title}*{where} — asked by {mention(approval.requester)}"
+            f"{f' via *{escape(via)}*' if via else ''} {age} ago, expires in {left}, "
             f"needs {approval.required} from {describe_specs(approval.approvers)} · `{approval.id[:8]}`"
         )
 

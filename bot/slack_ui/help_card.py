@@ -35,6 +35,8 @@ def help_blocks(
             f"Planner: *{planner_name}*. 🟢 runs at once; 🟠 and 🔴 post an approval card first, "
             "and someone other than you approves — whatever the planner says.",
             "Use `/ops <command>`, mention me, or DM me. `/ops <tool> key=value …` works for every tool.",
+            "Also `/ops pending`, `/ops audit`, `/ops digest`, `/ops runbooks`, and `/ops mcp` (tokens for your "
+            "agents to call these tools over MCP, made in a DM with me).",
         ),
     ]
 

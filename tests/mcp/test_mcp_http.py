@@ -10,9 +10,14 @@ from typing import Any
 
 import aiohttp
 
+from bot.core.metrics import REGISTRY
 from tests.approvals_helpers import cards, click, submit_last_modal
 from tests.harness import Harness
 from tests.mcp.helpers import Progress, data_of, mcp_session, new_token
+
+
+def counted(tool: str, outcome: str) -> float:
+    return REGISTRY.get_sample_value("opsbot_mcp_calls_total", {"tool": tool, "outcome": outcome}) or 0.0
 
 
 async def card_posted(env: Harness, count: int = 1) -> Any:
@@ -124,11 +129,16 @@ async def test_a_bad_or_revoked_token_and_a_foreign_origin_are_refused(menv: Har
 async def test_a_tool_outside_the_tokens_list_is_refused_and_audited(menv: Harness) -> None:
     assert menv.bot is not None
     _, secret = await new_token(menv, tools=("list_*", "get_*"))
+    before = {key: counted(*key) for key in (("merge_pull_request", "error"), ("unknown", "error"))}
     async with mcp_session(menv.url, secret) as session:
         listed = {t.name for t in (await session.list_tools()).tools}
         assert "merge_pull_request" not in listed and "list_pull_requests" in listed
         refused = await session.call_tool("merge_pull_request", {"repo": "acme/api", "number": 7})
         strict = await session.call_tool("list_pull_requests", {"repo": "acme/api", "sudo": True})
+        await session.call_tool("run_shell", {"command": "id"})  # no such tool: counted, never as a new series
+    assert {key: counted(*key) - value for key, value in before.items()} == {
+        ("merge_pull_request", "error"): 1, ("unknown", "error"): 1
+    }  # fmt: skip
     assert refused.is_error and "may not call `merge_pull_request`" in data_of(refused)["error"]
     assert strict.is_error and "`sudo` is not an argument of this tool" in data_of(strict)["error"]
     assert cards(menv) == [] and menv.github.merges == []
@@ -136,6 +146,7 @@ async def test_a_tool_outside_the_tokens_list_is_refused_and_audited(menv: Harne
     assert [(r.data["client"], r.data["tool"], r.data["outcome"]) for r in rows] == [
         ("claude-laptop", "merge_pull_request", "error"),
         ("claude-laptop", "list_pull_requests", "error"),
+        ("claude-laptop", "run_shell", "error"),
     ]
 
 

@@ -61,3 +61,4 @@ async def test_the_limits_per_token_answer_with_a_clear_error(db_url: str) -> No
         await env.settle()
         listed = str(env.slack.calls_to("response_url")[-1].params)
         assert "Merge #7 Add rate limiting" in listed and "1 request waiting" in listed
+        assert "asked by <@U1> via *claude-laptop*" in listed
