@@ -15,7 +15,7 @@ from bot.core.tool_registry import ToolRegistry
 from bot.dispatch.mcp_calls import McpCalls, McpLimits
 from bot.edges import mcp_server
 from bot.orchestration.runner import Runner
-from bot.store.mcp_token_rows import McpTokenStore
+from bot.store.mcp_token_rows import TOUCH_EVERY, McpTokenStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,7 +25,9 @@ class Mcp:
     clock: Clock
 
     async def touch(self, token: McpToken, now: datetime) -> None:
-        await self.tokens.touch(token.id, now)
+        """`last_used_at`, without a write per request: the token just read says whether it is due."""
+        if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+            await self.tokens.touch(token.id, now)
 
     def mount(self, app: web.Application, settings: Settings) -> None:
         mcp_server.mount(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from bot.core import metrics
 from bot.core.approval_rules import Asker
 from bot.core.clock import Clock
 from bot.core.domain import Event, Source, StepRecord, StepStatus, ToolCall
@@ -139,7 +140,8 @@ class McpCalls:
             if refusal is not None:
                 return refused(refusal, rule=rules.rule)
         try:
-            result = await self.registry.get(name).run(model)
+            tool = self.registry.get(name)
+            result = await metrics.tool_call(name, lambda: tool.run(model))  # counted like any tool call
         except UserFacingError as exc:
             return refused(exc.message)
         return Answer(data={"tool": name, "result": result.data})  # data only: no Slack prose around outside text
@@ -162,9 +164,10 @@ class McpCalls:
         return await self._wait(run_id, step, progress)
 
     async def _wait(self, run_id: str, step: StepRecord, progress: Progress) -> Answer:
-        """Until the step is final, or `wait_seconds` (real time: a person decides, on any replica)."""
+        """Until the step is final, or `wait_seconds` (real time: a person decides, on any replica). Each poll reads
+        the step's row only; how the approval stands is read again when the step moved, or every progress_seconds."""
         started = time.monotonic()
-        said, said_at = "", 0.0
+        said, said_at, seen = "", 0.0, ""
         while True:
             current = await self.repo.step(step.id) or step
             if StepStatus(current.status) in FINAL:
@@ -174,8 +177,9 @@ class McpCalls:
                 return Answer(data={"request_id": run_id, "state": "waiting_approval",
                                     "message": await self.requests.standing(run_id, current) + " Call get_request with "
                                     "this request_id for its state and result."})  # fmt: skip
-            standing = await self.requests.standing(run_id, current)
-            if standing != said or now - said_at >= self.limits.progress_seconds:
-                await progress(f"request {run_id}: {standing}")
-                said, said_at = standing, now
+            if current.status != seen or now - said_at >= self.limits.progress_seconds:
+                standing, seen = await self.requests.standing(run_id, current), current.status
+                if standing != said or now - said_at >= self.limits.progress_seconds:
+                    await progress(f"request {run_id}: {standing}")
+                    said, said_at = standing, now
             await asyncio.sleep(self.limits.poll_seconds)  # sleep-ok: polls the step row any replica may settle

@@ -56,8 +56,8 @@ def scope_of(request: web.Request, state: State) -> Scope:
 class _Exchange:
     """One request's ASGI conversation."""
 
-    def __init__(self, request: web.Request) -> None:
-        self.request = request
+    def __init__(self, request: web.Request, max_body: int) -> None:
+        self.request, self.left = request, max_body
         self.gone = asyncio.Event()
         self.body_done = False
         self.response: web.StreamResponse | None = None
@@ -76,6 +76,10 @@ class _Exchange:
             try:
                 chunk = await self.request.content.readany()
             except Exception:  # the client reset the connection mid-body
+                self.gone.set()
+                return {"type": "http.disconnect"}
+            self.left -= len(chunk)
+            if self.left < 0:  # a body past the bound (sent without a Content-Length): the client is cut off
                 self.gone.set()
                 return {"type": "http.disconnect"}
             self.body_done = self.request.content.at_eof()
@@ -112,14 +116,15 @@ class _Exchange:
             self.gone.set()
 
 
-def asgi_handler(app: AsgiApp, state: Callable[[web.Request], State]) -> Callable[
+def asgi_handler(app: AsgiApp, state: Callable[[web.Request], State], *, max_body: int) -> Callable[
     [web.Request], Awaitable[web.StreamResponse]
 ]:
     """An aiohttp handler running `app` for each request; `state(request)` becomes the ASGI scope's `state`
-    (how the caller's identity, checked by aiohttp middleware, reaches the MCP tool handlers)."""
+    (how the caller's identity, checked by aiohttp middleware, reaches the MCP tool handlers); a body longer than
+    `max_body` bytes is not read past it."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        exchange = _Exchange(request)
+        exchange = _Exchange(request, max_body)
         watcher = asyncio.create_task(exchange.watch(), name="asgi-disconnect-watch")
         try:
             await app(scope_of(request, state(request)), exchange.receive, exchange.send)

@@ -29,6 +29,7 @@ from bot.edges.asgi_bridge import State, asgi_handler
 log = logging.getLogger(__name__)
 
 PATH = "/mcp"
+MAX_BODY = 1024 * 1024  # a tool call's arguments are small (bot.edges.web.MAX_BODY for Slack's requests)
 TOKEN_KEY = "opsbot.mcp_token"  # noqa: S105 - where the ASGI state keeps the token found, not a secret
 REQUEST_TOKEN = web.RequestKey("opsbot_mcp_token", McpToken)
 INSTRUCTIONS = (
@@ -139,7 +140,7 @@ def mount(
     def state(request: web.Request) -> State:
         return {TOKEN_KEY: request.get(REQUEST_TOKEN)}
 
-    bridged = asgi_handler(manager.handle_request, state)
+    bridged = asgi_handler(manager.handle_request, state, max_body=MAX_BODY)
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
@@ -151,6 +152,8 @@ def mount(
         if token is None:
             challenge = {"WWW-Authenticate": 'Bearer realm="opsbot"'}
             return _jsonrpc_error(401, "Unknown or revoked token: create one with /ops mcp token create.", challenge)
+        if (request.content_length or 0) > MAX_BODY:  # the bridge streams the body: bound it here, as aiohttp would
+            return _jsonrpc_error(413, f"A request to /mcp may be at most {MAX_BODY // 1024} KB.")
         await touch(token, now())
         request[REQUEST_TOKEN] = token
         return await bridged(request)

@@ -9,11 +9,20 @@ import asyncio
 from typing import Any
 
 import aiohttp
+from mcp import ClientSession
+from mcp.types import CallToolResult
 
 from bot.core.metrics import REGISTRY
 from tests.approvals_helpers import cards, click, submit_last_modal
 from tests.harness import Harness
 from tests.mcp.helpers import Progress, data_of, mcp_session, new_token
+
+
+def start_merge(session: ClientSession, progress: Progress | None = None) -> asyncio.Task[CallToolResult]:
+    """The agent asks to merge #7: the call stays open while the card waits in Slack."""
+    return asyncio.create_task(
+        session.call_tool("merge_pull_request", {"repo": "acme/api", "number": 7}, progress_callback=progress)
+    )
 
 
 def counted(tool: str, outcome: str) -> float:
@@ -49,9 +58,7 @@ async def test_a_risky_call_waits_for_another_approver_and_returns_the_result(me
     _, secret = await new_token(menv)
     progress = Progress()
     async with mcp_session(menv.url, secret) as session:
-        call = asyncio.create_task(
-            session.call_tool("merge_pull_request", {"repo": "acme/api", "number": 7}, progress_callback=progress)
-        )
+        call = start_merge(session, progress)
         card = await card_posted(menv)
         shown = str(card.params["blocks"])
         assert "requested by *claude-laptop* on behalf of <@U1>" in shown
@@ -70,7 +77,7 @@ async def test_a_risky_call_waits_for_another_approver_and_returns_the_result(me
 async def test_a_rejection_is_an_error_with_the_reason(menv: Harness) -> None:
     _, secret = await new_token(menv)
     async with mcp_session(menv.url, secret) as session:
-        call = asyncio.create_task(session.call_tool("merge_pull_request", {"repo": "acme/api", "number": 7}))
+        call = start_merge(session)
         card = await card_posted(menv)
         await click(menv, "opsbot.reject", card, "U2")
         await submit_last_modal(menv, "U2", {"reason": "not during the freeze"})
@@ -84,9 +91,7 @@ async def test_a_client_that_left_gets_the_result_from_get_request(menv: Harness
     _, secret = await new_token(menv)
     progress = Progress()
     async with mcp_session(menv.url, secret) as session:
-        call = asyncio.create_task(
-            session.call_tool("merge_pull_request", {"repo": "acme/api", "number": 7}, progress_callback=progress)
-        )
+        call = start_merge(session, progress)
         card = await card_posted(menv)
         for _ in range(200):
             if progress.request_id:
@@ -120,6 +125,11 @@ async def test_a_bad_or_revoked_token_and_a_foreign_origin_are_refused(menv: Har
         sent = headers | {"Authorization": f"Bearer {secret}", "Origin": "https://evil.example"}
         async with http.post(f"{menv.url}/mcp", json=body, headers=sent) as answer:
             assert answer.status == 403
+        sent = headers | {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+        async with http.post(f"{menv.url}/mcp", data=b" " * (1024 * 1024 + 1), headers=sent) as answer:
+            assert answer.status == 413  # bounded before the MCP layer reads it
+        async with http.post(f"{menv.url}/mcp", data=b"{not json", headers=sent) as answer:
+            assert answer.status == 400  # bad input from the client: a 4xx in words, never a 5xx
         await menv.bot.mcp.tokens.revoke(name=token.name, user_id="U1", now=menv.clock.now())
         sent = headers | {"Authorization": f"Bearer {secret}"}
         async with http.post(f"{menv.url}/mcp", json=body, headers=sent) as answer:

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.approvals_helpers import cards
 from tests.harness import Harness
 from tests.mcp.helpers import data_of, mcp_session, new_token
-from tests.mcp.test_mcp_http import card_posted
+from tests.mcp.test_mcp_http import card_posted, start_merge
 
 MERGE = {"repo": "acme/api", "number": 7}
 
@@ -18,7 +18,7 @@ async def test_an_expired_request_is_an_error_and_nothing_runs(menv: Harness) ->
     assert menv.bot is not None
     _, secret = await new_token(menv)
     async with mcp_session(menv.url, secret) as session:
-        call = asyncio.create_task(session.call_tool("merge_pull_request", MERGE))
+        call = start_merge(session)
         await card_posted(menv)
         menv.clock.advance(25 * 3600)
         await menv.bot.timers.tick()

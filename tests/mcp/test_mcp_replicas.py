@@ -8,7 +8,7 @@ import asyncio
 from tests.approvals_helpers import click
 from tests.harness import Harness
 from tests.mcp.helpers import data_of, mcp_session, new_token
-from tests.mcp.test_mcp_http import card_posted
+from tests.mcp.test_mcp_http import card_posted, start_merge
 from tests.replicas import another_replica
 
 
@@ -16,7 +16,7 @@ async def test_the_call_on_one_replica_returns_after_a_click_on_the_other(menv: 
     async with another_replica(menv) as other:
         _, secret = await new_token(menv)
         async with mcp_session(other.url, secret) as session:  # replica B holds the call
-            call = asyncio.create_task(session.call_tool("merge_pull_request", {"repo": "acme/api", "number": 7}))
+            call = start_merge(session)
             card = await card_posted(menv)
             await click(menv, "opsbot.approve", card, "U2")  # replica A (menv's) takes the click and runs it
             result = await asyncio.wait_for(call, 20)
