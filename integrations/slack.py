@@ -72,7 +72,12 @@ class SlackChat:
                 "text": self._clean(text),
                 "blocks": self._clean_blocks(blocks),
             }
-            await self.outbox.deliver("chat.update", channel, args)
+            try:
+                await self.outbox.deliver("chat.update", channel, args)
+            except SlackApiError as exc:
+                if exc.response.get("error") in NOT_THERE:
+                    raise NotInChannel(channel) from exc
+                raise
 
     async def ephemeral(
         self,

@@ -5,6 +5,7 @@ never called; Slack's 5xx and 429 on it are retried and the answer arrives once.
 
 from __future__ import annotations
 
+import json
 import logging
 
 import aiohttp
@@ -15,6 +16,7 @@ from bot.sandbox.fakes.slack_hooks import HOOK_USES, hook_path, hook_user
 from integrations.slack import hook_of
 from integrations.slack_retry import DeliveryConfig
 from tests.harness import SIGNING_SECRET, Harness
+from tests.test_approval_flow import request_merge
 from tests.test_cli import free_port
 
 HELP = "Here is what I can do."
@@ -117,3 +119,42 @@ async def test_a_risky_command_where_opsbot_cannot_post_its_card_says_to_invite_
     kinds = [r.kind for r in await env.bot.audit.rows()]
     assert "approval.requested" in kinds and "approval.withdrawn" in kinds
     assert not env.github.merges
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [("G7", "channel_not_found"), ("D7", "channel_not_found"), ("C9", "not_in_channel")],
+)  # a private channel, a DM between two people, a public channel opsbot has not joined
+async def test_a_read_where_opsbot_is_not_a_member_gets_its_answer_through_the_response_url(
+    env: Harness, channel: str, error: str
+) -> None:
+    env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
+    env.slack.set_outside(channel, error)
+    await env.driver.command("list prs in acme/api", user="U1", channel=channel)
+    await env.settle()
+    [answer] = env.slack.ephemerals("U1")
+    shown = json.dumps(answer["blocks"])
+    assert answer["channel"] == channel and "Fix the login redirect" in shown
+    assert "Only you can see this" in shown
+    assert ("direct message between people" in shown) is channel.startswith("D")
+    assert ("/invite @opsbot" in shown) is not channel.startswith("D")
+    assert [hook_user(c.params["path"]) for c in env.slack.calls_to("response_url")] == ["U1"]
+    assert not env.slack.calls_to("chat.postEphemeral")  # the response_url took it
+    assert env.bot is not None and "not a member" not in json.dumps([r.data for r in await env.bot.audit.rows()])
+
+
+async def test_a_merge_approved_after_opsbot_left_the_channel_tells_the_approver_and_the_requester(
+    env: Harness,
+) -> None:
+    approval_id, ts = await request_merge(env)
+    env.slack.set_outside("C1", "not_in_channel")  # removed from the channel while the card waited
+    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=ts)
+    await env.settle()
+    assert len(env.github.merges) == 1  # the approval stands: the merge ran once
+    [to_approver] = env.slack.ephemerals("U2")  # through the click's response_url
+    assert "Merged" in to_approver["text"] and "Only you can see this" in json.dumps(to_approver["blocks"])
+    assert [hook_user(c.params["path"]) for c in env.slack.calls_to("response_url")] == ["U2"]
+    [to_requester] = [c.params for c in env.slack.calls_to("chat.postMessage") if c.params["channel"] == "U1"]
+    assert "Merged" in str(to_requester["text"])  # chat.postEphemeral was refused there too: a direct message
+    said = json.dumps([c.params for c in env.slack.calls])
+    assert "ask again" not in said and "went wrong" not in said  # nothing invites a second merge

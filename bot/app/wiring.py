@@ -167,7 +167,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
     directory = SlackDirectory(chat.client, clock)
     repo = Repository(engine, secrets)
     messages = SlackMessages()
-    poster = ThreadPoster(store=repo, chat=chat)
+    poster = ThreadPoster(store=repo, chat=chat, messages=messages)
     progress = Progress(repo=repo, poster=poster, chat=chat, messages=messages, clock=clock)
 
     local = clock.local if isinstance(clock, DatabaseClock) else clock  # what other parties compare: this machine's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.jsonvalue import JsonObject
+from bot.core.reply_route import closed_hint
 
 
 class OpsbotError(Exception):
@@ -37,9 +38,10 @@ class NotInChannel(UserFacingError):
     between people): the person is told how to fix it."""
 
     def __init__(self, channel: str) -> None:
+        hint = closed_hint(channel)
         super().__init__(
             "I'm not a member of this channel, so I can't post here.",
-            hint="Invite me with `/invite @opsbot` (or from the channel's settings → Integrations), then ask again.",
+            hint=hint if channel.startswith("D") else f"{hint} Then ask again.",
         )
         self.channel = channel
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.core import delivery
+from bot.core import delivery, reply_route
 from bot.core.clock import Clock
 from bot.core.delivery import Undeliverable
 from bot.core.domain import Event, Source, StepStatus, ToolCall
@@ -98,7 +98,7 @@ class Service:
         """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
         if await self.gate.refused(inbox_id, event):  # another workspace or enterprise: nothing runs
             return
-        with delivery.scope(event.dedupe_key):  # its messages' keys: the same when it runs again after a crash
+        with delivery.scope(event.dedupe_key), reply_route.answering(_route_of(event)):  # keys: as after a crash
             try:
                 await self._dispatch(inbox_id, event, attempt)
             except Undeliverable as exc:  # Slack's failure, not ours: an error reply would fail the same way
@@ -242,18 +242,16 @@ class Service:
 
     async def reply(self, event: Event, text: str, blocks: list[JsonObject]) -> None:
         """Answer in the event's thread; a slash command's, a click's and a form's replies go only to the person who
-        sent it (a slash command's through its response_url, which works in channels opsbot is not in). With no
+        sent it (a slash command's and a click's through its response_url, which works where opsbot is not). With no
         channel to answer in, the answer goes to the person as a direct message."""
         if not event.channel:
             log.info("no channel to answer %s in: replying to %s directly", event.type, event.actor)
             await self.chat.post(event.actor, text, blocks)
             return
         if event.source in (Source.SLACK_COMMAND, Source.SLACK_ACTION, Source.SLACK_VIEW):
-            url = event.payload.get("response_url") if event.source is Source.SLACK_COMMAND else None
             await self.chat.ephemeral(
-                event.channel, event.actor, text, blocks, thread_ts=event.thread_ts,
-                response_url=url if isinstance(url, str) and url else None,
-            )  # fmt: skip
+                event.channel, event.actor, text, blocks, thread_ts=event.thread_ts, response_url=_response_url(event)
+            )
         else:
             await self.chat.post(event.channel, text, blocks, thread_ts=_thread_of(event))
 
@@ -275,3 +273,16 @@ class Service:
 
 def _thread_of(event: Event) -> str | None:
     return event.thread_ts or event.message_ts
+
+
+def _response_url(event: Event) -> str | None:
+    """A slash command's or a click's: Slack answers through it even where opsbot is not in the channel."""
+    url = event.payload.get("response_url") if event.source in (Source.SLACK_COMMAND, Source.SLACK_ACTION) else None
+    return url if isinstance(url, str) and url else None
+
+
+def _route_of(event: Event) -> reply_route.ReplyRoute | None:
+    """The person this event's answers are for, while it is handled (bot.core.reply_route)."""
+    if not event.source.value.startswith("slack."):
+        return None
+    return reply_route.ReplyRoute(user=event.actor, channel=event.channel, response_url=_response_url(event))

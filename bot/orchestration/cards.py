@@ -3,14 +3,18 @@ caller has it (a click), or read once from the store."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.core.card_view import CardView, preview_from_dict
 from bot.core.domain import ApprovalCase, Decision, RunRecord
+from bot.core.errors import NotInChannel
 from bot.core.mcp_runs import mcp_client
 from bot.core.ports import Blocks, Chat, Messages, Store
 from bot.core.tool_registry import Risk, ToolRegistry
+
+log = logging.getLogger(__name__)
 
 Poster = Callable[[RunRecord, str, Blocks], Awaitable[str]]
 
@@ -43,7 +47,10 @@ class Cards:
             return
         view = self.view(case, status=status, outcome=outcome)
         text = f"{view.preview.title}: {view.status}"
-        await self.chat.update(approval.channel, approval.message_ts, text, self.messages.approval_card(view))
+        try:
+            await self.chat.update(approval.channel, approval.message_ts, text, self.messages.approval_card(view))
+        except NotInChannel:  # opsbot was removed from the channel: its messages now go to the people privately
+            log.warning("approval %s: its card was not redrawn (opsbot is not in %s)", approval.id, approval.channel)
 
     async def show_outcome(self, case: ApprovalCase | None, step_id: str, *, status: str) -> None:
         """The card of a risky step that finished: its header and status line say how it ended. The result itself

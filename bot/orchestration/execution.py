@@ -96,15 +96,8 @@ class Execution:
         config: RunnerConfig,
         finish: Finish,
     ) -> None:
-        self.repo = repo
-        self.audit = audit
-        self.registry = registry
-        self.poster = poster
-        self.cards = cards
-        self.messages = messages
-        self.clock = clock
-        self.config = config
-        self.finish = finish
+        self.repo, self.audit, self.registry, self.poster, self.cards = repo, audit, registry, poster, cards
+        self.messages, self.clock, self.config, self.finish = messages, clock, config, finish
 
     async def execute(self, run: RunRecord, step: StepRecord, case: ApprovalCase | None = None) -> Outcome:
         """Run the step's tool once. A risky step runs only with a valid approval: the one in `case` when the caller
@@ -277,7 +270,8 @@ class Execution:
             tool=step.tool,
         )
         try:
-            await self.cards.post_new(ApprovalCase(approval=approval, run=run, steps=(step,)), thread_poster=self.post)
+            case = ApprovalCase(approval=approval, run=run, steps=(step,))
+            await self.cards.post_new(case, thread_poster=self.poster.post_card)  # nobody could decide privately
         except NotInChannel:
             await self._withdraw(run, step, approval)
             raise

@@ -1,19 +1,42 @@
-"""Posting in a run's thread: the first message of a run without a thread starts one, and the run remembers it."""
+"""Posting in a run's thread: the first message of a run without a thread starts one, and the run remembers it.
+
+A message Slack refuses because opsbot is not in the channel (a private channel it was never invited to, a DM
+between people, a channel it was removed from) is not lost: it goes privately to the person waiting for it — the
+one whose command or click is being handled, through its response_url — and to the run's requester, with what to
+do about it. An approval card is the exception (`post_card`): nobody could decide on a private one."""
 
 from __future__ import annotations
 
+import logging
+
+from bot.core import reply_route
 from bot.core.domain import RunRecord
+from bot.core.errors import NotInChannel
 from bot.core.jsonvalue import JsonObject
-from bot.core.ports import Chat, Store
+from bot.core.ports import Chat, Messages, Store
+
+log = logging.getLogger(__name__)
+
+SLACK_USER_PREFIXES = ("U", "W")  # a run's actor that is a Slack person (not an agent, a webhook or a schedule)
 
 
 class ThreadPoster:
-    def __init__(self, *, store: Store, chat: Chat) -> None:
+    def __init__(self, *, store: Store, chat: Chat, messages: Messages) -> None:
         self.store = store
         self.chat = chat
+        self.messages = messages
 
     async def post(self, run: RunRecord, text: str, blocks: list[JsonObject]) -> str:
-        """Post in the run's thread, starting the thread with this message when there is none yet."""
+        """Post in the run's thread; '' when it went privately instead (opsbot is not in the channel)."""
+        try:
+            return await self.post_card(run, text, blocks)
+        except NotInChannel as exc:
+            await self._privately(run, text, blocks, exc.channel)
+            return ""
+
+    async def post_card(self, run: RunRecord, text: str, blocks: list[JsonObject]) -> str:
+        """Post in the run's thread, starting the thread with this message when there is none yet; raises
+        NotInChannel where Slack refuses the channel."""
         if run.channel is None:
             return ""
         thread = run.thread_ts
@@ -24,3 +47,18 @@ class ThreadPoster:
         if thread is None:
             await self.store.set_run_thread(run.id, ts)
         return ts
+
+    async def _privately(self, run: RunRecord, text: str, blocks: list[JsonObject], channel: str) -> None:
+        note = "Only you can see this: I'm not a member of this channel, so I couldn't post it there."
+        shown = [*blocks, *self.messages.status(f"{note} {reply_route.closed_hint(channel)}")]
+        route = reply_route.current()
+        answered = None
+        if route is not None and route.channel == channel:
+            await self.chat.ephemeral(channel, route.user, text, shown, response_url=route.response_url)
+            answered = route.user
+        if run.actor != answered and run.actor.startswith(SLACK_USER_PREFIXES):
+            # the requester (an approver's click is being handled): chat.postEphemeral fails there too, so Slack's
+            # refusal turns it into a direct message (bot.core.ports.Chat.ephemeral)
+            await self.chat.ephemeral(channel, run.actor, text, shown)
+        elif answered is None:
+            log.warning("run %s: a message for %s was not posted (opsbot is not in %s)", run.id, run.actor, channel)

@@ -95,8 +95,9 @@ def core(rules: ApprovalRules | None = None) -> Core:
     messages = SlackMessages()
     cards = Cards(repo=store, chat=chat, messages=messages, registry=registry)
     runner = Runner(
-        repo=store, audit=audit, registry=registry, poster=ThreadPoster(store=store, chat=chat), cards=cards,
-        messages=messages, clock=clock, config=RunnerConfig(policy=policy), drivers={},
+        repo=store, audit=audit, registry=registry, cards=cards, messages=messages,
+        poster=ThreadPoster(store=store, chat=chat, messages=messages), clock=clock,
+        config=RunnerConfig(policy=policy), drivers={},
     )  # fmt: skip
     directory = MemoryDirectory(channels={"C1": frozenset({"U1", "U2", "U3", "U4"})})
     decider = Decider(

@@ -55,7 +55,7 @@ class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
         self._handles: dict[str, str] = {}
         self._channel_names: dict[str, str] = {}
         self._users: dict[str, JsonObject] = {}
-        self._outside: set[str] = set()
+        self._outside: dict[str, str] = {}  # channel → the error Slack answers there
         self._hook_uses: defaultdict[str, int] = defaultdict(int)
         self._init_faults()
         self._latency: dict[str, float] = {}
@@ -141,10 +141,11 @@ class FakeSlackApi(SlackMethods, SlackHooks, SlackFaults, CallLog):
         """Record ``user``'s reaction on a stored message (what Slack does before sending ``reaction_added``)."""
         add_reaction(self._find(channel, ts), name, user)
 
-    def set_outside(self, channel: str) -> None:
-        """The bot is not in ``channel`` (a private channel, a DM between people): chat.postMessage and
-        chat.postEphemeral there answer ``channel_not_found``; its response_urls still work."""
-        self._outside.add(channel)
+    def set_outside(self, channel: str, error: str = "channel_not_found") -> None:
+        """The bot is not in ``channel``: chat.postMessage, chat.postEphemeral and chat.update there answer
+        ``error`` — ``channel_not_found`` for a private channel or a DM between people, ``not_in_channel`` for a
+        public channel it has not joined (or was removed from); its response_urls still work."""
+        self._outside[channel] = error
 
     def set_members(self, channel: str, users: list[str]) -> None:
         self._members[channel] = list(users)

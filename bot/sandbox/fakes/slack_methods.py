@@ -29,7 +29,7 @@ class SlackMethods:
     _history: defaultdict[str, list[JsonObject]]
     _ephemeral: defaultdict[str, list[JsonObject]]
     _members: dict[str, list[str]]
-    _outside: set[str]
+    _outside: dict[str, str]
     _groups: dict[str, list[str]]
     _handles: dict[str, str]
     _channel_names: dict[str, str]
@@ -96,7 +96,7 @@ class SlackMethods:
     def _post_message(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
         if channel in self._outside:
-            raise SlackError("channel_not_found")
+            raise SlackError(self._outside[channel])
         if not params.get("text") and not params.get("blocks") and not params.get("attachments"):
             raise SlackError("no_text")
         self._check_blocks(params)
@@ -106,6 +106,8 @@ class SlackMethods:
 
     def _update(self, params: JsonObject) -> JsonObject:
         channel = _require(params, "channel", "channel_not_found")
+        if channel in self._outside:
+            raise SlackError(self._outside[channel])
         message = self._find(channel, _require(params, "ts", "message_not_found"))
         if message.get("bot_id") != self.bot_id:
             raise SlackError("cant_update_message")
@@ -120,7 +122,7 @@ class SlackMethods:
         channel = _require(params, "channel", "channel_not_found")
         user = _require(params, "user", "user_not_found")
         if channel in self._outside:
-            raise SlackError("channel_not_found")
+            raise SlackError(self._outside[channel])
         if channel in self._members and user not in self._members[channel]:
             raise SlackError("user_not_in_channel")
         self._check_blocks(params)
