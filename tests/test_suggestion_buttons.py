@@ -84,12 +84,16 @@ async def test_help_names_the_channels_repository_and_an_open_pr(env: Harness) -
     await env.driver.command("help", user="U1", channel="C1")  # looks the PR up, waiting for it only briefly
     await env.settle()
     await env.bot.service.help.settled()
+    looked_up = len(env.github.requests)
     await env.driver.command("help", user="U1", channel="C1")
     await env.settle()
     first, second = (str(card["blocks"]) for card in env.slack.ephemerals("U1"))
     assert "show pr 12 in acme/api" in second and "pr 42" not in second
+    assert "merge pr 12 in acme/api" in second  # open, mergeable, its checks not failing
     assert "show pr 12 in acme/api" in first or "show pr &lt;number&gt; in acme/api" in first
-    assert len([r for r in env.github.requests if r.path.endswith("/graphql")]) == 1  # looked up once
+    assert len(env.github.requests) == looked_up  # looked up once: the second card asks GitHub nothing
+    graphql = [r for r in env.github.requests if r.path.endswith("/graphql")]
+    assert len(graphql) == 2  # one list of the open PRs with their checks, then the detail of the one to merge
 
 
 async def test_ops_deploy_proposes_the_deploy_workflow_with_the_environment(env: Harness) -> None:

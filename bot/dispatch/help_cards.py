@@ -1,8 +1,12 @@
-"""The help card, per channel: its examples name the channel's default repository and an open PR there, so each
-can be typed as it is (never "pr 42" in a repository that has no #42).
+"""The help card, per channel: its examples name the channel's default repository and, for each, something there
+it can act on, so each can be typed as it is (never "pr 42" in a repository that has no #42, nor a merge of a PR
+with conflicts): the newest open PR to show or comment on, an open one GitHub can merge with its checks not failing,
+one whose head commit has a failed workflow run to rerun, an open issue to close.
 
-Help answers at once even while GitHub hangs (issue 16): the PR number is looked up in the background and waited
-for only briefly; until it is known the card shows a placeholder, and later cards use it."""
+Help answers at once even while GitHub hangs (issue 16): those are looked up in the background and waited for only
+briefly; until they are known the card shows placeholders, and later cards use them. The lookup is one list of the
+open PRs (one GraphQL query with their checks), the failed runs and the open issues side by side, then the detail of
+the PR to merge (its mergeability is not in the list); each only when a tool whose example needs it is there."""
 
 from __future__ import annotations
 
@@ -13,19 +17,20 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import OpsbotError
-from bot.core.jsonvalue import JsonObject, items, obj
+from bot.core.jsonvalue import JsonObject, number, objects
 from bot.core.tool_registry import ToolRegistry
 from bot.orchestration.agent.agent_loop import AgentLoop
 from bot.orchestration.planner.planner_base import Planner
 from bot.slack_ui.block_kit import as_dicts
-from bot.slack_ui.help_card import help_blocks
+from bot.slack_ui.help_card import ExampleTargets, help_blocks
 
 log = logging.getLogger(__name__)
 
 LIST_TOOL = "list_pull_requests"
-FRESH = timedelta(minutes=10)  # how long an example PR number is reused before GitHub is asked again
+FRESH = timedelta(minutes=10)  # how long the examples' targets are reused before GitHub is asked again
 LOOKUP_WAIT = 0.05  # seconds a help card waits for the lookup; a slow GitHub never holds it up
-LOOKUP_TIMEOUT = 30.0  # seconds the background lookup may take before it is given up
+LOOKUP_TIMEOUT = 30.0  # seconds the whole background lookup may take before it is given up
+MERGE_TRIES = 3  # open PRs whose detail is read, at most, to find one GitHub can merge
 
 
 class HelpCards:
@@ -40,19 +45,19 @@ class HelpCards:
     ) -> None:
         self.registry, self.clock, self.repos = registry, clock, dict(repos)
         self.planner_name = planner.name if agent is None else f"AI agent ({agent.model.name}) for free text"
-        self._numbers: dict[str, tuple[datetime, int | None]] = {}
-        self._lookups: dict[str, asyncio.Task[int | None]] = {}
+        self._found: dict[str, tuple[datetime, ExampleTargets]] = {}
+        self._lookups: dict[str, asyncio.Task[ExampleTargets]] = {}
 
     async def card(self, channel: str | None) -> list[JsonObject]:
         repo = self.repos.get(channel or "") or next(iter(self.repos.values()), None)
-        number = await self._open_pr(repo) if repo else None
-        return as_dicts(help_blocks(self.registry, self.planner_name, repo=repo, number=number))
+        targets = await self._targets(repo) if repo else ExampleTargets()
+        return as_dicts(help_blocks(self.registry, self.planner_name, repo=repo, targets=targets))
 
-    async def _open_pr(self, repo: str) -> int | None:
-        """The newest open PR's number in `repo` (a read, as `list prs` makes), looked up at most every
-        `FRESH`; the last one known (or None) when the lookup is not back within `LOOKUP_WAIT`."""
+    async def _targets(self, repo: str) -> ExampleTargets:
+        """What the examples can act on in `repo`, looked up at most every `FRESH`; the last known (or nothing)
+        when the lookup is not back within `LOOKUP_WAIT`."""
         now = self.clock.now()
-        hit = self._numbers.get(repo)
+        hit = self._found.get(repo)
         if hit is not None and now - hit[0] < FRESH:
             return hit[1]
         task = self._lookups.get(repo)
@@ -62,21 +67,59 @@ class HelpCards:
         done, _ = await asyncio.wait({task}, timeout=LOOKUP_WAIT)
         if task in done:
             return task.result()
-        return hit[1] if hit is not None else None
+        return hit[1] if hit is not None else ExampleTargets()
 
     async def settled(self) -> None:
         """Every lookup started so far has finished (for tests and shutdown)."""
         await asyncio.gather(*self._lookups.values(), return_exceptions=True)
 
-    async def _lookup(self, repo: str, now: datetime) -> int | None:
-        number: int | None = None
-        if LIST_TOOL in self.registry:
-            try:
-                args = self.registry.validate(LIST_TOOL, {"repo": repo})
-                result = await asyncio.wait_for(self.registry.get(LIST_TOOL).run(args), LOOKUP_TIMEOUT)
-                numbers = [obj(p).get("number") for p in items(result.data.get("pull_requests"))]
-                number = next((n for n in numbers if isinstance(n, int)), None)
-            except (OpsbotError, OSError, TimeoutError) as exc:
-                log.info("help: no example PR from %s (%s)", repo, type(exc).__name__)
-        self._numbers[repo] = (now, number)
-        return number
+    async def _lookup(self, repo: str, now: datetime) -> ExampleTargets:
+        try:
+            targets = await asyncio.wait_for(self._look_up(repo), LOOKUP_TIMEOUT)
+        except TimeoutError:
+            log.info("help: no examples from %s in %ss", repo, LOOKUP_TIMEOUT)
+            targets = ExampleTargets()
+        self._found[repo] = (now, targets)
+        return targets
+
+    async def _look_up(self, repo: str) -> ExampleTargets:
+        pulls_data, runs_data, issues_data = await asyncio.gather(
+            self._read(LIST_TOOL, {"repo": repo}),
+            self._read("list_failed_workflow_runs", {"repo": repo, "limit": 100}, needed="rerun_failed_jobs"),
+            self._read("list_issues", {"repo": repo, "state": "open", "limit": 1}, needed="close_issue"),
+        )
+        pulls = [p for p in objects(pulls_data.get("pull_requests")) if number(p.get("number")) is not None]
+        runs = objects(runs_data.get("runs"))
+        failed = {r.get("sha") for r in runs}  # as the digest's Rerun buttons: a failed run for the PR's head commit
+        newest = number(pulls[0].get("number")) if pulls else None
+        return ExampleTargets(
+            pr=newest,
+            mergeable=await self._mergeable(repo, pulls) or newest,
+            rerunnable=next((number(p.get("number")) for p in pulls if p.get("head_sha") in failed), None),
+            failed_run=next((n for n in (number(r.get("id")) for r in runs) if n is not None), None),
+            issue=next((number(i.get("number")) for i in objects(issues_data.get("issues"))), None),
+        )
+
+    async def _mergeable(self, repo: str, pulls: list[dict[str, object]]) -> int | None:
+        """An open PR whose merge would get past the approval card's preflight: not a draft, its checks not failing
+        (passing ones first), and GitHub not saying it conflicts (read from its detail, newest first)."""
+        if "merge_pull_request" not in self.registry:
+            return None
+        ready = [p for p in pulls if not p.get("draft") and p.get("checks") != "failing"]
+        ready.sort(key=lambda p: p.get("checks") != "passing")  # stable: newest first within each
+        for pull in ready[:MERGE_TRIES]:
+            detail = await self._read("get_pull_request", {"repo": repo, "number": number(pull.get("number"))})
+            mergeable = detail.get("state") == "open" and not detail.get("merged")
+            if mergeable and detail.get("mergeable") is not False and detail.get("mergeable_state") != "dirty":
+                return number(pull.get("number"))
+        return None
+
+    async def _read(self, tool: str, args: JsonObject, *, needed: str | None = None) -> JsonObject:
+        """`tool`'s data (a read), or nothing when `tool` (or the tool that `needed` it) is not there or fails."""
+        if tool not in self.registry or (needed is not None and needed not in self.registry):
+            return {}
+        try:
+            return (await self.registry.get(tool).run(self.registry.validate(tool, args))).data
+        except (OpsbotError, OSError, TimeoutError) as exc:
+            log.info("help: no example from %s in %s (%s)", tool, args.get("repo"), type(exc).__name__)
+            return {}

@@ -291,6 +291,6 @@ def github_tools(gw: GitHubGateway) -> list[Tool]:
             risk=Risk.DANGEROUS,
             run=t.dispatch_workflow,
             preview=t.preview_dispatch_workflow,
-            example="dispatch_workflow repo=acme/api workflow=deploy.yml ref=main inputs.env=staging",
+            example="dispatch_workflow repo=acme/api workflow=deploy.yml ref=main inputs.environment=staging",
         ),
     ]

@@ -23,7 +23,7 @@ from bot.slack_ui.block_kit import (
     result_blocks,
     unknown_outcome_blocks,
 )
-from bot.slack_ui.help_card import help_blocks
+from bot.slack_ui.help_card import ExampleTargets, help_blocks
 
 EXPIRES = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 DECIDED = ("approved", "rejected", "expired", "superseded", "executing", "succeeded", "failed", "unknown")
@@ -149,7 +149,8 @@ def test_help_fits_slacks_section_limit_without_cutting_a_tool(registry: ToolReg
 
 
 def test_help_lists_every_tool_with_its_risk_badge(registry: ToolRegistry) -> None:
-    blocks = help_blocks(registry, "command grammar", repo="acme/api", number=42)
+    same = ExampleTargets(pr=42, mergeable=42, rerunnable=42, issue=12)  # the examples' own numbers: shown as declared
+    blocks = help_blocks(registry, "command grammar", repo="acme/api", targets=same)
     text = all_text(blocks)
     badges = {Risk.READ: "🟢 read", Risk.WRITE: "🟠 write", Risk.DANGEROUS: "🔴 dangerous"}
     for tool in registry:
@@ -160,11 +161,20 @@ def test_help_lists_every_tool_with_its_risk_badge(registry: ToolRegistry) -> No
 
 
 def test_help_examples_name_the_channels_repository_and_a_pr_that_exists(registry: ToolRegistry) -> None:
-    text = all_text(help_blocks(registry, "command grammar", repo="birch/shop", number=7))
-    assert "show pr 7 in birch/shop" in text and "merge pr 7 in birch/shop with squash" in text
-    assert "acme/api" not in text and "42" not in text
+    found = ExampleTargets(pr=7, mergeable=5, rerunnable=8, failed_run=4242, issue=3)
+    text = all_text(help_blocks(registry, "command grammar", repo="birch/shop", targets=found))
+    assert "show pr 7 in birch/shop" in text and "comment on pr 7 in birch/shop" in text  # the newest open PR
+    assert "merge pr 5 in birch/shop with squash" in text  # one GitHub can merge
+    assert "rerun failed jobs on pr 8 in birch/shop" in text  # one with a failed run
+    assert "close issue 3 in birch/shop" in text  # an open issue
+    assert "acme/api" not in text and "42" not in text and "issue 12" not in text
+    no_pr_failed = ExampleTargets(pr=7, mergeable=7, failed_run=4242, issue=3)
+    text = all_text(help_blocks(registry, "command grammar", repo="birch/shop", targets=no_pr_failed))
+    assert "rerun_failed_jobs repo=birch/shop run_id=4242" in text  # no open PR has one: the failed run by its id
     bare = all_text(help_blocks(registry, "command grammar"))  # nothing known: placeholders, never a made-up PR
     assert "show pr &lt;number&gt; in owner/repo" in bare and "42" not in bare
+    assert "close issue &lt;number&gt; in owner/repo" in bare and "issue 12" not in bare
+    assert "rerun failed jobs on pr &lt;number&gt; in owner/repo" in bare
 
 
 def test_suggestions_are_buttons_that_carry_the_whole_command() -> None:
