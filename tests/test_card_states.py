@@ -3,6 +3,7 @@ a reply in the card's thread (which notifies), never again on the card."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -28,6 +29,21 @@ async def test_a_pending_card_asks_for_approval(env: Harness) -> None:
     await request_merge(env)
     [card] = env.slack.calls_to("chat.postMessage")
     assert header(card.params).startswith("Approval needed: ")
+
+
+async def test_a_card_says_running_while_its_merge_is_at_github(env: Harness) -> None:
+    approval_id, ts = await request_merge(env)
+    hold = env.github.hold_next("PUT", r"/pulls/42/merge$")
+    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=ts)
+    async with asyncio.timeout(10):
+        await hold.until_held(1)  # the merge waits at GitHub
+    running = json.dumps(last_card(env, ts), ensure_ascii=False)
+    assert header(last_card(env, ts)) == f"Running: {TITLE}" and env.github.merges == []
+    assert "⏳ Approved by <@U2> — running…" in running and "Approval needed" not in running
+    assert buttons(last_card(env, ts)) == []  # nothing left to click while it runs
+    hold.release()
+    await env.settle()
+    assert header(last_card(env, ts)) == f"Done: {TITLE}" and len(env.github.merges) == 1
 
 
 async def test_an_approved_card_says_done_and_the_result_is_said_once(env: Harness) -> None:

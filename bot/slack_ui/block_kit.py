@@ -195,7 +195,11 @@ def _decided_line(view: CardView) -> str:
         return "⌛ Expired — nothing was run"
     if view.status == "superseded":
         return "↪️ Superseded by a newer request"
-    label = {"executing": "⏳ Approved by {by} — running…", "succeeded": "✅ Approved by {by} — done"}
+    label = {
+        "approved": "✅ Approved by {by}",  # the step has not started yet
+        "executing": "⏳ Approved by {by} — running…",
+        "succeeded": "✅ Approved by {by} — done",
+    }
     return label.get(view.status, "Approved by {by} — " + view.status).format(by=by)
 
 

@@ -235,12 +235,22 @@ def test_decided_cards_have_no_buttons(status: str) -> None:
         ("rejected", "❌ Rejected by <@U2>"),
         ("expired", "⌛ Expired — nothing was run"),
         ("superseded", "↪️ Superseded by a newer request"),
+        ("approved", "✅ Approved by <@U2>"),
         ("executing", "⏳ Approved by <@U2> — running…"),
         ("succeeded", "✅ Approved by <@U2> — done"),
     ],
 )
 def test_decided_card_status_line(status: str, line: str) -> None:
     assert line in all_text(approval_card(card(status=status, approved_by=("U2",), rejected_by="U2")))
+
+
+@pytest.mark.parametrize(("status", "header"), [("approved", "Approved"), ("executing", "Running")])
+def test_an_approved_card_before_and_while_its_step_runs(status: str, header: str) -> None:
+    blocks = dicts(approval_card(card(status=status, approved_by=("U2",))))
+    assert blocks[0]["text"]["text"] == f"{header}: Merge #42 into main"
+    [line] = [t for b in blocks if b["type"] == "context" for t in texts(b) if "Approved by" in t]
+    assert line == ("✅ Approved by <@U2>" if status == "approved" else "⏳ Approved by <@U2> — running…")
+    assert "— approved" not in all_text(approval_card(card(status=status, approved_by=("U2",))))
 
 
 def test_rejection_reason_is_escaped() -> None:
