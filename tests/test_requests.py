@@ -145,6 +145,22 @@ async def test_ticket_reaction_proposes_an_issue_through_approval(env: Harness) 
     link = f"https://t111.slack.com/archives/C1/p{ts.replace('.', '')}"
     body = issue.body or ""
     assert f"[a message in Slack]({link})" in body and "U1" not in body and ts not in body
+    assert "by a person in the channel" in body  # U1 is nobody the directory knows
+
+
+async def test_an_issue_from_a_ticket_reaction_names_who_flagged_it_without_mentioning_anyone_on_github(
+    env: Harness,
+) -> None:
+    env.slack.add_person("U1", "ana", display_name="Ana @octocat Lima")  # no GitHub mention out of a Slack name
+    ts = env.slack.add_message("C1", "Checkout times out after 30 s", user="U5")
+    await env.driver.react("ticket", user="U1", channel="C1", item_ts=ts, item_user="U5")
+    await env.settle()
+    [card] = env.slack.calls_to("chat.postMessage")
+    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
+    await env.settle()
+    [issue] = env.github.issues
+    assert "flagged with :ticket: by Ana octocat Lima._" in (issue.body or "")
 
 
 async def test_ticket_reaction_without_default_repository_explains(env: Harness) -> None:

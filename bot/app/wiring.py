@@ -237,7 +237,7 @@ def _compose(settings: Settings, clock: Clock, engine: AsyncEngine, session: aio
         config=ServiceConfig(
             channel_repos=settings.channel_repos,
             bot_identity=lambda: (auth.get("user_id"), auth.get("user")),  # from auth.test at start-up
-            deploy_workflow=settings.opsbot_deploy_workflow,
+            deploy_workflow=settings.opsbot_deploy_workflow, user_name=directory.user_name,
         ),
         installation=installation, mcp_tokens=mcp_tokens,  # `/ops mcp token …`
     )  # fmt: skip

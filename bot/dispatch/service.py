@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.core import delivery, reply_route
@@ -47,6 +48,7 @@ class ServiceConfig:
     channel_repos: dict[str, str] = field(default_factory=dict)
     bot_identity: Callable[[], tuple[str | None, str | None]] = lambda: (None, None)  # opsbot's user id and name
     deploy_workflow: str = "deploy.yml"
+    user_name: Callable[[str], Awaitable[str | None]] | None = None  # a Slack person's name (the user directory)
 
 
 class Service:
@@ -217,9 +219,20 @@ class Service:
         title = " ".join(text.split())[:80] or "Issue from Slack"
         link = await self.chat.permalink(event.channel, event.message_ts)
         where = f"[a message in Slack]({link})" if link else "a message in Slack"
-        body = f"{text}\n\n_From {where}, flagged with :{event.payload.get('reaction')}: by a person in the channel._"
+        who = await self._plain_name(event.actor) or "a person in the channel"
+        body = f"{text}\n\n_From {where}, flagged with :{event.payload.get('reaction')}: by {who}._"
         call = self._validated(ToolCall(tool="create_issue", args={"repo": repo, "title": title, "body": body}))
         await self.runner.start(event, [call], inbox_id=inbox_id, thread_ts=event.message_ts)
+
+    async def _plain_name(self, user: str) -> str | None:
+        """The person's name as plain text for GitHub (no `@` that would mention someone there), or None."""
+        try:
+            name = await self.config.user_name(user) if self.config.user_name is not None else None
+        except Exception:  # the directory is down: the issue still says where it came from
+            log.warning("could not read the name of %s for an issue body", user)
+            return None
+        plain = " ".join(re.sub(r"[^\w .'-]", " ", name or "").split())[:80]
+        return plain or None
 
     def _validated(self, call: ToolCall) -> ToolCall:
         model = self.registry.validate(call.tool, call.args)
