@@ -71,16 +71,9 @@ class Service:
         installation: InstallationSource | None = None,
         mcp_tokens: McpTokenStore | None = None,
     ) -> None:
-        self.repo = repo
-        self.audit = audit
-        self.registry = registry
-        self.planner = planner
-        self.runner = runner
-        self.actions = actions
-        self.queries = queries
-        self.runbooks = runbooks
-        self.triggers = triggers
-        self.agent = agent
+        self.repo, self.audit, self.registry, self.planner, self.runner = repo, audit, registry, planner, runner
+        self.actions, self.queries, self.runbooks = actions, queries, runbooks
+        self.triggers, self.agent = triggers, agent
         self._runbooks = runbook_infos(runbooks.books.values()) if runbooks is not None else ()  # loaded once
         self.help = HelpCards(registry=registry, planner=planner, agent=agent, clock=clock, repos=config.channel_repos)
         self.chat = chat
