@@ -118,11 +118,22 @@ def test_natural_forms(text: str, tool: str, args: dict[str, Any], ctx: PlanCont
         "comment on pr 3 in acme/api: body",
         "close issue 12 in acme/api as not planned: body",
         "dispatch workflow deploy.yml on main in acme/api",
+        "rerun #8 in acme/api",
+        "rerun run 123456789 in acme/api",
+        "squash merge #7 in acme/api",
+        "merge #7 in acme/api rebase",
+        "list closed prs in acme/api",
+        "show issues labeled bug in acme/api",
+        "pr 7 in acme/api",
+        "what's the status of main in acme/api",
+        "dispatch deploy.yml on main in acme/api",
     ],
 )
 def test_natural_forms_give_arguments_the_tool_accepts(text: str, ctx: PlanContext, registry: ToolRegistry) -> None:
-    tool, args = single(text, ctx)
-    registry.validate(tool, args)
+    calls = plan(text, ctx).calls
+    assert calls
+    for call in calls:
+        registry.validate(call.tool, call.args)
 
 
 def test_rerun_pr_number_validates_to_an_int(ctx: PlanContext, registry: ToolRegistry) -> None:
@@ -132,11 +143,10 @@ def test_rerun_pr_number_validates_to_an_int(ctx: PlanContext, registry: ToolReg
     assert model.model_dump()["run_id"] is None
 
 
-def test_natural_forms_are_case_insensitive(ctx: PlanContext) -> None:
-    assert single("MERGE PR 42 IN acme/api WITH SQUASH", ctx) == (
-        "merge_pull_request",
-        {"number": 42, "repo": "acme/api", "method": "SQUASH"},
-    )
+def test_natural_forms_are_case_insensitive(ctx: PlanContext, registry: ToolRegistry) -> None:
+    tool, args = single("MERGE PR 42 IN acme/api WITH SQUASH", ctx)
+    assert (tool, args) == ("merge_pull_request", {"number": 42, "repo": "acme/api", "method": "squash"})
+    registry.validate(tool, args)  # the method as the tool spells it (it was passed on as "SQUASH", refused)
 
 
 def test_issue_title_keeps_colons_and_newlines(ctx: PlanContext) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.core.errors import UserFacingError
+from bot.orchestration.planner.builtin_forms import does_something
 from bot.orchestration.planner.grammar import GrammarPlanner
 from bot.orchestration.planner.planner_base import PlanContext, RunbookInfo
 
@@ -34,10 +35,15 @@ NO_DEFAULT = PlanContext(
 )
 MERGE_7: tuple[str, dict[str, Any]] = ("merge_pull_request", {"number": 7, "repo": "acme/api"})
 REB = "rebase"
+REASON = "not_planned"
 LIST: tuple[str, dict[str, Any]] = ("list_pull_requests", {"repo": "acme/api"})
 FAILING: tuple[str, dict[str, Any]] = ("list_failed_workflow_runs", {"repo": "acme/api"})
 DEPLOYS: dict[str, Any] = {"repo": "acme/api", "workflow": "deploy.yml"}
 DEPLOY_PROD: tuple[str, dict[str, Any]] = ("dispatch_workflow", {**DEPLOYS, "inputs": {"environment": "production"}})
+RERUN_8: tuple[str, dict[str, Any]] = ("rerun_failed_jobs", {"pr": "8", "repo": "acme/api"})
+SHOW_7: tuple[str, dict[str, Any]] = ("get_pull_request", {"number": 7, "repo": "acme/api"})
+MAIN: tuple[str, dict[str, Any]] = ("list_failed_workflow_runs", {"repo": "acme/api", "branch": "main"})
+ISSUES: tuple[str, dict[str, Any]] = ("list_issues", {"repo": "acme/api"})
 
 # Said to opsbot: who is addressed, then the request, then how it ends.
 OPENINGS = ("", "<@W1> ", "hey <@W1> ", "Hey <@W1>, ", "hi <@W1>: ", "<@W1> can you ", ":rocket: ", "🚀 ", "please ",
@@ -134,6 +140,99 @@ TABLE: list[tuple[str, tuple[str, dict[str, Any]] | None]] = [
     ("merge", None),
     ("merge everything", None),
     ("merge pr seven", None),
+    # Reruns, as the digest's "Rerun #8" button says it (they used to get "Did you mean `run #8`?")
+    ("rerun #8", RERUN_8),
+    ("rerun pr 8", RERUN_8),
+    ("re-run #8", RERUN_8),
+    ("re run pr #8", RERUN_8),
+    ("rerun ci on #8", RERUN_8),
+    ("retry #8", RERUN_8),
+    ("rerun the failed jobs on #8", RERUN_8),
+    ("rerun checks for pr 8 in acme/api", RERUN_8),
+    ("rerun failed jobs on pr 8", RERUN_8),
+    ("Rerun #8", RERUN_8),
+    ("opsbot, rerun #8 pls", RERUN_8),
+    ("rerun the ci jobs for pull request 8 in acme/web", ("rerun_failed_jobs", {"pr": "8", "repo": "acme/web"})),
+    ("retry failing checks on PR #8 🙏", RERUN_8),
+    ("rerun run 123456789", ("rerun_failed_jobs", {"run_id": "123456789", "repo": "acme/api"})),
+    ("rerun workflow run #123456789", ("rerun_failed_jobs", {"run_id": "123456789", "repo": "acme/api"})),
+    ("rerun", None),
+    ("rerun everything", None),
+    ("rerun 8", None),  # a bare number: suggested, not planned
+    # The status of a branch: its failing runs, as "what's failing on main"
+    ("status of main", MAIN),
+    ("status of the main branch", MAIN),
+    ("what's the status of main in acme/web", ("list_failed_workflow_runs", {"repo": "acme/web", "branch": "main"})),
+    ("status of branch feature-x", ("list_failed_workflow_runs", {"repo": "acme/api", "branch": "feature-x"})),
+    ("status of release/1.4", ("list_failed_workflow_runs", {"repo": "acme/api", "branch": "release/1.4"})),
+    ("status on master?", ("list_failed_workflow_runs", {"repo": "acme/api", "branch": "master"})),
+    ("status of ci", FAILING),
+    ("ci status", FAILING),
+    ("what's the build status on main", MAIN),
+    ("ci status of acme/web", ("list_failed_workflow_runs", {"repo": "acme/web"})),
+    ("is main green?", MAIN),
+    ("is the main branch broken", MAIN),
+    ("is ci green", FAILING),
+    ("how's main doing?", MAIN),
+    ("status of foo", None),  # neither a repository nor a branch opsbot can tell: suggestions
+    ("is foo green", None),
+    # Opening words, "pls", emoji
+    ("opsbot, list prs", LIST),
+    ("opsbot list prs", LIST),
+    ("OpsBot: merge pr 7", MERGE_7),
+    ("hey opsbot, can you merge #7 pls", MERGE_7),
+    ("opsbotx list prs", None),  # another name
+    ("merge #7 plz", MERGE_7),
+    ("merge #7 :shipit:", MERGE_7),
+    # Merges with their method said first or last
+    ("squash merge #7", ("merge_pull_request", {"number": 7, "repo": "acme/api", "method": "squash"})),
+    ("squash and merge pr 7", ("merge_pull_request", {"number": 7, "repo": "acme/api", "method": "squash"})),
+    ("rebase and merge #7 in acme/web", ("merge_pull_request", {"number": 7, "repo": "acme/web", "method": REB})),
+    ("merge #7 squash", ("merge_pull_request", {"number": 7, "repo": "acme/api", "method": "squash"})),
+    ("merge #7 via a squash merge", ("merge_pull_request", {"number": 7, "repo": "acme/api", "method": "squash"})),
+    ("merge 7", None),  # a bare number: suggested, not planned
+    ("merge them all", None),
+    # Closing
+    ("close the issue 9", ("close_issue", {"number": 9, "repo": "acme/api"})),
+    ("pls close issue #9 as not planned 🙏", ("close_issue", {"number": 9, "repo": "acme/api", "reason": REASON})),
+    ("close", None),
+    ("close it", None),
+    # Lists
+    ("list all prs", ("list_pull_requests", {"repo": "acme/api", "state": "all"})),
+    ("list closed prs in acme/web", ("list_pull_requests", {"repo": "acme/web", "state": "closed"})),
+    ("show me the open prs", LIST),
+    ("show me open prs in acme/web", ("list_pull_requests", {"repo": "acme/web"})),
+    ("give me the pull requests", LIST),
+    ("open issues", ("list_issues", {"repo": "acme/api", "state": "open"})),
+    ("show me issues", ISSUES),
+    ("issues in acme/web", ("list_issues", {"repo": "acme/web"})),
+    ("issues labelled bug", ("list_issues", {"repo": "acme/api", "label": "bug"})),
+    ("show issues labeled bug in acme/web", ("list_issues", {"repo": "acme/web", "label": "bug"})),
+    ("list issues with the label ci", ("list_issues", {"repo": "acme/api", "label": "ci"})),
+    ("what issues are open?", ISSUES),
+    ("any open issues", ("list_issues", {"repo": "acme/api", "state": "open"})),
+    ("list my prs", None),  # no author filter: suggested
+    # One PR's details
+    ("pr 7", SHOW_7),
+    ("PR #7?", SHOW_7),
+    ("show me pr 7", SHOW_7),
+    ("details of pr 7", SHOW_7),
+    ("pr 7 details", SHOW_7),
+    ("show #7 details", SHOW_7),
+    ("what's up with #7", SHOW_7),
+    ("tell me about pr 7", SHOW_7),
+    ("info on #7 in acme/web", ("get_pull_request", {"number": 7, "repo": "acme/web"})),
+    ("look at #7", SHOW_7),
+    ("view pr 7", SHOW_7),
+    ("describe pull request 7", SHOW_7),
+    ("#7", None),  # a PR or an issue: suggested
+    ("open pr 7", None),  # open it where? suggested
+    # Workflows by their file
+    ("dispatch deploy.yml", ("dispatch_workflow", {"workflow": "deploy.yml", "repo": "acme/api"})),
+    ("run deploy.yml on main", ("dispatch_workflow", {"workflow": "deploy.yml", "ref": "main", "repo": "acme/api"})),
+    ("trigger ci.yaml in acme/web", ("dispatch_workflow", {"workflow": "ci.yaml", "repo": "acme/web"})),
+    ("deploy to staging pls", ("dispatch_workflow", {**DEPLOYS, "inputs": {"environment": "staging"}})),
+    ("dispatch", None),
 ]
 
 
@@ -152,6 +251,7 @@ WEB_STATUS = [("list_pull_requests", {"repo": "acme/web"}), ("list_failed_workfl
 SEVERAL = [
     ("status", STATUS), ("status?", STATUS), ("<@W1> status", STATUS), ("what's the status", STATUS),
     ("overview", STATUS), ("status of acme/web", WEB_STATUS), ("status report for acme/web", WEB_STATUS),
+    ("opsbot, status?", STATUS), ("what's the status of acme/web pls", WEB_STATUS), ("status in acme/web", WEB_STATUS),
 ]  # fmt: skip
 
 
@@ -159,6 +259,48 @@ SEVERAL = [
 def test_a_phrasing_plans_several_reads(text: str, expected: list[tuple[str, dict[str, Any]]]) -> None:
     plan = GrammarPlanner().plan(text, CTX)
     assert [(c.tool, c.args) for c in plan.calls] == expected
+
+
+# Builtins by their phrasings: (builtin, query), or "help"
+BUILTIN: list[tuple[str, tuple[str, str] | str]] = [
+    ("what's pending", ("pending", "")), ("show pending", ("pending", "")), ("any pending approvals?", ("pending", "")),
+    ("list pending approvals", ("pending", "")), ("what needs my approval", ("pending", "")),
+    ("opsbot, pending pls", ("pending", "")), ("is anything pending", ("pending", "")),
+    ("list runbooks", ("runbooks", "")), ("show me the runbooks", ("runbooks", "")),
+    ("what runbooks are there?", ("runbooks", "")), ("which playbooks can you run", ("runbooks", "")),
+    ("what can you run", ("runbooks", "")),
+    ("list digests", ("digest", "list")), ("show the digests", ("digest", "list")), ("digests", ("digest", "list")),
+    ("audit log for today", ("audit", "today")), ("show me the audit trail for today", ("audit", "today")),
+    ("audit for <@U2>", ("audit", "<@U2>")), ("audit trail of @ana", ("audit", "@ana")),
+    ("audit log", ("audit", "")),  # "Which trail?", from the audit itself
+    ("audit 3f2a9c1d", ("audit", "3f2a9c1d")),
+    ("run release version=1.4.0 repo=acme/api", ("run", "release version=1.4.0 repo=acme/api")),
+    ("run #8", ("run", "#8")),  # typed, the runbooks answer ("There is no runbook called…"); never suggested
+    ("help me", "help"), ("what can you do?", "help"), ("opsbot help", "help"), ("list commands", "help"),
+    ("how do I use you", "help"), ("help pls", "help"), ("opsbot", "help"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), BUILTIN)
+def test_a_phrasing_asks_for_a_builtin(text: str, expected: tuple[str, str] | str) -> None:
+    plan = GrammarPlanner().plan(text, CTX)
+    assert (plan.help if expected == "help" else (plan.builtin, plan.query) == expected) and not plan.calls
+
+
+@pytest.mark.parametrize(
+    ("command", "real"),
+    [
+        ("run release version=1.4.0 repo=acme/api", True), ("run release", False), ("run #8", False),
+        ("run deploy-api", False), ("run release version=1 repo=acme/api environment=qa", False),  # not a choice
+        ("run release version=1 repo=acme/api colour=red", False), ("run", True), ("runbooks", True),
+        ("audit today", True), ("audit", False), ("audit log", False), ("audit <@U2>", True), ("audit foo", False),
+        ("digest", True), ("digest list", True), ("digest my prs", False), ("digest remove 3f2a9c1d", True),
+        ("digest add daily 09:00 UTC prs acme/api", True), ("pending", True), ("mcp token list", True),
+        ("mcp frobnicate", False), ("help", False), ("list prs", True),
+    ],
+)  # fmt: skip
+def test_a_builtin_does_something_only_with_an_argument_it_reads(command: str, real: bool) -> None:
+    assert does_something(GrammarPlanner().plan(command, CTX), CTX) is real
 
 
 DEPLOY_1_4 = "run release environment=production repo=acme/api version=1.4.0"
@@ -171,7 +313,8 @@ SUGGESTED: list[tuple[str, PlanContext, tuple[str, ...]]] = [
     ("ship #7", CTX, ("merge pr 7", "show pr 7")),
     ("land pr 7 in acme/web", CTX, ("merge pr 7 in acme/web",)),
     ("restart ci on #8", CTX, ("rerun failed jobs on pr 8",)),
-    ("retry #8", CTX, ("rerun failed jobs on pr 8",)),
+    ("rerun 8", CTX, ("rerun failed jobs on pr 8",)),
+    ("rerun", CTX, ("list prs",)),  # never `run`: "rerun" is a command word, not a typo of one
     ("what needs review", CTX, ("list prs",)),
     ("what happened today", CTX, ("audit today",)),
     ("approve #7", CTX, ("pending",)),
@@ -191,6 +334,29 @@ SUGGESTED: list[tuple[str, PlanContext, tuple[str, ...]]] = [
     ("show #12", NO_DEFAULT, ("show #12 in acme/api", "show #12 in acme/web")),
     ("rerun failed jobs on #8", NO_DEFAULT, ("rerun failed jobs on #8 in acme/api",)),
     ("mrege pr 7 in acme/web", NO_DEFAULT, ("merge pr 7 in acme/web",)),
+    ("rerun #8", NO_DEFAULT, ("rerun #8 in acme/api", "rerun #8 in acme/web")),
+    ("status of main", NO_DEFAULT, ("status of main in acme/api", "status of main in acme/web")),
+    # "status of <word>": the repository of that name, a branch it is a typo of, or that word as a branch
+    ("status of web", CTX, ("status of acme/web", "what's failing on web", "status")),
+    ("status of mian", CTX, ("status of main", "what's failing on mian", "status")),
+    ("status of foo", CTX, ("what's failing on foo", "status")),
+    ("status of 7", CTX, ("show pr 7", "status")),
+    ("status of foo", NO_DEFAULT, ("what's failing on foo in acme/api", "what's failing on foo in acme/web")),
+    ("what's the status of foo in acme/web", CTX, ("what's failing on foo in acme/web", "status in acme/web")),
+    ("merge 7", CTX, ("merge pr 7",)),
+    ("show 7", CTX, ("show pr 7",)),
+    ("#7", CTX, ("show pr 7",)),
+    ("open pr 7", CTX, ("list prs", "show pr 7", "merge pr 7")),
+    ("list my prs", CTX, ("list prs",)),  # not `digest my prs`: digest reads no "my prs"
+    ("could you merge pr 7 for me", CTX, ("merge pr 7",)),
+    ("close bug 9", CTX, ("close issue 9",)),
+    # A runbook is offered only when it is one this context knows, with what it requires
+    ("rnu release version=1.4.0 repo=acme/api", CTX, ("run release version=1.4.0 repo=acme/api",)),
+    ("rnu release", CTX, ("runbooks",)),  # `run release` lacks `version` and `repo`
+    ("audti today", CTX, ("audit today",)),
+    ("audti log", CTX, ("audit today",)),  # not `audit log`: the audit reads no "log"
+    ("digets list", CTX, ("digest list", "digest")),
+    ("digets foo", CTX, ("digest",)),  # not `digest foo`
 ]
 
 
@@ -202,9 +368,8 @@ def test_what_is_not_a_command_gets_the_closest_commands_as_buttons(
         GrammarPlanner().plan(text, context)
     assert tuple(info.value.suggestions[: len(expected)]) == expected
     assert info.value.hint is not None and all(f"`{s}`" in info.value.hint for s in info.value.suggestions[:1])
-    for command in info.value.suggestions:  # a click never meets a second "I don't know"
-        plan = GrammarPlanner().plan(command, context)
-        assert plan.calls or plan.builtin
+    for command in info.value.suggestions:  # a click never meets a second "I don't know", nor "no runbook `#8`"
+        assert does_something(GrammarPlanner().plan(command, context), context), command
 
 
 def test_deploy_without_a_version_says_what_to_type() -> None:
@@ -229,5 +394,5 @@ def test_suggestions_are_deterministic_and_few() -> None:
 
 
 def test_the_table_is_large() -> None:
-    assert len(TABLE) + len(GENERATED) + len(SEVERAL) + len(SUGGESTED) >= 150
-    assert len(TABLE) + len(SEVERAL) + len(SUGGESTED) >= 100  # written one by one, not only generated
+    assert len(TABLE) + len(GENERATED) + len(SEVERAL) + len(SUGGESTED) + len(BUILTIN) >= 150
+    assert len(TABLE) + len(SEVERAL) + len(SUGGESTED) + len(BUILTIN) >= 100  # written one by one, not generated

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from bot.core.domain import ToolCall
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
-from bot.orchestration.planner.erp_forms import erp_forms
+from bot.orchestration.planner.builtin_forms import builtin_plan, does_something
+from bot.orchestration.planner.natural_forms import IN_REPO, REPO, natural_forms
+from bot.orchestration.planner.natural_forms import PR_NUMBER_MAX as PR_NUMBER_MAX
+from bot.orchestration.planner.natural_forms import pr_number as pr_number
 from bot.orchestration.planner.planner_base import Plan, PlanContext
-from bot.orchestration.planner.refusals import deploy_refusal, unknown_command, which_repo
+from bot.orchestration.planner.refusals import deploy_refusal, unknown_command, unknown_subject, which_repo
+from bot.orchestration.planner.status_forms import status_request, subject_candidates
 
 # "@opsbot list prs", "hey @opsbot, list prs": a mention of the bot with at most a greeting before it
 LEADING_MENTIONS = re.compile(
@@ -25,106 +27,7 @@ POLITE = re.compile(
     r"^(?:(?:please|pls|kindly)\s+|(?:can|could|would|will)\s+(?:you\s+)?(?:please\s+)?|i'd like you to\s+)+", re.I
 )
 GREETING = re.compile(r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so|and|please|pls)\b[\s,!.:-]*)+", re.I)
-TRAILING = re.compile(r"[\s?!.,;]+$|\s+(?:please|pls|thanks|thank you|thx)[\s?!.,]*$", re.I)
-REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
-IN_REPO = rf"(?:\s+(?:in|on|for|at|of)?\s*{REPO})?"
-PR = r"(?:pr|pull request|pull|pull-request)"
-NUM = rf"(?:{PR}\s*#?\s*|#)(?P<number>\d+)"  # "pr 7", "PR #7", "pull request 7", "#7"
-ON_BRANCH = r"(?:\s+on\s+(?:branch\s+)?(?P<branch>[\w./-]+))?"
-ITEM = rf"(?:{PR}\s*#?\s*|issue\s*#?\s*|#)(?P<number>\d+)"  # the same, or "issue 7"
-
-PR_NUMBER_MAX = 2**31 - 1  # as integrations/github/github_args.py bounds it (importing it would import PyGithub)
-BUILTINS = {"pending", "audit", "runbooks", "run", "digest", "mcp"}
-HELP_WORDS = {"help", "?", "commands", "usage", "hi", "hello"}
-
-
-def _natural_forms() -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, JsonObject]]]]:
-    def with_repo(tool: str, **fixed: Any) -> Callable[[re.Match[str]], tuple[str, JsonObject]]:
-        def build(m: re.Match[str]) -> tuple[str, JsonObject]:
-            args: JsonObject = {k: v for k, v in m.groupdict().items() if v is not None}
-            if isinstance(args.get("number"), str):  # a pull request's or issue's number (`pr` is left as text:
-                args["number"] = pr_number("number", str(args["number"]))  # the tool's model bounds it)
-            return tool, {**fixed, **args}
-
-        return build
-
-    def close(m: re.Match[str]) -> tuple[str, JsonObject]:
-        tool, args = with_repo("close_issue")(m)
-        if "reason" in args:  # "not planned", "Not-Planned" → not_planned
-            args["reason"] = "_".join(re.split(r"[\s_-]+", str(args["reason"]).lower()))
-        return tool, args
-
-    failed_runs = with_repo("list_failed_workflow_runs")
-    forms = [
-        (
-            rf"(?:list|show)\s+(?:open\s+)?(?:prs|pull requests|pulls){IN_REPO}",
-            with_repo("list_pull_requests"),
-        ),
-        (
-            rf"(?:(?:any|show|list|what(?:'?s| are| is)?)\s+)?(?:the\s+)?(?:open\s+)?(?:prs|pull requests|pulls)"
-            rf"(?:\s+(?:are\s+)?(?:open|waiting|pending))?{IN_REPO}",
-            with_repo("list_pull_requests"),
-        ),
-        (
-            rf"(?:list|show)\s+(?:the\s+)?(?:(?P<state>open|closed|all)\s+)?issues{IN_REPO}"
-            r"(?:\s+(?:labell?ed|with label)\s+(?P<label>[\w.:/-]+))?",
-            with_repo("list_issues"),
-        ),
-        *(
-            (
-                rf"(?:(?:what(?:'?s| is| are)|whats|anything|is anything|are there any|any)\s+)?"
-                rf"(?:failing|broken|red|failed|failures)(?:\s+(?:builds|runs|workflows|ci|checks))?{where}",
-                failed_runs,
-            )
-            for where in (rf"(?:\s+(?:in|for|of)\s+{REPO})?{ON_BRANCH}", rf"{ON_BRANCH}\s+(?:in|for|of)\s+{REPO}")
-        ),
-        (
-            rf"(?:show|get|status of|check|what'?s the status of)\s+(?:the\s+)?{NUM}{IN_REPO}",
-            with_repo("get_pull_request"),
-        ),
-        (
-            rf"merge\s+(?:the\s+)?{NUM}{IN_REPO}(?:\s+(?:with|using|by)\s+(?P<method>merge|squash|rebase))?",
-            with_repo("merge_pull_request"),
-        ),
-        (
-            rf"(?:rerun|re-run|retry)\s+(?:the\s+)?failed\s+(?:checks|jobs|ci|runs)\s+(?:on|for)\s+"
-            rf"(?:{PR}\s*#?\s*|#)(?P<pr>\d+){IN_REPO}",
-            with_repo("rerun_failed_jobs"),
-        ),
-        *(
-            (rf"(?:list|show)\s+failed\s+(?:workflow\s+)?(?:runs|workflows|builds|ci){where}", failed_runs)
-            for where in (rf"(?:\s+(?:in|for|of)\s+{REPO})?{ON_BRANCH}", rf"{ON_BRANCH}\s+(?:in|for|of)\s+{REPO}")
-        ),
-        (
-            rf"(?:create|open|file|new)\s+(?:an\s+)?issue{IN_REPO}\s*:\s*(?P<title>.+)",
-            with_repo("create_issue"),
-        ),
-        (
-            rf"comment\s+on\s+{ITEM}{IN_REPO}\s*:\s*(?P<body>.+)",
-            with_repo("comment"),
-        ),
-        (
-            rf"close\s+{ITEM}{IN_REPO}(?:\s+as\s+(?P<reason>completed|not[\s_-]planned))?"
-            r"(?:\s*:\s*(?P<comment>.+))?",
-            close,
-        ),
-        (
-            rf"(?:dispatch|trigger|run)\s+workflow\s+(?P<workflow>[\w./-]+)"
-            rf"(?:\s+(?:on|at)\s+(?P<ref>[\w./-]+))?{IN_REPO}",
-            with_repo("dispatch_workflow"),
-        ),
-    ]
-    forms += erp_forms(with_repo)
-    return [(re.compile(rf"^\s*{pattern}\s*$", re.I | re.S), build) for pattern, build in forms]
-
-
-NATURAL = _natural_forms()
-# "status", "what's the status of acme/api": the open PRs and the failing runs, two reads
-STATUS = re.compile(
-    rf"^(?:what'?s\s+(?:the\s+)?|whats\s+(?:the\s+)?|give me\s+(?:the\s+)?|show\s+(?:the\s+)?)?"
-    rf"(?:status|state of things|overview|status report)(?:\s+(?:of|for|in|on)\s+{REPO})?$",
-    re.I,
-)
+TRAILING = re.compile(r"[\s?!.,;]+$|\s+(?:please|pls|plz|thanks|thank you|thx|cheers)[\s?!.,]*$", re.I)
 DEPLOY = re.compile(
     rf"^(?:deploy|ship|release|roll out|push)\s+(?P<subject>[\w./@+-]+)\s+(?:to|on|into)\s+(?P<env>[\w.-]+)"
     rf"(?:\s+(?:in|for|of)\s+{REPO})?$",
@@ -134,7 +37,7 @@ DEPLOY = re.compile(
 DEPLOY_ENVIRONMENT = re.compile(
     rf"^deploy\s+(?:to\s+)?(?P<environment>[\w-]+)(?:\s+(?:at|from|on)?\s*(?P<ref>(?!in\b)[\w./-]+))?{IN_REPO}$", re.I
 )
-STATUS_TOOLS = ("list_pull_requests", "list_failed_workflow_runs")
+NATURAL = natural_forms()
 
 
 class GrammarPlanner:
@@ -147,13 +50,15 @@ class GrammarPlanner:
 
 
 def _plan(text: str, context: PlanContext, *, probe: bool) -> Plan:
-    """`probe`: only whether `text` plans (checking a suggestion), so a refusal carries no suggestions of its own."""
+    """`probe`: only whether `text` plans to something real (checking a suggestion), so a refusal carries no
+    suggestions of its own, and a builtin that would not do what it says (`run #8`) is refused."""
     text = clean(text, bot_user_id=context.bot_user_id, bot_name=context.bot_name)
-    if not text or text.lower() in HELP_WORDS:
+    if not text:
         return Plan(help=True)
-    head, _, rest = text.partition(" ")
-    if head.lower() in BUILTINS and not rest.lower().startswith("workflow "):
-        return Plan(builtin=head.lower(), query=rest.strip())
+    if (builtin := builtin_plan(text, context)) is not None:
+        if probe and not does_something(builtin, context):
+            raise UserFacingError("not a command here")
+        return builtin
     for pattern, build in NATURAL:
         match = pattern.match(text)
         if match:
@@ -164,42 +69,40 @@ def _plan(text: str, context: PlanContext, *, probe: bool) -> Plan:
         deploy: JsonObject = {k: v for k, v in wanted.groupdict().items() if v and k != "environment"}
         deploy |= {"workflow": context.deploy_workflow, "inputs": {"environment": wanted["environment"]}}
         return Plan(calls=(_call(text, "dispatch_workflow", deploy, context, probe),))
-    if (status := STATUS.match(text)) and all(t in context.tool_names for t in STATUS_TOOLS):
-        named: JsonObject = {"repo": status["repo"]} if status["repo"] else {}
-        return Plan(calls=tuple(_call(text, tool, named, context, probe) for tool in STATUS_TOOLS))
+    status = status_request(text, context)
+    if status is not None and status.reads and all(tool in context.tool_names for tool, _ in status.reads):
+        return Plan(calls=tuple(_call(text, tool, args, context, probe) for tool, args in status.reads))
     if (wanted := DEPLOY.match(text)) is not None:
         where = replace(context, default_repo=wanted["repo"]) if wanted["repo"] else context
         raise deploy_refusal(text, wanted["subject"], wanted["env"], where)
+    head, _, rest = text.partition(" ")
     if head in context.tool_names:
         return Plan(calls=(_call(text, head, parse_key_values(rest), context, probe),))
     if probe:
         raise UserFacingError("not a command")
-    raise unknown_command(text, context, lambda typed: _plan(typed, context, probe=True))
 
+    def again(typed: str) -> Plan:
+        return _plan(typed, context, probe=True)
 
-def pr_number(name: str, digits: str) -> int:
-    """The number in `digits`, if it can be a pull request's or an issue's; else a clear reply (a 5,000-digit
-    number is refused here, before `int()` would refuse it with a ValueError)."""
-    significant = digits.lstrip("0")
-    if not significant or len(significant) > len(str(PR_NUMBER_MAX)) or int(significant) > PR_NUMBER_MAX:
-        raise UserFacingError(
-            f"`{name}` must be between 1 and {PR_NUMBER_MAX}.",
-            hint="Pull request and issue numbers are the ones GitHub shows after #.",
-        )
-    return int(significant)
+    if status is not None and status.unknown is not None:
+        candidates = subject_candidates(status.unknown, status.repo, context)
+        raise unknown_subject(text, status.unknown, candidates, again)
+    raise unknown_command(text, context, again)
 
 
 def clean(text: str, *, bot_user_id: str | None = None, bot_name: str | None = None) -> str:
     """The request in a message: without the bot's mention (anywhere, when its id is known; else at the start,
     after a greeting), emoji, a polite "can you" and trailing punctuation; other mentions are kept
     (`audit <@U2>`). `@opsbot` typed as text (a slash command, a DM) counts as the mention when `bot_name` is
-    given."""
+    given, and so does its bare name as the first word ("opsbot, list prs")."""
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>[\s,:!.-]*", " ", text)
     if bot_name:
         text = re.sub(rf"(?<![\w<])@{re.escape(bot_name)}\b[\s,:!.-]*", " ", text, flags=re.I)
     text = GREETING.sub(" ", LEADING_MENTIONS.sub(" ", text))
+    if bot_name:  # "opsbot, list prs": its name as the first word, without the @
+        text = re.sub(rf"^\s*{re.escape(bot_name)}(?:[\s,:!.-]+|$)", " ", text, flags=re.I)
     text = " ".join(EMOJI.sub(" ", text).split())
     text = POLITE.sub("", text)
     while (stripped := TRAILING.sub("", text)) != text:

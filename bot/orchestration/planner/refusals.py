@@ -23,7 +23,10 @@ def unknown_command(text: str, context: PlanContext, plan: Callable[[str], Plan]
     corrected (`mrege pr 7` → `merge pr 7`), then commands close to what it says. Only commands that plan in this
     context are offered, so a click never meets a second "I don't know"."""
     head, _, rest = text.partition(" ")
-    words = [w for w in did_you_mean(head, [*context.tool_names, *VERBS, *BUILTIN_WORDS]) if w.lower() != head.lower()]
+    known = [*context.tool_names, *VERBS, *BUILTIN_WORDS]
+    # a first word that is a command word already is not a typo: `rerun #8` is not `run #8`
+    typo = head.lower() not in {k.lower() for k in known}
+    words = [w for w in did_you_mean(head, known) if w.lower() != head.lower()] if typo else []
     fixed = [f"{w} {rest}".strip() for w in words]
     commands = tuple(c for c in dict.fromkeys([*fixed, *suggest(text, context)]) if _plans(c, plan))[:LIMIT]
     hint = HELP
@@ -37,7 +40,23 @@ def unknown_command(text: str, context: PlanContext, plan: Callable[[str], Plan]
     return UserFacingError(f"I don't know how to do `{truncate(text, 80)}`.", hint=hint, suggestions=commands)
 
 
+def unknown_subject(text: str, subject: str, candidates: list[str], plan: Callable[[str], Plan]) -> UserFacingError:
+    """"status of <word>" where the word is neither a repository nor a branch opsbot can tell: what it may have
+    meant (the repository of that name, a branch, the overall status), as buttons — those that plan."""
+    commands = tuple(c for c in dict.fromkeys(candidates) if _plans(c, plan))[:LIMIT]
+    hint = "`status` shows the open PRs and the failing runs, `status of main` the failing runs on a branch."
+    if commands:
+        hint = "Did you mean " + " or ".join(f"`{c}`" for c in commands) + "? " + hint
+    return UserFacingError(
+        f"I don't know how to do `{truncate(text, 80)}`: I can't tell which repository or branch "
+        f"`{truncate(subject, 40)}` is.",
+        hint=hint,
+        suggestions=commands,
+    )
+
+
 def _plans(command: str, plan: Callable[[str], Plan]) -> bool:
+    """Whether `command` plans to something real (`plan` probes: a builtin that would not work is refused)."""
     try:
         planned = plan(command)
     except UserFacingError:

@@ -18,6 +18,7 @@ LIMIT = 3
 CUTOFF = 0.55  # a candidate's similarity to the text, when none of its verbs is in the text
 NUMBER = re.compile(r"(?:#|\b(?:pr|pull request|pull|issue|number|no\.?)\s*#?\s*)(\d{1,10})\b|\b(\d{1,10})\b", re.I)
 REPO_IN_TEXT = re.compile(r"\b([\w.-]+/[\w.-]+)\b")
+ONLY_A_NUMBER = re.compile(r"^\s*#\s*\d+\s*$")  # "#7": a PR or an issue, so a suggestion, not a plan
 BRANCH = re.compile(r"\bon\s+(?:branch\s+)?([\w./-]+)", re.I)
 
 
@@ -73,7 +74,8 @@ def suggest(text: str, context: PlanContext, *, limit: int = LIMIT) -> tuple[str
             continue
         command = candidate.text.replace("{n}", str(number)).replace("{branch}", f" on {branch}" if branch else "")
         similarity = difflib.SequenceMatcher(None, _bare(text), command.replace("{in}", "").lower()).ratio()
-        hit = bool(words & set(candidate.verbs))
+        only_a_number = candidate.needs == "get_pull_request" and ONLY_A_NUMBER.match(text) is not None
+        hit = bool(words & set(candidate.verbs)) or only_a_number
         if hit or (similarity >= CUTOFF and (needs_number or number is None)):
             scored.append((similarity + (1.0 if hit else 0.0), command.replace("{in}", _in_repo(repo, context))))
     scored.sort(key=lambda s: -s[0])
