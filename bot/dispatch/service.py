@@ -242,6 +242,10 @@ class Service:
             known_repos=tuple(dict.fromkeys(self.config.channel_repos.values())),
             runbooks=self._runbooks,
             deploy_workflow=self.config.deploy_workflow,
+            builtins=frozenset(
+                ["pending", "audit", *(["digest"] if self.triggers else []), *(["mcp"] if self.mcp else [])]
+                + (["runbooks", "run"] if self.runbooks else [])
+            ),
         )
 
     # -- replies -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ each phrasing that is not a command with the suggestions it must get, every one 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -301,6 +302,13 @@ def test_a_phrasing_asks_for_a_builtin(text: str, expected: tuple[str, str] | st
 )  # fmt: skip
 def test_a_builtin_does_something_only_with_an_argument_it_reads(command: str, real: bool) -> None:
     assert does_something(GrammarPlanner().plan(command, CTX), CTX) is real
+
+
+@pytest.mark.parametrize("command", ["digest list", "run release version=1.4.0 repo=acme/api", "mcp token list"])
+def test_a_builtin_this_opsbot_does_not_serve_does_nothing(command: str) -> None:
+    bare = replace(CTX, builtins=frozenset({"pending", "audit"}))  # no digests, runbooks nor MCP tokens set up
+    assert does_something(GrammarPlanner().plan(command, CTX), CTX)
+    assert not does_something(GrammarPlanner().plan(command, bare), bare)
 
 
 DEPLOY_1_4 = "run release environment=production repo=acme/api version=1.4.0"

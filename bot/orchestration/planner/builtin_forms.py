@@ -71,6 +71,8 @@ def does_something(plan: Plan, context: PlanContext) -> bool:
     person; `digest list|remove <id>|add …`). Help is never offered as a suggestion."""
     if plan.calls:
         return True
+    if plan.builtin is not None and context.builtins is not None and plan.builtin not in context.builtins:
+        return False  # not set up here (no digests, no runbooks, no MCP tokens)
     words = plan.query.split()
     verb = words[0].lower() if words else ""
     if plan.builtin in ("pending", "runbooks"):

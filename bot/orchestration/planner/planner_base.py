@@ -31,6 +31,7 @@ class PlanContext:
     known_repos: tuple[str, ...] = ()  # repositories opsbot knows of (channels' defaults), for suggestions
     runbooks: tuple[RunbookInfo, ...] = ()  # the runbooks `run` can start, for "deploy … to …" and suggestions
     deploy_workflow: str = "deploy.yml"  # what `deploy <environment> [<ref>]` dispatches
+    builtins: frozenset[str] | None = None  # the builtins this opsbot serves (None: all), for suggestions
 
 
 @dataclass(frozen=True, kw_only=True)
