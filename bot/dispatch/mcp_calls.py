@@ -73,6 +73,7 @@ class McpCalls:
         self.limits = limits or McpLimits()
         self.requests = McpRequests(repo=repo, directory=directory)
         self._windows: dict[str, _Window] = {}
+        self._asking: dict[str, asyncio.Lock] = {}  # per token: looking for the same open call, then starting one
 
     def tools(self, token: McpToken) -> list[ToolSchema]:
         """The tools this token may call, as the registry defines them (no second definition), and `get_request`."""
@@ -113,12 +114,18 @@ class McpCalls:
         args = model.model_dump(mode="json")
         if not self.registry.risk_of(name).needs_approval:
             return await self._read(token, name, model, args)
-        if await self.requests.open_requests(token) >= self.limits.open_requests:
-            return refused(
-                f"This token has {self.limits.open_requests} requests waiting for approval already: wait for a "
-                "decision (get_request) before asking for more."
-            )
-        return await self._risky(token, name, args, progress)
+        async with self._asking.setdefault(token.id, asyncio.Lock()):  # the same call twice at once: one request
+            if (same := await self.requests.still_open(token, name, args)) is not None:
+                run_id, step = same
+                await progress(f"request {run_id}: the same call is already open; waiting for it, not asking again.")
+                return await self._wait(run_id, step, progress)
+            if await self.requests.open_requests(token) >= self.limits.open_requests:
+                return refused(
+                    f"This token has {self.limits.open_requests} requests waiting for approval already: wait for a "
+                    "decision (get_request) before asking for more."
+                )
+            run_id, step = await self._start(token, name, args)
+        return await self._wait(run_id, step, progress)
 
     def _over_rate(self, token: McpToken) -> Answer | None:
         now = time.monotonic()
@@ -146,7 +153,7 @@ class McpCalls:
             return refused(exc.message)
         return Answer(data={"tool": name, "result": result.data})  # data only: no Slack prose around outside text
 
-    async def _risky(self, token: McpToken, name: str, args: JsonObject, progress: Progress) -> Answer:
+    async def _start(self, token: McpToken, name: str, args: JsonObject) -> tuple[str, StepRecord]:
         channel = token.channel or token.user_id  # none given: the person's DM with opsbot
         event = Event(
             source=Source.MCP,
@@ -161,7 +168,7 @@ class McpCalls:
         state = mcp_state(token.name, token.id)
         run_id = await self.runner.start(event, calls, inbox_id=None, thread_ts=None, state=state)
         [step] = await self.repo.steps_of(run_id)
-        return await self._wait(run_id, step, progress)
+        return run_id, step
 
     async def _wait(self, run_id: str, step: StepRecord, progress: Progress) -> Answer:
         """Until the step is final, or `wait_seconds` (real time: a person decides, on any replica). Each poll reads

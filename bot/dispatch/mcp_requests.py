@@ -144,6 +144,19 @@ class McpRequests:
             found.append({"request_id": run.id, "tool": tool, "state": state, "asked_at": run.created_at.isoformat()})
         return Answer(data={"requests": found})
 
+    async def still_open(self, token: McpToken, tool: str, args: JsonObject) -> tuple[str, StepRecord] | None:
+        """This token's request for the same call (tool and arguments) that has not ended yet — waiting for its
+        approval, approved, or running: a client that sends a call again (its own timeout, a retry) joins it
+        instead of asking people twice. One that has ended is not joined: asking again is a new request."""
+        for run in await self.repo.recent_runs(source=Source.MCP.value, actor=token.user_id, limit=LATEST * 4):
+            if mcp_token_of(run.state) != token.id:
+                continue
+            steps = await self.repo.steps_of(run.id)
+            same = len(steps) == 1 and steps[0].tool == tool and steps[0].args == args
+            if same and StepStatus(steps[0].status) not in FINAL:
+                return run.id, steps[0]
+        return None
+
     async def open_requests(self, token: McpToken) -> int:
         count = 0
         for approval in await self.repo.pending_approvals():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.approvals_helpers import cards
+from tests.approvals_helpers import cards, click, submit_last_modal
 from tests.harness import Harness
 from tests.mcp.helpers import data_of, mcp_session, new_token
 from tests.mcp.test_mcp_http import card_posted, start_merge
@@ -50,7 +50,7 @@ async def test_the_limits_per_token_answer_with_a_clear_error(db_url: str) -> No
         async with mcp_session(env.url, secret) as session:
             first = data_of(await session.call_tool("merge_pull_request", MERGE))
             assert first["state"] == "waiting_approval" and first["request_id"]  # answers at once: wait 0
-            second = await session.call_tool("merge_pull_request", MERGE)
+            second = await session.call_tool("merge_pull_request", {**MERGE, "method": "squash"})  # another call
             assert second.is_error and "1 requests waiting for approval already" in data_of(second)["error"]
             await session.call_tool("list_pull_requests", {"repo": "acme/api"})
             fourth = await session.call_tool("list_pull_requests", {"repo": "acme/api"})
@@ -62,3 +62,26 @@ async def test_the_limits_per_token_answer_with_a_clear_error(db_url: str) -> No
         listed = str(env.slack.calls_to("response_url")[-1].params)
         assert "Merge #7 Add rate limiting" in listed and "1 request waiting" in listed
         assert "asked by <@U1> via *claude-laptop*" in listed
+
+
+async def test_the_same_call_sent_again_joins_the_open_request_instead_of_asking_twice(db_url: str) -> None:
+    async with Harness(db_url, opsbot_mcp=True, opsbot_mcp_wait_seconds=0) as env:
+        env.github.add_pr("acme/api", 7, "Add rate limiting", author="octocat", head="feat/rate-limit")
+        _, secret = await new_token(env)
+        async with mcp_session(env.url, secret) as session:
+            first = data_of(await session.call_tool("merge_pull_request", MERGE))
+            again = data_of(await session.call_tool("merge_pull_request", dict(reversed(MERGE.items()))))
+            other = data_of(await session.call_tool("merge_pull_request", {**MERGE, "method": "squash"}))
+        assert first["state"] == again["state"] == "waiting_approval"
+        assert again["request_id"] == first["request_id"]  # a client's retry: the same request, one card
+        assert other["request_id"] != first["request_id"]  # another call is another request
+        assert len(cards(env)) == 2
+        [card] = [c for c in cards(env) if "squash" not in str(c.params["blocks"])]
+        await click(env, "opsbot.reject", card, "U2", channel=card.params["channel"])
+        await submit_last_modal(env, "U2", {"reason": "not now"})
+        async with mcp_session(env.url, secret) as session:
+            ended = await session.call_tool("get_request", {"request_id": first["request_id"]})
+            anew = data_of(await session.call_tool("merge_pull_request", MERGE))
+        assert ended.is_error and data_of(ended)["state"] == "rejected"
+        assert anew["request_id"] != first["request_id"]  # one that ended is not joined: asking again is new
+        assert len(cards(env)) == 3 and env.github.merges == []
