@@ -93,7 +93,7 @@ async def test_help_names_the_channels_repository_and_an_open_pr(env: Harness) -
     assert "show pr 12 in acme/api" in first or "show pr &lt;number&gt; in acme/api" in first
     assert len(env.github.requests) == looked_up  # looked up once: the second card asks GitHub nothing
     graphql = [r for r in env.github.requests if r.path.endswith("/graphql")]
-    assert len(graphql) == 2  # one list of the open PRs with their checks, then the detail of the one to merge
+    assert len(graphql) == 1  # one list of the open PRs with their checks and mergeability: no detail read
 
 
 async def test_ops_deploy_proposes_the_deploy_workflow_with_the_environment(env: Harness) -> None:

@@ -102,12 +102,17 @@ class HelpCards:
 
     async def _mergeable(self, repo: str, pulls: list[dict[str, object]]) -> int | None:
         """An open PR whose merge would get past the approval card's preflight: not a draft, its checks not failing
-        (passing ones first), and GitHub not saying it conflicts (read from its detail, newest first)."""
+        (passing ones first), and GitHub not saying it conflicts — as the list says, or, where GitHub had not
+        computed it yet, as its detail says (newest first)."""
         if "merge_pull_request" not in self.registry:
             return None
         ready = [p for p in pulls if not p.get("draft") and p.get("checks") != "failing"]
+        ready = [p for p in ready if p.get("mergeable") is not False]
         ready.sort(key=lambda p: p.get("checks") != "passing")  # stable: newest first within each
-        for pull in ready[:MERGE_TRIES]:
+        known = next((p for p in ready if p.get("mergeable") is True), None)  # the list says so: no detail read
+        if known is not None:
+            return number(known.get("number"))
+        for pull in ready[:MERGE_TRIES]:  # not computed yet in the list
             detail = await self._read("get_pull_request", {"repo": repo, "number": number(pull.get("number"))})
             mergeable = detail.get("state") == "open" and not detail.get("merged")
             if mergeable and detail.get("mergeable") is not False and detail.get("mergeable_state") != "dirty":

@@ -50,6 +50,7 @@ class OpenPull:
     requested_reviewers: tuple[str, ...]
     requested_teams: tuple[str, ...]
     head_sha: str = ""
+    conflicts: bool = False  # GitHub says it conflicts with its base branch
 
     @classmethod
     def of(cls, data: Mapping[str, object]) -> OpenPull:
@@ -64,6 +65,7 @@ class OpenPull:
             requested_reviewers=tuple(text(name) for name in items(data.get("requested_reviewers"))),
             requested_teams=tuple(text(slug) for slug in items(data.get("requested_teams"))),
             head_sha=optional_text(data.get("head_sha")) or "",
+            conflicts=data.get("mergeable") is False,
         )
 
 
@@ -117,7 +119,9 @@ class DigestBuilder:
 
         def line(p: OpenPull) -> str:
             draft = " (draft)" if p.draft else ""
-            return f"• {link(p.url, f'#{p.number}')} {escape(p.title)}{draft} — {escape(p.author)}, {p.age_days}d"
+            conflicts = " · conflicts with its base branch" if p.conflicts else ""
+            said = f"{escape(p.title)}{draft} — {escape(p.author)}, {p.age_days}d{conflicts}"
+            return f"• {link(p.url, f'#{p.number}')} {said}"
 
         asked = [p for p in ready if p.requested_reviewers or p.requested_teams]
 
@@ -139,7 +143,16 @@ class DigestBuilder:
             ),
         ]
         data = [
-            (p.number, p.title, p.checks, p in stale, p.draft, list(p.requested_reviewers), p in rerunnable)
+            (
+                p.number,
+                p.title,
+                p.checks,
+                p in stale,
+                p.draft,
+                list(p.requested_reviewers),
+                p in rerunnable,
+                p.conflicts,
+            )
             for p in pulls
         ]
         return sections, data

@@ -88,9 +88,10 @@ def pull_line(pull: PullSummary, now: datetime) -> str:
     draft = " (draft)" if pull.draft else ""
     reviewers = review_requested(pull.requested_reviewers, pull.requested_teams)
     waiting = f", review: {reviewers}" if pull.requested_reviewers or pull.requested_teams else ""
+    conflicts = ", conflicts with its base branch" if pull.mergeable is False else ""
     return (
         f"#{pull.number} {escape(pull.title)}{draft} — @{escape(pull.author)}, {age(now, pull.created_at)} old, "
-        f"checks: {pull.checks.state.label}{waiting}"
+        f"checks: {pull.checks.state.label}{waiting}{conflicts}"
     )
 
 
@@ -106,6 +107,7 @@ def pull_data(pull: PullSummary, now: datetime) -> JsonObject:
         "draft": pull.draft,
         "requested_reviewers": list(pull.requested_reviewers),
         "requested_teams": list(pull.requested_teams),
+        "mergeable": pull.mergeable,
     }
 
 

@@ -99,6 +99,7 @@ class PullSummary:
     draft: bool = False
     requested_reviewers: tuple[str, ...] = ()  # logins GitHub still waits on (a review given removes the login)
     requested_teams: tuple[str, ...] = ()  # team slugs
+    mergeable: bool | None = None  # False: it conflicts with its base branch; None: GitHub has not computed it yet
 
 
 @dataclass(frozen=True, kw_only=True)

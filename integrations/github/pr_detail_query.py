@@ -14,9 +14,7 @@ from github.Requester import Requester
 
 from integrations.github.github_models import Checks, PullDetail, login_of, summarize_checks
 from integrations.github.graphql_queries import PULL_REQUEST
-from integrations.github.pr_query import graphql, head_rollup, query_error
-
-MERGEABLE = {"MERGEABLE": True, "CONFLICTING": False, "UNKNOWN": None}
+from integrations.github.pr_query import MERGEABLE, graphql, head_rollup, query_error
 
 
 def pull_request(requester: Requester, repo: str, number: int) -> PullDetail:

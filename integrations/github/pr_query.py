@@ -12,6 +12,7 @@ from bot.core import github_metrics
 from integrations.github.github_models import Checks, CheckState, PullSummary, login_of, timestamp
 from integrations.github.graphql_queries import PAGE_SIZE, PULL_REQUESTS
 
+MERGEABLE = {"MERGEABLE": True, "CONFLICTING": False, "UNKNOWN": None}  # GraphQL's word, as REST's true/false/null
 QUERY_ATTEMPTS = 3  # a query changes nothing, so a 5xx or a dropped connection is asked again, as REST reads are
 STATES: dict[str, list[str] | None] = {"open": ["OPEN"], "closed": ["CLOSED", "MERGED"], "all": None}
 ROLLUP = {
@@ -112,6 +113,7 @@ def pull_summary(node: dict[str, Any]) -> PullSummary:
         draft=bool(node["isDraft"]),
         requested_reviewers=tuple(reviewers),
         requested_teams=tuple(teams),
+        mergeable=MERGEABLE.get(node["mergeable"]),
     )
 
 

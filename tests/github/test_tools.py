@@ -48,6 +48,7 @@ async def test_list_pull_requests_shows_author_age_and_checks(tools: ToolRegistr
         "draft": False,
         "requested_reviewers": [],
         "requested_teams": [],
+        "mergeable": True,
     }
     assert [dig(p, "checks") for p in items(result.data["pull_requests"])][:2] == ["none", "passing"]
 
@@ -71,6 +72,15 @@ async def test_list_pull_requests_shows_drafts_and_who_a_review_waits_on(tools: 
     )
     # all from one GraphQL query: checks and reviewers included, no call per pull request or per reviewer
     assert [(r.method, r.path) for r in gh.requests] == [("POST", "/graphql")]
+
+
+async def test_list_pull_requests_says_which_conflict_with_their_base(tools: ToolRegistry, gh: FakeGitHub) -> None:
+    gh.add_pr("acme/api", 50, "Rename the config keys", mergeable=False, mergeable_state="dirty")
+    gh.add_pr("acme/api", 51, "Not computed yet", mergeable=None, mergeable_state="unknown")
+    result = await run(tools, "list_pull_requests", repo="acme/api")
+    [conflicted, unknown] = sorted(result.lines)
+    assert conflicted.endswith(", conflicts with its base branch") and "conflicts" not in unknown
+    assert [obj(p).get("mergeable") for p in items(result.data["pull_requests"])] == [None, False]
 
 
 async def test_list_pull_requests_when_there_are_none(tools: ToolRegistry) -> None:

@@ -92,6 +92,17 @@ async def test_waiting_for_review_leaves_drafts_out_and_names_who_github_waits_o
     assert "#9> Sketch (draft)" in shown  # still listed among the open ones
 
 
+async def test_a_digest_says_which_prs_conflict_with_their_base_branch(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Rename the config keys", checks="passing", mergeable=False)
+    env.github.add_pr("acme/api", 8, "Add caching", checks="passing")
+    await add_digest(env, "add daily 09:00 UTC prs acme/api")
+    move_to(env, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    await fire(env)
+    shown = json.dumps(digest_posts(env)[0], ensure_ascii=False)
+    assert "#7> Rename the config keys — octocat, 4d · conflicts with its base branch" in shown
+    assert "#8> Add caching — octocat, 4d →" in shown and "#8> Add caching — octocat, 4d · conflicts" not in shown
+
+
 async def test_missed_slots_after_downtime_are_coalesced_into_one(env: Harness) -> None:
     await add_digest(env, "add daily 09:00 UTC approvals")
     env.clock.advance(4 * 86400)  # down for four days: four slots missed
