@@ -278,7 +278,8 @@ BUILTIN: list[tuple[str, tuple[str, str] | str]] = [
     ("run release version=1.4.0 repo=acme/api", ("run", "release version=1.4.0 repo=acme/api")),
     ("run #8", ("run", "#8")),  # typed, the runbooks answer ("There is no runbook called…"); never suggested
     ("help me", "help"), ("what can you do?", "help"), ("opsbot help", "help"), ("list commands", "help"),
-    ("how do I use you", "help"), ("help pls", "help"), ("opsbot", "help"),
+    ("how do I use you", "help"), ("help pls", "help"), ("opsbot", "help"), ("help merge", "help"),
+    ("help with digests", "help"),
 ]  # fmt: skip
 
 
@@ -317,6 +318,11 @@ SUGGESTED: list[tuple[str, PlanContext, tuple[str, ...]]] = [
     ("mrege pr 7", CTX, ("merge pr 7",)),
     ("merg #7", CTX, ("merge #7",)),
     ("lsit prs", CTX, ("list prs",)),
+    ("lsit", CTX, ("list prs", "list issues")),  # the corrected word alone is no command: what it lists
+    ("shwo", CTX, ("list prs",)),  # "Which one? Say it with its number, e.g. `show pr 7`"
+    ("list", CTX, ("list prs", "list issues")),
+    ("comment on #7 looks good", CTX, ("comment on #7: looks good",)),  # the `:` that was missing
+    ("comment on pr 7 in acme/web ship it", CTX, ("comment on pr 7 in acme/web: ship it",)),
     ("lits prs in acme/web", CTX, ("list prs in acme/web",)),
     ("ship #7", CTX, ("merge pr 7", "show pr 7")),
     ("land pr 7 in acme/web", CTX, ("merge pr 7 in acme/web",)),

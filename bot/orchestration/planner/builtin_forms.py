@@ -42,7 +42,7 @@ MCP_VERBS = {"", "help", "token", "tokens"}
 def builtin_plan(text: str, context: PlanContext) -> Plan | None:
     """The builtin `text` asks for, if any: by its first word (`run deploy-api env=prod`, except `run workflow …`
     and `run deploy.yml`, which dispatch a workflow) or by a phrasing."""
-    if text.lower() in HELP_WORDS or HELP.match(text):
+    if text.lower() in HELP_WORDS or HELP.match(text) or text.lower().startswith("help "):  # `help merge`: the card
         return Plan(help=True)
     head, _, rest = text.partition(" ")
     builtin = head.lower()

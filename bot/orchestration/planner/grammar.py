@@ -14,7 +14,13 @@ from bot.orchestration.planner.natural_forms import IN_REPO, REPO, natural_forms
 from bot.orchestration.planner.natural_forms import PR_NUMBER_MAX as PR_NUMBER_MAX
 from bot.orchestration.planner.natural_forms import pr_number as pr_number
 from bot.orchestration.planner.planner_base import Plan, PlanContext
-from bot.orchestration.planner.refusals import deploy_refusal, unknown_command, unknown_subject, which_repo
+from bot.orchestration.planner.refusals import (
+    deploy_refusal,
+    mended_refusal,
+    unknown_command,
+    unknown_subject,
+    which_repo,
+)
 from bot.orchestration.planner.status_forms import status_request, subject_candidates
 
 # "@opsbot list prs", "hey @opsbot, list prs": a mention of the bot with at most a greeting before it
@@ -75,14 +81,21 @@ def _plan(text: str, context: PlanContext, *, probe: bool) -> Plan:
     if (wanted := DEPLOY.match(text)) is not None:
         where = replace(context, default_repo=wanted["repo"]) if wanted["repo"] else context
         raise deploy_refusal(text, wanted["subject"], wanted["env"], where)
-    head, _, rest = text.partition(" ")
-    if head in context.tool_names:
-        return Plan(calls=(_call(text, head, parse_key_values(rest), context, probe),))
-    if probe:
-        raise UserFacingError("not a command")
 
     def again(typed: str) -> Plan:
         return _plan(typed, context, probe=True)
+
+    head, _, rest = text.partition(" ")
+    if head in context.tool_names:
+        try:
+            return Plan(calls=(_call(text, head, parse_key_values(rest), context, probe),))
+        except UserFacingError as exc:
+            mended = exc if probe else mended_refusal(text, exc, again)
+            if mended is exc:
+                raise
+            raise mended from exc
+    if probe:
+        raise UserFacingError("not a command")
 
     if status is not None and status.unknown is not None:
         candidates = subject_candidates(status.unknown, status.repo, context)

@@ -4,6 +4,7 @@ runbooks that deploy. Each is a `UserFacingError` whose `suggestions` Slack show
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 
@@ -11,11 +12,15 @@ from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
 from bot.core.suggest import did_you_mean
 from bot.orchestration.planner.planner_base import Plan, PlanContext
-from bot.orchestration.planner.suggestions import LIMIT, deploy, suggest
+from bot.orchestration.planner.suggestions import LIMIT, deploy, starting_with, suggest
 
 BUILTIN_WORDS = ("pending", "audit", "runbooks", "run", "digest")
+# near misses of a form, mended: "comment on #7 looks good" → "comment on #7: looks good"
+COMMENT_TARGET = r"comment\s+on\s+(?:pr\s*#?\s*|issue\s*#?\s*|#)\d+(?:\s+in\s+[\w.-]+/[\w.-]+)?"
+MENDS = ((re.compile(rf"^({COMMENT_TARGET})\s+([^:\s].*)$", re.I), r"\1: \2"),)
 VERBS = ("list", "show", "get", "merge", "create", "open", "close", "rerun", "comment", "dispatch", "help")
 HELP = "Try `/ops help` for the list of commands."
+NEEDS_NUMBER = ("merge", "show", "rerun", "close", "comment", "get", "check")  # alone: "Which one?"
 
 
 def unknown_command(text: str, context: PlanContext, plan: Callable[[str], Plan]) -> UserFacingError:
@@ -28,16 +33,39 @@ def unknown_command(text: str, context: PlanContext, plan: Callable[[str], Plan]
     typo = head.lower() not in {k.lower() for k in known}
     words = [w for w in did_you_mean(head, known) if w.lower() != head.lower()] if typo else []
     fixed = [f"{w} {rest}".strip() for w in words]
-    commands = tuple(c for c in dict.fromkeys([*fixed, *suggest(text, context)]) if _plans(c, plan))[:LIMIT]
+    # a verb alone, typed or corrected (`list`, `lsit`), is no command: the commands it begins
+    verbs = [] if any(_plans(f, plan) for f in fixed) else [*words, *([] if typo or rest else [head])]
+    begun = [c for verb in verbs for c in starting_with(verb, context)]
+    found = [*mends(text), *fixed, *begun, *suggest(text, context)]
+    commands = tuple(c for c in dict.fromkeys(found) if _plans(c, plan))[:LIMIT]
     hint = HELP
+    needs_number = next((w.lower() for w in (head, *words) if w.lower() in NEEDS_NUMBER), None)  # `shwo` too
     if commands:
         hint = "Did you mean " + " or ".join(f"`{c}`" for c in commands) + "? " + hint
+    elif needs_number is not None:
+        hint = f"Which one? Say it with its number, e.g. `{needs_number} pr 7` (`list prs` shows the open ones). {HELP}"
+        commands = tuple(c for c in ("list prs",) if _plans(c, plan))
     elif words:
         hint = "Did you mean " + " or ".join(f"`{w}`" for w in words) + "? " + hint
-    elif head.lower() in ("merge", "show", "rerun", "close", "comment", "get", "check"):
-        hint = f"Which one? Say it with its number, e.g. `{head.lower()} pr 7` (`list prs` shows the open ones). {HELP}"
-        commands = tuple(c for c in ("list prs",) if _plans(c, plan))
     return UserFacingError(f"I don't know how to do `{truncate(text, 80)}`.", hint=hint, suggestions=commands)
+
+
+def mends(text: str) -> list[str]:
+    """`text` as the form it nearly is (a missing `:` before a comment's text)."""
+    return [pattern.sub(repl, text) for pattern, repl in MENDS if pattern.match(text)]
+
+
+def mended_refusal(text: str, refusal: UserFacingError, plan: Callable[[str], Plan]) -> UserFacingError:
+    """A tool's exact form that did not parse (`comment on #7 looks good`), with the mended command as a button when
+    there is one that plans; else the refusal as it was."""
+    mended = next((m for m in mends(text) if _plans(m, plan)), None)
+    if mended is None:
+        return refusal
+    return UserFacingError(
+        f"I don't know how to do `{truncate(text, 80)}`.",
+        hint=f"Did you mean `{truncate(mended, 200)}`? A comment's text goes after a `:`.",
+        suggestions=(mended,),
+    )
 
 
 def unknown_subject(text: str, subject: str, candidates: list[str], plan: Callable[[str], Plan]) -> UserFacingError:

@@ -82,6 +82,13 @@ def suggest(text: str, context: PlanContext, *, limit: int = LIMIT) -> tuple[str
     return tuple(_unique([command for _, command in scored])[:limit])
 
 
+def starting_with(word: str, context: PlanContext) -> tuple[str, ...]:
+    """The commands opsbot could run here that begin with `word` and need no number (`list` → `list prs`, …)."""
+    found = [c.text for c in CANDIDATES if _available(c, context) and c.text.startswith(f"{word.lower()} ")]
+    commands = [c.replace("{branch}", "").replace("{in}", _in_repo(None, context)) for c in found if "{n}" not in c]
+    return tuple(commands)
+
+
 def with_repos(command: str, context: PlanContext, *, limit: int = LIMIT) -> tuple[str, ...]:
     """`command` in each repository opsbot knows of: for a command that needs one when the channel has none."""
     return tuple(f"{command} in {repo}" for repo in context.known_repos[:limit])
