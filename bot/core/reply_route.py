@@ -1,7 +1,9 @@
 """Who is waiting for an answer right now, and how to reach them privately: the person whose slash command or click
 is being handled, with its `response_url` (Slack answers through it even in a channel opsbot is not in). Bound by
 `answering()` around the handling of one event (and the tasks it starts); a run's message that Slack refuses in its
-channel goes to that person instead of being lost (bot.orchestration.thread_poster)."""
+channel goes to that person instead of being lost (bot.orchestration.thread_poster) — but only a message of their
+own run, or of the run whose approval they clicked (`approval`): the handling of one event can move other runs on
+too (the request queued next in a thread), and those are not theirs to read."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ class ReplyRoute:
     user: str
     channel: str | None
     response_url: str | None
+    approval: str | None = None  # the approval whose card was clicked
 
 
 _ROUTE: ContextVar[ReplyRoute | None] = ContextVar("opsbot_reply_route", default=None)

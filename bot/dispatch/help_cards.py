@@ -94,7 +94,7 @@ class HelpCards:
         newest = number(pulls[0].get("number")) if pulls else None
         return ExampleTargets(
             pr=newest,
-            mergeable=await self._mergeable(repo, pulls) or newest,
+            mergeable=await self._mergeable(repo, pulls),  # none fits: a placeholder, never one GitHub would refuse
             rerunnable=next((number(p.get("number")) for p in pulls if p.get("head_sha") in failed), None),
             failed_run=next((n for n in (number(r.get("id")) for r in runs) if n is not None), None),
             issue=next((number(i.get("number")) for i in objects(issues_data.get("issues"))), None),

@@ -114,17 +114,17 @@ class McpCalls:
         args = model.model_dump(mode="json")
         if not self.registry.risk_of(name).needs_approval:
             return await self._read(token, name, model, args)
-        async with self._asking.setdefault(token.id, asyncio.Lock()):  # the same call twice at once: one request
-            if (same := await self.requests.still_open(token, name, args)) is not None:
-                run_id, step = same
-                await progress(f"request {run_id}: the same call is already open; waiting for it, not asking again.")
-                return await self._wait(run_id, step, progress)
-            if await self.requests.open_requests(token) >= self.limits.open_requests:
+        # the same call twice at once (on this replica) makes one request; the lock is held only to find or start it
+        async with self._asking.setdefault(token.id, asyncio.Lock()):
+            same = await self.requests.still_open(token, name, args)
+            if same is None and await self.requests.open_requests(token) >= self.limits.open_requests:
                 return refused(
                     f"This token has {self.limits.open_requests} requests waiting for approval already: wait for a "
                     "decision (get_request) before asking for more."
                 )
-            run_id, step = await self._start(token, name, args)
+            run_id, step = same or await self._start(token, name, args)
+        if same is not None:
+            await progress(f"request {run_id}: the same call is already open; waiting for it, not asking again.")
         return await self._wait(run_id, step, progress)
 
     def _over_rate(self, token: McpToken) -> Answer | None:

@@ -18,6 +18,7 @@ from bot.core.ports import Chat
 from bot.core.spans import span
 from bot.core.tool_registry import ToolRegistry
 from bot.core.transitions import IllegalTransition
+from bot.dispatch.answer_routes import response_url, route_of
 from bot.dispatch.click_routes import Actions
 from bot.dispatch.help_cards import HelpCards
 from bot.dispatch.installation_gate import InstallationGate
@@ -93,7 +94,7 @@ class Service:
         """Entry point for the worker. Never raises for bad input: the person gets a clear reply instead."""
         if await self.gate.refused(inbox_id, event):  # another workspace or enterprise: nothing runs
             return
-        with delivery.scope(event.dedupe_key), reply_route.answering(_route_of(event)):  # keys: as after a crash
+        with delivery.scope(event.dedupe_key), reply_route.answering(route_of(event)):  # keys: as after a crash
             try:
                 await self._dispatch(inbox_id, event, attempt)
             except Undeliverable as exc:  # Slack's failure, not ours: an error reply would fail the same way
@@ -260,7 +261,7 @@ class Service:
             return
         if event.source in (Source.SLACK_COMMAND, Source.SLACK_ACTION, Source.SLACK_VIEW):
             await self.chat.ephemeral(
-                event.channel, event.actor, text, blocks, thread_ts=event.thread_ts, response_url=_response_url(event)
+                event.channel, event.actor, text, blocks, thread_ts=event.thread_ts, response_url=response_url(event)
             )
         else:
             await self.chat.post(event.channel, text, blocks, thread_ts=_thread_of(event))
@@ -283,16 +284,3 @@ class Service:
 
 def _thread_of(event: Event) -> str | None:
     return event.thread_ts or event.message_ts
-
-
-def _response_url(event: Event) -> str | None:
-    """A slash command's or a click's: Slack answers through it even where opsbot is not in the channel."""
-    url = event.payload.get("response_url") if event.source in (Source.SLACK_COMMAND, Source.SLACK_ACTION) else None
-    return url if isinstance(url, str) and url else None
-
-
-def _route_of(event: Event) -> reply_route.ReplyRoute | None:
-    """The person this event's answers are for, while it is handled (bot.core.reply_route)."""
-    if not event.source.value.startswith("slack."):
-        return None
-    return reply_route.ReplyRoute(user=event.actor, channel=event.channel, response_url=_response_url(event))

@@ -17,7 +17,8 @@ from bot.core.ports import Chat, Messages, Store
 
 log = logging.getLogger(__name__)
 
-SLACK_USER_PREFIXES = ("U", "W")  # a run's actor that is a Slack person (not an agent, a webhook or a schedule)
+ASKED_BY_A_PERSON = ("slack.", "mcp")  # runs a person asked for (in Slack, or through their MCP client); a webhook
+# rule's run names the Slack person mapped from a GitHub login, who may not be in the channel at all
 
 
 class ThreadPoster:
@@ -53,12 +54,20 @@ class ThreadPoster:
         shown = [*blocks, *self.messages.status(f"{note} {reply_route.closed_hint(channel)}")]
         route = reply_route.current()
         answered = None
-        if route is not None and route.channel == channel:
+        if route is not None and route.channel == channel and await self._theirs(route, run):
             await self.chat.ephemeral(channel, route.user, text, shown, response_url=route.response_url)
             answered = route.user
-        if run.actor != answered and run.actor.startswith(SLACK_USER_PREFIXES):
+        if run.actor != answered and run.source.startswith(ASKED_BY_A_PERSON):
             # the requester (an approver's click is being handled): chat.postEphemeral fails there too, so Slack's
             # refusal turns it into a direct message (bot.core.ports.Chat.ephemeral)
             await self.chat.ephemeral(channel, run.actor, text, shown)
         elif answered is None:
             log.warning("run %s: a message for %s was not posted (opsbot is not in %s)", run.id, run.actor, channel)
+
+    async def _theirs(self, route: reply_route.ReplyRoute, run: RunRecord) -> bool:
+        """Whether the person being answered may read this run's messages: their own run, or the one whose approval
+        card they clicked — not another run the same handling moved on (the request queued next in a thread)."""
+        if route.user == run.actor:
+            return True
+        approval = await self.store.approval(route.approval) if route.approval else None
+        return approval is not None and approval.run_id == run.id

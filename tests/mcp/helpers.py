@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -48,9 +49,17 @@ async def new_token(
 @dataclass
 class Progress:
     said: list[str] = field(default_factory=list)
+    _heard: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
-        self.said.append(message or "")
+        async with self._heard:
+            self.said.append(message or "")
+            self._heard.notify_all()
+
+    async def wait_for(self, fragment: str, timeout: float = 10) -> None:
+        """Until a notification saying `fragment` has arrived."""
+        async with self._heard:
+            await asyncio.wait_for(self._heard.wait_for(lambda: any(fragment in m for m in self.said)), timeout)
 
     @property
     def request_id(self) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.approvals_helpers import cards, click, submit_last_modal
 from tests.harness import Harness
-from tests.mcp.helpers import data_of, mcp_session, new_token
+from tests.mcp.helpers import Progress, data_of, mcp_session, new_token
 from tests.mcp.test_mcp_http import card_posted, start_merge
 
 MERGE = {"repo": "acme/api", "number": 7}
@@ -85,3 +85,22 @@ async def test_the_same_call_sent_again_joins_the_open_request_instead_of_asking
         assert ended.is_error and data_of(ended)["state"] == "rejected"
         assert anew["request_id"] != first["request_id"]  # one that ended is not joined: asking again is new
         assert len(cards(env)) == 3 and env.github.merges == []
+
+
+async def test_a_joined_call_waiting_does_not_hold_up_the_tokens_other_calls(db_url: str) -> None:
+    async with Harness(db_url, opsbot_mcp=True) as env:
+        env.github.add_pr("acme/api", 7, "Add rate limiting", author="octocat", head="feat/rate-limit")
+        env.github.add_pr("acme/api", 8, "Cache the sessions", author="octocat", head="feat/cache")
+        _, secret = await new_token(env)
+        joined = Progress()
+        async with mcp_session(env.url, secret) as s1, mcp_session(env.url, secret) as s2:
+            first = asyncio.create_task(s1.call_tool("merge_pull_request", MERGE))
+            await card_posted(env)
+            again = asyncio.create_task(s2.call_tool("merge_pull_request", MERGE, progress_callback=joined))
+            await joined.wait_for("the same call is already open")
+            other = asyncio.create_task(s1.call_tool("merge_pull_request", {"repo": "acme/api", "number": 8}))
+            await card_posted(env, count=2)  # while the joined call still waits: it holds nothing up
+            assert not again.done() and len(cards(env)) == 2
+            for call in (first, again, other):
+                call.cancel()
+            await asyncio.gather(first, again, other, return_exceptions=True)

@@ -85,6 +85,8 @@ def test_the_default_repository_still_applies_to_github_tools() -> None:
         "confirm order",
         "confirm the order please",
         "approve po",
+        "approve the po asap",  # a reference has a number: `asap` is not a purchase
+        "approve purchase today",
     ],
 )
 def test_an_erp_write_without_its_order_is_not_planned(text: str) -> None:

@@ -360,7 +360,10 @@ SUGGESTED: list[tuple[str, PlanContext, tuple[str, ...]]] = [
     ("merge 7", CTX, ("merge pr 7",)),
     ("show 7", CTX, ("show pr 7",)),
     ("#7", CTX, ("show pr 7",)),
-    ("open pr 7", CTX, ("list prs", "show pr 7", "merge pr 7")),
+    ("open pr 7", CTX, ("list prs", "show pr 7")),  # not a merge: nothing says merge
+    ("re run 8", CTX, ("rerun failed jobs on pr 8",)),
+    ("rerun build #5512", CTX, ("rerun run 5512", "rerun failed jobs on pr 5512")),  # GitHub's run number, or a PR
+    ("rerun the failed run #5512", CTX, ("rerun failed jobs on pr 5512",)),
     ("list my prs", CTX, ("list prs",)),  # not `digest my prs`: digest reads no "my prs"
     ("could you merge pr 7 for me", CTX, ("merge pr 7",)),
     ("close bug 9", CTX, ("close issue 9",)),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.core.clock import Clock
 from bot.core.domain import RunRecord, StepRecord
+from bot.core.errors import NotInChannel
 from bot.core.jsonvalue import text
 from bot.core.mrkdwn import escape
 from bot.core.ports import Chat, Messages, Store
 from bot.orchestration.thread_poster import ThreadPoster
+
+log = logging.getLogger(__name__)
 
 ICONS = {
     "pending": "⏳",
@@ -41,7 +46,10 @@ class Progress:
         if not ts or not fresh.channel:
             return
         lines = [_line(s) for s in await self.repo.steps_of(run.id)]
-        await self.chat.update(fresh.channel, ts, headline, self.messages.status(headline, lines[-20:]))
+        try:
+            await self.chat.update(fresh.channel, ts, headline, self.messages.status(headline, lines[-20:]))
+        except NotInChannel:  # opsbot was removed from the channel: the run goes on, its messages go privately
+            log.warning("run %s: its progress line was not updated (opsbot is not in %s)", run.id, fresh.channel)
 
     async def done(self, run: RunRecord, *, ok: bool) -> None:
         await self.update(run, headline="✅ Finished" if ok else "⚠️ Stopped")

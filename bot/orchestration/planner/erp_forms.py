@@ -52,7 +52,7 @@ def erp_forms(with_repo: Build) -> list[Any]:
         (r"erp\s+confirm\s+(?:sale\s+)?(?:order\s+)?(?!order$|sale$)(?P<order>\S+)", with_repo("erp_confirm_sale")),
         (rf"confirm\s+(?:the\s+)?(?:sale|sales\s+order|sale\s+order|order)\s+{ORDER}", with_repo("erp_confirm_sale")),
         (
-            r"(?:erp\s+)?approve\s+(?:the\s+)?(?:purchase(?:\s+order)?|po)\s+(?!order$)(?P<purchase>\S+)",
+            r"(?:erp\s+)?approve\s+(?:the\s+)?(?:purchase(?:\s+order)?|po)\s+(?!order$)(?P<purchase>(?=\S*\d)\S+)",
             with_repo("erp_approve_purchase"),
         ),
     ]

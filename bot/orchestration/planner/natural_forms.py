@@ -22,6 +22,9 @@ SHOW_ME = r"(?:show(?:\s+me)?|list|get|give me)"
 # what a rerun is of: "rerun #8", "rerun ci on pr 8", "retry the failed jobs for #8", "re-run checks for pr 8"
 RERUN = r"(?:rerun|re-run|re\s+run|retry)"
 RERUN_WHAT = r"(?:(?:failed|failing|red|broken)\s+)?(?:(?:ci|checks?|jobs?|runs?|builds?|workflows?|tests?)\s+)*"
+# …but "rerun build #5512", "rerun the failed run #5512" name a run (GitHub shows a run's number after #), not a PR:
+# after those words a PR is said as one ("on #8", "pr 8")
+RERUN_PR_WHAT = r"(?:(?:failed|failing|red|broken)\s+)?(?:(?:ci|checks?|jobs?|tests?)\s+)*"
 WHERE = (rf"(?:\s+(?:in|for|of)\s+{REPO})?{ON_BRANCH}", rf"{ON_BRANCH}\s+(?:in|for|of)\s+{REPO}")
 WORKFLOW_FILE = r"[\w./-]+\.ya?ml"
 LABEL = r"(?:\s+(?:labell?ed|with(?:\s+the)?\s+label)\s+(?P<label>[\w.:/-]+))?"
@@ -117,8 +120,13 @@ def natural_forms() -> list[Form]:
             with_repo("rerun_failed_jobs"),
         ),
         (
-            rf"{RERUN}\s+(?:the\s+)?{RERUN_WHAT}(?:(?:on|for|of|in)\s+(?:the\s+)?)?(?:{PR}\s*#?\s*|#)(?P<pr>\d+)"
+            rf"{RERUN}\s+(?:the\s+)?{RERUN_PR_WHAT}(?:(?:on|for|of|in)\s+(?:the\s+)?)?(?:{PR}\s*#?\s*|#)(?P<pr>\d+)"
             rf"{IN_REPO}",
+            with_repo("rerun_failed_jobs"),
+        ),
+        (
+            rf"{RERUN}\s+(?:the\s+)?{RERUN_WHAT}(?:(?:on|for|of|in)\s+(?:the\s+)?(?:{PR}\s*#?\s*|#)|{PR}\s*#?\s*)"
+            rf"(?P<pr>\d+){IN_REPO}",
             with_repo("rerun_failed_jobs"),
         ),
         *(

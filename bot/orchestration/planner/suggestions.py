@@ -40,6 +40,7 @@ CANDIDATES = (
         "rerun_failed_jobs",
         ("rerun", "re-run", "retry", "restart", "rebuild", "retrigger", "kick", "flaky", "ci", "checks", "jobs"),
     ),
+    Candidate("rerun run {n}{in}", "rerun_failed_jobs", ("build", "builds", "workflow", "workflows")),
     Candidate("close issue {n}{in}", "close_issue", ("close", "resolve", "wontfix", "dismiss")),
     Candidate("list prs{in}", "list_pull_requests", ("prs", "pulls", "pull", "requests", "review", "reviews", "open")),
     Candidate("list issues{in}", "list_issues", ("issues", "bugs", "tickets", "backlog")),
@@ -54,6 +55,7 @@ CANDIDATES = (
     Candidate("digest", "digest", ("digest", "digests", "summary", "daily", "weekly", "report")),
 )
 BUILTIN_NEEDS = {"pending", "audit", "runbooks", "digest"}
+ACTS = {"merge_pull_request", "close_issue", "rerun_failed_jobs"}  # offered only when the text says their word
 ENVIRONMENTS = {"prod": "production", "prd": "production", "live": "production", "stg": "staging", "stage": "staging"}
 ENVIRONMENT_INPUTS = ("environment", "env", "stage", "target")
 SUBJECT_INPUTS = ("service", "app", "application", "component", "project", "name")
@@ -62,8 +64,9 @@ VERSION_INPUTS = ("version", "tag", "release", "ref")
 
 
 def suggest(text: str, context: PlanContext, *, limit: int = LIMIT) -> tuple[str, ...]:
-    """Up to `limit` commands close to `text` that opsbot could run in this context."""
-    words = set(re.findall(r"[a-z][a-z-]*", text.lower()))
+    """Up to `limit` commands close to `text` that opsbot could run in this context. A command that acts (merge,
+    close, rerun) is offered only when the text says its word, never for merely looking like it."""
+    words = set(re.findall(r"[a-z][a-z-]*", re.sub(r"\bre\s+run\b", "rerun", text.lower())))
     number = _number(text)
     repo = _repo(text)
     branch = _branch(text, repo)
@@ -76,7 +79,7 @@ def suggest(text: str, context: PlanContext, *, limit: int = LIMIT) -> tuple[str
         similarity = difflib.SequenceMatcher(None, _bare(text), command.replace("{in}", "").lower()).ratio()
         only_a_number = candidate.needs == "get_pull_request" and ONLY_A_NUMBER.match(text) is not None
         hit = bool(words & set(candidate.verbs)) or only_a_number
-        if hit or (similarity >= CUTOFF and (needs_number or number is None)):
+        if hit or (similarity >= CUTOFF and (needs_number or number is None) and candidate.needs not in ACTS):
             scored.append((similarity + (1.0 if hit else 0.0), command.replace("{in}", _in_repo(repo, context))))
     scored.sort(key=lambda s: -s[0])
     return tuple(_unique([command for _, command in scored])[:limit])
