@@ -9,22 +9,11 @@ import re
 from bot.core.tool_registry import Risk
 from bot.sandbox import demo
 from tests.approvals_helpers import buttons, text_of
+from tests.github.test_specs import GITHUB_TOOLS as TOKEN_TOOLS
 from tests.harness import Harness
 
 EXAMPLE = re.compile(r"`(?P<tool>\w+)` \S+ \w+ — [^\n]*\n +e\.g\. `(?P<example>[^`]+)`")
-GITHUB_TOOLS = {
-    "list_pull_requests",
-    "get_pull_request",
-    "list_failed_workflow_runs",
-    "list_issues",
-    "create_issue",
-    "comment",
-    "close_issue",
-    "rerun_failed_jobs",
-    "merge_pull_request",
-    "dispatch_workflow",
-    "review_deployment",
-}
+GITHUB_TOOLS = {*TOKEN_TOOLS, "review_deployment"}
 # No read finds a deployment that waits on opsbot's gate (its card comes with GitHub's webhook): a placeholder.
 PLACEHOLDERED = {"review_deployment": "review_deployment repo=acme/api run_id=<run_id> environment=production"}
 

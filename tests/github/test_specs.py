@@ -18,20 +18,23 @@ def test_every_example_is_understood_by_the_grammar_planner(tools: ToolRegistry)
         tools.validate(tool.name, plan.calls[0].args)
 
 
+GITHUB_TOOLS = {
+    "list_pull_requests",
+    "get_pull_request",
+    "list_failed_workflow_runs",
+    "list_issues",
+    "create_issue",
+    "comment",
+    "close_issue",
+    "rerun_failed_jobs",
+    "merge_pull_request",
+    "dispatch_workflow",
+}  # with a token; an App adds review_deployment
+
+
 def test_schemas_come_from_the_models(tools: ToolRegistry) -> None:
     schemas = {s["name"]: s["parameters"] for s in tools.json_schemas()}
-    assert set(schemas) == {
-        "list_pull_requests",
-        "get_pull_request",
-        "list_failed_workflow_runs",
-        "list_issues",
-        "create_issue",
-        "comment",
-        "close_issue",
-        "rerun_failed_jobs",
-        "merge_pull_request",
-        "dispatch_workflow",
-    }
+    assert set(schemas) == GITHUB_TOOLS
     assert all(s["additionalProperties"] is False for s in schemas.values())
     risks = {t.name: t.risk for t in tools}
     assert risks["get_pull_request"] is risks["list_issues"] is Risk.READ
