@@ -5,6 +5,7 @@ failed run to rerun, an issue that does not exist, or a workflow input the workf
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot.core.tool_registry import Risk
 from bot.sandbox import demo
@@ -22,15 +23,15 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-async def shown_examples(env: Harness) -> dict[str, str]:
+async def shown_examples(env: Harness, user: str = "U1") -> dict[str, str]:
     """The examples of the help card in the demo's channel, once its lookup is back: tool → the text to type."""
     assert env.bot is not None
-    await env.driver.command("help", user="U1", channel=demo.CHANNEL)
+    await env.driver.command("help", user=user, channel=demo.CHANNEL)
     await env.settle()
     await env.bot.service.help.settled()
-    await env.driver.command("help", user="U1", channel=demo.CHANNEL)
+    await env.driver.command("help", user=user, channel=demo.CHANNEL)
     await env.settle()
-    card = env.slack.ephemerals("U1")[-1]
+    card = env.slack.ephemerals(user)[-1]
     sections = "\n".join(str(b["text"]["text"]) for b in card["blocks"] if b["type"] == "section")
     return {m["tool"]: unescape(m["example"]) for m in EXAMPLE.finditer(sections)}
 
@@ -73,3 +74,15 @@ async def test_help_examples_fall_back_to_placeholders_rather_than_name_a_pr_the
         assert shown["merge_pull_request"] == "merge pr <number> in acme/api with squash"  # none could be merged
         assert shown["rerun_failed_jobs"] == "rerun failed jobs on pr 6 in acme/api"  # its head commit's run failed
         assert shown["close_issue"] == "close issue <number> in acme/api as not planned"  # no open issue
+
+
+async def test_a_help_card_names_only_what_its_reader_may_list(db_url: str, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rules:\n  - name: triage\n    tools: [list_issues]\n    requesters: [U5]\n", encoding="utf-8")
+    async with Harness(db_url, opsbot_policy=str(policy)) as env:
+        env.github.add_pr("acme/api", 7, "Add rate limiting", author="ana", checks="passing")
+        env.github.add_issue("acme/api", 12, "Login fails for SSO users")
+        allowed, other = await shown_examples(env, "U5"), await shown_examples(env, "U6")
+        assert allowed["close_issue"] == "close issue 12 in acme/api as not planned"
+        assert other["close_issue"] == "close issue <number> in acme/api as not planned"  # U6 may not list issues
+        assert allowed["get_pull_request"] == other["get_pull_request"] == "show pr 7 in acme/api"  # anyone's read

@@ -5,16 +5,19 @@ one whose head commit has a failed workflow run to rerun, an open issue to close
 
 Help answers at once even while GitHub hangs (issue 16): those are looked up in the background and waited for only
 briefly; until they are known the card shows placeholders, and later cards use them. The lookup is one list of the
-open PRs (one GraphQL query with their checks), the failed runs and the open issues side by side, then the detail of
-the PR to merge (its mergeability is not in the list); each only when a tool whose example needs it is there."""
+open PRs (one GraphQL query with their checks and mergeability), the failed runs and the open issues side by side,
+then, only where the list has no mergeability yet, the detail of a PR to merge; each only when a tool whose example
+needs it is there. A person sees only numbers they may read themselves (the policy's `requesters:`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.core.approval_rules import Asker
 from bot.core.clock import Clock
 from bot.core.errors import OpsbotError
 from bot.core.jsonvalue import JsonObject, number, objects
@@ -33,6 +36,13 @@ LOOKUP_TIMEOUT = 30.0  # seconds the whole background lookup may take before it 
 MERGE_TRIES = 3  # open PRs whose detail is read, at most, to find one GitHub can merge
 
 
+MayRead = Callable[[str, str, Asker], Awaitable[bool]]  # (read tool, repository, who asks): the requester check
+
+
+async def anyone(tool: str, repo: str, asker: Asker) -> bool:
+    return True
+
+
 class HelpCards:
     def __init__(
         self,
@@ -42,16 +52,30 @@ class HelpCards:
         agent: AgentLoop | None,
         clock: Clock,
         repos: Mapping[str, str],
+        may_read: MayRead = anyone,
     ) -> None:
-        self.registry, self.clock, self.repos = registry, clock, dict(repos)
+        self.registry, self.clock, self.repos, self.may_read = registry, clock, dict(repos), may_read
         self.planner_name = planner.name if agent is None else f"AI agent ({agent.model.name}) for free text"
         self._found: dict[str, tuple[datetime, ExampleTargets]] = {}
         self._lookups: dict[str, asyncio.Task[ExampleTargets]] = {}
 
-    async def card(self, channel: str | None) -> list[JsonObject]:
+    async def card(self, channel: str | None, asker: Asker | None = None) -> list[JsonObject]:
         repo = self.repos.get(channel or "") or next(iter(self.repos.values()), None)
         targets = await self._targets(repo) if repo else ExampleTargets()
+        if repo and asker is not None:
+            targets = await self._readable(targets, repo, asker)
         return as_dicts(help_blocks(self.registry, self.planner_name, repo=repo, targets=targets))
+
+    async def _readable(self, targets: ExampleTargets, repo: str, asker: Asker) -> ExampleTargets:
+        """Only what the person may read themselves (the policy's `requesters:`): numbers they could not list are
+        placeholders on their card (the lookup is opsbot's own, shared by everyone in the channel)."""
+        if not await self.may_read(LIST_TOOL, repo, asker):
+            targets = replace(targets, pr=None, mergeable=None, rerunnable=None)
+        if not await self.may_read("list_failed_workflow_runs", repo, asker):
+            targets = replace(targets, rerunnable=None, failed_run=None)
+        if not await self.may_read("list_issues", repo, asker):
+            targets = replace(targets, issue=None)
+        return targets
 
     async def _targets(self, repo: str) -> ExampleTargets:
         """What the examples can act on in `repo`, looked up at most every `FRESH`; the last known (or nothing)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.core import delivery, reply_route
+from bot.core.approval_rules import Asker
 from bot.core.clock import Clock
 from bot.core.delivery import Undeliverable
 from bot.core.domain import Event, Source, StepStatus, ToolCall
@@ -76,7 +77,10 @@ class Service:
         self.actions, self.queries, self.runbooks = actions, queries, runbooks
         self.triggers, self.agent = triggers, agent
         self._runbooks = runbook_infos(runbooks.books.values()) if runbooks is not None else ()  # loaded once
-        self.help = HelpCards(registry=registry, planner=planner, agent=agent, clock=clock, repos=config.channel_repos)
+        self.help = HelpCards(
+            registry=registry, planner=planner, agent=agent, clock=clock, repos=config.channel_repos,
+            may_read=self._may_read,
+        )  # fmt: skip
         self.chat = chat
         self.clock = clock
         self.config = config
@@ -182,7 +186,8 @@ class Service:
             await self.reply(event, text, blocks)
             return
         if plan.help or not plan.calls:
-            await self.reply(event, "Here is what I can do.", await self.help.card(event.channel))
+            asker = Asker(user=event.actor, channel=event.channel, team_id=event.user_team_id)
+            await self.reply(event, "Here is what I can do.", await self.help.card(event.channel, asker))
             return
         calls = [self._validated(call) for call in plan.calls]
         await self.runner.start(event, calls, inbox_id=inbox_id, thread_ts=_thread_of(event))
@@ -227,6 +232,14 @@ class Service:
             return None
         plain = " ".join(re.sub(r"[^\w .'-]", " ", name or "").split())[:80]
         return plain or None
+
+    async def _may_read(self, tool: str, repo: str, asker: Asker) -> bool:
+        """The requester check a read of `tool` in `repo` would meet (as Execution makes it), for the help card."""
+        config = self.runner.config
+        if config.askers is None or tool not in self.registry:
+            return config.askers is None
+        rules = await config.policy.rules_for(tool, {"repo": repo}, asker.channel)
+        return await config.askers.ask_refusal(tool, rules, asker, risky=False) is None
 
     def _validated(self, call: ToolCall) -> ToolCall:
         model = self.registry.validate(call.tool, call.args)
