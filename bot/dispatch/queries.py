@@ -18,7 +18,7 @@ from bot.core.mcp_runs import mcp_client
 from bot.core.mrkdwn import channel as channel_ref
 from bot.core.mrkdwn import mention, readable, slack_refs
 from bot.core.ports import Directory
-from bot.slack_ui.block_kit import as_dicts, context, escape, section
+from bot.slack_ui.block_kit import as_dicts, context, escape, section, sections
 from bot.store.audit import AuditEntry, AuditLog, TrailScope
 from bot.store.repository import Repository
 
@@ -161,7 +161,7 @@ class Queries:
         names = await self._names(rows)
         lines = [_audit_line(r, names) for r in rows]
         text = f"Audit trail for {label} in runs {asker.where} (last {len(rows)})"
-        return text, as_dicts([section(f"*{text}*"), section("\n".join(lines)), context(AUDIT_SCOPE_NOTE)])
+        return text, as_dicts([section(f"*{text}*"), *sections(lines), context(AUDIT_SCOPE_NOTE)])
 
     async def _actor(self, query: str) -> str | None:
         """The user id `query` names: a mention, a `@handle` (through the directory), or a bare user id."""

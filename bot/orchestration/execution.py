@@ -27,7 +27,7 @@ from bot.core.domain import (
     StepRecord,
     StepStatus,
 )
-from bot.core.errors import NotInChannel, OutcomeUnknown, ToolError
+from bot.core.errors import NotInChannel, OutcomeUnknown, ToolError, UserFacingError
 from bot.core.ports import Audit, Blocks, Messages, PolicyPort, Store, ThreadKeys
 from bot.core.spans import span
 from bot.core.tool_registry import APPROVED_BY, CURRENT_RUN, Risk, ToolRegistry, ToolResult
@@ -126,6 +126,10 @@ class Execution:
             status = StepStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else StepStatus.FAILED
             await self.settle(run, step, status, exc.as_data(), message=str(exc), case=case)
             return Outcome(status=status)
+        except UserFacingError as exc:  # a tool refusing in words (`run_runbook` of a runbook there is not): no crash
+            data = {"error": "refused", "message": exc.message, **({"hint": exc.hint} if exc.hint else {})}
+            await self.settle(run, step, StepStatus.FAILED, data, message=str(exc), case=case)
+            return Outcome(status=StepStatus.FAILED)
         except asyncio.CancelledError:  # a draining process stops: a read can run again, elsewhere
             if not risky:  # a risky call may have reached the service: it stays `executing`, then `unknown`
                 await asyncio.shield(self.repo.move_step(step.id, [StepStatus.EXECUTING], StepStatus.PENDING))

@@ -65,6 +65,17 @@ def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, TEXT_LIMIT)))
 
 
+def sections(lines: Sequence[str]) -> list[Block]:
+    """`lines` in as few sections as they fit in (a section holds 3,000 characters): none is cut off."""
+    parts: list[str] = []
+    for line in lines:
+        if parts and len(parts[-1]) + 1 + len(line) <= TEXT_LIMIT:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line)
+    return [section(part) for part in parts]
+
+
 def context(*parts: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(p, FIELD_LIMIT)) for p in parts[:10]])
 

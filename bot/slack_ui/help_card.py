@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.core.tool_registry import Tool, ToolRegistry
-from bot.slack_ui.block_kit import RISK_BADGE, TEXT_LIMIT, context, escape, section
+from bot.slack_ui.block_kit import RISK_BADGE, context, escape, sections
 
 EXAMPLE_REPO = "acme/api"  # the repository the tools' examples name
 EXAMPLE_NUMBER = re.compile(r"\b42\b")  # the PR number they name
@@ -58,7 +57,7 @@ def help_blocks(
     ]
     return [
         HeaderBlock(text="opsbot — what I can do"),
-        *(section(part) for part in _parts(lines, TEXT_LIMIT)),
+        *sections(lines),
         context(
             f"Planner: *{planner_name}*. 🟢 runs at once; 🟠 and 🔴 post an approval card first, "
             "and someone other than you approves — whatever the planner says.",
@@ -67,14 +66,3 @@ def help_blocks(
             "agents to call these tools over MCP, made in a DM with me).",
         ),
     ]
-
-
-def _parts(lines: Sequence[str], limit: int) -> list[str]:
-    """`lines` joined into as few texts of at most `limit` characters as they fit in (a section holds 3,000)."""
-    parts: list[str] = []
-    for line in lines:
-        if parts and len(parts[-1]) + 1 + len(line) <= limit:
-            parts[-1] += "\n" + line
-        else:
-            parts.append(line)
-    return parts

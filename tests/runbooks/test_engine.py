@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -234,3 +235,14 @@ async def test_run_runbook_from_another_run_starts_it_in_the_same_thread(renv: H
     assert kinds["runbook"][0] == "succeeded" and kinds["runbook"][2] == "U1"
     assert kinds["runbook"][1] == kinds["grammar"][1]  # the caller's thread
     assert any("got No open pull requests in `acme/api`" in p for p in posts(renv))
+
+
+async def test_run_runbook_of_a_runbook_there_is_not_says_so_instead_of_crashing(
+    renv: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await renv.driver.mention("run_runbook name=trage inputs.repo=acme/api", user="U1")
+    await renv.settle()
+    said = " ".join(posts(renv))
+    assert "There is no runbook called `trage`" in said and "Did you mean `triage`" in said
+    assert "failed unexpectedly" not in said
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # a refusal, not a traceback in the log

@@ -21,6 +21,7 @@ from bot.slack_ui.block_kit import (
     preview_from_dict,
     preview_to_dict,
     result_blocks,
+    sections,
     unknown_outcome_blocks,
 )
 from bot.slack_ui.help_card import ExampleTargets, help_blocks
@@ -321,3 +322,10 @@ def test_unknown_outcome_blocks() -> None:
 def test_as_dicts_keeps_at_most_50_blocks() -> None:
     blocks = error_blocks("x") * 80
     assert len(as_dicts(blocks)) == 50
+
+
+def test_long_lists_are_split_across_sections_and_nothing_is_cut_off() -> None:
+    lines = [f"• {i:02d} " + "x" * 140 for i in range(40)]  # an audit trail of 40 long lines: 5,920 characters
+    shown = [b.to_dict()["text"]["text"] for b in sections(lines)]
+    assert len(shown) > 1 and all(len(text) <= 3000 for text in shown)
+    assert "\n".join(shown).split("\n") == lines  # in order, the newest (last) included
