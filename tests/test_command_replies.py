@@ -158,3 +158,13 @@ async def test_a_merge_approved_after_opsbot_left_the_channel_tells_the_approver
     assert "Merged" in str(to_requester["text"])  # chat.postEphemeral was refused there too: a direct message
     said = json.dumps([c.params for c in env.slack.calls])
     assert "ask again" not in said and "went wrong" not in said  # nothing invites a second merge
+
+
+async def test_a_slash_commands_answer_in_the_channel_says_who_asked(env: Harness) -> None:
+    env.github.add_pr("acme/api", 7, "Fix the login redirect", author="ana")
+    await env.driver.command("list prs in acme/api", user="U1", channel="C1")
+    await env.driver.mention("list prs in acme/api", user="U2", channel="C1")
+    await env.settle()
+    command, mention = (json.dumps(c.params["blocks"]) for c in env.slack.calls_to("chat.postMessage"))
+    assert "Asked by <@U1>: `/ops list prs in acme/api`" in command  # others see no slash command in Slack
+    assert "Asked by" not in mention  # a mention is there for everyone to see

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 
 from bot.core import reply_route
-from bot.core.domain import RunRecord
+from bot.core.domain import RunRecord, Source
 from bot.core.errors import NotInChannel
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import escape, mention
 from bot.core.ports import Chat, Messages, Store
 
 log = logging.getLogger(__name__)
@@ -28,22 +29,29 @@ class ThreadPoster:
         self.messages = messages
 
     async def post(self, run: RunRecord, text: str, blocks: list[JsonObject]) -> str:
-        """Post in the run's thread; '' when it went privately instead (opsbot is not in the channel)."""
+        """Post in the run's thread; '' when it went privately instead (opsbot is not in the channel). A slash
+        command's answer that starts a thread says who asked: Slack shows the command to its sender only."""
         try:
-            return await self.post_card(run, text, blocks)
+            return await self._post(run, text, blocks, say_who=run.source == Source.SLACK_COMMAND.value)
         except NotInChannel as exc:
             await self._privately(run, text, blocks, exc.channel)
             return ""
 
     async def post_card(self, run: RunRecord, text: str, blocks: list[JsonObject]) -> str:
         """Post in the run's thread, starting the thread with this message when there is none yet; raises
-        NotInChannel where Slack refuses the channel."""
+        NotInChannel where Slack refuses the channel (a card says who asked itself)."""
+        return await self._post(run, text, blocks, say_who=False)
+
+    async def _post(self, run: RunRecord, text: str, blocks: list[JsonObject], *, say_who: bool) -> str:
         if run.channel is None:
             return ""
         thread = run.thread_ts
         if thread is None:  # the record may predate an earlier post of this run that started the thread
             stored = await self.store.run(run.id)
             thread = stored.thread_ts if stored is not None else None
+        if say_who and thread is None:
+            typed = escape(" ".join(run.text.split())[:200].replace("`", "'"))
+            blocks = [*blocks, *self.messages.status(f"Asked by {mention(run.actor)}: `/ops {typed}`")]
         ts = await self.chat.post(run.channel, text, blocks, thread_ts=thread)
         if thread is None:
             await self.store.set_run_thread(run.id, ts)
