@@ -45,7 +45,7 @@ async def test_every_help_example_in_the_demo_channel_is_accepted_as_typed(db_ur
         assert set(shown) == set(registry.names()) and set(shown) >= GITHUB_TOOLS
         assert shown["merge_pull_request"] == "merge pr 7 in acme/api with squash"  # not #11: it has conflicts
         assert shown["close_issue"] == "close issue 10 in acme/api as not planned"  # the newest open issue
-        assert shown["rerun_failed_jobs"] == "rerun_failed_jobs repo=acme/api run_id=4242"  # no open PR has one
+        assert shown["rerun_failed_jobs"] == "rerun failed jobs on pr 8 in acme/api"  # its head commit's run failed
         assert shown["get_pull_request"] == "show pr 11 in acme/api"  # the newest open PR
         assert {t: e for t, e in shown.items() if "<" in e} == PLACEHOLDERED
         refused = {}
@@ -86,3 +86,14 @@ async def test_a_help_card_names_only_what_its_reader_may_list(db_url: str, tmp_
         assert allowed["close_issue"] == "close issue 12 in acme/api as not planned"
         assert other["close_issue"] == "close issue <number> in acme/api as not planned"  # U6 may not list issues
         assert allowed["get_pull_request"] == other["get_pull_request"] == "show pr 7 in acme/api"  # anyone's read
+
+
+async def test_the_first_help_card_after_start_up_names_real_prs(db_url: str) -> None:
+    async with Harness(db_url) as env:
+        assert env.bot is not None
+        env.github.add_pr("acme/api", 7, "Add rate limiting", author="ana", checks="passing")
+        env.bot.service.help.warm()  # what start-up does in a running opsbot (the harness starts without timers)
+        await env.bot.service.help.settled()
+        await env.driver.command("help", user="U1", channel="C1")
+        await env.settle()
+        assert "show pr 7 in acme/api" in str(env.slack.ephemerals("U1")[-1]["blocks"])  # no placeholder first

@@ -106,6 +106,7 @@ class Opsbot:
                 self.db_clock.start()
             if self.triggers is not None:
                 self.triggers.scheduler.start()  # tests drive `scheduler.fire_due(now)` with a fake clock instead
+            self.service.help.warm()
         self.readiness.started = True
 
     def drain(self) -> None:

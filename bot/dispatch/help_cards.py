@@ -93,6 +93,14 @@ class HelpCards:
             return task.result()
         return hit[1] if hit is not None else ExampleTargets()
 
+    def warm(self) -> None:
+        """Look the examples up for every channel's repository in the background (at start-up), so that the first
+        `/ops help` already names real PRs and issues instead of placeholders."""
+        now = self.clock.now()
+        for repo in dict.fromkeys(self.repos.values()):
+            if repo not in self._lookups:
+                self._lookups[repo] = asyncio.create_task(self._lookup(repo, now), name=f"help-example:{repo}")
+
     async def settled(self) -> None:
         """Every lookup started so far has finished (for tests and shutdown)."""
         await asyncio.gather(*self._lookups.values(), return_exceptions=True)

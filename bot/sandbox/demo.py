@@ -89,16 +89,17 @@ def seed_slack(slack: FakeSlackApi) -> None:
 
 
 def seed_github(github: FakeGitHub) -> None:
-    """acme/api: four open PRs (#7 is ready to merge), five issues (one closed), a failed CI run on main, two
-    workflows."""
+    """acme/api: four open PRs (#7 is ready to merge, #8's CI failed, #11 conflicts), five issues (one closed),
+    failed CI runs on main and on #8, two workflows."""
     github.add_repo(REPO)
     seed_issues(github)
     github.add_pr(
         REPO, 7, "Add rate limiting to /login", author="ana", head="rate-limit", checks="passing", reviewers=("ben",)
     )
-    github.add_pr(
-        REPO, 8, "Upgrade SQLAlchemy to 2.0.36", author="dependabot", head="deps/sqlalchemy", checks="failing"
-    )
+    upgrade = github.add_pr(
+        REPO, 8, "Upgrade SQLAlchemy to 2.0.36", author="dependabot", head="deps/sqlalchemy", checks="failing",
+        mergeable_state="unstable",  # GitHub's word for mergeable with failing checks
+    )  # fmt: skip
     github.add_pr(
         REPO,
         9,
@@ -115,6 +116,10 @@ def seed_github(github: FakeGitHub) -> None:
     github.add_run(REPO, 4242, name="CI", branch="main", conclusion="failure", age=timedelta(minutes=40))
     github.add_run(REPO, 4241, name="CI", branch="main", conclusion="success", age=timedelta(hours=5))
     github.add_run(REPO, CI_RUN_ID, name="CI", branch="main", head_sha=CI_SHA, conclusion="failure")
+    github.add_run(  # #8's failing checks: a run that `rerun #8` (and the digest's Rerun #8) can rerun
+        REPO, 4244, name="CI", branch="deps/sqlalchemy", head_sha=upgrade.head_sha, conclusion="failure",
+        age=timedelta(hours=2),
+    )  # fmt: skip
     github.add_workflow(REPO, "deploy.yml", name="Deploy", required=("environment",))
     github.add_workflow(REPO, "ci.yml", name="CI", dispatchable=False)
 

@@ -19,7 +19,7 @@ PRICE_MAX = 1_000_000_000
 class OrderArgs(BaseModel):
     model_config = CONFIG
 
-    order: str = Field(min_length=1, max_length=64, description="The sale order number, e.g. `SO0042`.")
+    order: str = Field(min_length=1, max_length=64, description="The sale order number, e.g. `S00042`.")
 
 
 class ListOrdersArgs(BaseModel):
@@ -88,4 +88,4 @@ class PurchaseRequestArgs(BaseModel):
 class PurchaseArgs(BaseModel):
     model_config = CONFIG
 
-    purchase: str = Field(min_length=1, max_length=64, description="The purchase number, e.g. `PO0007`.")
+    purchase: str = Field(min_length=1, max_length=64, description="The purchase number, e.g. `P00007`.")

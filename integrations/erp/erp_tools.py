@@ -194,7 +194,7 @@ def erp_tools(erp: ErpPort, *, clock: Clock | None = None) -> list[Tool]:
             args=OrderArgs,
             risk=Risk.READ,
             run=t.get_order,
-            example="erp_get_order order=SO0042",
+            example="erp_get_order order=S00002",
             idempotent=True,
         ),
         ToolSpec(
@@ -248,7 +248,7 @@ def erp_tools(erp: ErpPort, *, clock: Clock | None = None) -> list[Tool]:
             args=OrderArgs,
             risk=Risk.DANGEROUS,
             run=t.confirm_sale,
-            example="erp_confirm_sale order=SO0042",
+            example="erp_confirm_sale order=S00002",
             preview=t.preview_confirm_sale,
         ),
         ToolSpec(
@@ -257,7 +257,7 @@ def erp_tools(erp: ErpPort, *, clock: Clock | None = None) -> list[Tool]:
             args=PurchaseArgs,
             risk=Risk.DANGEROUS,
             run=t.approve_purchase,
-            example="erp_approve_purchase purchase=PO0007",
+            example="erp_approve_purchase purchase=P00001",
             preview=t.preview_approve_purchase,
         ),
     ]

@@ -320,6 +320,8 @@ SUGGESTED: list[tuple[str, PlanContext, tuple[str, ...]]] = [
     ("lsit prs", CTX, ("list prs",)),
     ("lsit", CTX, ("list prs", "list issues")),  # the corrected word alone is no command: what it lists
     ("shwo", CTX, ("list prs",)),  # "Which one? Say it with its number, e.g. `show pr 7`"
+    ("show pr <number> in acme/api", CTX, ("list prs", "list issues")),  # the help card's placeholder, typed
+    ("close issue &lt;number&gt; in acme/api", CTX, ("list prs", "list issues")),  # as Slack sends it
     ("list", CTX, ("list prs", "list issues")),
     ("comment on #7 looks good", CTX, ("comment on #7: looks good",)),  # the `:` that was missing
     ("comment on pr 7 in acme/web ship it", CTX, ("comment on pr 7 in acme/web: ship it",)),

@@ -20,6 +20,7 @@ COMMENT_TARGET = r"comment\s+on\s+(?:pr\s*#?\s*|issue\s*#?\s*|#)\d+(?:\s+in\s+[\
 MENDS = ((re.compile(rf"^({COMMENT_TARGET})\s+([^:\s].*)$", re.I), r"\1: \2"),)
 VERBS = ("list", "show", "get", "merge", "create", "open", "close", "rerun", "comment", "dispatch", "help")
 HELP = "Try `/ops help` for the list of commands."
+PLACEHOLDER = re.compile(r"(?:<|&lt;)(?P<name>[a-z][a-z_ ]{0,20})(?:>|&gt;)")  # `<number>`, as help shows it
 NEEDS_NUMBER = ("merge", "show", "rerun", "close", "comment", "get", "check")  # alone: "Which one?"
 
 
@@ -27,6 +28,12 @@ def unknown_command(text: str, context: PlanContext, plan: Callable[[str], Plan]
     """"I don't know how to do …", with the closest whole commands as buttons: the text with its first word
     corrected (`mrege pr 7` → `merge pr 7`), then commands close to what it says. Only commands that plan in this
     context are offered, so a click never meets a second "I don't know"."""
+    if (blank := PLACEHOLDER.search(text)) is not None:  # an example typed as the help card showed it
+        return UserFacingError(
+            f"`<{blank['name']}>` is a placeholder: put the real {blank['name'].replace('_', ' ')} in its place.",
+            hint="`list prs` shows the open PRs, `list issues` the open issues.",
+            suggestions=tuple(c for c in ("list prs", "list issues") if _plans(c, plan)),
+        )
     head, _, rest = text.partition(" ")
     known = [*context.tool_names, *VERBS, *BUILTIN_WORDS]
     # a first word that is a command word already is not a typo: `rerun #8` is not `run #8`
@@ -108,7 +115,7 @@ def which_repo(
         same = any(c.tool == tool and c.args.get("repo") == repo for c in planned)
         options.append(typed if same else key_value_command(tool, {**args, "repo": repo}))
     hint = "Add `in owner/name`, e.g. " + (f"`{options[0]}`." if options else "`… in acme/api`.")
-    hint += " A channel can have a default repository (OPSBOT_CHANNEL_REPOS)."
+    hint += " (An admin can give a channel a default repository: OPSBOT_CHANNEL_REPOS.)"
     return UserFacingError("Which repository? This channel has no default one.", hint=hint, suggestions=tuple(options))
 
 
