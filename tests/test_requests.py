@@ -212,3 +212,15 @@ async def test_no_secret_reaches_slack_or_the_audit_log(env: Harness) -> None:
     )
     for secret in (BOT_TOKEN, GITHUB_TOKEN, SIGNING_SECRET):
         assert secret not in everything
+
+
+async def test_an_issue_from_a_ticket_reaction_has_the_text_as_typed_not_slacks_entities(env: Harness) -> None:
+    ts = env.slack.add_message("C1", "p95 &gt; 2 s on /login &amp; /logout", user="U5")  # as Slack stores it
+    await env.driver.react("ticket", user="U1", channel="C1", item_ts=ts, item_user="U5")
+    await env.settle()
+    [card] = env.slack.calls_to("chat.postMessage")
+    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
+    await env.settle()
+    [issue] = env.github.issues
+    assert issue.title == "p95 > 2 s on /login & /logout"

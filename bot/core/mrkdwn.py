@@ -29,6 +29,12 @@ _REF = re.compile(r"<(?:@([UW][A-Z0-9]{1,20})|#([CGD][A-Z0-9]{1,20}))(?:\|([^<>|
 _URL = re.compile(r"https?://[^\s<>|\x00-\x1f]+", re.IGNORECASE)
 
 
+def unentity(text: str) -> str:
+    """Text as the person typed it in Slack: Slack sends `&`, `<` and `>` of typed text as `&amp;`, `&lt;` and
+    `&gt;` (its own `<…>` sequences stay). For what leaves Slack as plain text: an issue's title, a comment."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def escape(text: str) -> str:
     """Escape mrkdwn control characters so user or upstream text cannot ping @channel or forge links.
 

@@ -15,6 +15,7 @@ from bot.core.domain import Event, Source, StepStatus, ToolCall
 from bot.core.errors import UserFacingError
 from bot.core.installation import InstallationSource
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import unentity
 from bot.core.ports import Chat
 from bot.core.spans import span
 from bot.core.tool_registry import ToolRegistry
@@ -212,7 +213,7 @@ class Service:
                 "I can't create an issue from that message: this channel has no default repository.",
                 hint="Set OPSBOT_CHANNEL_REPOS (e.g. C123=acme/api) to give it one.",
             )
-        text = await self.chat.message_text(event.channel, event.message_ts)
+        text = unentity(await self.chat.message_text(event.channel, event.message_ts) or "")  # as typed: `a < b`
         if not text:
             raise UserFacingError("I couldn't read that message, so I can't turn it into an issue.")
         title = " ".join(text.split())[:80] or "Issue from Slack"

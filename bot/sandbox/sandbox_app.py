@@ -23,6 +23,7 @@ from bot.sandbox import demo, saved_state
 from bot.sandbox.fakes.fake_odoo import FakeOdoo
 from bot.sandbox.fakes.github import FakeGitHub
 from bot.sandbox.fakes.slack_api import FakeSlackApi
+from bot.sandbox.fakes.slack_bodies import slack_typed
 from bot.sandbox.fakes.slack_driver import SlackDriver
 from bot.sandbox.page import SHUTDOWN_SECONDS
 from bot.sandbox.view import Conversation, PageState, conversation, github_panel, modal
@@ -218,8 +219,7 @@ class Sandbox:
 
     async def send(self, user: str, channel: str, text: str, thread_ts: str = "") -> Sent:
         """The composer: ``/ops …`` is a slash command, ``@opsbot …`` a mention, anything in the DM a message."""
-        driver, text = self._driver(user), text.strip()
-        thread = thread_ts or None
+        driver, text, thread = self._driver(user), slack_typed(text.strip()), thread_ts or None
         if text.startswith("/ops"):
             self.slack.add_ephemeral(channel, user, text, author=user)  # Slack shows nothing; the page echoes
             self.notify()

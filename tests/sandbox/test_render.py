@@ -10,6 +10,7 @@ from bot.core.jsonvalue import JsonObject
 from bot.core.mrkdwn import link, seal_json
 from bot.core.tool_registry import Preview, Risk, ToolRegistry, ToolResult
 from bot.orchestration.runbooks.runbook_tools import gate_tool
+from bot.sandbox.fakes.slack_bodies import slack_typed
 from bot.sandbox.render import Names, blocks_html, message_html, mrkdwn
 from bot.slack_ui.block_kit import (
     CardView,
@@ -152,3 +153,12 @@ def test_mrkdwn_basics_and_unsafe_links() -> None:
 
 def test_message_without_blocks_uses_its_text() -> None:
     assert message_html({"text": "<@W111> merge pr 7"}, NAMES) == '<span class="mention">@opsbot</span> merge pr 7'
+
+
+def test_text_typed_in_the_sandbox_reaches_opsbot_as_slack_sends_it_and_shows_as_typed() -> None:
+    typed = "<script>alert(1)</script> & <b>bold</b>"
+    sent = slack_typed(typed)
+    assert sent == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"  # Slack's entities
+    shown = mrkdwn(sent)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in shown  # the page shows it as typed
+    assert "<script" not in shown and "<b>" not in shown

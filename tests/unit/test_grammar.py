@@ -382,3 +382,10 @@ def test_a_branch_with_a_slash_is_not_taken_for_a_repo(registry: ToolRegistry) -
         "list_failed_workflow_runs",
         {"branch": "release/1.0", "repo": "acme/web"},
     )
+
+
+def test_text_for_github_is_as_the_person_typed_it_not_as_slack_escaped_it(ctx: PlanContext) -> None:
+    [comment] = GrammarPlanner().plan("comment on #7 in acme/api: a &lt; b &amp;&amp; c &gt; d", ctx).calls
+    assert comment.args["body"] == "a < b && c > d"
+    [issue] = GrammarPlanner().plan('create_issue repo=acme/api title="p95 &gt; 2 s on /login"', ctx).calls
+    assert issue.args["title"] == "p95 > 2 s on /login"

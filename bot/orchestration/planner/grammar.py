@@ -9,6 +9,7 @@ from dataclasses import replace
 from bot.core.domain import ToolCall
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import unentity
 from bot.orchestration.planner.builtin_forms import builtin_plan, does_something
 from bot.orchestration.planner.natural_forms import IN_REPO, REPO, natural_forms
 from bot.orchestration.planner.natural_forms import PR_NUMBER_MAX as PR_NUMBER_MAX
@@ -143,7 +144,7 @@ def parse_key_values(text: str) -> JsonObject:
             if not isinstance(inner, dict):
                 raise UserFacingError(f"`{key}` mixes a value and nested values.")
             target = inner
-        target[leaf] = value
+        target[leaf] = unentity(value)  # `title="a &lt; b"` as Slack sends `a < b`
     if positional:
         # One bare owner/name is the repository, the common case (`/ops list_pull_requests acme/api`).
         if len(positional) == 1 and "/" in positional[0] and "repo" not in args:

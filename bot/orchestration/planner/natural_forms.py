@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.core.errors import UserFacingError
 from bot.core.jsonvalue import JsonObject
+from bot.core.mrkdwn import unentity
 from bot.orchestration.planner.erp_forms import erp_forms
 
 REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
@@ -51,7 +52,7 @@ def with_repo(tool: str, **fixed: Any) -> Callable[[re.Match[str]], tuple[str, J
     `method` in lower case; `pr` is left as text: the tool's model bounds it)."""
 
     def build(m: re.Match[str]) -> tuple[str, JsonObject]:
-        args: JsonObject = {k: v for k, v in m.groupdict().items() if v is not None}
+        args: JsonObject = {k: unentity(v) for k, v in m.groupdict().items() if v is not None}
         if isinstance(args.get("number"), str):
             args["number"] = pr_number("number", str(args["number"]))
         if isinstance(args.get("method"), str):

@@ -284,3 +284,9 @@ def view_submission(view: JsonObject, *, user: str, team_id: str, trigger_id: st
         "is_enterprise_install": False,
         "enterprise": None,
     }
+
+
+def slack_typed(text: str) -> str:
+    """What Slack sends of text typed in its composer: `&`, `<` and `>` as entities (its own `<…>` sequences are
+    made by the client for mentions and links; the sandbox page's composer makes none)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
