@@ -78,4 +78,5 @@ class RunbookLauncher:
             user_team_id=parent.actor_team_id,
         )
         run_id = await self.start(name, inputs, event=event, inbox_id=None, thread_ts=parent.thread_ts)
-        return f"Started runbook *{name}* (run `{run_id[:8]}`); it reports in this thread.", run_id
+        where = "in this thread" if parent.thread_ts else "in its own thread"  # a slash command's run has none
+        return f"Started runbook *{name}* (run `{run_id[:8]}`); it reports {where}.", run_id
