@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -18,18 +20,72 @@ from bot.app.tracing import tracing
 from bot.core.errors import ConfigurationError, OpsbotError
 
 log = logging.getLogger("opsbot")
+_MCP_GUIDE = 'the README, "Use opsbot from your agent"'  # bot.app.mcp_cli.GUIDE: that module loads the store
+
+
+class _Parser(argparse.ArgumentParser):
+    """A wrong invocation is one line `opsbot: <what is wrong> — run `opsbot … --help``, exit 2 (argparse's code),
+    not argparse's usage line and `opsbot …: error: …`; --help itself is argparse's."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"opsbot: {_wrong(self, message)} — run `{self.prog} --help`", file=sys.stderr)
+        self.exit(2)
+
+
+_REQUIRED = "the following arguments are required: "
+_CHOICE = re.compile(r"argument (?P<name>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.*)\)$")
+
+
+def _wrong(p: argparse.ArgumentParser, message: str) -> str:
+    """argparse's message in the words of `opsbot --help`: which command or action is missing or unknown."""
+    choices = {_shown(a): a for a in p._actions if not a.option_strings and a.choices}
+    if message.startswith(_REQUIRED):
+        missing = [_needs(choices[name]) if name in choices else name for name in message[len(_REQUIRED) :].split(", ")]
+        return f"`{p.prog}` needs {' and '.join(missing)}"
+    if (bad := _CHOICE.match(message)) is not None and bad["name"] in choices:
+        known = ", ".join(str(c) for c in choices[bad["name"]].choices or ())
+        what = "a command" if choices[bad["name"]].dest == "command" else "an action"
+        return f"{bad['value']} is not {what} of `{p.prog}` (it knows {known})"
+    return re.sub(r"^argument (\S+): ", r"\1 ", message)
+
+
+def _shown(action: argparse.Action) -> str:
+    return str(action.metavar) if action.metavar is not None else action.dest
+
+
+def _needs(action: argparse.Action) -> str:
+    what = "a command" if action.dest == "command" else "an action"
+    return f"{what} ({', '.join(str(c) for c in action.choices or ())})"
+
+
+def port_number(lowest: int) -> Callable[[str], int]:
+    """An argparse type: a TCP port from `lowest` (0 lets the system pick one) to 65535, else a one-line refusal."""
+
+    def port(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lowest <= value <= 65535:
+            free = " (0 picks a free one)" if lowest == 0 else ""
+            raise argparse.ArgumentTypeError(f"must be a port number from {lowest} to 65535{free}, not {text!r}")
+        return value
+
+    return port
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="opsbot", description="A Slack-native ChatOps agent.")
+    p: argparse.ArgumentParser = _Parser(prog="opsbot", description="A Slack-native ChatOps agent.")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve Slack over HTTP (or Socket Mode with --socket)")
     run.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
     run.add_argument("--host", help="override HOST")
-    run.add_argument("--port", type=int, help="override PORT")
+    run.add_argument("--port", type=port_number(1), help="override PORT")
     sandbox = sub.add_parser("sandbox", help="try opsbot in a local Slack-like page, no workspace needed")
     sandbox.add_argument("--host", default="127.0.0.1", help="page address (default 127.0.0.1)")
-    sandbox.add_argument("--port", type=int, default=8600, help="page port (default 8600; 0 picks a free one)")
+    sandbox.add_argument(
+        "--port", type=port_number(0), default=8600, help="page port (default 8600; 0 picks a free one)"
+    )
     sandbox.add_argument("--data", metavar="DIR", help="keep the sandbox's state in DIR across restarts")
     db = sub.add_parser("db", help="database commands")
     db.add_argument("action", choices=["upgrade"])
@@ -43,7 +99,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _mcp_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    mcp = sub.add_parser("mcp", help="serve MCP over stdio (no action), or manage MCP clients' tokens")
+    mcp = sub.add_parser(
+        "mcp",
+        help="serve MCP over stdio (no action), or manage MCP clients' tokens",
+        description="A bare `opsbot mcp` serves opsbot's tools over MCP on stdin/stdout, to the one local client that "
+        "started it (Claude Code, Cursor): it acts with the MCP token in OPSBOT_MCP_TOKEN, which the client puts in "
+        "its environment for this command. With an action, it manages those tokens.",
+        epilog=f"A token comes from `opsbot mcp token create` or `/ops mcp token create <name>` in a DM with opsbot; "
+        f"see {_MCP_GUIDE}.",
+    )
     actions = mcp.add_subparsers(dest="mcp_action")  # none: serve over stdio
     actions.add_parser("tokens", help="list the live MCP tokens (never their secrets)")
     token = actions.add_parser("token", help="create or revoke an MCP token").add_subparsers(
@@ -126,6 +190,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         from bot.app.serve import run
 
+        if args.port is None and not 1 <= settings.port <= 65535:  # --port is checked as it is parsed
+            raise ConfigurationError(
+                f"invalid setting PORT: must be a port number from 1 to 65535, not {settings.port} — set PORT to "
+                "the port opsbot listens on (default 3000), or pass --port"
+            )
         return await run(settings, socket=args.socket, host=args.host, port=args.port)
     if args.command == "sandbox":
         return await commands.sandbox(settings, host=args.host, port=args.port, data=args.data)

@@ -8,6 +8,8 @@ import gc
 import os
 import signal
 import socket as sockets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -18,9 +20,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.settings import Settings
-from bot.core.errors import OpsbotError
+from bot.core.errors import ConfigurationError, OpsbotError
 from bot.store.audit import AuditLog
-from bot.store.engine import make_engine, upgrade_database
+from bot.store.engine import make_engine, schema_problem, upgrade_database
 
 
 class StartupError(OpsbotError):
@@ -87,6 +89,55 @@ def database_failure(exc: BaseException, url: URL | str) -> StartupError:
     else:
         todo = "start PostgreSQL, or fix the host, port, user, password or database name in DATABASE_URL"
     return StartupError(f"cannot reach the database at {where} ({_reason(exc)})", todo)
+
+
+def sqlite_file(url: URL | str) -> Path | None:
+    """The file a SQLite URL names (relative to the working directory, as SQLite opens it); None for another
+    database, an in-memory one or a `file:` URI."""
+    url = make_url(url)
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return None if url.query.get("uri") else Path(name)
+
+
+@asynccontextmanager
+async def opened_database(
+    settings: Settings, *, migrate: bool = False, create: bool = False
+) -> AsyncIterator[AsyncEngine]:
+    """An engine over the database at this opsbot's schema, else a StartupError that says why not (unreachable, no
+    opsbot tables, behind, newer). Unless `create`, a SQLite file that is not there (or is empty) is refused untouched,
+    not created. `migrate` migrates SQLite first, as `opsbot run` does (PostgreSQL: `opsbot db upgrade` does)."""
+    url = make_url(settings.async_database_url)
+    where = url.render_as_string(hide_password=True)
+    file = sqlite_file(url)
+    if file is not None and not create and (empty := _no_database(file)):
+        raise StartupError(
+            f"the database at {where} has no opsbot tables yet ({empty})",
+            "run `opsbot db upgrade` first (it creates them), or set DATABASE_URL to opsbot's database",
+        )
+    engine = make_engine(settings.async_database_url)
+    try:
+        try:
+            if migrate and url.get_backend_name() == "sqlite":
+                await upgrade_database(engine)
+            problem = await schema_problem(engine)
+        except _DATABASE_ERRORS as exc:
+            raise database_failure(exc, engine.url) from exc
+        if problem is not None:
+            newer = "newer" in problem
+            todo = "run that newer opsbot instead" if newer else "run `opsbot db upgrade` first, then try again"
+            raise StartupError(f"the database at {where} {problem}", todo)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def _no_database(file: Path) -> str:
+    """Why a SQLite file is no database yet ("there is no file …", "… is empty"), or "" when it may be one."""
+    if not file.exists():
+        return f"there is no file {file.absolute()}"
+    return f"{file.absolute()} is empty" if file.is_file() and file.stat().st_size == 0 else ""
 
 
 def listen_failure(exc: OSError, host: str, port: int) -> StartupError:
@@ -202,9 +253,10 @@ async def runbooks_check(settings: Settings) -> int:
     from bot.orchestration.runbooks.loader import load_runbooks
     from integrations.unit import ToolContext
 
+    folder = _runbooks_folder(settings)
     async with aiohttp.ClientSession() as http:  # nothing is called: the tools are only listed
         registry = build_registry(settings, ToolContext(http=http, clock=SystemClock()))
-    books = load_runbooks(settings.opsbot_runbooks, registry)  # raises a ConfigurationError with file and line
+    books = load_runbooks(folder, registry)  # raises a ConfigurationError with file and line
     for book in books.values():
         note = f" (unavailable: {book.unavailable})" if book.unavailable else ""
         print(f"[ok  ] {book.name}: {len(book.spec.steps)} steps, {book.source}{note}")
@@ -212,12 +264,32 @@ async def runbooks_check(settings: Settings) -> int:
     return 0
 
 
+def _runbooks_folder(settings: Settings) -> Path:
+    """OPSBOT_RUNBOOKS, which must be a folder: `opsbot run` takes a missing one for no runbooks, but a check of
+    none is a mistake (a typo, the wrong working directory)."""
+    folder = Path(settings.opsbot_runbooks)
+    if not folder.is_dir():
+        default = "" if "opsbot_runbooks" in settings.model_fields_set else ", the default"
+        what, todo = (
+            ("is a file, not a folder", "set OPSBOT_RUNBOOKS to the folder that holds your runbook YAML files")
+            if folder.exists()
+            else (
+                "does not exist",
+                "create it and put your runbook YAML files in it, or set OPSBOT_RUNBOOKS to the folder that has them",
+            )
+        )
+        raise ConfigurationError(
+            f"the runbooks folder {folder.absolute()} {what} (OPSBOT_RUNBOOKS={folder}{default}) — {todo}"
+        )
+    return folder
+
+
 async def audit_verify(settings: Settings) -> int:
-    engine = make_engine(settings.async_database_url)
-    try:
-        report = await AuditLog(engine).verify()
-    finally:
-        await engine.dispose()
+    async with opened_database(settings) as engine:  # read only: never migrated, nor created
+        try:
+            report = await AuditLog(engine).verify()
+        except _DATABASE_ERRORS as exc:
+            raise database_failure(exc, engine.url) from exc
     if report.ok:
         print(f"opsbot: audit chain intact ({report.rows} rows)")
         return 0

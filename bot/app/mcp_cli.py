@@ -15,13 +15,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 
-from bot.app.cli_commands import StartupError, database_failure
+from bot.app.cli_commands import StartupError, database_failure, opened_database
 from bot.app.settings import Settings
 from bot.core.clock import SystemClock
 from bot.core.errors import ConfigurationError, UserFacingError
 from bot.core.mcp_tokens import CHANNEL, TEAM, USER, McpToken, NameTaken, checked_id, split_tools, unmatched
 from bot.store.audit import AuditLog
-from bot.store.engine import make_engine, schema_problem, upgrade_database
 from bot.store.mcp_token_rows import McpTokenStore
 
 GUIDE = 'README, "Use opsbot from your agent"'
@@ -65,7 +64,7 @@ async def create_token(settings: Settings, args: argparse.Namespace) -> int:
     team = checked_id(args.team, TEAM, "workspace") if args.team else await _installation_team(settings)
     unknown = unmatched(tools, await _tool_names(settings))
     now = SystemClock().now()
-    async with _opened(settings) as (store, audit):
+    async with _opened(settings, create=True) as (store, audit):
         token, secret = await store.create(
             name=args.name, user_id=user, team_id=team, channel=channel, tools=tools, created_by=CREATED_BY, now=now
         )
@@ -124,27 +123,20 @@ def _at(at: datetime) -> str:
 
 
 @asynccontextmanager
-async def _opened(settings: Settings) -> AsyncIterator[tuple[McpTokenStore, AuditLog]]:
+async def _opened(settings: Settings, *, create: bool = False) -> AsyncIterator[tuple[McpTokenStore, AuditLog]]:
     """The store and the audit log over a database at this opsbot's schema (SQLite: migrated first, as `opsbot run`
-    does; PostgreSQL: `opsbot db upgrade` migrates it)."""
-    engine = make_engine(settings.async_database_url)
-    secrets = settings.secret_values()
-    store, audit = McpTokenStore(engine, secrets), AuditLog(engine, secrets)
-    try:
+    does; PostgreSQL: `opsbot db upgrade` migrates it). Only `create` makes a SQLite file that is not there yet: a
+    listing or a revocation in the wrong directory says so, and leaves no empty database behind."""
+    async with opened_database(settings, migrate=True, create=create) as engine:
+        secrets = settings.secret_values()
+        store, audit = McpTokenStore(engine, secrets), AuditLog(engine, secrets)
         try:
-            if settings.async_database_url.startswith("sqlite"):
-                await upgrade_database(engine)
-            problem = await schema_problem(engine)
+            yield store, audit
         except _DATABASE_ERRORS as exc:
             raise database_failure(exc, engine.url) from exc
-        if problem is not None:
-            where = engine.url.render_as_string(hide_password=True)
-            raise StartupError(f"the database at {where} {problem}", "run `opsbot db upgrade`, then try again")
-        yield store, audit
-    finally:
-        store.db.dispose()
-        audit.db.dispose()
-        await engine.dispose()
+        finally:
+            store.db.dispose()
+            audit.db.dispose()
 
 
 async def _installation_team(settings: Settings) -> str:
