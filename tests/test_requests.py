@@ -152,7 +152,13 @@ async def test_an_issue_from_a_ticket_reaction_names_who_flagged_it_without_ment
     env: Harness,
 ) -> None:
     env.slack.add_person("U1", "ana", display_name="Ana @octocat Lima")  # no GitHub mention out of a Slack name
-    ts = env.slack.add_message("C1", "Checkout times out after 30 s", user="U5")
+    issue = await ticket_and_approve(env, "Checkout times out after 30 s")
+    assert "flagged with :ticket: by Ana octocat Lima._" in (issue.body or "")
+
+
+async def ticket_and_approve(env: Harness, message: str) -> Any:
+    """U1 flags U5's `message` (as Slack stores it) with :ticket:, U2 approves the card: the issue made."""
+    ts = env.slack.add_message("C1", message, user="U5")
     await env.driver.react("ticket", user="U1", channel="C1", item_ts=ts, item_user="U5")
     await env.settle()
     [card] = env.slack.calls_to("chat.postMessage")
@@ -160,7 +166,7 @@ async def test_an_issue_from_a_ticket_reaction_names_who_flagged_it_without_ment
     await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
     await env.settle()
     [issue] = env.github.issues
-    assert "flagged with :ticket: by Ana octocat Lima._" in (issue.body or "")
+    return issue
 
 
 async def test_ticket_reaction_without_default_repository_explains(env: Harness) -> None:
@@ -215,12 +221,5 @@ async def test_no_secret_reaches_slack_or_the_audit_log(env: Harness) -> None:
 
 
 async def test_an_issue_from_a_ticket_reaction_has_the_text_as_typed_not_slacks_entities(env: Harness) -> None:
-    ts = env.slack.add_message("C1", "p95 &gt; 2 s on /login &amp; /logout", user="U5")  # as Slack stores it
-    await env.driver.react("ticket", user="U1", channel="C1", item_ts=ts, item_user="U5")
-    await env.settle()
-    [card] = env.slack.calls_to("chat.postMessage")
-    approval_id = next(e["value"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"])
-    await env.driver.click("opsbot.approve", approval_id, as_user="U2", channel="C1", message_ts=card.response["ts"])
-    await env.settle()
-    [issue] = env.github.issues
+    issue = await ticket_and_approve(env, "p95 &gt; 2 s on /login &amp; /logout")  # as Slack stores it
     assert issue.title == "p95 > 2 s on /login & /logout"
