@@ -74,6 +74,16 @@ async def test_optional_integrations_left_unset_are_off_and_check_passes(
         one_line(part, out, "off ")
     for part in ("settings", "database", "slack", "policy", "approvers"):
         one_line(part, out, "ok  ")
+    assert "is not there yet (`opsbot run` creates it" in one_line("database", out, "ok  ")
+    assert not (tmp_path / "opsbot.db").exists()  # a check creates no database
+
+
+async def test_an_existing_database_is_connected_to(
+    slack: FakeSlackApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "opsbot.db").write_bytes(b"")  # SQLite opens an empty file as an empty database
+    assert await check(configured(tmp_path, slack.url)) == 0
+    assert one_line("database", capsys.readouterr().out, "ok  ").startswith("[ok  ] database: sqlite+aiosqlite:///")
 
 
 async def test_a_refused_github_token_is_said_in_words(

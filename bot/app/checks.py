@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from bot.app.cli_commands import _DATABASE_ERRORS, database_failure
+from bot.app.cli_commands import _DATABASE_ERRORS, database_failure, sqlite_file
 from bot.app.placeholders import EXAMPLE, placeholders, required_names, without_placeholders
 from bot.app.probe_words import probe_failure
 from bot.app.settings import Settings
@@ -117,6 +117,9 @@ def _check_rules(settings: Settings) -> list[tuple[str, str]]:
 
 
 async def _check_database(settings: Settings) -> tuple[str, str]:
+    file = sqlite_file(settings.async_database_url)
+    if file is not None and not file.exists():  # not created by a check: `opsbot run` makes and migrates it
+        return OK, f"database: {file} is not there yet (`opsbot run` creates it; `opsbot db upgrade` does too)"
     engine = make_engine(settings.async_database_url)
     where = engine.url.render_as_string(hide_password=True)
     try:
